@@ -1,0 +1,61 @@
+"""Application factory: a flat list of ``init_*`` steps."""
+
+import os
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import db, migrate
+
+__all__ = ["create_app"]
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+
+def create_app(config_object: str | object = "config.Config") -> Flask:
+    """Build the Flask app with Flask-AppBuilder, migrations, Babel, jobs, views and CLI."""
+    app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"))
+    app.config.from_object(config_object)
+    init_database(app)
+    with app.app_context():
+        appbuilder = init_appbuilder(app)
+        init_views(appbuilder)
+    init_jobs(app)
+    init_cli(app)
+    return app
+
+
+def init_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic (migrations in the top-level ``migrations/`` folder)."""
+    import models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+
+
+def init_appbuilder(app: Flask) -> AppBuilder:
+    """Create Flask-AppBuilder for this app (security manager, Babel, menus)."""
+    appbuilder = AppBuilder()
+    appbuilder.init_app(app, db.session)
+    return appbuilder
+
+
+def init_views(appbuilder: AppBuilder) -> None:
+    """Register every aggregate's views and menus."""
+    from views import register_views
+
+    register_views(appbuilder)
+
+
+def init_jobs(app: Flask) -> None:
+    """Attach the job queue: RQ on Redis when ``REDIS_URL`` is set, in-process otherwise."""
+    from jobs import init_queue
+
+    init_queue(app)
+
+
+def init_cli(app: Flask) -> None:
+    """Register the project's ``flask`` commands."""
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,205 @@
+"""The project's ``flask`` commands: seed-demo, sync-roles, org-units …, translate …"""
+
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.services.errors import ServiceError
+
+__all__ = ["register_cli"]
+
+
+def _fail(exc: ServiceError) -> None:
+    for msg in exc.messages:
+        click.echo(msg, err=True)
+    raise SystemExit(1)
+
+
+def _decision(number: str | None, when: str | None):
+    from app.services.org_units import Decision
+
+    try:
+        day = date.fromisoformat(when) if when else None
+    except ValueError:
+        raise click.BadParameter(f"{when} (YYYY-MM-DD)") from None
+    return Decision(number=number, date=day)
+
+
+decision_options = [
+    click.option("--decision", "decision_number", required=True, help="Số quyết định"),
+    click.option("--date", "decision_date", required=True, help="Ngày quyết định YYYY-MM-DD"),
+]
+
+
+def with_decision(fn):
+    """Add the --decision/--date options shared by every restructuring command."""
+    for opt in reversed(decision_options):
+        fn = opt(fn)
+    return fn
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no org unit.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Seed the demo city (about 60 units) and one login per role. Idempotent."""
+    from app.seeds.demo_city import DEMO_USERS
+    from app.services import demo
+
+    if if_empty and not demo.is_empty():
+        click.echo("Database already has data; demo seed skipped.")
+    else:
+        result = demo.seed_demo()
+        click.echo(f"Demo seed: {result['units']} units and {result['users']} users created.")
+    click.echo("Demo logins (username / password / role):")
+    for username, password, role, *_rest in DEMO_USERS:
+        click.echo(f"  {username} / {password} / {role}")
+
+
+@click.command("sync-roles")
+@click.option("--markdown", is_flag=True, help="Print the role table (for the README) instead.")
+def sync_roles_command(markdown: bool) -> None:
+    """Create permissions and apply the roles defined in app/security/roles.py."""
+    from app.security.roles import ROLE_CONFIGS, sync_roles
+
+    if markdown:
+        click.echo("| Vai trò | Quyền |\n|---|---|")
+        for cfg in ROLE_CONFIGS:
+            perms = "tất cả" if cfg["admin"] else ", ".join(f"{p} {v}" for p, v in cfg["permissions"])
+            click.echo(f"| {cfg['name']} | {perms} |")
+        return
+    for name, count in sync_roles(current_app.appbuilder).items():
+        click.echo(f"{name}: {count} permissions")
+
+
+org_cli = AppGroup("org-units", help="Org tree: show, create, restructure, check.")
+
+
+@org_cli.command("tree")
+@click.option("--root", "root_id", type=int, default=None, help="Start from this unit id.")
+@click.option("--depth", type=int, default=2, show_default=True)
+@click.option("--closed", is_flag=True, help="Include closed units.")
+def tree_command(root_id, depth, closed) -> None:
+    """Print the tree (lazily, level by level, like the tree page)."""
+    from app.services import org_units
+
+    def walk(parent_id, level):
+        rows, more = org_units.children(parent_id, include_closed=closed)
+        for unit, n in rows:
+            mark = "" if unit.is_open else " [đã đóng]"
+            click.echo(f"{'  ' * level}{unit.id:>5} {unit.ma_dinh_danh or '-':<15} {unit.name} ({n}){mark}")
+            if level + 1 < depth:
+                walk(unit.id, level + 1)
+        if more:
+            click.echo(f"{'  ' * level}…")
+
+    walk(root_id, 0)
+
+
+@org_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--type", "unit_type", required=True)
+@click.option("--parent", "parent_id", type=int, default=None)
+@click.option("--code", default=None, help="Mã định danh")
+@click.option("--short-name", default=None)
+@with_decision
+def create_command(name, unit_type, parent_id, code, short_name, decision_number, decision_date) -> None:
+    """Create a unit."""
+    from app.services import org_units
+
+    try:
+        unit = org_units.create_unit(
+            org_units.UnitData(name=name, unit_type=unit_type, parent_id=parent_id, ma_dinh_danh=code,
+                               short_name=short_name),
+            _decision(decision_number, decision_date),
+        )
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{unit.id} {unit.path} {unit.name}")
+
+
+@org_cli.command("move")
+@click.argument("unit_id")
+@click.argument("new_parent_id")
+@with_decision
+def move_command(unit_id, new_parent_id, decision_number, decision_date) -> None:
+    """Move UNIT_ID (and its subtree) under NEW_PARENT_ID."""
+    from app.services import org_units
+
+    try:
+        event = org_units.move_unit(unit_id, new_parent_id, _decision(decision_number, decision_date))
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"event {event.id}: {event.type_label}")
+
+
+@org_cli.command("merge")
+@click.argument("source_id")
+@click.argument("target_id")
+@with_decision
+def merge_command(source_id, target_id, decision_number, decision_date) -> None:
+    """Merge SOURCE_ID into TARGET_ID (sáp nhập)."""
+    from app.services import org_units
+
+    try:
+        event = org_units.merge_units(source_id, target_id, _decision(decision_number, decision_date))
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"event {event.id}: {event.type_label}")
+
+
+@org_cli.command("dissolve")
+@click.argument("unit_id")
+@click.option("--receiver", "receiver_id", default=None)
+@with_decision
+def dissolve_command(unit_id, receiver_id, decision_number, decision_date) -> None:
+    """Dissolve UNIT_ID (giải thể); sub-units and members go to --receiver."""
+    from app.services import org_units
+
+    try:
+        event = org_units.dissolve_unit(unit_id, receiver_id, _decision(decision_number, decision_date))
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"event {event.id}: {event.type_label}")
+
+
+@org_cli.command("history")
+@click.argument("unit_id")
+def history_command(unit_id) -> None:
+    """Print the events UNIT_ID took part in."""
+    from app.services import org_units
+
+    try:
+        unit = org_units.get_unit(unit_id)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{unit.name} — {unit.status_label}")
+    for event, role in org_units.unit_history(unit):
+        click.echo(f"  {event.effective_date} {event.type_label} {event.decision_number or ''} ({role})")
+
+
+@org_cli.command("rebuild-paths")
+@click.option("--background", is_flag=True, help="Run as a job (RQ when REDIS_URL is set).")
+def rebuild_paths_command(background: bool) -> None:
+    """Recompute materialised paths and levels from parent links (repair)."""
+    from jobs import enqueue
+    from jobs.org_units import rebuild_paths
+
+    if background:
+        job = enqueue(rebuild_paths)
+        click.echo(f"job {job.id} queued")
+    else:
+        from app.services import org_units
+
+        click.echo(f"{org_units.rebuild_paths()} units fixed")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to the app's ``flask`` CLI."""
+    from app.i18n import translate_cli
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(sync_roles_command)
+    app.cli.add_command(org_cli)
+    app.cli.add_command(translate_cli)

@@ -1,0 +1,1 @@
+"""Security: the security manager, permission names, roles as data, and the scope function."""

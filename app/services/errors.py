@@ -1,0 +1,87 @@
+"""Typed, translated service errors shared by every aggregate."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from functools import wraps
+from typing import Any, TypeVar
+
+from app.extensions import db
+
+__all__ = ["ServiceError", "NotFoundError", "ValidationError", "Errors", "use_case"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose; ``messages`` are already translated."""
+
+    status = 400
+
+    def __init__(self, *messages: str):
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = [str(m) for m in messages]
+
+
+class NotFoundError(ServiceError):
+    """The object named by an id does not exist (or is outside the caller's reach)."""
+
+    status = 404
+
+
+class ValidationError(ServiceError):
+    """Input is invalid. ``errors`` maps a field name to its messages; all are reported at once."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = {field: [str(m) for m in msgs] for field, msgs in errors.items()}
+        super().__init__(*[m for msgs in self.errors.values() for m in msgs])
+
+
+class Errors:
+    """Collects field errors during validation, then raises them together."""
+
+    def __init__(self) -> None:
+        self._errors: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, field: str, message: str) -> None:
+        """Record one problem for ``field``."""
+        self._errors[field].append(str(message))
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def raise_if_any(self) -> None:
+        """Raise :class:`ValidationError` if anything was recorded."""
+        if self._errors:
+            raise ValidationError(dict(self._errors))
+
+
+_depth: ContextVar[int] = ContextVar("use_case_depth", default=0)
+
+
+def use_case(fn: F) -> F:
+    """Run a service function as one transaction: commit on success, roll back on any error.
+
+    Use cases compose: one called from inside another joins the outer transaction, so only the
+    outermost call commits (or rolls everything back).
+    """
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _depth.set(_depth.get() + 1)
+        outermost = token.old_value in (0, Token.MISSING)
+        try:
+            result = fn(*args, **kwargs)
+            if outermost:
+                db.session.commit()
+            return result
+        except BaseException:
+            if outermost:
+                db.session.rollback()
+            raise
+        finally:
+            _depth.reset(token)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,71 @@
+"""Application configuration, read from environment variables.
+
+With no ``DATABASE_URL`` the app uses an embedded SQLite file under ``instance/``;
+with no ``REDIS_URL`` background jobs run in-process (see ``jobs/__init__.py``).
+"""
+
+import os
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+
+
+def _sqlite_default() -> str:
+    """Return the embedded default database URL (SQLite in ``instance/``)."""
+    instance = os.path.join(BASE_DIR, "instance")
+    os.makedirs(instance, exist_ok=True)
+    return "sqlite:///" + os.path.join(instance, "cbccvc.db")
+
+
+def database_url(url: str) -> str:
+    """Pin PostgreSQL URLs to psycopg2 (SQLAlchemy 2.1 picks psycopg 3 for a bare ``postgresql://``)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Runtime configuration. Every value can be overridden from the environment."""
+
+    APP_NAME = "CSDL CBCCVC"
+    APP_ICON = None
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me-0123456789abcdef")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL") or _sqlite_default())
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    CITY_PROFILE = os.environ.get("CITY_PROFILE", "hanoi")
+
+    # Flask-AppBuilder: tables come only from Alembic; permissions only from `flask sync-roles`.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_ADD_SECURITY_VIEWS = True
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Quản trị Sở Nội vụ"
+    AUTH_ROLE_PUBLIC = "Public"
+    FAB_INDEX_VIEW = "views.home.HomeView"
+    FAB_BASE_TEMPLATE = "cbccvc_baselayout.html"
+
+    # Vietnamese first, English second.
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
+    LANGUAGES = {
+        "vi": {"flag": "vn", "name": "Tiếng Việt"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    PAGE_SIZE = 25
+    # Maximum number of rows any picker / search endpoint returns.
+    PICKER_LIMIT = 20
+
+
+class TestConfig(Config):
+    """Configuration for the test suite: PostgreSQL and Redis, never SQLite."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cbccvc_test")
+    )
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,0 +1,5 @@
+"""All mapped models. Importing this package registers every table on ``Model.metadata``."""
+
+from models import accounts, org_units  # noqa: F401
+
+__all__ = ["accounts", "org_units"]

@@ -1,0 +1,166 @@
+"""Shared form pieces: the decision block, the unit picker (a search box, never a full dropdown)."""
+
+from datetime import date
+
+from flask import url_for
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional as OptionalV
+
+from app.extensions import db
+from app.services.org_units import Decision, UnitData
+from models.org_units import UNIT_TYPES, OrgUnit
+
+__all__ = [
+    "VNForm",
+    "DecisionMixin",
+    "UnitFieldsMixin",
+    "UnitPickerField",
+    "decision_from",
+    "unit_data_from",
+    "field_errors",
+]
+
+
+class _BabelTranslations:
+    """Routes WTForms' own messages through our catalog (WTForms ships no Vietnamese one)."""
+
+    def gettext(self, string):
+        from flask_babel import gettext
+
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        from flask_babel import ngettext
+
+        return ngettext(singular, plural, n)
+
+
+#: WTForms messages our forms can show, listed so that extraction puts them in the catalog.
+WTFORMS_MESSAGES = (
+    _l("Not a valid date value."),
+    _l("Not a valid integer value."),
+    _l("Not a valid choice."),
+    _l("This field is required."),
+    _l("Invalid Choice: could not coerce."),
+    _l("The CSRF token is missing."),
+    _l("The CSRF token is invalid."),
+    _l("The CSRF token has expired."),
+    _l("The CSRF tokens do not match."),
+)
+
+
+class VNForm(DynamicForm):
+    """Base of our forms: WTForms' messages in Vietnamese."""
+
+    class Meta:
+        """Use our catalog for WTForms' built-in messages."""
+
+        def get_translations(self, form):
+            return _BabelTranslations()
+
+
+class UnitPickerWidget:
+    """Renders a ``<select>`` that select2 fills from the unit search endpoint (20 rows at a time)."""
+
+    def __init__(self, multiple: bool = False):
+        self.multiple = multiple
+
+    def __call__(self, field, **kwargs):
+        ids = field.data if self.multiple else ([field.data] if field.data else [])
+        ids = [i for i in ids if i]
+        names = {}
+        if ids:
+            names = {u.id: u.name for u in db.session.query(OrgUnit).filter(OrgUnit.id.in_(ids))}
+        options = "".join(
+            f'<option value="{i}" selected>{escape(names.get(i, i))}</option>' for i in ids
+        )
+        multiple = " multiple" if self.multiple else ""
+        return Markup(
+            f'<select id="{field.id}" name="{field.name}" class="form-control unit-picker"{multiple} '
+            f'data-url="{url_for("OrgTreeView.api_search")}" '
+            f'data-placeholder="{escape(_l("Gõ tên hoặc mã định danh để tìm đơn vị"))}">'
+            f"<option value=\"\"></option>{options}</select>"
+        )
+
+
+class UnitPickerField(Field):
+    """A unit id chosen through the search box; the value is kept raw so the service reports bad ids."""
+
+    def __init__(self, label=None, validators=None, multiple: bool = False, **kwargs):
+        super().__init__(label, validators, widget=UnitPickerWidget(multiple), **kwargs)
+        self.multiple = multiple
+
+    def process_formdata(self, valuelist):
+        if self.multiple:
+            self.data = [self._int_or_raw(v) for v in valuelist if v]
+        else:
+            self.data = self._int_or_raw(valuelist[0]) if valuelist and valuelist[0] else None
+
+    def process_data(self, value):
+        self.data = value if value is not None else ([] if self.multiple else None)
+
+    @staticmethod
+    def _int_or_raw(value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+
+
+class DecisionMixin:
+    """The decision block every restructuring form ends with."""
+
+    decision_number = StringField(_l("Số quyết định"), validators=[OptionalV()])
+    decision_date = DateField(_l("Ngày quyết định"), validators=[OptionalV()])
+    effective_date = DateField(_l("Ngày hiệu lực"), validators=[OptionalV()])
+    note = TextAreaField(_l("Ghi chú"), validators=[OptionalV()])
+
+
+class UnitFieldsMixin:
+    """Descriptive fields of a unit."""
+
+    name = StringField(_l("Tên đơn vị"))
+    short_name = StringField(_l("Tên viết tắt"), validators=[OptionalV()])
+    unit_type = SelectField(_l("Loại đơn vị"), choices=[("", "")] + [(k, v) for k, v in UNIT_TYPES.items()])
+    ma_dinh_danh = StringField(_l("Mã định danh (QĐ 20/2020/QĐ-TTg)"), validators=[OptionalV()])
+    bien_che_quota = IntegerField(_l("Chỉ tiêu biên chế"), validators=[OptionalV()])
+    address = StringField(_l("Địa chỉ"), validators=[OptionalV()])
+    valid_from = DateField(_l("Ngày bắt đầu hoạt động"), validators=[OptionalV()])
+
+
+def decision_from(form: DynamicForm) -> Decision:
+    """Build the service's Decision from a form with :class:`DecisionMixin`."""
+    return Decision(
+        number=form.decision_number.data,
+        date=form.decision_date.data,
+        effective_date=form.effective_date.data,
+        note=form.note.data,
+    )
+
+
+def unit_data_from(form: DynamicForm, parent_id=None) -> UnitData:
+    """Build the service's UnitData from a form with :class:`UnitFieldsMixin`."""
+    return UnitData(
+        name=form.name.data,
+        short_name=form.short_name.data,
+        unit_type=form.unit_type.data,
+        parent_id=parent_id,
+        ma_dinh_danh=form.ma_dinh_danh.data,
+        bien_che_quota=form.bien_che_quota.data,
+        address=form.address.data,
+        valid_from=form.valid_from.data,
+    )
+
+
+def field_errors(form: DynamicForm) -> dict[str, list[str]]:
+    """Type errors WTForms found (a date that is not a date ...), translated, keyed by field."""
+    form.validate()
+    return {name: [str(e) for e in errs] for name, errs in form.errors.items() if name != "csrf_token"}
+
+
+def today() -> date:
+    """Today's date (a function so that tests and forms never freeze it at import)."""
+    return date.today()

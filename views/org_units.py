@@ -1,0 +1,443 @@
+"""Org tree screens: tree page (lazy children), unit list/show, add/edit, and one form per event.
+
+Views parse, call one service function, flash a translated message and redirect. Every event form
+has a preview step that shows what the decision will move before anything is written.
+"""
+
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from app.security.permissions import (
+    MENU_ORG_TREE,
+    MENU_ORG_UNITS,
+    MENU_ORGANISATION,
+    RESOURCE_ORG_UNIT,
+)
+from app.services import org_units as svc
+from app.services.errors import NotFoundError, ServiceError, ValidationError
+from models.org_units import EVENT_UNIT_ROLES, UNIT_TYPES, OrgUnit
+from views.forms import (
+    DecisionMixin,
+    UnitFieldsMixin,
+    UnitPickerField,
+    VNForm,
+    decision_from,
+    field_errors,
+    unit_data_from,
+)
+
+__all__ = ["OrgTreeView", "OrgUnitModelView", "register"]
+
+READ = "read"
+WRITE = "write"
+
+
+# --------------------------------------------------------------------------- forms
+
+
+class CreateForm(UnitFieldsMixin, DecisionMixin, VNForm):
+    """Thành lập đơn vị."""
+
+    parent_id = UnitPickerField(_l("Đơn vị cấp trên"))
+
+
+class EditForm(UnitFieldsMixin, DecisionMixin, VNForm):
+    """Sửa thông tin / đổi tên."""
+
+
+class MoveForm(DecisionMixin, VNForm):
+    """Chuyển đơn vị cấp trên."""
+
+    new_parent_id = UnitPickerField(_l("Đơn vị cấp trên mới"))
+
+
+class MergeForm(DecisionMixin, VNForm):
+    """Sáp nhập vào đơn vị khác."""
+
+    target_id = UnitPickerField(_l("Sáp nhập vào đơn vị"))
+
+
+class ConsolidateForm(UnitFieldsMixin, DecisionMixin, VNForm):
+    """Hợp nhất nhiều đơn vị thành đơn vị mới."""
+
+    source_ids = UnitPickerField(_l("Các đơn vị hợp nhất"), multiple=True)
+    parent_id = UnitPickerField(_l("Đơn vị cấp trên của đơn vị mới"))
+
+
+class DissolveForm(DecisionMixin, VNForm):
+    """Giải thể."""
+
+    receiver_id = UnitPickerField(_l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"))
+
+
+class SplitForm(DecisionMixin, VNForm):
+    """Chia tách: the new units and the placement of sub-units are read from the posted rows."""
+
+    members_target = SelectField(_l("Tài khoản và nhân sự trực thuộc chuyển về"), choices=[], validate_choice=False)
+
+
+SPLIT_ROWS = 4
+
+
+# --------------------------------------------------------------------------- list / show
+
+
+class OrgUnitModelView(ModelView):
+    """Unit list and unit page (read-only CRUD; every change goes through the event forms)."""
+
+    route_base = "/org-units"
+    datamodel = SQLAInterface(OrgUnit)
+    class_permission_name = RESOURCE_ORG_UNIT
+    method_permission_name = {"list": READ, "show": READ}
+    # Same resource as OrgTreeView: both pairs listed so a permission sync never drops can_write.
+    base_permissions = ["can_" + READ, "can_" + WRITE]
+    list_title = _l("Danh sách đơn vị")
+    show_title = _l("Thông tin đơn vị")
+    list_columns = ["name", "short_name", "type_label", "ma_dinh_danh", "level", "parent.name", "status_label"]
+    show_columns = [
+        "name", "short_name", "type_label", "ma_dinh_danh", "level", "parent", "bien_che_quota",
+        "address", "valid_from", "valid_to", "status_label", "successor",
+    ]
+    search_columns = ["name", "short_name", "ma_dinh_danh", "unit_type", "status", "level"]
+    base_order = ("level", "asc")
+    page_size = 25
+    label_columns = {
+        "name": _l("Tên đơn vị"),
+        "short_name": _l("Tên viết tắt"),
+        "unit_type": _l("Loại đơn vị"),
+        "type_label": _l("Loại đơn vị"),
+        "ma_dinh_danh": _l("Mã định danh"),
+        "level": _l("Cấp"),
+        "parent": _l("Đơn vị cấp trên"),
+        "parent.name": _l("Đơn vị cấp trên"),
+        "bien_che_quota": _l("Chỉ tiêu biên chế"),
+        "address": _l("Địa chỉ"),
+        "valid_from": _l("Ngày bắt đầu hoạt động"),
+        "valid_to": _l("Ngày chấm dứt"),
+        "status": _l("Trạng thái"),
+        "status_label": _l("Trạng thái"),
+        "successor": _l("Đơn vị kế thừa"),
+    }
+    list_template = "org_units/list.html"
+    show_template = "org_units/show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """Unit page: fields, breadcrumb, open sub-units, event history, and the event buttons."""
+        unit = self.datamodel.get(pk, self._base_filters)
+        if unit is None:
+            abort(404)
+        widgets = self._show(pk)
+        kids, more = svc.children(unit.id, include_closed=True)
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            unit=unit,
+            ancestors=[svc.ancestors([unit])[i] for i in unit.ancestor_ids],
+            children=kids,
+            more_children=more,
+            history=svc.unit_history(unit),
+            role_labels={k: str(v) for k, v in EVENT_UNIT_ROLES.items()},
+            can_write=_can_write(),
+        )
+
+
+# --------------------------------------------------------------------------- tree, pickers, events
+
+
+def _can_write() -> bool:
+    """Whether the signed-in user may restructure the tree (to show or hide the buttons)."""
+    return current_app.appbuilder.sm.has_access("can_" + WRITE, RESOURCE_ORG_UNIT)
+
+
+def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None) -> dict:
+    data = {
+        "id": unit.id,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "code": unit.ma_dinh_danh,
+        "type": unit.type_label,
+        "level": unit.level,
+        "open": unit.is_open,
+        "status": unit.status_label,
+        "path": [int(p) for p in unit.path.strip("/").split("/")],
+        "url": url_for("OrgUnitModelView.show", pk=unit.id),
+    }
+    if child_count is not None:
+        data["children"] = child_count
+    if trail is not None:
+        data["trail"] = " › ".join(trail[i].name for i in unit.ancestor_ids if i in trail)
+    return data
+
+
+class OrgTreeView(BaseView):
+    """The tree page, its JSON endpoints (children on demand, search) and the restructuring forms."""
+
+    route_base = "/org"
+    default_view = "tree"
+    class_permission_name = RESOURCE_ORG_UNIT
+    method_permission_name = {
+        "tree": READ,
+        "api_children": READ,
+        "api_search": READ,
+        "create": WRITE,
+        "edit": WRITE,
+        "move": WRITE,
+        "merge": WRITE,
+        "consolidate": WRITE,
+        "split": WRITE,
+        "dissolve": WRITE,
+    }
+    base_permissions = ["can_" + READ, "can_" + WRITE]
+
+    @expose("/tree")
+    @has_access
+    def tree(self):
+        """The tree page: roots are rendered by the page script; children load when a node opens."""
+        focus = request.args.get("focus", type=int)
+        focus_path = []
+        if focus:
+            try:
+                focus_path = [int(p) for p in svc.get_unit(focus).path.strip("/").split("/")]
+            except NotFoundError:
+                focus_path = []
+        return self.render_template(
+            "org_units/tree.html",
+            title=_("Cây cơ cấu tổ chức"),
+            focus_path=focus_path,
+            can_write=_can_write(),
+            type_labels={k: str(v) for k, v in UNIT_TYPES.items()},
+        )
+
+    @expose("/api/children")
+    @has_access
+    def api_children(self):
+        """JSON: one page of a unit's children (roots when no parent), each with its sub-unit count."""
+        parent = request.args.get("parent", type=int)
+        closed = request.args.get("closed") == "1"
+        offset = max(request.args.get("offset", 0, type=int), 0)
+        rows, more = svc.children(parent, include_closed=closed, offset=offset)
+        return jsonify(
+            {"items": [_unit_json(u, n) for u, n in rows], "more": more, "next_offset": offset + len(rows)}
+        )
+
+    @expose("/api/search")
+    @has_access
+    def api_search(self):
+        """JSON for the tree search box and every unit picker (select2 format), at most 20 rows."""
+        q = request.args.get("q", "") or request.args.get("term", "")
+        closed = request.args.get("closed") == "1"
+        units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed)
+        trail = svc.ancestors(units)
+        items = [_unit_json(u, trail=trail) for u in units]
+        for item in items:
+            item["text"] = item["name"] + (f" ({item['code']})" if item["code"] else "")
+        return jsonify({"results": items})
+
+    # ----------------------------------------------------------------- create / edit
+
+    @expose("/units/new", methods=["GET", "POST"])
+    @has_access
+    def create(self):
+        """Thành lập đơn vị."""
+        form = CreateForm()
+        if request.method == "GET":
+            form.parent_id.data = request.args.get("parent", type=int)
+            return self._render_form(form, _("Thành lập đơn vị"), "create")
+
+        def act():
+            unit = svc.create_unit(unit_data_from(form, form.parent_id.data), decision_from(form), g.user)
+            flash(_("Đã thành lập đơn vị %(name)s.", name=unit.name), "success")
+            return redirect(url_for("OrgUnitModelView.show", pk=unit.id))
+
+        return self._submit(form, act, _("Thành lập đơn vị"), "create")
+
+    @expose("/units/<int:pk>/edit", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """Sửa thông tin đơn vị / đổi tên (a new name needs a decision)."""
+        unit = self._unit_or_404(pk)
+        form = EditForm(obj=unit) if request.method == "GET" else EditForm()
+        if request.method == "GET":
+            return self._render_form(form, _("Sửa thông tin đơn vị"), "edit", unit=unit)
+
+        def act():
+            svc.update_unit(pk, unit_data_from(form, unit.parent_id), decision_from(form), g.user)
+            flash(_("Đã cập nhật đơn vị %(name)s.", name=form.name.data), "success")
+            return redirect(url_for("OrgUnitModelView.show", pk=pk))
+
+        return self._submit(form, act, _("Sửa thông tin đơn vị"), "edit", unit=unit)
+
+    # ----------------------------------------------------------------- events with preview
+
+    @expose("/units/<int:pk>/move", methods=["GET", "POST"])
+    @has_access
+    def move(self, pk):
+        """Chuyển đơn vị (cùng toàn bộ đơn vị cấp dưới) sang đơn vị cấp trên khác."""
+        unit = self._unit_or_404(pk)
+        form = MoveForm()
+        return self._event(
+            form, unit, "move", _("Chuyển đơn vị cấp trên"),
+            plan=lambda: svc.plan_move(pk, form.new_parent_id.data, decision_from(form)),
+            apply=lambda: svc.move_unit(pk, form.new_parent_id.data, decision_from(form), g.user),
+            done=_("Đã chuyển đơn vị %(name)s.", name=unit.name),
+        )
+
+    @expose("/units/<int:pk>/merge", methods=["GET", "POST"])
+    @has_access
+    def merge(self, pk):
+        """Sáp nhập đơn vị này vào đơn vị khác."""
+        unit = self._unit_or_404(pk)
+        form = MergeForm()
+        return self._event(
+            form, unit, "merge", _("Sáp nhập đơn vị"),
+            plan=lambda: svc.plan_merge(pk, form.target_id.data, decision_from(form)),
+            apply=lambda: svc.merge_units(pk, form.target_id.data, decision_from(form), g.user),
+            done=_("Đã sáp nhập %(name)s.", name=unit.name),
+        )
+
+    @expose("/units/<int:pk>/dissolve", methods=["GET", "POST"])
+    @has_access
+    def dissolve(self, pk):
+        """Giải thể đơn vị."""
+        unit = self._unit_or_404(pk)
+        form = DissolveForm()
+        return self._event(
+            form, unit, "dissolve", _("Giải thể đơn vị"),
+            plan=lambda: svc.plan_dissolve(pk, form.receiver_id.data, decision_from(form)),
+            apply=lambda: svc.dissolve_unit(pk, form.receiver_id.data, decision_from(form), g.user),
+            done=_("Đã giải thể %(name)s.", name=unit.name),
+        )
+
+    @expose("/consolidate", methods=["GET", "POST"])
+    @has_access
+    def consolidate(self):
+        """Hợp nhất hai hay nhiều đơn vị thành một đơn vị mới."""
+        form = ConsolidateForm()
+        if request.method == "GET":
+            first = request.args.get("source", type=int)
+            form.source_ids.data = [first] if first else []
+        return self._event(
+            form, None, "consolidate", _("Hợp nhất đơn vị"),
+            plan=lambda: svc.plan_consolidate(
+                form.source_ids.data, unit_data_from(form, form.parent_id.data), decision_from(form)),
+            apply=lambda: svc.consolidate_units(
+                form.source_ids.data, unit_data_from(form, form.parent_id.data), decision_from(form), g.user),
+            done=_("Đã hợp nhất thành đơn vị %(name)s.", name=form.name.data),
+        )
+
+    @expose("/units/<int:pk>/split", methods=["GET", "POST"])
+    @has_access
+    def split(self, pk):
+        """Chia tách đơn vị thành các đơn vị mới, chọn nơi chuyển đến của từng đơn vị trực thuộc."""
+        unit = self._unit_or_404(pk)
+        form = SplitForm()
+        rows = _split_rows()
+        kids = svc.children(unit.id)[0]
+        targets = {str(c.id): request.form.get(f"child-{c.id}", "") for c, _n in kids}
+
+        def args():
+            return (pk, rows, targets, form.members_target.data, decision_from(form))
+
+        return self._event(
+            form, unit, "split", _("Chia tách đơn vị"),
+            plan=lambda: svc.plan_split(*args()),
+            apply=lambda: svc.split_unit(*args(), actor=g.user),
+            done=_("Đã chia tách %(name)s.", name=unit.name),
+            template="org_units/split.html",
+            rows=rows, kids=kids, targets=targets, row_count=SPLIT_ROWS,
+            type_labels={k: str(v) for k, v in UNIT_TYPES.items()},
+        )
+
+    # ----------------------------------------------------------------- helpers
+
+    def _unit_or_404(self, pk: int) -> OrgUnit:
+        try:
+            return svc.get_unit(pk)
+        except NotFoundError:
+            abort(404)
+
+    def _render_form(self, form, title, kind, *, errors=None, plan=None, unit=None,
+                     template="org_units/form.html", **extra):
+        return self.render_template(
+            template, form=form, title=title, kind=kind, errors=errors or {}, plan=plan, unit=unit,
+            reference_labels=svc.reference_labels(), **extra,
+        )
+
+    def _submit(self, form, act, title, kind, unit=None):
+        errors = field_errors(form)
+        if errors:
+            return self._render_form(form, title, kind, errors=errors, unit=unit), 400
+        try:
+            return act()
+        except ValidationError as exc:
+            return self._render_form(form, title, kind, errors=exc.errors, unit=unit), 400
+        except ServiceError as exc:
+            return self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit), exc.status
+
+    def _event(self, form, unit, kind, title, *, plan, apply, done, template="org_units/form.html", **extra):
+        """GET: the form. POST preview: validate and show the plan. POST confirm: apply the event."""
+        if request.method == "GET":
+            return self._render_form(form, title, kind, unit=unit, template=template, **extra)
+        errors = field_errors(form)
+        if errors:
+            return self._render_form(form, title, kind, errors=errors, unit=unit, template=template, **extra), 400
+        try:
+            if request.form.get("confirm") != "1":
+                return self._render_form(form, title, kind, plan=plan(), unit=unit, template=template, **extra)
+            event = apply()
+        except ValidationError as exc:
+            return self._render_form(form, title, kind, errors=exc.errors, unit=unit, template=template, **extra), 400
+        except ServiceError as exc:
+            return (
+                self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit,
+                                  template=template, **extra),
+                exc.status,
+            )
+        flash(done, "success")
+        return redirect(url_for("OrgUnitModelView.show", pk=event.units[0].unit_id))
+
+
+def _split_rows() -> list[svc.UnitData]:
+    """The new-unit rows of the split form (empty rows are ignored by the service)."""
+    rows = []
+    for i in range(SPLIT_ROWS):
+        quota = request.form.get(f"new_units-{i}-bien_che_quota", "").strip()
+        rows.append(
+            svc.UnitData(
+                name=request.form.get(f"new_units-{i}-name"),
+                short_name=request.form.get(f"new_units-{i}-short_name"),
+                unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
+                ma_dinh_danh=request.form.get(f"new_units-{i}-ma_dinh_danh"),
+                bien_che_quota=int(quota) if quota.isdigit() else (quota or None),
+            )
+        )
+    return rows
+
+
+def register(appbuilder) -> None:
+    """Add the org views and their menu entries."""
+    appbuilder.add_view(
+        OrgTreeView,
+        MENU_ORG_TREE,
+        label=_l("Cây tổ chức"),
+        icon="fa-sitemap",
+        category=MENU_ORGANISATION,
+        category_label=_l("Cơ cấu tổ chức"),
+        category_icon="fa-sitemap",
+    )
+    appbuilder.add_view(
+        OrgUnitModelView,
+        MENU_ORG_UNITS,
+        label=_l("Danh sách đơn vị"),
+        icon="fa-list",
+        category=MENU_ORGANISATION,
+    )
