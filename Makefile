@@ -1,0 +1,37 @@
+# CSDL CBCCVC — the two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+export FLASK_APP := run.py
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cbccvc_test
+export TEST_DATABASE_URL
+
+.PHONY: install run test lint worker translations clean-db
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/python -m babel.messages.frontend compile -f -d translations >/dev/null
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask sync-roles
+	$(BIN)/flask seed-demo --if-empty
+	@echo "Serving on http://127.0.0.1:5000"
+	$(BIN)/python run.py
+
+worker: install
+	$(BIN)/rq worker --with-scheduler --url $${REDIS_URL:?set REDIS_URL} cbccvc
+
+test: install
+	$(BIN)/python -m tests.create_db
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
