@@ -29,20 +29,24 @@ def app():
             conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         sync_roles(application.appbuilder)
-        yield application
         db.session.remove()
+    return application
 
 
 @pytest.fixture()
 def db(app):
-    """A clean set of app tables for each test (roles and permissions are kept)."""
+    """A clean set of app tables for each test (roles and permissions are kept), in a fresh app context.
+
+    A fresh context per test keeps ``g`` (Flask-Login's cached user, Babel's cached catalog) from
+    leaking from one test into the next.
+    """
     from app.extensions import db as _db
 
-    _db.session.remove()
-    with _db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(APP_TABLES)} RESTART IDENTITY CASCADE"))
-    yield _db
-    _db.session.remove()
+    with app.app_context():
+        with _db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(APP_TABLES)} RESTART IDENTITY CASCADE"))
+        yield _db
+        _db.session.remove()
 
 
 @pytest.fixture()
