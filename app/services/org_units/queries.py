@@ -1,0 +1,112 @@
+"""Read-only queries on the tree: subtree, children with counts, search, history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.services.errors import NotFoundError, ValidationError
+from app.text import search_key
+from models.org_units import (
+    STATUS_ACTIVE,
+    OrgEvent,
+    OrgEventUnit,
+    OrgUnit,
+)
+
+__all__ = ["ancestors", "children", "get_unit", "search_units", "subtree_ids", "unit_history"]
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = False) -> OrgUnit:
+    """Load a unit by id or raise a translated :class:`NotFoundError` (also for a malformed id)."""
+    try:
+        uid = int(unit_id)
+    except (TypeError, ValueError):
+        uid = None
+    unit = db.session.get(OrgUnit, uid) if uid is not None else None
+    if unit is None:
+        raise NotFoundError(_("Không tìm thấy đơn vị có mã %(id)s.", id=unit_id))
+    if open_only and not unit.is_open:
+        raise ValidationError({field_name: [_("Đơn vị %(name)s đã chấm dứt hoạt động.", name=unit.name)]})
+    return unit
+
+
+def subtree_ids(unit: OrgUnit, *, include_closed: bool = False):
+    """A SELECT of the ids of ``unit`` and all its descendants: one prefix match on the indexed path."""
+    stmt = select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))
+    if not include_closed:
+        stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
+    return stmt
+
+
+def children(parent_id: int | None, *, include_closed: bool = False, limit: int = 200, offset: int = 0):
+    """Direct children of a unit (roots when ``parent_id`` is None), each with its count of open children.
+
+    Two queries whatever the number of children: the page of children, then one grouped count.
+    Returns ``(rows, has_more)`` where rows are ``(unit, child_count)``.
+    """
+    stmt = select(OrgUnit).where(
+        OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+    )
+    if not include_closed:
+        stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
+    stmt = stmt.order_by(OrgUnit.status, OrgUnit.search_key, OrgUnit.id).offset(offset).limit(limit + 1)
+    units = list(db.session.scalars(stmt))
+    has_more = len(units) > limit
+    units = units[:limit]
+    counts = _child_counts([u.id for u in units], include_closed=include_closed)
+    return [(u, counts.get(u.id, 0)) for u in units], has_more
+
+
+def _child_counts(ids: list[int], *, include_closed: bool = False) -> dict[int, int]:
+    if not ids:
+        return {}
+    stmt = select(OrgUnit.parent_id, func.count()).where(OrgUnit.parent_id.in_(ids)).group_by(OrgUnit.parent_id)
+    if not include_closed:
+        stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
+    return dict(db.session.execute(stmt).all())
+
+
+def search_units(query: str, *, limit: int = 20, include_closed: bool = False, within: OrgUnit | None = None):
+    """Units whose name, short name or code contains ``query``, ignoring case and diacritics.
+
+    ``"so noi vu"`` finds "Sở Nội vụ". At most ``limit`` rows, shallowest first.
+    """
+    key = search_key(query)
+    if not key:
+        return []
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = select(OrgUnit).where(OrgUnit.search_key.like(pattern, escape="\\"))
+    if not include_closed:
+        stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
+    if within is not None:
+        stmt = stmt.where(OrgUnit.path.like(within.path + "%"))
+    stmt = stmt.order_by(OrgUnit.level, OrgUnit.search_key, OrgUnit.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def ancestors(units: Iterable[OrgUnit]) -> dict[int, OrgUnit]:
+    """All ancestors of the given units, loaded in one query, keyed by id."""
+    ids = {aid for u in units for aid in u.ancestor_ids}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+
+
+def unit_history(unit: OrgUnit) -> list[tuple[OrgEvent, str]]:
+    """Every event the unit took part in, newest first, with the unit's role in each."""
+    rows = db.session.execute(
+        select(OrgEvent, OrgEventUnit.role)
+        .join(OrgEventUnit, OrgEventUnit.event_id == OrgEvent.id)
+        .where(OrgEventUnit.unit_id == unit.id)
+        .order_by(OrgEvent.effective_date.desc(), OrgEvent.id.desc())
+    ).all()
+    return [(event, role) for event, role in rows]
+

@@ -1,0 +1,158 @@
+"""Validation helpers: codes, decisions, descriptive fields, parents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.services.errors import Errors, NotFoundError, ValidationError
+from app.services.org_units.queries import get_unit
+from app.services.org_units.values import Decision, UnitData
+from app.text import clean
+from models.org_units import (
+    STATUS_ACTIVE,
+    UNIT_TYPES,
+    OrgUnit,
+)
+
+__all__ = ["CODE_PATTERNS", "validate_code"]
+
+
+#: Accepted shapes of a mã định danh (QĐ 20/2020/QĐ-TTg, amended QĐ 09/2025; domain.md §4).
+CODE_PATTERNS = (
+    re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"),  # 2020 form, 4 levels: 000.00.00.H29
+    re.compile(r"^[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"),  # older 3-level form: 00.09.H29
+    re.compile(r"^[A-Z][0-9]{2}(\.[0-9]{2,3}){1,4}$"),  # post-2025 dotted-forward form: H01.151.01
+)
+
+MAX_NAME = 255
+MAX_SHORT_NAME = 100
+MAX_ADDRESS = 500
+MAX_DECISION_NUMBER = 100
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def validate_code(code: str | None) -> str | None:
+    """Normalise a mã định danh (trim, upper case); return None when empty. Raises nothing."""
+    value = clean(code).upper()
+    return value or None
+
+
+def _code_is_valid(code: str) -> bool:
+    return any(p.match(code) for p in CODE_PATTERNS)
+
+
+def _check_decision(decision: Decision, errors: Errors, *, required: bool = True) -> None:
+    number = clean(decision.number)
+    if required and not number:
+        errors.add("decision_number", _("Số quyết định là bắt buộc."))
+    if len(number) > MAX_DECISION_NUMBER:
+        errors.add("decision_number", _("Số quyết định dài quá %(max)s ký tự.", max=MAX_DECISION_NUMBER))
+    if required and decision.date is None:
+        errors.add("decision_date", _("Ngày quyết định là bắt buộc."))
+    if decision.date and decision.effective_date and decision.effective_date < decision.date:
+        errors.add("effective_date", _("Ngày hiệu lực không được trước ngày quyết định."))
+
+
+def _check_unit_data(
+    data: UnitData,
+    errors: Errors,
+    *,
+    prefix: str = "",
+    existing: OrgUnit | None = None,
+    freed_codes: Iterable[str] = (),
+    taken_codes: set[str] | None = None,
+) -> None:
+    """Validate descriptive fields; ``freed_codes`` are codes of units the same event closes."""
+    name = clean(data.name)
+    if not name:
+        errors.add(prefix + "name", _("Tên đơn vị là bắt buộc."))
+    elif len(name) > MAX_NAME:
+        errors.add(prefix + "name", _("Tên đơn vị dài quá %(max)s ký tự.", max=MAX_NAME))
+    if len(clean(data.short_name)) > MAX_SHORT_NAME:
+        errors.add(prefix + "short_name", _("Tên viết tắt dài quá %(max)s ký tự.", max=MAX_SHORT_NAME))
+    if len(clean(data.address)) > MAX_ADDRESS:
+        errors.add(prefix + "address", _("Địa chỉ dài quá %(max)s ký tự.", max=MAX_ADDRESS))
+    if data.unit_type not in UNIT_TYPES:
+        errors.add(prefix + "unit_type", _("Loại đơn vị không hợp lệ."))
+    if data.bien_che_quota is not None and (not isinstance(data.bien_che_quota, int) or data.bien_che_quota < 0):
+        errors.add(prefix + "bien_che_quota", _("Chỉ tiêu biên chế phải là số nguyên không âm."))
+    code = validate_code(data.ma_dinh_danh)
+    if code:
+        if not _code_is_valid(code):
+            errors.add(
+                prefix + "ma_dinh_danh",
+                _(
+                    "Mã định danh %(code)s không đúng định dạng của QĐ 20/2020/QĐ-TTg "
+                    "(ví dụ 000.00.00.H29, 00.09.H29 hoặc H01.151.01).",
+                    code=code,
+                ),
+            )
+        elif code not in set(freed_codes):
+            holder = db.session.scalar(
+                select(OrgUnit).where(OrgUnit.ma_dinh_danh == code, OrgUnit.status == STATUS_ACTIVE)
+            )
+            if holder is not None and (existing is None or holder.id != existing.id):
+                errors.add(
+                    prefix + "ma_dinh_danh",
+                    _(
+                        "Mã định danh %(code)s đã được dùng cho đơn vị đang hoạt động %(name)s.",
+                        code=code,
+                        name=holder.name,
+                    ),
+                )
+        if taken_codes is not None:
+            if code in taken_codes:
+                errors.add(
+                    prefix + "ma_dinh_danh", _("Mã định danh %(code)s bị trùng trong cùng quyết định.", code=code)
+                )
+            taken_codes.add(code)
+
+
+def _load_parent(parent_id: Any, errors: Errors, field_name: str = "parent_id") -> OrgUnit | None:
+    """Load an open parent unit or record why it cannot be one."""
+    try:
+        return get_unit(parent_id, field_name=field_name, open_only=True)
+    except NotFoundError:
+        errors.add(field_name, _("Đơn vị cấp trên không tồn tại."))
+    except ValidationError as exc:
+        for msg in exc.messages:
+            errors.add(field_name, msg)
+    return None
+
+
+def _load_open(unit_id: Any, errors: Errors, field_name: str) -> OrgUnit | None:
+    try:
+        return get_unit(unit_id, field_name=field_name, open_only=True)
+    except NotFoundError as exc:
+        errors.add(field_name, exc.messages[0])
+    except ValidationError as exc:
+        for msg in exc.messages:
+            errors.add(field_name, msg)
+    return None
+
+
+def _inside(unit: OrgUnit, root: OrgUnit) -> bool:
+    """True when ``unit`` is ``root`` or one of its descendants."""
+    return unit.path.startswith(root.path)
+
+
+def _open_children(unit: OrgUnit) -> list[OrgUnit]:
+    stmt = (
+        select(OrgUnit)
+        .where(OrgUnit.parent_id == unit.id, OrgUnit.status == STATUS_ACTIVE)
+        .order_by(OrgUnit.search_key, OrgUnit.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _has_members(counts: dict[str, int]) -> bool:
+    return any(counts.values())
+

@@ -1,0 +1,150 @@
+"""Low-level writers used by the use cases; they flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, literal, update
+
+from app.extensions import db
+from app.services.org_units.references import _REFERENCES
+from app.services.org_units.validation import validate_code
+from app.services.org_units.values import NewUnit, RestructurePlan, Target, UnitData
+from app.text import clean, search_key
+from models.org_units import (
+    STATUS_ACTIVE,
+    STATUS_CLOSED,
+    OrgEvent,
+    OrgEventUnit,
+    OrgUnit,
+)
+
+__all__: list[str] = []  # internal: used by the use cases only
+
+
+# --------------------------------------------------------------------------- writers (no commit)
+
+
+def _new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUnit:
+    unit = OrgUnit(
+        name=clean(data.name),
+        short_name=clean(data.short_name) or None,
+        unit_type=data.unit_type,
+        level=(parent.level + 1) if parent else 1,
+        parent_id=parent.id if parent else None,
+        path="",
+        search_key="",
+        ma_dinh_danh=validate_code(data.ma_dinh_danh),
+        bien_che_quota=data.bien_che_quota,
+        address=clean(data.address) or None,
+        valid_from=data.valid_from or valid_from,
+        status=STATUS_ACTIVE,
+    )
+    _refresh_search_key(unit)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+    db.session.flush()
+    return unit
+
+
+def _refresh_search_key(unit: OrgUnit) -> None:
+    unit.search_key = search_key(" ".join(x for x in (unit.name, unit.short_name, unit.ma_dinh_danh) if x))
+
+
+def _move_subtree(unit: OrgUnit, new_parent: OrgUnit) -> None:
+    """Re-parent ``unit`` and rewrite path and level of its whole subtree with one UPDATE."""
+    old_prefix = unit.path
+    new_prefix = new_parent.path + f"{unit.id}/"
+    delta = new_parent.level + 1 - unit.level
+    unit.parent_id = new_parent.id
+    db.session.flush()
+    db.session.execute(
+        update(OrgUnit)
+        .where(OrgUnit.path.like(old_prefix + "%"))
+        .values(
+            path=literal(new_prefix) + func.substr(OrgUnit.path, len(old_prefix) + 1),
+            level=OrgUnit.level + delta,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+
+
+def _move_members(source: OrgUnit, target: OrgUnit) -> dict[str, int]:
+    moved = {}
+    for ref in _REFERENCES.values():
+        result = db.session.execute(
+            update(ref.column.class_)
+            .where(ref.column == source.id)
+            .values({ref.column.key: target.id})
+            .execution_options(synchronize_session=False)
+        )
+        moved[ref.key] = result.rowcount
+    return moved
+
+
+def _record_event(plan: RestructurePlan, actor, details: dict, roles: list[tuple[OrgUnit, str]]) -> OrgEvent:
+    event = OrgEvent(
+        event_type=plan.event_type,
+        decision_number=clean(plan.decision.number) or None,
+        decision_date=plan.decision.date,
+        effective_date=plan.decision.effective,
+        note=clean(plan.decision.note) or None,
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None),
+        details=details,
+    )
+    seen = set()
+    for unit, role in roles:
+        if (unit.id, role) in seen:
+            continue
+        seen.add((unit.id, role))
+        event.units.append(OrgEventUnit(unit_id=unit.id, role=role))
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _resolve(target: Target) -> OrgUnit:
+    return target.unit if isinstance(target, NewUnit) else target
+
+
+def _apply(plan: RestructurePlan, actor, extra_details: dict | None = None) -> OrgEvent:
+    """Write a validated plan: close, create, move sub-units and members, record the event."""
+    effective = plan.decision.effective
+    roles: list[tuple[OrgUnit, str]] = []
+    details: dict[str, Any] = dict(extra_details or {})
+    # Close first, so a new unit may take over the code of a unit the same decision closes.
+    for unit, _successor in plan.close:
+        unit.status = STATUS_CLOSED
+        unit.valid_to = effective
+    db.session.flush()
+    for new in plan.create:
+        new.unit = _new_unit(new.data, new.parent, effective)
+        roles.append((new.unit, "created"))
+    for unit, successor in plan.close:
+        if successor is not None:
+            unit.successor_id = _resolve(successor).id
+        roles.append((unit, "closed"))
+    details["moved_units"] = []
+    for child, target in plan.child_moves:
+        dest = _resolve(target)
+        details["moved_units"].append({"unit_id": child.id, "from": child.parent_id, "to": dest.id})
+        roles.append((child, "moved"))
+        _move_subtree(child, dest)
+    details["moved_members"] = []
+    for source, target, _counts in plan.member_moves:
+        dest = _resolve(target)
+        moved = _move_members(source, dest)
+        details["moved_members"].append({"from": source.id, "to": dest.id, "counts": moved})
+    for receiver in plan.receivers:
+        roles.append((receiver, "receiver"))
+    for new in plan.create:
+        if new.unit is not None:
+            details.setdefault("created_units", []).append(new.unit.id)
+    if plan.subject is not None:
+        roles.insert(0, (plan.subject, "subject"))
+    return _record_event(plan, actor, details, roles)
+
