@@ -119,49 +119,34 @@ def create_command(name, unit_type, parent_id, code, short_name, decision_number
     click.echo(f"{unit.id} {unit.path} {unit.name}")
 
 
-@org_cli.command("move")
-@click.argument("unit_id")
-@click.argument("new_parent_id")
-@with_decision
-def move_command(unit_id, new_parent_id, decision_number, decision_date) -> None:
-    """Move UNIT_ID (and its subtree) under NEW_PARENT_ID."""
-    from app.services import org_units
+def _event_command(name: str, use_case: str, second: str, help_text: str, optional: bool = False) -> None:
+    """Register ``flask org-units NAME UNIT_ID SECOND`` calling ``org_units.<use_case>`` with a decision."""
 
-    try:
-        event = org_units.move_unit(unit_id, new_parent_id, _decision(decision_number, decision_date))
-    except ServiceError as exc:
-        _fail(exc)
-    click.echo(f"event {event.id}: {event.type_label}")
+    @with_decision
+    def command(unit_id, other_id, decision_number, decision_date) -> None:
+        from app.services import org_units
 
+        try:
+            event = getattr(org_units, use_case)(unit_id, other_id, _decision(decision_number, decision_date))
+        except ServiceError as exc:
+            _fail(exc)
+        click.echo(f"event {event.id}: {event.type_label}")
 
-@org_cli.command("merge")
-@click.argument("source_id")
-@click.argument("target_id")
-@with_decision
-def merge_command(source_id, target_id, decision_number, decision_date) -> None:
-    """Merge SOURCE_ID into TARGET_ID (sáp nhập)."""
-    from app.services import org_units
-
-    try:
-        event = org_units.merge_units(source_id, target_id, _decision(decision_number, decision_date))
-    except ServiceError as exc:
-        _fail(exc)
-    click.echo(f"event {event.id}: {event.type_label}")
+    command.__doc__ = help_text
+    if optional:
+        command = click.option(f"--{second}", "other_id", default=None)(command)
+    else:
+        command = click.argument("other_id", metavar=second.upper().replace("-", "_"))(command)
+    command = click.argument("unit_id")(command)
+    org_cli.command(name)(command)
 
 
-@org_cli.command("dissolve")
-@click.argument("unit_id")
-@click.option("--receiver", "receiver_id", default=None)
-@with_decision
-def dissolve_command(unit_id, receiver_id, decision_number, decision_date) -> None:
-    """Dissolve UNIT_ID (giải thể); sub-units and members go to --receiver."""
-    from app.services import org_units
-
-    try:
-        event = org_units.dissolve_unit(unit_id, receiver_id, _decision(decision_number, decision_date))
-    except ServiceError as exc:
-        _fail(exc)
-    click.echo(f"event {event.id}: {event.type_label}")
+_event_command("move", "move_unit", "new-parent-id", "Move UNIT_ID (and its subtree) under NEW_PARENT_ID.")
+_event_command("merge", "merge_units", "target-id", "Merge UNIT_ID into TARGET_ID (sáp nhập).")
+_event_command(
+    "dissolve", "dissolve_unit", "receiver", "Dissolve UNIT_ID (giải thể); sub-units and members go to --receiver.",
+    optional=True,
+)
 
 
 @org_cli.command("history")

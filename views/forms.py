@@ -62,6 +62,9 @@ class VNForm(DynamicForm):
             return _BabelTranslations()
 
 
+PICKER_PLACEHOLDER = _l("Gõ tên hoặc mã định danh để tìm đơn vị")
+
+
 class UnitPickerWidget:
     """Renders a ``<select>`` that select2 fills from the unit search endpoint (20 rows at a time)."""
 
@@ -81,7 +84,7 @@ class UnitPickerWidget:
         return Markup(
             f'<select id="{field.id}" name="{field.name}" class="form-control unit-picker"{multiple} '
             f'data-url="{url_for("OrgTreeView.api_search")}" '
-            f'data-placeholder="{escape(_l("Gõ tên hoặc mã định danh để tìm đơn vị"))}">'
+            f'data-placeholder="{escape(PICKER_PLACEHOLDER)}">'
             f"<option value=\"\"></option>{options}</select>"
         )
 

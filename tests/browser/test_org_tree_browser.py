@@ -18,16 +18,51 @@ TIMEOUT_MS = 10_000
 pytestmark = pytest.mark.usefixtures("demo")
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
+    return {
+        **browser_context_args,
+        "locale": "vi-VN",
+        "timezone_id": "Asia/Ho_Chi_Minh",
+        "viewport": {"width": 1280, "height": 800},
+    }
+
+
+class BrowserErrors:
+    """Console errors and uncaught exceptions seen by the page, minus responses a test expects."""
+
+    def __init__(self):
+        self.errors: list[tuple[str, str]] = []
+        self.expected_urls: set[str] = set()
+
+    def on_console(self, msg) -> None:
+        url = msg.location.get("url", "")
+        if msg.type == "error":
+            self.errors.append((url, f"console.error: {msg.text} ({url})"))
+
+    def on_page_error(self, exc) -> None:
+        self.errors.append(("", f"pageerror: {exc}"))
+
+    def expect_failed_load(self, url: str) -> None:
+        """A test navigates to ``url`` expecting an error status: its console line is not a script error."""
+        self.expected_urls.add(url)
+
+    def unexpected(self) -> list[str]:
+        return [text for url, text in self.errors if url not in self.expected_urls]
+
+
 @pytest.fixture()
 def js_errors(page: Page):
-    """Collect console errors and uncaught page errors; the test fails if any happened."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    """Watch the page for JavaScript errors; the test fails if any happened."""
+    watcher = BrowserErrors()
+    page.on("console", watcher.on_console)
+    page.on("pageerror", watcher.on_page_error)
     page.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
-    yield errors
-    assert errors == [], "JavaScript errors in the browser:\n" + "\n".join(errors)
+    yield watcher
+    unexpected = watcher.unexpected()
+    assert unexpected == [], "JavaScript errors in the browser:\n" + "\n".join(unexpected)
 
 
 def shot(page: Page, name: str) -> None:
@@ -46,14 +81,14 @@ def sign_in(page: Page, live_server: str, username: str) -> None:
     if username == "sonoivu.admin":
         shot(page, "login.png")
     page.locator("#username").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    expect(page).to_have_url(re.compile(r"/org/tree$"))  # the home page sends signed-in users to the tree
 
 
 def tree_node(page: Page, name: str, parent=None):
     """The ``li.unit-node`` whose own line links to ``name`` (under ``parent`` when given)."""
     scope = parent if parent is not None else page.locator("#org-tree")
-    line = page.locator(".unit-line").filter(has=page.locator("a.unit-name", has_text=re.compile(rf"^{re.escape(name)}$")))
-    return scope.locator("li.unit-node").filter(has=line).first
+    own_link = page.locator(":scope > .unit-line > a.unit-name", has_text=re.compile(rf"^{re.escape(name)}$"))
+    return scope.locator("li.unit-node").filter(has=own_link)
 
 
 def node_link(node):
@@ -118,6 +153,8 @@ def test_tree_search_and_merge(page: Page, live_server, db, unit_by_name, js_err
     picker = page.locator("#target_id + .select2-container")
     expect(picker).to_be_visible()  # select2 has replaced the plain <select>
     picker.locator(".select2-selection").click()
+    # select2's own messages are replaced by ours (it ships English only).
+    expect(page.locator(".select2-results__message")).to_have_text("Gõ tên hoặc mã định danh để tìm đơn vị")
     page.locator(".select2-container--open .select2-search__field").fill("cong chuc")
     option = page.locator(".select2-results__option", has_text="Phòng Công chức, viên chức")
     expect(option).to_have_count(1)
@@ -148,6 +185,7 @@ def test_tree_search_and_merge(page: Page, live_server, db, unit_by_name, js_err
     expect(merge_row).to_have_count(1)
     expect(merge_row).to_contain_text("15/QĐ-UBND")
     expect(merge_row).to_contain_text("02/03/2026")
+    expect(merge_row).to_contain_text("Đơn vị chấm dứt hoạt động")
     expect(page.locator("#btn-merge")).to_have_count(0)
     shot(page, "merged_unit.png")
 
@@ -178,6 +216,13 @@ def test_read_only_user_sees_tree_without_write_actions(page: Page, live_server,
     expect(page.get_by_text("Thành lập đơn vị")).to_have_count(0)
     expect(page.get_by_text("Hợp nhất đơn vị")).to_have_count(0)
 
-    response = page.goto(f"{live_server}/org/units/{unit_id}/merge")
+    page.goto(f"{live_server}/org-units/show/{unit_id}")
+    expect(page.locator(".breadcrumb .active")).to_have_text("Phòng Cải cách hành chính")
+    expect(page.locator("#unit-history")).to_contain_text("Thành lập")
+    expect(page.locator("#btn-merge")).to_have_count(0)
+
+    merge_url = f"{live_server}/org/units/{unit_id}/merge"
+    js_errors.expect_failed_load(merge_url)
+    response = page.goto(merge_url)
     assert response is not None
     assert response.status == 403 or "/login/" in response.url, (response.status, response.url)

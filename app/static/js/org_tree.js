@@ -73,21 +73,25 @@
     }).catch(function () { loading.textContent = T.error; });
   }
 
-  function toggle(li) {
+  function setOpen(btn, open) {
+    if (!btn) { return; }
+    btn.textContent = open ? "▾" : "▸";
+    btn.title = open ? T.collapse : T.expand;
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function toggle(li, forceOpen) {
     var btn = li.querySelector(":scope > .unit-line > .tree-toggle");
     var ul = li.querySelector(":scope > ul");
     if (ul) {
-      var hidden = ul.style.display === "none";
-      ul.style.display = hidden ? "" : "none";
-      btn.textContent = hidden ? "▾" : "▸";
-      btn.setAttribute("aria-expanded", hidden ? "true" : "false");
+      var open = forceOpen || ul.style.display === "none";
+      ul.style.display = open ? "" : "none";
+      setOpen(btn, open);
       return Promise.resolve();
     }
     ul = el("ul");
     li.appendChild(ul);
-    btn.textContent = "▾";
-    btn.title = T.collapse;
-    btn.setAttribute("aria-expanded", "true");
+    setOpen(btn, true);
     return loadInto(ul, li.getAttribute("data-id"), 0);
   }
 
@@ -102,8 +106,7 @@
         li.scrollIntoView({ block: "center" });
         return;
       }
-      var ul = li.querySelector(":scope > ul");
-      var next = ul ? Promise.resolve(ul.style.display = "") : toggle(li);
+      var next = toggle(li, true);
       i += 1;
       next.then(step);
     }
@@ -118,13 +121,16 @@
   var searchBox = document.getElementById("tree-search");
   var results = document.getElementById("tree-search-results");
   var timer = null;
+  var searchSeq = 0;  // only the newest search may fill the result list
   searchBox.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
       var q = searchBox.value.trim();
+      var seq = ++searchSeq;
       results.innerHTML = "";
       if (!q) { return; }
       fetchJson(searchUrl + "?q=" + encodeURIComponent(q) + closedParam()).then(function (data) {
+        if (seq !== searchSeq) { return; }
         if (!data.results.length) { results.appendChild(el("div", "list-group-item text-muted", T.empty)); }
         data.results.forEach(function (item) {
           var a = el("a", "list-group-item search-hit");
@@ -139,7 +145,9 @@
           });
           results.appendChild(a);
         });
-      }).catch(function () { results.appendChild(el("div", "list-group-item text-danger", T.error)); });
+      }).catch(function () {
+        if (seq === searchSeq) { results.appendChild(el("div", "list-group-item text-danger", T.error)); }
+      });
     }, 250);
   });
   if (showClosed) { showClosed.addEventListener("change", reload); }

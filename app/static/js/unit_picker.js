@@ -5,24 +5,27 @@
   var i18nEl = document.getElementById("picker-i18n");
   var T = i18nEl ? JSON.parse(i18nEl.textContent) : {};
 
-  function msg(key) { return function () { return T[key] || ""; }; }
+  function msg(text) { return function () { return text || ""; }; }
 
-  // select2 ships English messages only; the page passes ours (Vietnamese by default).
-  var language = i18nEl ? {
-    inputTooShort: msg("too_short"),
-    searching: msg("searching"),
-    noResults: msg("empty"),
-    errorLoading: msg("error"),
-    loadingMore: msg("loading"),
-    removeAllItems: msg("clear")
-  } : undefined;
+  // select2 ships English messages only: use the page's (Vietnamese by default). The hint shown
+  // before anything is typed is the picker's own placeholder ("Gõ tên hoặc mã định danh ...").
+  function language($el) {
+    if (!i18nEl) { return undefined; }
+    return {
+      inputTooShort: msg($el.data("placeholder")),
+      searching: msg(T.searching),
+      noResults: msg(T.empty),
+      errorLoading: msg(T.error),
+      loadingMore: msg(T.loading)
+    };
+  }
 
   $("select.unit-picker").each(function () {
     var $el = $(this);
     $el.select2({
       theme: "bootstrap",
       width: "100%",
-      language: language,
+      language: language($el),
       allowClear: !$el.prop("multiple"),
       placeholder: $el.data("placeholder"),
       minimumInputLength: 1,
