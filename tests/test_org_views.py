@@ -165,3 +165,51 @@ def test_read_only_role_cannot_restructure(client, demo, unit_by_name):
     for url in (f"/org/units/{unit.id}/merge", f"/org/units/{unit.id}/dissolve", "/org/units/new"):
         assert client.post(url, data={}).status_code == 403, url
     assert unit_by_name("Sở Tư pháp").status == "active"
+
+
+def test_consolidate_form(client, demo, unit_by_name):
+    """HN-3.9 hợp nhất through the form: preview lists the closing units, confirm creates the new one."""
+    login(client)
+    a, b = unit_by_name("Sở Tài chính"), unit_by_name("Sở Tư pháp")
+    root = unit_by_name("UBND Thành phố Hà Nội")
+    form = {"source_ids": [str(a.id), str(b.id)], "parent_id": str(root.id), "name": "Sở Tài chính - Tư pháp",
+            "unit_type": "so_nganh", "decision_number": "12/QĐ-UBND", "decision_date": "2026-04-01"}
+    html = client.post("/org/consolidate", data=form).get_data(as_text=True)
+    assert "Chấm dứt hoạt động của Sở Tài chính" in html and "Chấm dứt hoạt động của Sở Tư pháp" in html
+    assert "Thành lập đơn vị mới Sở Tài chính - Tư pháp trực thuộc UBND Thành phố Hà Nội" in html
+    assert client.post("/org/consolidate", data={**form, "confirm": "1"}).status_code == 302
+    new = unit_by_name("Sở Tài chính - Tư pháp")
+    assert {u.name for u in demo.session.query(OrgUnit).filter_by(parent_id=new.id)} >= {"Phòng Quản lý ngân sách"}
+
+
+def test_split_form(client, demo, unit_by_name):
+    """HN-21.2 chia tách through the form: each sub-unit is placed; an unplaced one is reported by name."""
+    login(client)
+    a = unit_by_name("Sở Tư pháp")
+    kids = {u.name: u.id for u in demo.session.query(OrgUnit).filter_by(parent_id=a.id)}
+    form = {"new_units-0-name": "Sở Tư pháp A", "new_units-0-unit_type": "so_nganh",
+            "new_units-1-name": "Sở Tư pháp B", "new_units-1-unit_type": "so_nganh",
+            f"child-{kids['Văn phòng Sở Tư pháp']}": "0",
+            "decision_number": "13/QĐ-UBND", "decision_date": "2026-04-01"}
+    resp = client.post(f"/org/units/{a.id}/split", data=form)
+    assert resp.status_code == 400
+    assert "Hãy chọn đơn vị mới tiếp nhận Phòng Hành chính tư pháp." in resp.get_data(as_text=True)
+    form[f"child-{kids['Phòng Hành chính tư pháp']}"] = "1"
+    form["new_units-1-bien_che_quota"] = "mười"
+    resp = client.post(f"/org/units/{a.id}/split", data=form)
+    assert resp.status_code == 400 and "Chỉ tiêu biên chế phải là số nguyên không âm." in resp.get_data(as_text=True)
+    form["new_units-1-bien_che_quota"] = "10"
+    assert "plan-preview" in client.post(f"/org/units/{a.id}/split", data=form).get_data(as_text=True)
+    assert client.post(f"/org/units/{a.id}/split", data={**form, "confirm": "1"}).status_code == 302
+    assert unit_by_name("Phòng Hành chính tư pháp").parent_id == unit_by_name("Sở Tư pháp B").id
+    assert unit_by_name("Sở Tư pháp B").bien_che_quota == 10
+
+
+def test_dissolve_form_and_unknown_event(client, demo, unit_by_name):
+    """HN-21.2 giải thể through the form; an unknown event name in the URL is a 404."""
+    login(client)
+    leaf = unit_by_name("Tổ Ngữ văn")
+    form = {"decision_number": "14/QĐ-UBND", "decision_date": "2026-04-01", "confirm": "1"}
+    assert client.post(f"/org/units/{leaf.id}/dissolve", data=form).status_code == 302
+    assert unit_by_name("Tổ Ngữ văn").status == "closed"
+    assert client.get(f"/org/units/{leaf.id}/explode").status_code == 404

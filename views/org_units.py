@@ -4,6 +4,10 @@ Views parse, call one service function, flash a translated message and redirect.
 has a preview step that shows what the decision will move before anything is written.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -81,6 +85,28 @@ class SplitForm(DecisionMixin, VNForm):
 
 
 SPLIT_ROWS = 4
+
+
+@dataclass(frozen=True)
+class PairEvent:
+    """An event on one unit that names one other unit: its form, field, service pair and messages."""
+
+    form: type
+    field: str
+    plan: Callable
+    apply: Callable
+    title: Any
+    done: Any
+
+
+PAIR_EVENTS = {
+    "move": PairEvent(MoveForm, "new_parent_id", svc.plan_move, svc.move_unit,
+                      _l("Chuyển đơn vị cấp trên"), _l("Đã chuyển đơn vị %(name)s.")),
+    "merge": PairEvent(MergeForm, "target_id", svc.plan_merge, svc.merge_units,
+                       _l("Sáp nhập đơn vị"), _l("Đã sáp nhập %(name)s.")),
+    "dissolve": PairEvent(DissolveForm, "receiver_id", svc.plan_dissolve, svc.dissolve_unit,
+                          _l("Giải thể đơn vị"), _l("Đã giải thể %(name)s.")),
+}
 
 
 # --------------------------------------------------------------------------- list / show
@@ -190,11 +216,9 @@ class OrgTreeView(BaseView):
         "api_search": READ,
         "create": WRITE,
         "edit": WRITE,
-        "move": WRITE,
-        "merge": WRITE,
+        "restructure": WRITE,
         "consolidate": WRITE,
         "split": WRITE,
-        "dissolve": WRITE,
     }
     base_permissions = ["can_" + READ, "can_" + WRITE]
 
@@ -278,43 +302,22 @@ class OrgTreeView(BaseView):
 
     # ----------------------------------------------------------------- events with preview
 
-    @expose("/units/<int:pk>/move", methods=["GET", "POST"])
+    @expose("/units/<int:pk>/<any(move, merge, dissolve):kind>", methods=["GET", "POST"])
     @has_access
-    def move(self, pk):
-        """Chuyển đơn vị (cùng toàn bộ đơn vị cấp dưới) sang đơn vị cấp trên khác."""
+    def restructure(self, pk, kind):
+        """Move, merge or dissolve: events that name the unit and one other unit (see PAIR_EVENTS)."""
         unit = self._unit_or_404(pk)
-        form = MoveForm()
-        return self._event(
-            form, unit, "move", _("Chuyển đơn vị cấp trên"),
-            plan=lambda: svc.plan_move(pk, form.new_parent_id.data, decision_from(form)),
-            apply=lambda: svc.move_unit(pk, form.new_parent_id.data, decision_from(form), g.user),
-            done=_("Đã chuyển đơn vị %(name)s.", name=unit.name),
-        )
+        spec = PAIR_EVENTS[kind]
+        form = spec.form()
 
-    @expose("/units/<int:pk>/merge", methods=["GET", "POST"])
-    @has_access
-    def merge(self, pk):
-        """Sáp nhập đơn vị này vào đơn vị khác."""
-        unit = self._unit_or_404(pk)
-        form = MergeForm()
-        return self._event(
-            form, unit, "merge", _("Sáp nhập đơn vị"),
-            plan=lambda: svc.plan_merge(pk, form.target_id.data, decision_from(form)),
-            apply=lambda: svc.merge_units(pk, form.target_id.data, decision_from(form), g.user),
-            done=_("Đã sáp nhập %(name)s.", name=unit.name),
-        )
+        def other():
+            return form[spec.field].data
 
-    @expose("/units/<int:pk>/dissolve", methods=["GET", "POST"])
-    @has_access
-    def dissolve(self, pk):
-        """Giải thể đơn vị."""
-        unit = self._unit_or_404(pk)
-        form = DissolveForm()
         return self._event(
-            form, unit, "dissolve", _("Giải thể đơn vị"),
-            plan=lambda: svc.plan_dissolve(pk, form.receiver_id.data, decision_from(form)),
-            apply=lambda: svc.dissolve_unit(pk, form.receiver_id.data, decision_from(form), g.user),
-            done=_("Đã giải thể %(name)s.", name=unit.name),
+            form, unit, kind, str(spec.title),
+            plan=lambda: spec.plan(pk, other(), decision_from(form)),
+            apply=lambda: spec.apply(pk, other(), decision_from(form), g.user),
+            done=str(spec.done) % {"name": unit.name},
         )
 
     @expose("/consolidate", methods=["GET", "POST"])
