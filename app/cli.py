@@ -73,7 +73,7 @@ def sync_roles_command(markdown: bool) -> None:
         click.echo(f"{name}: {count} permissions")
 
 
-org_cli = AppGroup("org-units", help="Org tree: show, create, restructure, check.")
+org_cli = AppGroup("org-units", help="Org tree: show, create, restructure, history, repair.")
 
 
 @org_cli.command("tree")
