@@ -17,6 +17,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"))
     app.config.from_object(config_object)
     init_database(app)
+    init_audit(app)
     with app.app_context():
         appbuilder = init_appbuilder(app)
         init_views(appbuilder)
@@ -31,6 +32,13 @@ def init_database(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+
+
+def init_audit(app: Flask) -> None:
+    """Change log (same transaction as each change) and access/security log."""
+    from app.audit import init_audit as _init
+
+    _init(app)
 
 
 def init_appbuilder(app: Flask) -> AppBuilder:

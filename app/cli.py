@@ -44,7 +44,7 @@ def with_decision(fn):
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no org unit.")
 def seed_demo_command(if_empty: bool) -> None:
     """Seed the demo city (about 60 units) and one login per role. Idempotent."""
-    from app.seeds.demo_city import DEMO_USERS
+    from app.seeds.demo_city import DEMO_PASSWORD, DEMO_USERS
     from app.services import demo
 
     if if_empty and not demo.is_empty():
@@ -52,9 +52,9 @@ def seed_demo_command(if_empty: bool) -> None:
     else:
         result = demo.seed_demo()
         click.echo(f"Demo seed: {result['units']} units and {result['users']} users created.")
-    click.echo("Demo logins (username / password / role):")
-    for username, password, role, *_rest in DEMO_USERS:
-        click.echo(f"  {username} / {password} / {role}")
+    click.echo(f"Demo logins (password {DEMO_PASSWORD} for all):")
+    for username, role, *_rest in DEMO_USERS:
+        click.echo(f"  {username:<20} {role}")
 
 
 @click.command("sync-roles")

@@ -75,6 +75,7 @@ class OrgUnit(TimestampMixin, Model):
     """One unit of the city's org tree (UBND TP, sở, UBND cấp huyện, phòng, xã/phường, ...)."""
 
     __tablename__ = "org_unit"
+    __audited__ = True
     __table_args__ = (
         Index("ix_org_unit_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
         Index("ix_org_unit_parent_id_status", "parent_id", "status"),
@@ -137,6 +138,10 @@ class OrgUnit(TimestampMixin, Model):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to the parent, read from the materialised path."""
         return [int(p) for p in self.path.strip("/").split("/")[:-1]] if self.path else []
+
+    def audit_org_unit_id(self) -> int:
+        """A unit's changes show in its own scope."""
+        return self.id
 
     def __repr__(self) -> str:
         return self.name

@@ -45,7 +45,7 @@ def test_cli_on_embedded_sqlite(tmp_path):
         assert result.returncode == 0, result.stderr
     first = _flask("seed-demo", env=env)
     assert first.returncode == 0, first.stderr
-    assert "60 units and 2 users created" in first.stdout
+    assert "60 units and 8 users created" in first.stdout
     tree1 = _flask("org-units", "tree", "--depth", "4", env=env).stdout
     second = _flask("seed-demo", env=env)
     assert "0 units and 0 users created" in second.stdout

@@ -7,6 +7,10 @@ __all__ = ["register_views"]
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Register views in menu order."""
-    from views import org_units
+    from views import access, accounts, audit, org_units, security
 
     org_units.register(appbuilder)
+    accounts.register(appbuilder)
+    access.register(appbuilder)
+    audit.register(appbuilder)
+    security.register(appbuilder)

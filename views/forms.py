@@ -68,8 +68,9 @@ PICKER_PLACEHOLDER = _l("Gõ tên hoặc mã định danh để tìm đơn vị"
 class UnitPickerWidget:
     """Renders a ``<select>`` that select2 fills from the unit search endpoint (20 rows at a time)."""
 
-    def __init__(self, multiple: bool = False):
+    def __init__(self, multiple: bool = False, purpose: str = "read"):
         self.multiple = multiple
+        self.purpose = purpose
 
     def __call__(self, field, **kwargs):
         ids = field.data if self.multiple else ([field.data] if field.data else [])
@@ -83,7 +84,7 @@ class UnitPickerWidget:
         multiple = " multiple" if self.multiple else ""
         return Markup(
             f'<select id="{field.id}" name="{field.name}" class="form-control unit-picker"{multiple} '
-            f'data-url="{url_for("OrgTreeView.api_search")}" '
+            f'data-url="{url_for("OrgTreeView.api_search", **{"for": self.purpose})}" '
             f'data-placeholder="{escape(PICKER_PLACEHOLDER)}">'
             f"<option value=\"\"></option>{options}</select>"
         )
@@ -92,8 +93,9 @@ class UnitPickerWidget:
 class UnitPickerField(Field):
     """A unit id chosen through the search box; the value is kept raw so the service reports bad ids."""
 
-    def __init__(self, label=None, validators=None, multiple: bool = False, **kwargs):
-        super().__init__(label, validators, widget=UnitPickerWidget(multiple), **kwargs)
+    def __init__(self, label=None, validators=None, multiple: bool = False, purpose: str = "read", **kwargs):
+        """``purpose`` names the scope the picker searches (see ``views.org_units.PICKER_SCOPES``)."""
+        super().__init__(label, validators, widget=UnitPickerWidget(multiple, purpose), **kwargs)
         self.multiple = multiple
 
     def process_formdata(self, valuelist):

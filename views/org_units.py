@@ -10,19 +10,26 @@ from typing import Any
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from app.security import scope
 from app.security.permissions import (
+    ACTION_READ,
+    ACTION_WRITE,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
     MENU_ORGANISATION,
+    RESOURCE_ACCOUNT,
+    RESOURCE_CONSENT,
+    RESOURCE_DELEGATION,
     RESOURCE_ORG_UNIT,
 )
 from app.services import org_units as svc
-from app.services.errors import NotFoundError, ServiceError, ValidationError
+from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
 from models.org_units import EVENT_UNIT_ROLES, UNIT_TYPES, OrgUnit
 from views.forms import (
     DecisionMixin,
@@ -40,13 +47,33 @@ READ = "read"
 WRITE = "write"
 
 
+def read_scope():
+    """Units the signed-in user may read (a SELECT for ``IN``): the scope function, default deny."""
+    return scope.unit_ids(g.user, ACTION_READ, RESOURCE_ORG_UNIT)
+
+
+def write_scope():
+    """Units the signed-in user may restructure."""
+    return scope.unit_ids(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT)
+
+
+#: What each unit picker searches: ``?for=<purpose>`` -> (action, resource) of the scope function.
+PICKER_SCOPES = {
+    "read": (ACTION_READ, RESOURCE_ORG_UNIT),
+    "write": (ACTION_WRITE, RESOURCE_ORG_UNIT),
+    "accounts": (ACTION_WRITE, RESOURCE_ACCOUNT),
+    "consent": (ACTION_WRITE, RESOURCE_CONSENT),
+    "delegation": (ACTION_WRITE, RESOURCE_DELEGATION),
+}
+
+
 # --------------------------------------------------------------------------- forms
 
 
 class CreateForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Thành lập đơn vị."""
 
-    parent_id = UnitPickerField(_l("Đơn vị cấp trên"))
+    parent_id = UnitPickerField(_l("Đơn vị cấp trên"), purpose="write")
 
 
 class EditForm(UnitFieldsMixin, DecisionMixin, VNForm):
@@ -56,26 +83,26 @@ class EditForm(UnitFieldsMixin, DecisionMixin, VNForm):
 class MoveForm(DecisionMixin, VNForm):
     """Chuyển đơn vị cấp trên."""
 
-    new_parent_id = UnitPickerField(_l("Đơn vị cấp trên mới"))
+    new_parent_id = UnitPickerField(_l("Đơn vị cấp trên mới"), purpose="write")
 
 
 class MergeForm(DecisionMixin, VNForm):
     """Sáp nhập vào đơn vị khác."""
 
-    target_id = UnitPickerField(_l("Sáp nhập vào đơn vị"))
+    target_id = UnitPickerField(_l("Sáp nhập vào đơn vị"), purpose="write")
 
 
 class ConsolidateForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Hợp nhất nhiều đơn vị thành đơn vị mới."""
 
-    source_ids = UnitPickerField(_l("Các đơn vị hợp nhất"), multiple=True)
-    parent_id = UnitPickerField(_l("Đơn vị cấp trên của đơn vị mới"))
+    source_ids = UnitPickerField(_l("Các đơn vị hợp nhất"), multiple=True, purpose="write")
+    parent_id = UnitPickerField(_l("Đơn vị cấp trên của đơn vị mới"), purpose="write")
 
 
 class DissolveForm(DecisionMixin, VNForm):
     """Giải thể."""
 
-    receiver_id = UnitPickerField(_l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"))
+    receiver_id = UnitPickerField(_l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"), purpose="write")
 
 
 class SplitForm(DecisionMixin, VNForm):
@@ -130,6 +157,7 @@ class OrgUnitModelView(ModelView):
     ]
     search_columns = ["name", "short_name", "ma_dinh_danh", "unit_type", "status", "level"]
     base_order = ("level", "asc")
+    base_filters = [["id", FilterInFunction, read_scope]]
     page_size = 25
     label_columns = {
         "name": _l("Tên đơn vị"),
@@ -159,7 +187,7 @@ class OrgUnitModelView(ModelView):
         if unit is None:
             abort(404)
         widgets = self._show(pk)
-        kids, more = svc.children(unit.id, include_closed=True)
+        kids, more = svc.children(unit.id, include_closed=True, within=read_scope())
         return self.render_template(
             self.show_template,
             pk=pk,
@@ -167,13 +195,20 @@ class OrgUnitModelView(ModelView):
             widgets=widgets,
             related_views=self._related_views,
             unit=unit,
-            ancestors=[svc.ancestors([unit])[i] for i in unit.ancestor_ids],
+            ancestors=_visible_ancestors(unit),
             children=kids,
             more_children=more,
             history=svc.unit_history(unit),
             role_labels={k: str(v) for k, v in EVENT_UNIT_ROLES.items()},
-            can_write=_can_write(),
+            can_write=_can_write() and scope.allows(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT, unit),
         )
+
+
+def _visible_ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """The breadcrumb: ancestors the user may read (an agency user does not see above its agency)."""
+    found = svc.ancestors([unit])
+    return [found[i] for i in unit.ancestor_ids if i in found and scope.allows(g.user, ACTION_READ,
+                                                                              RESOURCE_ORG_UNIT, found[i])]
 
 
 # --------------------------------------------------------------------------- tree, pickers, events
@@ -246,9 +281,12 @@ class OrgTreeView(BaseView):
     def api_children(self):
         """JSON: one page of a unit's children (roots when no parent), each with its sub-unit count."""
         parent = request.args.get("parent", type=int)
+        if "parent" in request.args and (parent is None or not scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT,
+                                                                               parent)):
+            abort(404)
         closed = request.args.get("closed") == "1"
         offset = max(request.args.get("offset", 0, type=int), 0)
-        rows, more = svc.children(parent, include_closed=closed, offset=offset)
+        rows, more = svc.children(parent, include_closed=closed, offset=offset, within=read_scope())
         return jsonify(
             {"items": [_unit_json(u, n) for u, n in rows], "more": more, "next_offset": offset + len(rows)}
         )
@@ -259,7 +297,9 @@ class OrgTreeView(BaseView):
         """JSON for the tree search box and every unit picker (select2 format), at most 20 rows."""
         q = request.args.get("q", "") or request.args.get("term", "")
         closed = request.args.get("closed") == "1"
-        units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed)
+        action, resource = PICKER_SCOPES.get(request.args.get("for", "read"), PICKER_SCOPES["read"])
+        ids = scope.unit_ids(g.user, action, resource)
+        units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed, ids=ids)
         trail = svc.ancestors(units)
         items = [_unit_json(u, trail=trail) for u in units]
         for item in items:
@@ -363,10 +403,16 @@ class OrgTreeView(BaseView):
     # ----------------------------------------------------------------- helpers
 
     def _unit_or_404(self, pk: int) -> OrgUnit:
+        """The unit to restructure: 404 outside the read scope, 403 outside the write scope."""
         try:
-            return svc.get_unit(pk)
+            unit = svc.get_unit(pk)
         except NotFoundError:
             abort(404)
+        if not scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT, unit):
+            abort(404)
+        if not scope.allows(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT, unit):
+            abort(403)
+        return unit
 
     def _render_form(self, form, title, kind, *, errors=None, plan=None, unit=None,
                      template="org_units/form.html", **extra):
@@ -383,6 +429,8 @@ class OrgTreeView(BaseView):
             return act()
         except ValidationError as exc:
             return self._render_form(form, title, kind, errors=exc.errors, unit=unit), 400
+        except ForbiddenError:
+            abort(403)
         except ServiceError as exc:
             return self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit), exc.status
 
@@ -399,6 +447,8 @@ class OrgTreeView(BaseView):
             event = apply()
         except ValidationError as exc:
             return self._render_form(form, title, kind, errors=exc.errors, unit=unit, template=template, **extra), 400
+        except ForbiddenError:
+            abort(403)
         except ServiceError as exc:
             return (
                 self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit,

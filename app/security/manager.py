@@ -1,6 +1,12 @@
-"""Flask-AppBuilder security manager bound to our extended user model."""
+"""Flask-AppBuilder security manager: roles from role assignments, lockout, first-login password change.
 
+FAB decides *what* through ``get_user_roles``; here that is the set of roles of the user's role
+assignments in force today, so an expired or revoked assignment stops counting at once.
+"""
+
+from flask import current_app, flash, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+from flask_babel import gettext as _
 
 from models.accounts import Account
 
@@ -11,3 +17,57 @@ class SecurityManager(FabSecurityManager):
     """FAB's SQLAlchemy security manager, using :class:`models.accounts.Account`."""
 
     user_model = Account
+
+    def get_user_roles(self, user):
+        """Roles of the assignments in force today (public role for anonymous users)."""
+        if not user.is_authenticated:
+            return [self.get_public_role()]
+        from app.security.scope import valid_assignments
+
+        roles = {}
+        for assignment in valid_assignments(user):
+            roles.setdefault(assignment.role.id, assignment.role)
+        return list(roles.values())
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, plus lockout after repeated failures and a security-log row per attempt."""
+        from app import audit
+
+        user = self.find_user(username=username) if username else None
+        if user is not None and user.is_locked:
+            audit.log_security("login_locked", user=user, detail={"username": username})
+            if has_request_context():
+                flash(_("Tài khoản đã bị khóa do đăng nhập sai nhiều lần. Liên hệ quản trị cơ quan để mở khóa."),
+                      "danger")
+            return None
+        result = super().auth_user_db(username, password)
+        if result is None:
+            audit.log_security("login_failed", user=user, detail={"username": username})
+            if user is not None:
+                limit = current_app.config.get("AUTH_MAX_FAILED_LOGINS", 5)
+                if (user.fail_login_count or 0) >= limit:
+                    from models.mixins import utcnow
+
+                    user.locked_at = utcnow()
+                    self.update_user(user)
+                    audit.log_security("lockout", user=user, detail={"failures": user.fail_login_count})
+        else:
+            audit.log_security("login", user=result)
+        return result
+
+    def on_user_logout(self, user) -> None:
+        """Record the logout in the security log."""
+        from app import audit
+
+        audit.log_security("logout", user=user)
+
+    def reset_password(self, userid, password):
+        """FAB's own password forms: hash, and clear the first-login flag when users change their own."""
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        if user is not None and getattr(g, "user", None) is not None and g.user.id == user.id:
+            from models.mixins import utcnow
+
+            user.must_change_password = False
+            user.password_changed_at = utcnow()
+            self.update_user(user)

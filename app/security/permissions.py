@@ -1,21 +1,63 @@
-"""Permission names as constants: FAB resources (view menus) and the few actions we collapse to."""
+"""Permission names as constants: FAB resources (view menus) and the few actions they collapse to.
+
+A FAB permission is ``can_<action>`` on a resource; views map their methods onto these actions with
+``method_permission_name`` so that the role matrix stays readable.
+"""
 
 __all__ = [
     "ACTION_READ",
     "ACTION_WRITE",
+    "READ",
+    "WRITE",
+    "MENU_ACCOUNTS",
+    "MENU_ASSIGNMENTS",
+    "MENU_AUDIT",
+    "MENU_ACCESS_LOG",
+    "MENU_CHANGE_LOG",
+    "MENU_CONSENTS",
+    "MENU_DELEGATIONS",
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
     "MENU_ORG_UNITS",
+    "MENU_PASSWORD_REQUESTS",
+    "MENU_QUICK_ROLES",
+    "MENU_SYSTEM",
+    "RESOURCE_ACCOUNT",
+    "RESOURCE_AUDIT",
+    "RESOURCE_CONSENT",
+    "RESOURCE_DELEGATION",
+    "RESOURCE_MY_ACCOUNT",
     "RESOURCE_ORG_UNIT",
+    "RESOURCE_ROLE_ADMIN",
 ]
 
-#: FAB permission = "can_<action>" on a resource.
-ACTION_READ = "can_read"
-ACTION_WRITE = "can_write"
+READ = "read"
+WRITE = "write"
+ACTION_READ = "can_" + READ
+ACTION_WRITE = "can_" + WRITE
 
 RESOURCE_ORG_UNIT = "OrgUnit"
+#: Accounts, their role assignments and lost-password requests (HN-3.8, HN-9).
+RESOURCE_ACCOUNT = "Account"
+#: The city-wide "quick role tweaks" screen of Sở Nội vụ.
+RESOURCE_ROLE_ADMIN = "RoleAdmin"
+RESOURCE_CONSENT = "ConsentGrant"
+RESOURCE_DELEGATION = "Delegation"
+RESOURCE_AUDIT = "Audit"
+#: The signed-in user's own account: change password (every role has it).
+RESOURCE_MY_ACCOUNT = "MyAccount"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
 MENU_ORG_TREE = "Org tree"
 MENU_ORG_UNITS = "Org units"
+MENU_SYSTEM = "Accounts and access"
+MENU_ACCOUNTS = "Accounts"
+MENU_ASSIGNMENTS = "Role assignments"
+MENU_QUICK_ROLES = "Quick role tweaks"
+MENU_CONSENTS = "Consent grants"
+MENU_DELEGATIONS = "Delegations"
+MENU_PASSWORD_REQUESTS = "Password requests"
+MENU_AUDIT = "Audit"
+MENU_CHANGE_LOG = "Change log"
+MENU_ACCESS_LOG = "Access log"

@@ -1,7 +1,9 @@
-"""Roles as data, applied by ``flask sync-roles``. Issue "Accounts" extends this set.
+"""Roles as data, applied by ``flask sync-roles``; the README's role table is printed from the same data.
 
-Each role lists (permission, resource) pairs; ``admin`` roles get every permission FAB knows.
-The README's role table is generated from :data:`ROLE_CONFIGS` (``flask sync-roles --markdown``).
+Each role lists (action, resource) pairs — *what* it may do. *Where* is a separate question answered by
+role assignments on the org tree (``app/security/scope.py``). ``grantable`` lists the roles a holder may
+give to others, inside the subtree where it manages accounts (HN-9.2: nobody raises an account above
+their own rights); ``below_only`` roles may only be granted on units strictly below the granter's own.
 """
 
 from flask import current_app
@@ -9,43 +11,155 @@ from flask_babel import lazy_gettext as _l
 
 from app.security.permissions import (
     ACTION_READ,
+    ACTION_WRITE,
+    MENU_ACCESS_LOG,
+    MENU_ACCOUNTS,
+    MENU_AUDIT,
+    MENU_CHANGE_LOG,
+    MENU_CONSENTS,
+    MENU_DELEGATIONS,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
     MENU_ORGANISATION,
+    MENU_PASSWORD_REQUESTS,
+    MENU_SYSTEM,
+    RESOURCE_ACCOUNT,
+    RESOURCE_AUDIT,
+    RESOURCE_CONSENT,
+    RESOURCE_DELEGATION,
+    RESOURCE_MY_ACCOUNT,
     RESOURCE_ORG_UNIT,
 )
 
-__all__ = ["ROLE_ADMIN", "ROLE_REPORT_VIEWER", "ROLE_CONFIGS"]
+__all__ = [
+    "ROLE_ADMIN",
+    "ROLE_AGENCY_ADMIN",
+    "ROLE_CONFIGS",
+    "ROLE_DIRECTOR",
+    "ROLE_HEAD",
+    "ROLE_HR_OFFICER",
+    "ROLE_REPORT_VIEWER",
+    "ROLE_SELF_SERVICE",
+    "ROLE_SNV_OFFICER",
+    "role_config",
+    "sync_roles",
+]
 
 ROLE_ADMIN = "Quản trị Sở Nội vụ"
+ROLE_SNV_OFFICER = "Chuyên viên Sở Nội vụ"
+ROLE_DIRECTOR = "Giám đốc Sở Nội vụ"
+ROLE_AGENCY_ADMIN = "Quản trị cơ quan"
+ROLE_HR_OFFICER = "Cán bộ TCCB"
+ROLE_HEAD = "Thủ trưởng"
+ROLE_SELF_SERVICE = "Cán bộ công chức"
 ROLE_REPORT_VIEWER = "Xem báo cáo"
 
+_SELF = [
+    (ACTION_READ, RESOURCE_MY_ACCOUNT),
+    (ACTION_WRITE, RESOURCE_MY_ACCOUNT),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+]
 _ORG_READ = [
     (ACTION_READ, RESOURCE_ORG_UNIT),
     ("menu_access", MENU_ORGANISATION),
     ("menu_access", MENU_ORG_TREE),
     ("menu_access", MENU_ORG_UNITS),
 ]
+_ACCOUNTS_READ = [(ACTION_READ, RESOURCE_ACCOUNT), ("menu_access", MENU_SYSTEM), ("menu_access", MENU_ACCOUNTS)]
+_ACCOUNTS_WRITE = _ACCOUNTS_READ + [(ACTION_WRITE, RESOURCE_ACCOUNT), ("menu_access", MENU_PASSWORD_REQUESTS)]
+_AUDIT_READ = [(ACTION_READ, RESOURCE_AUDIT), ("menu_access", MENU_AUDIT), ("menu_access", MENU_CHANGE_LOG),
+               ("menu_access", MENU_ACCESS_LOG)]
+_CONSENT_WRITE = [(ACTION_READ, RESOURCE_CONSENT), (ACTION_WRITE, RESOURCE_CONSENT), ("menu_access", MENU_SYSTEM),
+                  ("menu_access", MENU_CONSENTS)]
+_DELEGATION_WRITE = [(ACTION_READ, RESOURCE_DELEGATION), (ACTION_WRITE, RESOURCE_DELEGATION),
+                     ("menu_access", MENU_SYSTEM), ("menu_access", MENU_DELEGATIONS)]
 
 ROLE_CONFIGS = [
     {
         "name": ROLE_ADMIN,
         "admin": True,
-        "description": _l("Sở Nội vụ: quản lý danh mục cơ cấu tổ chức và toàn bộ hệ thống (HN-9.1)."),
+        "description": _l(
+            "Sở Nội vụ: quản lý danh mục cơ cấu tổ chức, tài khoản cơ quan và toàn bộ hệ thống (HN-9.1)."
+        ),
         "permissions": [],
+        "grantable": "*",
+        "below_only": [],
+        "demo_scope": "city",
+    },
+    {
+        "name": ROLE_SNV_OFFICER,
+        "admin": False,
+        "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ,
+        "grantable": [],
+        "demo_scope": "city",
+    },
+    {
+        "name": ROLE_DIRECTOR,
+        "admin": False,
+        "description": _l(
+            "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác (HN-8.3)."
+        ),
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE,
+        "grantable": [],
+        "delegable": ["approve"],
+        "demo_scope": "city",
+    },
+    {
+        "name": ROLE_AGENCY_ADMIN,
+        "admin": False,
+        "description": _l("Tài khoản cơ quan (HN-3.6): tạo tài khoản cho đơn vị trực thuộc và cá nhân (HN-9.2)."),
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE,
+        "grantable": [ROLE_AGENCY_ADMIN, ROLE_HR_OFFICER, ROLE_HEAD, ROLE_SELF_SERVICE, ROLE_REPORT_VIEWER],
+        "below_only": [ROLE_AGENCY_ADMIN],
+        "delegable": ["manage_accounts"],
+        "demo_scope": "agency",
+    },
+    {
+        "name": ROLE_HR_OFFICER,
+        "admin": False,
+        "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ,
+        "grantable": [],
+        "demo_scope": "agency",
+    },
+    {
+        "name": ROLE_HEAD,
+        "admin": False,
+        "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt (HN-6.4), chấp thuận khai thác."),
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE,
+        "grantable": [],
+        "delegable": ["approve"],
+        "demo_scope": "agency",
+    },
+    {
+        "name": ROLE_SELF_SERVICE,
+        "admin": False,
+        "description": _l("Tài khoản cá nhân (HN-3.7): tự cập nhật hồ sơ của mình."),
+        "permissions": list(_SELF),
+        "grantable": [],
+        "demo_scope": "own",
     },
     {
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
-        "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo, không được sửa."),
-        "permissions": _ORG_READ + [("can_this_form_get", "UserInfoEditView"),
-                                    ("can_this_form_post", "UserInfoEditView"),
-                                    ("can_userinfo", "UserDBModelView"),
-                                    ("resetmypassword", "UserDBModelView"),
-                                    ("can_this_form_get", "ResetMyPasswordView"),
-                                    ("can_this_form_post", "ResetMyPasswordView")],
+        "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
+        "permissions": _SELF + _ORG_READ,
+        "grantable": [],
+        "demo_scope": "agency",
     },
 ]
+
+
+def role_config(name: str) -> dict:
+    """The configuration of a role by name (KeyError for an unknown role)."""
+    for cfg in ROLE_CONFIGS:
+        if cfg["name"] == name:
+            return cfg
+    raise KeyError(name)
 
 
 def sync_roles(appbuilder) -> dict[str, int]:
@@ -66,7 +180,7 @@ def sync_roles(appbuilder) -> dict[str, int]:
         role = sm.find_role(cfg["name"])
         if not cfg["admin"]:
             wanted = []
-            for perm, view in cfg["permissions"]:
+            for perm, view in dict.fromkeys(cfg["permissions"]):
                 pv = sm.find_permission_view_menu(perm, view)
                 if pv is None:
                     raise LookupError(f"unknown permission {perm} on {view} for role {cfg['name']}")

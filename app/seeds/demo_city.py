@@ -98,8 +98,19 @@ DEMO_UNITS = [
     for code, parent, utype, name, short, quota in _U
 ]
 
-#: One login per role that exists so far: (username, password, role, first, last, unit code)
+#: One login per role, each with a sensible scope:
+#: (username, role, given name, family+middle name, home unit code, scope unit code, include sub-units)
+_SNV = f"000.00.09.{CITY_SUFFIX}"
+_ROOT = f"000.00.00.{CITY_SUFFIX}"
+_SYT = f"000.00.18.{CITY_SUFFIX}"
+DEMO_PASSWORD = "Demo@2026"
 DEMO_USERS = [
-    ("sonoivu.admin", "Demo@2026", "Quản trị Sở Nội vụ", "Quản trị", "Sở Nội vụ", f"000.00.09.{CITY_SUFFIX}"),
-    ("xem.baocao", "Demo@2026", "Xem báo cáo", "Xem", "Báo cáo", f"000.00.09.{CITY_SUFFIX}"),
+    ("sonoivu.admin", "Quản trị Sở Nội vụ", "Hùng", "Trần Quốc", _SNV, _ROOT, True),
+    ("sonoivu.chuyenvien", "Chuyên viên Sở Nội vụ", "Lan", "Phạm Thị", _SNV, _ROOT, True),
+    ("sonoivu.giamdoc", "Giám đốc Sở Nội vụ", "Minh", "Đỗ Văn", _SNV, _ROOT, True),
+    ("syt.quantri", "Quản trị cơ quan", "Hà", "Nguyễn Thu", _SYT, _SYT, True),
+    ("syt.tccb", "Cán bộ TCCB", "Dũng", "Lê Anh", f"000.02.18.{CITY_SUFFIX}", _SYT, True),
+    ("syt.thutruong", "Thủ trưởng", "Thắng", "Vũ Đức", _SYT, _SYT, True),
+    ("annv.syt", "Cán bộ công chức", "An", "Nguyễn Văn", f"000.02.18.{CITY_SUFFIX}", f"000.02.18.{CITY_SUFFIX}", False),
+    ("xem.baocao", "Xem báo cáo", "Bình", "Hoàng Thanh", _SYT, _SYT, True),
 ]

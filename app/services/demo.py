@@ -4,10 +4,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.seeds.demo_city import DEMO_DECISION, DEMO_UNITS, DEMO_USERS
+from app.security.roles import ROLE_SELF_SERVICE
+from app.seeds.demo_city import DEMO_DECISION, DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS
 from app.services.errors import use_case
 from app.services.org_units import Decision, UnitData, create_unit
-from models.accounts import Account
+from models.accounts import Account, RoleAssignment
 from models.org_units import STATUS_ACTIVE, OrgUnit
 
 __all__ = ["seed_demo", "is_empty"]
@@ -53,7 +54,7 @@ def seed_demo() -> dict[str, int]:
         created_units += 1
     sm = current_app.appbuilder.sm
     created_users = 0
-    for username, password, role_name, first, last, unit_code in DEMO_USERS:
+    for username, role_name, first, last, home_code, scope_code, subtree in DEMO_USERS:
         if db.session.scalar(select(Account.id).where(Account.username == username)):
             continue
         role = sm.find_role(role_name)
@@ -65,11 +66,17 @@ def seed_demo() -> dict[str, int]:
             last_name=last,
             email=f"{username}@demo.cbccvc.local",
             active=True,
-            org_unit_id=existing.get(unit_code),
+            org_unit_id=existing.get(home_code),
+            kind="personal" if role_name == ROLE_SELF_SERVICE else "agency",
+            must_change_password=False,
         )
-        user.password = _hash(password)
+        user.password = _hash(DEMO_PASSWORD)
         user.roles = [role]
         db.session.add(user)
+        db.session.flush()
+        db.session.add(RoleAssignment(user_id=user.id, role_id=role.id, org_unit_id=existing[scope_code],
+                                      include_descendants=subtree, valid_from=DEMO_DECISION["date"],
+                                      request_number=DEMO_DECISION["number"]))
         created_users += 1
     db.session.flush()
     return {"units": created_units, "users": created_users}

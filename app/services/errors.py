@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from app.extensions import db
 
-__all__ = ["ServiceError", "NotFoundError", "ValidationError", "Errors", "use_case"]
+__all__ = ["Errors", "ForbiddenError", "NotFoundError", "ServiceError", "ValidationError", "use_case"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +27,12 @@ class NotFoundError(ServiceError):
     """The object named by an id does not exist (or is outside the caller's reach)."""
 
     status = 404
+
+
+class ForbiddenError(ServiceError):
+    """The actor has no authority for this (outside its subtree, or above its rights)."""
+
+    status = 403
 
 
 class ValidationError(ServiceError):

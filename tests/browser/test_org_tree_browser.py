@@ -105,10 +105,10 @@ def expand(node) -> None:
     expect(node.locator(":scope > ul > li.unit-node").first).to_be_visible()
 
 
-def open_tree(page: Page, live_server: str):
-    """Open the tree page and return the root node once it is rendered."""
+def open_tree(page: Page, live_server: str, root_name: str = "UBND Thành phố Hà Nội"):
+    """Open the tree page and return the root node of the user's scope once it is rendered."""
     page.goto(live_server + "/org/tree")
-    root = tree_node(page, "UBND Thành phố Hà Nội")
+    root = tree_node(page, root_name)
     expect(node_link(root)).to_be_visible()
     return root
 
@@ -206,20 +206,27 @@ def test_tree_search_and_merge(page: Page, live_server, db, unit_by_name, js_err
 
 
 def test_read_only_user_sees_tree_without_write_actions(page: Page, live_server, unit_by_name, js_errors):
-    """HN-3.9: a report viewer browses the tree; restructuring (HN-21.2) is closed to them."""
-    unit_id = unit_by_name("Phòng Cải cách hành chính", "Sở Nội vụ").id
+    """HN-3.9: a report viewer of Sở Y tế browses its own subtree only; restructuring (HN-21.2) is closed."""
+    unit_id = unit_by_name("Khoa Cấp cứu").id
+    outside_id = unit_by_name("Phòng Cải cách hành chính", "Sở Nội vụ").id
     sign_in(page, live_server, "xem.baocao")
 
-    root = open_tree(page, live_server)
+    root = open_tree(page, live_server, "Sở Y tế")
+    expect(page.locator("#org-tree")).not_to_contain_text("UBND Thành phố Hà Nội")
     expand(root)
-    expect(node_link(tree_node(page, "Sở Nội vụ", root))).to_be_visible()
+    expect(node_link(tree_node(page, "Bệnh viện Thanh Nhàn", root))).to_be_visible()
     expect(page.get_by_text("Thành lập đơn vị")).to_have_count(0)
     expect(page.get_by_text("Hợp nhất đơn vị")).to_have_count(0)
 
     page.goto(f"{live_server}/org-units/show/{unit_id}")
-    expect(page.locator(".breadcrumb .active")).to_have_text("Phòng Cải cách hành chính")
+    expect(page.locator(".breadcrumb .active")).to_have_text("Khoa Cấp cứu")
+    expect(page.locator(".breadcrumb")).not_to_contain_text("UBND Thành phố Hà Nội")
     expect(page.locator("#unit-history")).to_contain_text("Thành lập")
     expect(page.locator("#btn-merge")).to_have_count(0)
+
+    outside_url = f"{live_server}/org-units/show/{outside_id}"
+    js_errors.expect_failed_load(outside_url)
+    assert page.goto(outside_url).status == 404
 
     merge_url = f"{live_server}/org/units/{unit_id}/merge"
     js_errors.expect_failed_load(merge_url)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.services.errors import NotFoundError, ValidationError
@@ -46,35 +46,48 @@ def subtree_ids(unit: OrgUnit, *, include_closed: bool = False):
     return stmt
 
 
-def children(parent_id: int | None, *, include_closed: bool = False, limit: int = 200, offset: int = 0):
+def children(parent_id: int | None, *, include_closed: bool = False, limit: int = 200, offset: int = 0,
+             within=None):
     """Direct children of a unit (roots when ``parent_id`` is None), each with its count of open children.
 
     Two queries whatever the number of children: the page of children, then one grouped count.
-    Returns ``(rows, has_more)`` where rows are ``(unit, child_count)``.
+    Returns ``(rows, has_more)`` where rows are ``(unit, child_count)``. ``within`` (a SELECT of unit ids,
+    from the scope function) limits both the children and their counts; with it, ``parent_id`` None
+    means the top units of that scope rather than the root of the city.
     """
-    stmt = select(OrgUnit).where(
-        OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
-    )
+    if parent_id is None and within is not None:
+        stmt = select(OrgUnit).where(
+            OrgUnit.id.in_(within), or_(OrgUnit.parent_id.is_(None), OrgUnit.parent_id.not_in(within))
+        )
+    else:
+        stmt = select(OrgUnit).where(
+            OrgUnit.parent_id.is_(None) if parent_id is None else OrgUnit.parent_id == parent_id
+        )
+    if within is not None:
+        stmt = stmt.where(OrgUnit.id.in_(within))
     if not include_closed:
         stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
     stmt = stmt.order_by(OrgUnit.status, OrgUnit.search_key, OrgUnit.id).offset(offset).limit(limit + 1)
     units = list(db.session.scalars(stmt))
     has_more = len(units) > limit
     units = units[:limit]
-    counts = _child_counts([u.id for u in units], include_closed=include_closed)
+    counts = _child_counts([u.id for u in units], include_closed=include_closed, within=within)
     return [(u, counts.get(u.id, 0)) for u in units], has_more
 
 
-def _child_counts(ids: list[int], *, include_closed: bool = False) -> dict[int, int]:
+def _child_counts(ids: list[int], *, include_closed: bool = False, within=None) -> dict[int, int]:
     if not ids:
         return {}
     stmt = select(OrgUnit.parent_id, func.count()).where(OrgUnit.parent_id.in_(ids)).group_by(OrgUnit.parent_id)
+    if within is not None:
+        stmt = stmt.where(OrgUnit.id.in_(within))
     if not include_closed:
         stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
     return dict(db.session.execute(stmt).all())
 
 
-def search_units(query: str, *, limit: int = 20, include_closed: bool = False, within: OrgUnit | None = None):
+def search_units(query: str, *, limit: int = 20, include_closed: bool = False, within: OrgUnit | None = None,
+                 ids=None):
     """Units whose name, short name or code contains ``query``, ignoring case and diacritics.
 
     ``"so noi vu"`` finds "Sở Nội vụ". At most ``limit`` rows, shallowest first.
@@ -88,6 +101,8 @@ def search_units(query: str, *, limit: int = 20, include_closed: bool = False, w
         stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
     if within is not None:
         stmt = stmt.where(OrgUnit.path.like(within.path + "%"))
+    if ids is not None:
+        stmt = stmt.where(OrgUnit.id.in_(ids))
     stmt = stmt.order_by(OrgUnit.level, OrgUnit.search_key, OrgUnit.id).limit(limit)
     return list(db.session.scalars(stmt))
 

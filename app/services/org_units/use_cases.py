@@ -23,7 +23,7 @@ from app.services.org_units.validation import (
     validate_code,
 )
 from app.services.org_units.values import Decision, NewUnit, RestructurePlan, UnitData
-from app.services.org_units.writers import _apply, _new_unit, _record_event, _refresh_search_key
+from app.services.org_units.writers import _apply, _new_unit, _record_event, _refresh_search_key, require_org_write
 from app.text import clean
 from models.org_units import (
     ROOT_TYPE,
@@ -72,6 +72,7 @@ def create_unit(data: UnitData, decision: Decision, actor=None) -> OrgUnit:
         errors.add("unit_type", _("UBND Thành phố chỉ có thể là đơn vị gốc của cây tổ chức."))
     _check_unit_data(data, errors)
     errors.raise_if_any()
+    require_org_write(actor, [parent])
     plan = RestructurePlan("create", decision)
     unit = _new_unit(data, parent, decision.effective)
     if parent is None:
@@ -110,6 +111,7 @@ def update_unit(unit_id: Any, data: UnitData, decision: Decision, actor=None) ->
         errors.add("unit_type", _("Đơn vị gốc phải có loại UBND Thành phố."))
     _check_unit_data(data, errors, existing=unit)
     errors.raise_if_any()
+    require_org_write(actor, [unit])
     before = _snapshot(unit)
     unit.name = clean(data.name)
     unit.short_name = clean(data.short_name) or None

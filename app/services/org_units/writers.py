@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, literal, update
 
 from app.extensions import db
+from app.services.errors import ForbiddenError
 from app.services.org_units.references import _REFERENCES
 from app.services.org_units.validation import validate_code
 from app.services.org_units.values import NewUnit, RestructurePlan, Target, UnitData
@@ -20,7 +22,7 @@ from models.org_units import (
     OrgUnit,
 )
 
-__all__: list[str] = []  # internal: used by the use cases only
+__all__ = ["require_org_write"]
 
 
 # --------------------------------------------------------------------------- writers (no commit)
@@ -111,8 +113,35 @@ def _resolve(target: Target) -> OrgUnit:
     return target.unit if isinstance(target, NewUnit) else target
 
 
+def require_org_write(actor, units) -> None:
+    """Re-check, inside the transaction, that ``actor`` may restructure every unit involved (HN-9.1).
+
+    ``actor`` None means the system itself (seed, migrations, maintenance jobs).
+    """
+    if actor is None:
+        return
+    from app import audit
+    from app.security import scope
+    from app.security.permissions import ACTION_WRITE, RESOURCE_ORG_UNIT
+
+    for unit in units:
+        if unit is not None and not scope.allows(actor, ACTION_WRITE, RESOURCE_ORG_UNIT, unit):
+            audit.log_security("denied", user=actor, detail={"what": "org_write", "unit": unit.id})
+            raise ForbiddenError(_("Bạn không có quyền điều chỉnh cơ cấu tổ chức của %(name)s.", name=unit.name))
+
+
+def _plan_units(plan: RestructurePlan) -> list[OrgUnit]:
+    units = [plan.subject, plan.old_parent, *plan.receivers]
+    units += [u for u, _s in plan.close]
+    units += [new.parent for new in plan.create]
+    for child, target in plan.child_moves:
+        units += [child, target.parent if isinstance(target, NewUnit) else target]
+    return units
+
+
 def _apply(plan: RestructurePlan, actor, extra_details: dict | None = None) -> OrgEvent:
     """Write a validated plan: close, create, move sub-units and members, record the event."""
+    require_org_write(actor, _plan_units(plan))
     effective = plan.decision.effective
     roles: list[tuple[OrgUnit, str]] = []
     details: dict[str, Any] = dict(extra_details or {})
