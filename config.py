@@ -5,6 +5,7 @@ with no ``REDIS_URL`` background jobs run in-process (see ``jobs/__init__.py``).
 """
 
 import os
+from datetime import timedelta
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 
@@ -55,6 +56,19 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # Login security (HN-6.2, HCM-15.4): lockout, rate limit, idle timeout, password policy.
+    AUTH_MAX_FAILED_LOGINS = int(os.environ.get("AUTH_MAX_FAILED_LOGINS", "5"))
+    AUTH_RATE_LIMITED = True
+    RATELIMIT_ENABLED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    SESSION_TIMEOUT_MINUTES = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30"))
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_TIMEOUT_MINUTES)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PASSWORD_MIN_LENGTH = 10
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
     PAGE_SIZE = 25
     # Maximum number of rows any picker / search endpoint returns.
     PICKER_LIMIT = 20
@@ -69,3 +83,6 @@ class TestConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cbccvc_test")
     )
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # Many logins from 127.0.0.1 in a row: the limit itself is tested with a stricter app.
+    AUTH_RATE_LIMIT = "1000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"

@@ -16,11 +16,15 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     """Build the Flask app with Flask-AppBuilder, migrations, Babel, jobs, views and CLI."""
     app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"))
     app.config.from_object(config_object)
+    from app.security.passwords import fab_password_validator
+
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_validator)
     init_database(app)
     init_audit(app)
     with app.app_context():
         appbuilder = init_appbuilder(app)
         init_views(appbuilder)
+    init_session_rules(app)
     init_jobs(app)
     init_cli(app)
     return app
@@ -46,6 +50,13 @@ def init_appbuilder(app: Flask) -> AppBuilder:
     appbuilder = AppBuilder()
     appbuilder.init_app(app, db.session)
     return appbuilder
+
+
+def init_session_rules(app: Flask) -> None:
+    """Idle timeout and the first-login password change (HN-6.2)."""
+    from app.security.session import init_session_rules as _init
+
+    _init(app)
 
 
 def init_views(appbuilder: AppBuilder) -> None:

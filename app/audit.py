@@ -118,7 +118,7 @@ def _unit_of(obj) -> int | None:
 
 def _row(action: str, obj, before, after) -> dict[str, Any]:
     actor = _actor_now()
-    ident = inspect(obj).identity
+    ident = [i for i in inspect(obj).mapper.primary_key_from_instance(obj) if i is not None]
     return {
         "time": datetime.now().astimezone(),
         "user_id": getattr(actor, "id", None),

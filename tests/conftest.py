@@ -10,7 +10,10 @@ from werkzeug.serving import make_server
 
 os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
 
-APP_TABLES = ["org_event_unit", "org_event", "ab_user_role", "ab_user_group", "ab_api_key", "ab_user", "org_unit"]
+APP_TABLES = [
+    "change_log", "access_log", "password_request", "delegation", "consent_grant", "role_assignment",
+    "org_event_unit", "org_event", "ab_user_role", "ab_user_group", "ab_api_key", "ab_user", "org_unit",
+]
 
 
 @pytest.fixture(scope="session")

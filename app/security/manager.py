@@ -5,18 +5,32 @@ assignments in force today, so an expired or revoked assignment stops counting a
 """
 
 from flask import current_app, flash, g, has_request_context
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from models.accounts import Account
 
 __all__ = ["SecurityManager"]
 
 
+def _api_login_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+class RateLimitedSecurityApi(SecurityApi):
+    """FAB's REST login (/api/v1/security/login) under the same rate limit as the web login."""
+
+    limits = [Limit(_api_login_limit, key_func=get_remote_address, methods=("POST",))]
+
+
 class SecurityManager(FabSecurityManager):
     """FAB's SQLAlchemy security manager, using :class:`models.accounts.Account`."""
 
     user_model = Account
+    security_api = RateLimitedSecurityApi
 
     def get_user_roles(self, user):
         """Roles of the assignments in force today (public role for anonymous users)."""

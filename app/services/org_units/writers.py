@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, update
+from sqlalchemy import func, literal, select, text, update
 
 from app.extensions import db
 from app.services.errors import ForbiddenError
@@ -28,14 +28,23 @@ __all__ = ["require_org_write"]
 # --------------------------------------------------------------------------- writers (no commit)
 
 
+def _next_unit_id() -> int:
+    """Reserve the new unit's id first, so the row is inserted once with its final path."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('org_unit', 'id'))"))
+    return (db.session.scalar(select(func.max(OrgUnit.id))) or 0) + 1  # SQLite: one writer at a time
+
+
 def _new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUnit:
+    new_id = _next_unit_id()
     unit = OrgUnit(
+        id=new_id,
         name=clean(data.name),
         short_name=clean(data.short_name) or None,
         unit_type=data.unit_type,
         level=(parent.level + 1) if parent else 1,
         parent_id=parent.id if parent else None,
-        path="",
+        path=(parent.path if parent else "/") + f"{new_id}/",
         search_key="",
         ma_dinh_danh=validate_code(data.ma_dinh_danh),
         bien_che_quota=data.bien_che_quota,
@@ -45,8 +54,6 @@ def _new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUn
     )
     _refresh_search_key(unit)
     db.session.add(unit)
-    db.session.flush()
-    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
     db.session.flush()
     return unit
 
