@@ -61,13 +61,10 @@ def seed_demo_command(if_empty: bool) -> None:
 @click.option("--markdown", is_flag=True, help="Print the role table (for the README) instead.")
 def sync_roles_command(markdown: bool) -> None:
     """Create permissions and apply the roles defined in app/security/roles.py."""
-    from app.security.roles import ROLE_CONFIGS, sync_roles
+    from app.security.roles import roles_markdown, sync_roles
 
     if markdown:
-        click.echo("| Vai trò | Quyền |\n|---|---|")
-        for cfg in ROLE_CONFIGS:
-            perms = "tất cả" if cfg["admin"] else ", ".join(f"{p} {v}" for p, v in cfg["permissions"])
-            click.echo(f"| {cfg['name']} | {perms} |")
+        click.echo(roles_markdown())
         return
     for name, count in sync_roles(current_app.appbuilder).items():
         click.echo(f"{name}: {count} permissions")

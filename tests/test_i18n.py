@@ -52,3 +52,11 @@ def test_placeholders_survive_translation():
             src = m.id if isinstance(m.id, str) else m.id[0]
             dst = m.string if isinstance(m.string, str) else m.string[0]
             assert sorted(PLACEHOLDER.findall(src)) == sorted(PLACEHOLDER.findall(dst)), (lang, src, dst)
+
+
+def test_readme_role_table_comes_from_the_role_data():
+    """The README documents the roles from the same data `flask sync-roles` applies."""
+    from app.security.roles import roles_markdown
+
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        assert roles_markdown() in fh.read()

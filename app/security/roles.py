@@ -42,6 +42,7 @@ __all__ = [
     "ROLE_SELF_SERVICE",
     "ROLE_SNV_OFFICER",
     "role_config",
+    "roles_markdown",
     "sync_roles",
 ]
 
@@ -160,6 +161,24 @@ def role_config(name: str) -> dict:
         if cfg["name"] == name:
             return cfg
     raise KeyError(name)
+
+
+def roles_markdown() -> str:
+    """The README's role table, from :data:`ROLE_CONFIGS` (``flask sync-roles --markdown``)."""
+    lines = ["| Vai trò | Quyền (tài nguyên: hành động) | Được cấp các vai trò | Được ủy quyền |", "|---|---|---|---|"]
+    for cfg in ROLE_CONFIGS:
+        if cfg["admin"]:
+            perms = "tất cả"
+        else:
+            by_resource: dict[str, list[str]] = {}
+            for perm, view in cfg["permissions"]:
+                if perm.startswith("can_") and perm in (ACTION_READ, ACTION_WRITE):
+                    by_resource.setdefault(view, []).append(perm[4:])
+            perms = "; ".join(f"{view}: {'/'.join(acts)}" for view, acts in by_resource.items())
+        grantable = "tất cả" if cfg.get("grantable") == "*" else ", ".join(cfg.get("grantable", [])) or "—"
+        delegable = ", ".join(cfg.get("delegable", [])) or ("tất cả" if cfg["admin"] else "—")
+        lines.append(f"| {cfg['name']} | {perms} | {grantable} | {delegable} |")
+    return "\n".join(lines)
 
 
 def sync_roles(appbuilder) -> dict[str, int]:
