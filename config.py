@@ -69,6 +69,8 @@ class Config:
     PASSWORD_MIN_LENGTH = 10
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
 
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or os.path.join(BASE_DIR, "instance", "uploads")
+
     PAGE_SIZE = 25
     # Maximum number of rows any picker / search endpoint returns.
     PICKER_LIMIT = 20

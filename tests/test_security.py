@@ -208,3 +208,44 @@ def test_password_hash_is_never_in_the_change_log(demo, unit_by_name):
     row = rows[-1]
     assert row.action == "update" and row.after["password"] == "***" and "password" not in (row.before or {})
     assert all("scrypt" not in str(r.after) for r in rows)
+
+
+# --------------------------------------------------------------------------- FAB's three leaks, closed
+
+
+def test_bulk_action_with_out_of_scope_rowids_is_refused(client, demo, unit_by_name):
+    """Leak 1 (stack-notes §1.5): a bulk action posted with an out-of-scope row id runs on nothing, 404, logged."""
+    login(client, "syt.quantri")
+    inside, outside = unit_by_name("Khoa Cấp cứu"), unit_by_name("Sở Tư pháp")
+    before = events(demo, "export")
+    resp = client.post("/org-units/action_post", data={"action": "export_csv", "rowid": [inside.id, outside.id]})
+    assert resp.status_code == 404 and events(demo, "export") == before
+    assert events(demo, "denied") >= 1
+    ok = client.post("/org-units/action_post", data={"action": "export_csv", "rowid": [inside.id]})
+    assert ok.status_code == 200 and "Khoa Cấp cứu" in ok.get_data(as_text=True)
+    assert "Sở Tư pháp" not in ok.get_data(as_text=True) and events(demo, "export") == before + 1
+    assert client.post(f"/org-units/action/export_csv/{outside.id}").status_code == 404
+    assert client.get(f"/org-units/action/export_csv/{inside.id}").status_code == 405
+    assert client.post("/org-units/action_post", data={"action": "nope", "rowid": [inside.id]}).status_code == 404
+
+
+def test_download_needs_a_row_in_scope(client, demo, app):
+    """Leak 2: /download/<file> no longer serves any file in UPLOAD_FOLDER to whoever has can_download."""
+    import os
+
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    path = os.path.join(app.config["UPLOAD_FOLDER"], "bi_mat.txt")
+    with open(path, "w") as fh:
+        fh.write("secret")
+    try:
+        login(client)
+        assert client.get("/org-units/download/bi_mat.txt").status_code == 404
+    finally:
+        os.remove(path)
+
+
+def test_no_unscoped_rest_endpoints(client, demo):
+    """Leak 3: no ModelRestApi is exposed, so no REST POST can create rows outside the scope."""
+    login(client)
+    for url in ("/api/v1/orgunitmodelview/", "/api/v1/orgunit/", "/api/v1/account/", "/api/v1/security/users/"):
+        assert client.post(url, json={"name": "X", "parent_id": 1}).status_code in (404, 405), url

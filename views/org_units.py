@@ -4,18 +4,22 @@ Views parse, call one service function, flash a translated message and redirect.
 has a preview step that shows what the decision will move before anything is written.
 """
 
+import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from app import audit
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -31,6 +35,7 @@ from app.security.permissions import (
 from app.services import org_units as svc
 from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
 from models.org_units import EVENT_UNIT_ROLES, UNIT_TYPES, OrgUnit
+from views.base import ScopedModelView
 from views.forms import (
     DecisionMixin,
     UnitFieldsMixin,
@@ -139,13 +144,13 @@ PAIR_EVENTS = {
 # --------------------------------------------------------------------------- list / show
 
 
-class OrgUnitModelView(ModelView):
+class OrgUnitModelView(ScopedModelView):
     """Unit list and unit page (read-only CRUD; every change goes through the event forms)."""
 
     route_base = "/org-units"
     datamodel = SQLAInterface(OrgUnit)
     class_permission_name = RESOURCE_ORG_UNIT
-    method_permission_name = {"list": READ, "show": READ}
+    method_permission_name = {"list": READ, "show": READ, "export_csv": READ, "download": READ}
     # Same resource as OrgTreeView: both pairs listed so a permission sync never drops can_write.
     base_permissions = ["can_" + READ, "can_" + WRITE]
     list_title = _l("Danh sách đơn vị")
@@ -178,6 +183,21 @@ class OrgUnitModelView(ModelView):
     }
     list_template = "org_units/list.html"
     show_template = "org_units/show.html"
+
+    @action("export_csv", _l("Xuất CSV các đơn vị đã chọn"), None, "fa-download", single=False)
+    def export_csv(self, items):
+        """Bulk action: the selected units (all in scope, see ScopedModelView) as a CSV file."""
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([str(_l("Mã")), str(_l("Tên đơn vị")), str(_l("Mã định danh")), str(_l("Loại đơn vị")),
+                         str(_l("Cấp")), str(_l("Trạng thái"))])
+        for unit in items:
+            writer.writerow([unit.id, unit.name, unit.ma_dinh_danh or "", unit.type_label, unit.level,
+                             unit.status_label])
+        audit.log_access("export", object_type="OrgUnit", detail={"ids": [u.id for u in items][:200],
+                                                                  "count": len(items)})
+        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=don_vi.csv"})
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -1,0 +1,78 @@
+"""ScopedModelView: Flask-AppBuilder's ModelView with its three scope leaks closed (stack-notes §1.5).
+
+- ``action`` / ``action_post`` load rows *through* ``base_filters`` (FAB loads them by bare primary key, so
+  a posted out-of-scope ``rowid`` would reach the action): one query for all ids, 404 if any is missing.
+- ``download`` serves a file only when a row in scope holds it (FAB checks only ``can_download``).
+- REST: the project exposes no ``ModelRestApi``; any future one must validate ``org_unit_id`` in ``pre_add``.
+"""
+
+import os
+
+from flask import abort, current_app, flash, redirect, request, send_file
+from flask_appbuilder import ModelView, expose
+from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
+from flask_appbuilder.filemanager import uuid_originalname
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+
+from app import audit
+
+__all__ = ["ScopedModelView"]
+
+
+class ScopedModelView(ModelView):
+    """A ModelView whose every row access goes through ``base_filters`` (the scope function)."""
+
+    def _scoped_items(self, pks: list[str]):
+        """The rows with these primary keys that the scope lets the user see; 404 if any is not."""
+        wanted = {str(pk) for pk in pks}
+        if not wanted:
+            abort(404)
+        pk_col = getattr(self.datamodel.obj, self.datamodel.get_pk_name())
+        query = self.datamodel.session.query(self.datamodel.obj).filter(pk_col.in_(list(wanted)))
+        query = self._base_filters.apply_all(query)
+        items = query.all()
+        if {str(getattr(i, self.datamodel.get_pk_name())) for i in items} != wanted:
+            audit.log_security("denied", detail={"what": "action", "view": type(self).__name__,
+                                                 "ids": sorted(wanted)[:50]})
+            abort(404)
+        return items
+
+    def _action_allowed(self, name: str) -> bool:
+        if name not in self.actions:
+            abort(404)
+        return self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name)
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        """A single-row action from the show page: the row must be in scope."""
+        if not self._action_allowed(name):
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            abort(403)
+        return self.actions[name].func(self._scoped_items([pk])[0])
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        """A bulk action from the list: every posted ``rowid`` must be in scope, else nothing runs."""
+        name = request.form.get("action", "")
+        if not self._action_allowed(name):
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            abort(403)
+        return self.actions[name].func(self._scoped_items(request.form.getlist("rowid")))
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        """Serve an uploaded file only if a row in scope references it."""
+        for column in self.datamodel.get_file_column_list():
+            query = self.datamodel.session.query(self.datamodel.obj).filter(
+                getattr(self.datamodel.obj, column) == filename)
+            if self._base_filters.apply_all(query).first() is not None:
+                audit.log_access("download", object_type=self.datamodel.obj.__name__, detail={"file": filename})
+                return send_file(os.path.join(current_app.config["UPLOAD_FOLDER"], filename),
+                                 download_name=uuid_originalname(filename), as_attachment=True)
+        abort(404, _("Không tìm thấy tệp."))
+
+    def _flash_denied(self):
+        flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+        return redirect(".")
