@@ -161,9 +161,15 @@ def unit_data_from(form: DynamicForm, parent_id=None) -> UnitData:
 
 
 def field_errors(form: DynamicForm) -> dict[str, list[str]]:
-    """Type errors WTForms found (a date that is not a date ...), translated, keyed by field."""
+    """Type errors WTForms found (a date that is not a date ...), translated, keyed by field.
+
+    A missing or wrong CSRF token is reported for the whole form (``__all__``), so the form is refused.
+    """
     form.validate()
-    return {name: [str(e) for e in errs] for name, errs in form.errors.items() if name != "csrf_token"}
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items() if name != "csrf_token"}
+    if form.errors.get("csrf_token"):
+        errors["__all__"] = [str(e) for e in form.errors["csrf_token"]]
+    return errors
 
 
 def today() -> date:
