@@ -45,21 +45,39 @@ def update_catalog(refresh_fab: bool = False) -> None:
     fill_vietnamese_sources()
 
 
+#: English msgids of WTForms that our forms show (views/forms.py WTFORMS_MESSAGES); FAB's are in fab.pot.
+ENGLISH_SOURCE_MSGIDS = {
+    "Not a valid date value.", "Not a valid integer value.", "Not a valid choice.", "This field is required.",
+    "Invalid Choice: could not coerce.", "The CSRF token is missing.", "The CSRF token is invalid.",
+    "The CSRF token has expired.", "The CSRF tokens do not match.",
+}
+
+
+def english_msgids() -> set[str]:
+    """Msgids whose source language is English: Flask-AppBuilder's (fab.pot) and WTForms'."""
+    from babel.messages.pofile import read_po
+
+    with open(os.path.join(TRANSLATIONS, "fab.pot"), "rb") as fh:
+        fab = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    return fab | ENGLISH_SOURCE_MSGIDS
+
+
 def fill_vietnamese_sources() -> int:
     """Copy Vietnamese msgids into empty vi msgstrs: our own strings are written in Vietnamese.
 
-    FAB's and WTForms' msgids are English (ASCII) and get real translations; a non-ASCII msgid is
-    one of ours, already Vietnamese, so the vi catalog repeats it and the en catalog translates it.
+    FAB's and WTForms' msgids are English and get real translations; every other msgid is one of
+    ours, already Vietnamese, so the vi catalog repeats it and the en catalog translates it.
     """
     from babel.messages.pofile import read_po, write_po
 
     path = os.path.join(TRANSLATIONS, "vi", "LC_MESSAGES", "messages.po")
     with open(path, "rb") as fh:
         catalog = read_po(fh, locale="vi")
+    english = english_msgids()
     filled = 0
     for message in catalog:
-        if message.id and not message.string and not str(message.id if isinstance(message.id, str)
-                                                          else message.id[0]).isascii():
+        source = message.id if isinstance(message.id, str) else (message.id[0] if message.id else "")
+        if message.id and not message.string and source not in english:
             message.string = message.id if isinstance(message.id, str) else tuple(message.id[:1])
             filled += 1
     with open(path, "wb") as fh:

@@ -187,6 +187,7 @@ class OrgUnitModelView(ScopedModelView):
     @action("export_csv", _l("Xuất CSV các đơn vị đã chọn"), None, "fa-download", single=False)
     def export_csv(self, items):
         """Bulk action: the selected units (all in scope, see ScopedModelView) as a CSV file."""
+        items = items if isinstance(items, list) else [items]
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow([str(_l("Mã")), str(_l("Tên đơn vị")), str(_l("Mã định danh")), str(_l("Loại đơn vị")),

@@ -1,0 +1,207 @@
+"""The permission matrix: every route of our views × every role (and anonymous) × objects in and out of scope.
+
+Generated from the URL map and the views' own permission declarations, so a new view or route is covered
+the day it is added. Expected outcomes are derived independently of the scope function:
+- anonymous: sent to the login page (public pages excepted);
+- a role without the view's permission (FAB roles as data): 403;
+- with the permission, an object outside the role's demo scope (``demo_scope`` in roles.py: city / agency /
+  own): 403 or 404, and nothing in the database changes;
+- with the permission and the object in scope: the page works (200, a redirect, or 400 for an empty form).
+List pages must not show out-of-scope rows. Rules: HN-8.2, HN-9.1, HN-9.2, HCM-4.1, HCM-4.5, HCM-4.7.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy import select, text
+
+from app.security.roles import ROLE_CONFIGS, role_config
+from app.services import accounts as acc
+from models.accounts import Account, RoleAssignment
+from tests.conftest import login
+
+OUR_VIEWS = {
+    "OrgTreeView", "OrgUnitModelView", "AccountsView", "PasswordRequestsView", "QuickRolesView", "ConsentView",
+    "DelegationView", "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView",
+}
+PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}
+USERS = [None] + [
+    "sonoivu.admin", "sonoivu.chuyenvien", "sonoivu.giamdoc", "syt.quantri", "syt.tccb", "syt.thutruong",
+    "annv.syt", "xem.baocao",
+]
+#: What the ``pk`` of each view names.
+PK_KIND = {
+    "OrgTreeView": "unit", "OrgUnitModelView": "unit", "AccountsView": "account", "QuickRolesView": "account",
+    "PasswordRequestsView": "password_request", "ConsentView": "consent", "DelegationView": "delegation",
+}
+#: Values for the other URL arguments.
+FIXED_ARGS = {"kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke"},
+              "name": {"OrgUnitModelView.action": "export_csv"}}
+#: Markers of the out-of-scope objects that a scoped list must never show.
+OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI")
+FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
+                      "org_event")
+
+
+@pytest.fixture()
+def world(demo, unit_by_name):
+    """Demo city + one object of each kind inside Sở Y tế's subtree and one outside it (in Sở Tư pháp)."""
+    admin = demo.session.scalar(select(Account).where(Account.username == "sonoivu.admin"))
+    inside_unit = unit_by_name("Khoa Cấp cứu")
+    outside_unit = unit_by_name("Phòng Hành chính tư pháp")
+    objs = {"unit": (inside_unit.id, outside_unit.id)}
+    ins, _ = acc.create_account(admin, acc.AccountData(username="in.canbo", last_name="Lê", first_name="Trong",
+                                                       org_unit_id=inside_unit.id))
+    outs, _ = acc.create_account(admin, acc.AccountData(username="out.canbo", last_name="Lê", first_name="Ngoai",
+                                                        org_unit_id=outside_unit.id))
+    objs["account"] = (ins.id, outs.id)
+    aid = {a.user_id: a.id for a in demo.session.scalars(select(RoleAssignment).where(
+        RoleAssignment.user_id.in_([ins.id, outs.id])))}
+    objs["assignment"] = (aid[ins.id], aid[outs.id])
+    reqs = [acc.request_password_reset(name, None, None) for name in ("in.canbo", "out.canbo")]
+    objs["password_request"] = (reqs[0].id, reqs[1].id)
+    end = date.today() + timedelta(days=30)
+    consents = [acc.grant_consent(admin, ins.id, u, purpose=p, document_number="CP-1", valid_to=end)
+                for u, p in ((inside_unit.id, "MUC-DICH-TRONG"), (outside_unit.id, "MUC-DICH-NGOAI"))]
+    objs["consent"] = (consents[0].id, consents[1].id)
+    dels = [acc.delegate(admin, ins.id, inside_unit.id, "manage_accounts", document_number="UQ-TRONG", valid_to=end),
+            acc.delegate(admin, outs.id, outside_unit.id, "approve", document_number="UQ-NGOAI", valid_to=end)]
+    objs["delegation"] = (dels[0].id, dels[1].id)
+    return objs
+
+
+def routes(app):
+    """(endpoint, rule, methods) of every route of our views."""
+    for rule in app.url_map.iter_rules():
+        view = rule.endpoint.split(".")[0]
+        if view in OUR_VIEWS:
+            yield rule.endpoint, rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def required_permission(app, endpoint):
+    """(permission, resource) FAB checks for an endpoint, read from the view's declarations."""
+    view_name, method = endpoint.split(".")
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == view_name)
+    if method in ("action", "action_post"):
+        return "can_" + view.method_permission_name.get("export_csv", "export_csv"), view.class_permission_name
+    return "can_" + view.method_permission_name.get(method, method), view.class_permission_name
+
+
+def holds(username, permission, resource) -> bool:
+    """Does the user's role hold the permission? (roles as data, as synced into FAB's tables)."""
+    sm = current_app.appbuilder.sm
+    name = next(cfg["name"] for cfg in ROLE_CONFIGS if cfg["name"] == role_of(username))
+    return (permission, resource) in sm.get_role_permissions(sm.find_role(name))
+
+
+def role_of(username) -> str:
+    from app.seeds.demo_city import DEMO_USERS
+
+    return next(role for user, role, *_rest in DEMO_USERS if user == username)
+
+
+def covers(username, where: str) -> bool:
+    """Independent expectation of scope: city roles cover both objects, agency roles the inside one only."""
+    kind = role_config(role_of(username))["demo_scope"]
+    return kind == "city" or (kind == "agency" and where == "inside")
+
+
+def extra_rule(endpoint, username, where) -> bool:
+    """Authority rules beyond permission + scope that the services enforce (HN-9.2, HN-6.4)."""
+    cfg = role_config(role_of(username))
+    if endpoint == "DelegationView.revoke":
+        action = "manage_accounts" if where == "inside" else "approve"
+        return cfg["admin"] or action in cfg.get("delegable", [])
+    return True
+
+
+def fingerprint(db):
+    return tuple(db.session.execute(text(f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "
+                                         f"FROM {table} t")).scalar() for table in FINGERPRINT_TABLES)
+
+
+def build_url(rule, endpoint, objs, where):
+    """The URL of ``rule`` with its ``pk`` (and friends) pointing at the inside or outside object."""
+    view = endpoint.split(".")[0]
+    idx = 0 if where == "inside" else 1
+    values = {}
+    for arg in rule.arguments:
+        if arg == "pk":
+            values[arg] = objs[PK_KIND[view]][idx]
+        elif arg == "aid":
+            values[arg] = objs["assignment"][idx]
+        elif arg == "filename":
+            values[arg] = "khong_co.txt"
+        else:
+            values[arg] = FIXED_ARGS[arg][endpoint]
+    url = rule.build(values, append_unknown=False)[1]
+    if endpoint == "OrgTreeView.api_children":
+        url += f"?parent={objs['unit'][idx]}"
+    return url
+
+
+def cases(app, objs):
+    """Every (endpoint, method, url, where, data) to try; ``where`` is inside/outside/None (no object)."""
+    for endpoint, rule, methods in routes(app):
+        has_object = any(a in ("pk", "aid") for a in rule.arguments) or endpoint == "OrgTreeView.api_children"
+        for method in methods:
+            data = {}
+            if endpoint == "OrgUnitModelView.action_post":
+                for where, idx in (("inside", 0), ("outside", 1)):
+                    yield endpoint, method, rule.rule, where, {"action": "export_csv", "rowid": objs["unit"][idx]}
+                continue
+            if has_object:
+                for where in ("inside", "outside"):
+                    yield endpoint, method, build_url(rule, endpoint, objs, where), where, data
+            else:
+                yield endpoint, method, build_url(rule, endpoint, objs, "inside"), None, data
+
+
+@pytest.mark.parametrize("username", USERS, ids=lambda u: u or "anonymous")
+def test_permission_matrix(app, client, world, username):
+    """Each role gets exactly what its permissions and its scope allow, on every route (HN-8.2, HN-9.2)."""
+    db = current_app.extensions["sqlalchemy"]
+    if username:
+        assert login(client, username).status_code == 302
+    failures = []
+    tried = 0
+    for endpoint, method, url, where, data in cases(app, world):
+        before = fingerprint(db)
+        resp = client.open(url, method=method, data=data)
+        status = resp.status_code
+        tried += 1
+        if username is None:
+            if endpoint in PUBLIC:
+                ok, expected = status in (200, 302, 400), "public"
+            else:
+                ok = status == 403 or (status == 302 and "/login" in resp.headers["Location"])
+                expected = "login or 403"
+        elif endpoint in PUBLIC:
+            ok, expected = status in (200, 302, 400), "public"
+        else:
+            perm = required_permission(app, endpoint)
+            allowed = holds(username, *perm)
+            if allowed and where is not None:
+                allowed = covers(username, where) and extra_rule(endpoint, username, where)
+            if not holds(username, *perm):
+                ok, expected = status == 403, "403 (no permission)"
+            elif endpoint.endswith(".download"):
+                ok, expected = status == 404, "404 (no row in scope holds that file)"
+            elif not allowed:
+                ok, expected = status in (403, 404), "403/404 (out of scope)"
+            else:
+                ok, expected = status in (200, 302, 400), "allowed"
+            if ok and status in (403, 404):
+                ok = fingerprint(db) == before
+                expected += " and no change"
+            if ok and status == 200 and method == "GET" and not covers(username, "outside"):
+                body = resp.get_data(as_text=True)
+                leaked = [m for m in OUTSIDE_MARKERS if m in body]
+                ok, expected = not leaked, f"no out-of-scope rows (leaked {leaked})"
+        if not ok:
+            failures.append(f"{method} {url} [{where}] -> {status}, expected {expected}")
+        if username and status == 302 and "/login" in resp.headers.get("Location", ""):
+            login(client, username)  # an action may have logged the user out (e.g. none here); stay signed in
+    assert tried > 60
+    assert not failures, "\n".join(failures)
