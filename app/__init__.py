@@ -27,6 +27,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     init_session_rules(app)
     init_jobs(app)
     init_cli(app)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
     return app
 
 

@@ -126,7 +126,7 @@ def test_lockout_after_repeated_failures_and_unlock(client, demo, app):
     assert staff.is_locked
     assert events(demo, "lockout") == 1 and events(demo, "login_failed") >= limit
     resp = client.post("/login/", data={"username": "annv.syt", "password": "Demo@2026"}, follow_redirects=True)
-    assert "Tài khoản đã bị khóa" in resp.get_data(as_text=True)
+    assert "Tài khoản đã bị khóa." in resp.get_data(as_text=True)
     assert client.get("/org/tree").status_code == 302
     acc.unlock_account(user(demo, "syt.quantri"), staff.id)
     assert login(client, "annv.syt").status_code == 302

@@ -77,7 +77,15 @@ class UnitPickerWidget:
         ids = [i for i in ids if i]
         names = {}
         if ids:
-            names = {u.id: u.name for u in db.session.query(OrgUnit).filter(OrgUnit.id.in_(ids))}
+            from flask import g
+
+            from app.security import scope
+            from app.security.permissions import ACTION_READ, RESOURCE_ORG_UNIT
+
+            ints = [i for i in ids if isinstance(i, int)]
+            visible = scope.unit_ids(getattr(g, "user", None), ACTION_READ, RESOURCE_ORG_UNIT)
+            names = {u.id: u.name for u in db.session.query(OrgUnit).filter(OrgUnit.id.in_(ints),
+                                                                             OrgUnit.id.in_(visible))}
         options = "".join(
             f'<option value="{i}" selected>{escape(names.get(i, i))}</option>' for i in ids
         )

@@ -51,7 +51,7 @@ class SecurityManager(FabSecurityManager):
         if user is not None and user.is_locked:
             audit.log_security("login_locked", user=user, detail={"username": username})
             if has_request_context():
-                flash(_("Tài khoản đã bị khóa do đăng nhập sai nhiều lần. Liên hệ quản trị cơ quan để mở khóa."),
+                flash(_("Tài khoản đã bị khóa. Liên hệ quản trị cơ quan để mở khóa."),
                       "danger")
             return None
         result = super().auth_user_db(username, password)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
@@ -30,6 +31,7 @@ from app.security.permissions import (
     RESOURCE_ACCOUNT,
     RESOURCE_CONSENT,
     RESOURCE_DELEGATION,
+    RESOURCE_ORG_UNIT,
 )
 from app.security.roles import ROLE_CONFIGS, ROLE_SELF_SERVICE, role_config
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
@@ -49,7 +51,12 @@ from models.org_units import OrgUnit
 
 __all__ = [
     "AccountData",
+    "AccountPage",
+    "account_assignment",
     "accounts_in_scope",
+    "assignment_status",
+    "assignments_of",
+    "can_manage",
     "ForbiddenError",
     "bulk_create_accounts",
     "change_own_password",
@@ -61,9 +68,12 @@ __all__ = [
     "get_account",
     "grant_consent",
     "grant_role",
+    "grantable_role_names",
     "grantable_roles",
     "lock_account",
     "make_username",
+    "open_password_requests",
+    "password_request_in_scope",
     "rename_account",
     "request_password_reset",
     "reset_password",
@@ -72,7 +82,10 @@ __all__ = [
     "revoke_assignment",
     "revoke_consent",
     "revoke_delegation",
+    "roles_in_force",
+    "search_accounts",
     "unlock_account",
+    "visible_account",
 ]
 
 USERNAME_RULE = _l("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch.")
@@ -185,6 +198,42 @@ def _require_manage_account(actor, account: Account) -> None:
         raise ForbiddenError(_("Không thể tự thay đổi quyền hoặc trạng thái tài khoản của chính mình."))
 
 
+def _outranked_by(actor, account: Account) -> RoleAssignment | None:
+    """An assignment of ``account`` (in force or still to start) that ``actor`` could not grant, if any."""
+    day = scope.today()
+    for assignment in _assignments_not_ended(account.id, day):
+        if assignment.role.name not in grantable_roles(actor, assignment.org_unit):
+            return assignment
+    return None
+
+
+def _require_take_over(actor, account: Account) -> None:
+    """Reset, lock, unlock or rename only accounts whose every right the actor could itself grant (HN-9.2).
+
+    Otherwise an agency administrator could reset the password of an account holding higher rights
+    (a city-wide role, or a peer administrator of the same agency) and log in as it.
+    """
+    _require_manage_account(actor, account)
+    above = _outranked_by(actor, account)
+    if above is not None:
+        audit.log_security("denied", user=actor, detail={"what": "take_over", "account": account.id,
+                                                         "assignment": above.id})
+        raise ForbiddenError(
+            _("Tài khoản %(name)s giữ vai trò %(role)s tại %(unit)s, vượt quá quyền của bạn.",
+              name=account.username, role=above.role.name, unit=above.org_unit.name)
+        )
+
+
+def _assignments_not_ended(user_id: int, day: date) -> list[RoleAssignment]:
+    return list(db.session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.revoked_at.is_(None),
+            or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= day),
+        ).order_by(RoleAssignment.id)
+    ).unique())
+
+
 def _load_unit(unit_id: Any, errors: Errors, field: str = "org_unit_id") -> OrgUnit | None:
     try:
         return get_unit(unit_id, field_name=field, open_only=True)
@@ -215,6 +264,32 @@ def make_username(full_name: str, taken: set[str]) -> str:
         candidate = f"{base}{n}"
     taken.add(candidate)
     return candidate
+
+
+def _username_base(full_name: str) -> str:
+    """The username ``make_username`` would start from (before a number is added)."""
+    return make_username(full_name, set())
+
+
+def _taken_usernames(bases: set[str]) -> set[str]:
+    """Existing usernames starting with one of ``bases`` (never the whole table)."""
+    if not bases:
+        return set()
+    taken: set[str] = set()
+    ordered = sorted(bases)
+    for i in range(0, len(ordered), 100):
+        chunk = ordered[i:i + 100]
+        taken.update(db.session.scalars(select(func.lower(Account.username)).where(
+            or_(*[func.lower(Account.username).like(_like_prefix(b), escape="\\") for b in chunk]))))
+    return taken
+
+
+def _like_prefix(text: str) -> str:
+    return _escape_like(text) + "%"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _split_name(full_name: str) -> tuple[str, str]:
@@ -290,8 +365,15 @@ def _require_grantable(actor, unit: OrgUnit, role_name: str) -> None:
 
 @use_case
 def create_account(actor, data: AccountData) -> tuple[Account, str]:
-    """Create one account with its role on a unit; returns it and its default password (shown once)."""
+    """Create one account with its role on a unit; returns it and its default password (shown once).
+
+    An empty username is made from the name by the Vietnamese convention (``make_username``).
+    """
     errors = Errors()
+    full_name = clean(f"{clean(data.last_name)} {clean(data.first_name)}")
+    if not clean(data.username) and clean(data.first_name):
+        base = _username_base(full_name)
+        data = replace(data, username=make_username(full_name, _taken_usernames({base})))
     unit = _check_new_account(actor, data, errors)
     errors.raise_if_any()
     _require_grantable(actor, unit, data.role_name)
@@ -317,7 +399,7 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
         errors.add("lines", _("Mỗi lần tạo tối đa %(n)s tài khoản.", n=MAX_BULK))
     errors.raise_if_any()
     _require_grantable(actor, unit, ROLE_SELF_SERVICE)
-    taken = set(db.session.scalars(select(Account.username)))
+    taken = _taken_usernames({_username_base(line.partition(";")[0]) for line in rows})
     emails: set[str] = set()
     specs = []
     for i, line in enumerate(rows, start=1):
@@ -342,7 +424,7 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
         password = generate_password()
         _new_account(actor, spec, unit, password)
         result.append({"name": f"{spec.last_name} {spec.first_name}".strip(), "username": spec.username,
-                       "password": password})
+                       "password": password, "unit": unit.name})
     audit.log_security("accounts_bulk_created", user=actor, detail={"unit": unit.id, "count": len(result)})
     return result
 
@@ -376,11 +458,11 @@ def grant_role(actor, account_id: Any, role_name: str, unit_id: Any, *, include_
     assignment = RoleAssignment(user_id=account.id, role_id=role.id, org_unit_id=unit.id,
                                 include_descendants=bool(include_descendants), valid_from=start, valid_to=valid_to,
                                 granted_by_id=getattr(actor, "id", None), request_number=clean(request_number))
-    db.session.add(assignment)
-    if role not in account.roles:
-        account.roles = account.roles + [role]
-    db.session.flush()
-    scope.forget(account.id)
+    with audit.reason(clean(request_number)):
+        db.session.add(assignment)
+        db.session.flush()
+        _sync_fab_roles(account)
+        db.session.flush()
     audit.log_security("role_granted", user=actor, detail={"account": account.username, "role": role_name,
                                                            "unit": unit.id, "request": clean(request_number)})
     return assignment
@@ -424,11 +506,14 @@ def restrict_assignment(actor, assignment_id: Any, *, request_number: str | None
             raise ValidationError({"valid_to": [_("Ngày hết hạn mới phải sớm hơn ngày hết hạn hiện tại.")]})
         if valid_to < assignment.valid_from:
             raise ValidationError({"valid_to": [_("Ngày hết hạn không được trước ngày bắt đầu.")]})
-        assignment.valid_to = valid_to
-    if drop_descendants:
-        assignment.include_descendants = False
-    assignment.request_number = clean(request_number)
-    _sync_fab_roles(assignment.user)
+    with audit.reason(clean(request_number)):
+        if valid_to is not None:
+            assignment.valid_to = valid_to
+        if drop_descendants:
+            assignment.include_descendants = False
+        assignment.request_number = clean(request_number)
+        _sync_fab_roles(assignment.user)
+        db.session.flush()
     audit.log_security("role_restricted", user=actor, detail={"assignment": assignment.id,
                                                               "request": clean(request_number)})
     return assignment
@@ -443,13 +528,17 @@ def extend_assignment(
     _require_request_number(request_number, errors)
     errors.raise_if_any()
     assignment = _assignment_for(actor, assignment_id)
-    if valid_to is not None and assignment.valid_to is not None and valid_to <= assignment.valid_to:
+    if assignment.valid_to is None:
+        raise ValidationError({"valid_to": [_("Phân quyền này không có thời hạn, không cần gia hạn.")]})
+    if valid_to is not None and valid_to <= assignment.valid_to:
         raise ValidationError({"valid_to": [_("Ngày hết hạn mới phải muộn hơn ngày hết hạn hiện tại.")]})
     if valid_to is not None and valid_to < scope.today():
         raise ValidationError({"valid_to": [_("Ngày hết hạn không được trước hôm nay.")]})
-    assignment.valid_to = valid_to
-    assignment.request_number = clean(request_number)
-    _sync_fab_roles(assignment.user)
+    with audit.reason(clean(request_number)):
+        assignment.valid_to = valid_to
+        assignment.request_number = clean(request_number)
+        _sync_fab_roles(assignment.user)
+        db.session.flush()
     audit.log_security("role_extended", user=actor, detail={"assignment": assignment.id,
                                                            "request": clean(request_number)})
     return assignment
@@ -462,10 +551,12 @@ def revoke_assignment(actor, assignment_id: Any, *, request_number: str | None) 
     _require_request_number(request_number, errors)
     errors.raise_if_any()
     assignment = _assignment_for(actor, assignment_id)
-    assignment.revoked_at = utcnow()
-    assignment.revoked_by_id = getattr(actor, "id", None)
-    assignment.request_number = clean(request_number)
-    _sync_fab_roles(assignment.user)
+    with audit.reason(clean(request_number)):
+        assignment.revoked_at = utcnow()
+        assignment.revoked_by_id = getattr(actor, "id", None)
+        assignment.request_number = clean(request_number)
+        _sync_fab_roles(assignment.user)
+        db.session.flush()
     audit.log_security("role_revoked", user=actor, detail={"assignment": assignment.id,
                                                           "request": clean(request_number)})
     return assignment
@@ -478,13 +569,15 @@ def revoke_assignment(actor, assignment_id: Any, *, request_number: str | None) 
 def rename_account(actor, account_id: Any, new_username: str) -> Account:
     """Change a username (HN-3.8)."""
     account = get_account(account_id)
-    _require_manage_account(actor, account)
+    _require_take_over(actor, account)
     username = clean(new_username).lower()
     if not USERNAME_RE.match(username):
         raise ValidationError({"username": [str(USERNAME_RULE)]})
     if db.session.scalar(select(Account.id).where(func.lower(Account.username) == username, Account.id != account.id)):
         raise ValidationError({"username": [_("Tên đăng nhập %(name)s đã tồn tại.", name=username)]})
+    old = account.username
     account.username = username
+    audit.log_security("account_renamed", user=actor, detail={"account": account.id, "from": old, "to": username})
     return account
 
 
@@ -492,7 +585,7 @@ def rename_account(actor, account_id: Any, new_username: str) -> Account:
 def reset_password(actor, account_id: Any) -> str:
     """Give a new default password (to be changed at next login); also unlocks. Returns it (shown once)."""
     account = get_account(account_id)
-    _require_manage_account(actor, account)
+    _require_take_over(actor, account)
     password = generate_password()
     account.password = _hash(password)
     account.must_change_password = True
@@ -506,7 +599,7 @@ def reset_password(actor, account_id: Any) -> str:
 def lock_account(actor, account_id: Any) -> Account:
     """Lock an account (no login until unlocked)."""
     account = get_account(account_id)
-    _require_manage_account(actor, account)
+    _require_take_over(actor, account)
     account.locked_at = utcnow()
     audit.log_security("account_locked", user=actor, detail={"account": account.username})
     return account
@@ -516,7 +609,7 @@ def lock_account(actor, account_id: Any) -> Account:
 def unlock_account(actor, account_id: Any) -> Account:
     """Unlock an account locked by an administrator or by repeated failed logins."""
     account = get_account(account_id)
-    _require_manage_account(actor, account)
+    _require_take_over(actor, account)
     account.locked_at = None
     account.fail_login_count = 0
     audit.log_security("account_unlocked", user=actor, detail={"account": account.username})
@@ -563,13 +656,11 @@ def request_password_reset(username: str, contact: str | None, note: str | None)
 
 @use_case
 def resolve_password_request(actor, request_id: Any, document_number: str | None) -> str:
-    """Resolve a lost-password request on its written report: reset the password and return it."""
-    try:
-        req = db.session.get(PasswordRequest, int(request_id))
-    except (TypeError, ValueError):
-        req = None
-    if req is None or req.status != "open":
-        raise NotFoundError(_("Không tìm thấy yêu cầu cấp lại mật khẩu đang chờ xử lý."))
+    """Resolve a lost-password request on its written report: reset the password and return it.
+
+    Only requests of units where ``actor`` manages accounts are found (HCM-15.4).
+    """
+    req = password_request_in_scope(actor, request_id)
     if not clean(document_number):
         raise ValidationError({"document_number": [_("Số văn bản báo mất mật khẩu là bắt buộc (HCM-15.4).")]})
     if req.user_id is None:
@@ -702,6 +793,205 @@ def revoke_delegation(actor, delegation_id: Any) -> Delegation:
     return row
 
 
+# --------------------------------------------------------------------------- queries (read only, never commit)
+
+#: Vietnamese letters with diacritics (both cases) and their search-key letter, for SQL ``translate``.
+_VI_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+_VI_FROM = _VI_LETTERS + _VI_LETTERS.upper()
+_VI_TO = "".join(search_key(c) for c in _VI_FROM)
+
+#: Account list page size (design for 250,000 accounts: always a bounded page).
+PAGE_SIZE = 50
+
+
 def accounts_in_scope(actor):
     """SELECT of the accounts ``actor`` may see (their units in scope, and always their own)."""
-    return select(Account).where(Account.id.in_(scope.account_ids(actor, ACTION_READ)))
+    conditions = [Account.org_unit_id.in_(scope.unit_ids(actor, ACTION_READ, RESOURCE_ACCOUNT))]
+    uid = getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None
+    if uid is not None:
+        conditions.append(Account.id == uid)
+    return select(Account).where(or_(*conditions))
+
+
+def _name_match(query: str):
+    """WHERE clause: username or "họ tên" contains ``query``, ignoring case (and diacritics on PostgreSQL)."""
+    raw = "%" + _escape_like(clean(query).lower()) + "%"
+    full_name = func.coalesce(Account.last_name, "") + " " + func.coalesce(Account.first_name, "")
+    conditions = [Account.username.ilike(raw, escape="\\"), full_name.ilike(raw, escape="\\")]
+    key = "%" + _escape_like(search_key(query)) + "%"
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        conditions.append(func.translate(func.lower(full_name), _VI_FROM, _VI_TO).like(key, escape="\\"))
+    elif dialect == "sqlite":
+        # The embedded database has no translate(): the same Python search key, as a connection function.
+        db.session.connection().connection.dbapi_connection.create_function(
+            "vi_search_key", 1, search_key, deterministic=True)
+        conditions.append(func.vi_search_key(full_name).like(key, escape="\\"))
+    return or_(*conditions)
+
+
+@dataclass
+class AccountPage:
+    """One bounded page of accounts, with the roles each holds today (one query for the page)."""
+
+    rows: list[Account]
+    roles: dict[int, list[RoleAssignment]] = field(default_factory=dict)
+    offset: int = 0
+    limit: int = PAGE_SIZE
+    has_more: bool = False
+
+
+def search_accounts(actor, query: str | None = None, unit_id: Any = None, *, include_sub_units: bool = True,
+                    offset: int = 0, limit: int = PAGE_SIZE) -> AccountPage:
+    """Accounts in ``actor``'s scope matching a name/username and/or a unit; one page, no ``count(*)``.
+
+    Ordered the Vietnamese way (tên, then họ và tên đệm). A unit outside the actor's reach is not found.
+    """
+    stmt = accounts_in_scope(actor).options(joinedload(Account.org_unit))
+    if clean(query):
+        stmt = stmt.where(_name_match(query))
+    if unit_id not in (None, ""):
+        unit = _unit_in_reach(actor, unit_id)
+        if include_sub_units:
+            stmt = stmt.where(Account.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))))
+        else:
+            stmt = stmt.where(Account.org_unit_id == unit.id)
+    offset, limit = max(int(offset or 0), 0), max(min(int(limit or PAGE_SIZE), PAGE_SIZE), 1)
+    rows = list(db.session.scalars(
+        stmt.order_by(Account.first_name, Account.last_name, Account.id).offset(offset).limit(limit + 1)
+    ).unique())
+    page = rows[:limit]
+    return AccountPage(rows=page, roles=roles_in_force([a.id for a in page]), offset=offset, limit=limit,
+                       has_more=len(rows) > limit)
+
+
+def _unit_in_reach(actor, unit_id: Any) -> OrgUnit:
+    try:
+        unit = get_unit(unit_id)
+    except (NotFoundError, ValidationError):
+        unit = None
+    if unit is None or not (scope.allows(actor, ACTION_READ, RESOURCE_ORG_UNIT, unit)
+                            or scope.allows(actor, ACTION_READ, RESOURCE_ACCOUNT, unit)):
+        raise NotFoundError(_("Không tìm thấy đơn vị có mã %(id)s.", id=unit_id))
+    return unit
+
+
+def roles_in_force(account_ids: list[int]) -> dict[int, list[RoleAssignment]]:
+    """The assignments in force today of each given account (one query), keyed by account id."""
+    result: dict[int, list[RoleAssignment]] = {i: [] for i in account_ids}
+    if not account_ids:
+        return result
+    day = scope.today()
+    for assignment in db.session.scalars(select(RoleAssignment).where(
+        RoleAssignment.user_id.in_(account_ids),
+        RoleAssignment.revoked_at.is_(None),
+        RoleAssignment.valid_from <= day,
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= day),
+    ).order_by(RoleAssignment.id)).unique():
+        result[assignment.user_id].append(assignment)
+    return result
+
+
+def visible_account(actor, account_id: Any) -> Account:
+    """The account if ``actor`` may read it; NotFoundError otherwise (also for a forged or malformed id)."""
+    try:
+        wanted = int(account_id)
+    except (TypeError, ValueError):
+        wanted = None
+    account = None
+    if wanted is not None:
+        account = db.session.scalars(accounts_in_scope(actor).where(Account.id == wanted)).first()
+    if account is None:
+        raise NotFoundError(_("Không tìm thấy tài khoản có mã %(id)s.", id=account_id))
+    return account
+
+
+def account_assignment(actor, account_id: Any, assignment_id: Any) -> tuple[Account, RoleAssignment]:
+    """An assignment named in a URL together with its account; NotFoundError unless both match and are readable."""
+    account = visible_account(actor, account_id)
+    try:
+        assignment = db.session.get(RoleAssignment, int(assignment_id))
+    except (TypeError, ValueError):
+        assignment = None
+    if assignment is None or assignment.user_id != account.id:
+        raise NotFoundError(_("Không tìm thấy phân quyền có mã %(id)s.", id=assignment_id))
+    return account, assignment
+
+
+#: How many assignments an account page shows (an account holds a handful; history is bounded too).
+MAX_ASSIGNMENTS_SHOWN = 200
+
+
+def assignments_of(account: Account) -> list[RoleAssignment]:
+    """The account's role assignments, current and past, newest first (bounded)."""
+    return list(db.session.scalars(
+        select(RoleAssignment).options(joinedload(RoleAssignment.granted_by))
+        .where(RoleAssignment.user_id == account.id)
+        .order_by(RoleAssignment.revoked_at.is_(None).desc(), RoleAssignment.valid_from.desc(),
+                  RoleAssignment.id.desc())
+        .limit(MAX_ASSIGNMENTS_SHOWN)
+    ).unique())
+
+
+def assignment_status(assignment: RoleAssignment, day: date | None = None) -> str:
+    """``revoked``, ``expired``, ``pending`` (starts later) or ``active``."""
+    day = day or scope.today()
+    if assignment.revoked_at is not None:
+        return "revoked"
+    if assignment.valid_to is not None and assignment.valid_to < day:
+        return "expired"
+    if assignment.valid_from > day:
+        return "pending"
+    return "active"
+
+
+def can_manage(actor, account: Account) -> bool:
+    """Whether to offer ``actor`` the management forms of ``account`` (the services re-check everything)."""
+    return (account.id != getattr(actor, "id", None) and account.org_unit_id is not None
+            and scope.allows(actor, ACTION_WRITE, RESOURCE_ACCOUNT, account.org_unit_id))
+
+
+def grantable_role_names(actor) -> list[str]:
+    """Every role ``actor`` may grant somewhere (for a role select; the unit is checked on submit)."""
+    names: set[str] = set()
+    for grant in scope.grants_for(actor, ACTION_WRITE, RESOURCE_ACCOUNT):
+        if grant.source == "delegation":
+            names.add(ROLE_SELF_SERVICE)
+            continue
+        try:
+            cfg = role_config(grant.role_name)
+        except KeyError:
+            continue
+        names.update(_role_names() if cfg.get("grantable") == "*" else cfg.get("grantable", []))
+    return [n for n in _role_names() if n in names]
+
+
+def _requests_in_scope(actor):
+    return select(PasswordRequest).where(
+        PasswordRequest.status == "open",
+        PasswordRequest.org_unit_id.in_(scope.unit_ids(actor, ACTION_WRITE, RESOURCE_ACCOUNT)),
+    )
+
+
+def open_password_requests(actor, *, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[PasswordRequest], bool]:
+    """Open lost-password requests of accounts where ``actor`` manages accounts, oldest first; one page."""
+    offset, limit = max(int(offset or 0), 0), max(min(int(limit or PAGE_SIZE), PAGE_SIZE), 1)
+    rows = list(db.session.scalars(
+        _requests_in_scope(actor).options(joinedload(PasswordRequest.user), joinedload(PasswordRequest.org_unit))
+        .order_by(PasswordRequest.created_at, PasswordRequest.id).offset(offset).limit(limit + 1)
+    ).unique())
+    return rows[:limit], len(rows) > limit
+
+
+def password_request_in_scope(actor, request_id: Any) -> PasswordRequest:
+    """An open request ``actor`` may resolve; NotFoundError otherwise (forged, resolved or out of scope)."""
+    try:
+        wanted = int(request_id)
+    except (TypeError, ValueError):
+        wanted = None
+    req = None
+    if wanted is not None:
+        req = db.session.scalars(_requests_in_scope(actor).where(PasswordRequest.id == wanted)).first()
+    if req is None:
+        raise NotFoundError(_("Không tìm thấy yêu cầu cấp lại mật khẩu đang chờ xử lý."))
+    return req
