@@ -22,6 +22,7 @@ class ChangeLog(Model):
         Index("ix_change_log_object", "object_type", "object_id"),
         Index("ix_change_log_time", "time"),
         Index("ix_change_log_org_unit_id", "org_unit_id"),
+        Index("ix_change_log_user_name_time", "user_name", "time"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +50,8 @@ class AccessLog(Model):
         Index("ix_access_log_event", "event", "time"),
         Index("ix_access_log_user_id", "user_id", "time"),
         Index("ix_access_log_org_unit_id", "org_unit_id"),
+        Index("ix_access_log_user_name_time", "user_name", "time"),
+        Index("ix_access_log_object", "object_type", "object_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
