@@ -323,3 +323,46 @@ def test_forms_refuse_a_missing_csrf_token(client, demo, unit_by_name, monkeypat
     assert client.get("/delegations/?status=active").status_code == 200
     assert client.get(f"/audit/changes/?date_from={day()}").status_code == 200
     assert client.get("/audit/access/?event=login").status_code == 200
+
+
+def test_a_consent_or_delegation_is_revoked_only_once(client, demo, unit_by_name):
+    """HN-8.3, HN-6.4: revoking twice is refused with a field error; the first revocation time and its single
+    security-log event stay as they were (the screens flash the error and redirect)."""
+    import pytest
+
+    from app.services import accounts
+    from app.services.errors import ValidationError
+    from models.audit import AccessLog
+
+    def events(name):
+        return demo.session.scalar(select(func.count()).select_from(AccessLog).where(AccessLog.event == name))
+
+    head, admin = account(demo, "syt.thutruong"), account(demo, "syt.quantri")
+    grant = accounts.grant_consent(head, account(demo, "xem.baocao").id, unit_by_name("Bệnh viện Thanh Nhàn").id,
+                                   purpose="Kiểm tra", document_number="22/GĐ-SYT",
+                                   valid_to=date.today() + timedelta(days=10))
+    row = accounts.delegate(admin, account(demo, "annv.syt").id, unit_by_name("Bệnh viện Đa khoa Xanh Pôn").id,
+                            "manage_accounts", document_number="08/UQ-SYT", valid_to=date.today() + timedelta(days=10))
+    grant_id, row_id = grant.id, row.id
+    first = accounts.revoke_consent(head, grant_id).revoked_at
+    with pytest.raises(ValidationError) as err:
+        accounts.revoke_consent(head, grant_id)
+    assert err.value.errors == {"revoked": ["Văn bản cho phép khai thác này đã bị thu hồi."]}
+    assert demo.session.get(ConsentGrant, grant_id).revoked_at == first
+    assert events("consent_revoked") == 1
+
+    first = accounts.revoke_delegation(admin, row_id).revoked_at
+    with pytest.raises(ValidationError) as err:
+        accounts.revoke_delegation(admin, row_id)
+    assert err.value.errors == {"revoked": ["Ủy quyền này đã bị thu hồi."]}
+    assert demo.session.get(Delegation, row_id).revoked_at == first
+    assert events("delegation_revoked") == 1
+
+    login(client, "syt.thutruong")
+    resp = client.post(f"/consents/{grant_id}/revoke", follow_redirects=True)
+    assert resp.status_code == 200 and "Văn bản cho phép khai thác này đã bị thu hồi." in resp.get_data(as_text=True)
+    switch(client, "syt.quantri")
+    resp = client.post(f"/delegations/{row_id}/revoke", follow_redirects=True)
+    assert resp.status_code == 200 and "Ủy quyền này đã bị thu hồi." in resp.get_data(as_text=True)
+    assert demo.session.get(Delegation, row_id).revoked_at == first
+    assert (events("consent_revoked"), events("delegation_revoked")) == (1, 1)
