@@ -249,3 +249,11 @@ def test_no_unscoped_rest_endpoints(client, demo):
     login(client)
     for url in ("/api/v1/orgunitmodelview/", "/api/v1/orgunit/", "/api/v1/account/", "/api/v1/security/users/"):
         assert client.post(url, json={"name": "X", "parent_id": 1}).status_code in (404, 405), url
+
+
+def test_home_page_fits_the_role(client, demo):
+    """A self-service account lands on a page it may open, not on a 403."""
+    login(client, "annv.syt")
+    resp = client.get("/")
+    assert resp.status_code == 302 and "/my/password" in resp.headers["Location"]
+    assert client.get(resp.headers["Location"]).status_code == 200

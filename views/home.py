@@ -13,5 +13,8 @@ class HomeView(IndexView):
     def index(self):
         """Redirect to where work starts."""
         if g.user is not None and g.user.is_authenticated:
-            return redirect(url_for("OrgTreeView.tree"))
+            if self.appbuilder.sm.has_access("can_read", "OrgUnit"):
+                return redirect(url_for("OrgTreeView.tree"))
+            # Self-service accounts: their own account page until the personnel file ("Hồ sơ của tôi") exists.
+            return redirect(url_for("MyAccountView.password"))
         return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
