@@ -18,6 +18,7 @@ __all__ = [
     "ACCOUNT_KINDS",
     "Account",
     "ConsentGrant",
+    "DatedGrantMixin",
     "DELEGATION_ACTIONS",
     "Delegation",
     "PasswordRequest",
@@ -111,7 +112,21 @@ class RoleAssignment(Model):
         return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
-class ConsentGrant(Model):
+class DatedGrantMixin:
+    """A written, dated authorisation: document number, validity period, revocation (consents, delegations)."""
+
+    document_number: Mapped[str] = mapped_column(String(100), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date] = mapped_column(Date, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    def is_valid_on(self, day: date) -> bool:
+        """In force on ``day``: started, not past ``valid_to`` (it expires by itself), not revoked."""
+        return self.revoked_at is None and self.valid_from <= day <= self.valid_to
+
+
+class ConsentGrant(DatedGrantMixin, Model):
     """Written consent (HN-8.3, HCM-4.7) letting a user read a person's file, or a unit's files, for a period."""
 
     __tablename__ = "consent_grant"
@@ -129,24 +144,16 @@ class ConsentGrant(Model):
     include_descendants: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     person_id: Mapped[int | None] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(Text, nullable=False)
-    document_number: Mapped[str] = mapped_column(String(100), nullable=False)
-    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
-    valid_to: Mapped[date] = mapped_column(Date, nullable=False)
     granted_by_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("ab_user.id", name="fk_consent_grant_granted_by_id")
     )
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
     grantee = relationship("Account", foreign_keys=[grantee_id])
     org_unit = relationship("OrgUnit")
 
-    def is_valid_on(self, day: date) -> bool:
-        """In force on ``day``: consent expires by itself at ``valid_to``."""
-        return self.revoked_at is None and self.valid_from <= day <= self.valid_to
 
 
-class Delegation(Model):
+class Delegation(DatedGrantMixin, Model):
     """Ủy quyền (HN-6.4): a head delegates approval or account management for a unit to a user, for a period."""
 
     __tablename__ = "delegation"
@@ -165,19 +172,11 @@ class Delegation(Model):
     )
     include_descendants: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     action: Mapped[str] = mapped_column(String(30), nullable=False)
-    document_number: Mapped[str] = mapped_column(String(100), nullable=False)
-    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
-    valid_to: Mapped[date] = mapped_column(Date, nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
     delegator = relationship("Account", foreign_keys=[delegator_id])
     delegate = relationship("Account", foreign_keys=[delegate_id])
     org_unit = relationship("OrgUnit")
 
-    def is_valid_on(self, day: date) -> bool:
-        """In force on ``day`` and not revoked."""
-        return self.revoked_at is None and self.valid_from <= day <= self.valid_to
 
 
 class PasswordRequest(Model):

@@ -149,7 +149,12 @@ class _GrantViewBase(BaseView):
     model = ConsentGrant
     resource = RESOURCE_CONSENT
     list_template = ""
-    form_template = ""
+    form_template = "access/grant_form.html"
+    #: Shown above the form, the id of the <form>, help under the username, and the type-specific field.
+    form_intro = ""
+    form_id = ""
+    username_help = ""
+    detail_field = ""
     username_field = ""
     field_map: dict[str, str] = {}
 
@@ -180,7 +185,7 @@ class _GrantViewBase(BaseView):
         )
 
     def _render_form(self, form, title, errors=None):
-        return self.render_template(self.form_template, form=form, title=title, errors=errors or {})
+        return self.render_template(self.form_template, form=form, title=title, errors=errors or {}, view=self)
 
     def _submit(self, form, title, act):
         """Parse, resolve the username, call the service through ``act(account_id)``; errors next to fields."""
@@ -232,8 +237,12 @@ class ConsentView(_GrantViewBase):
     model = ConsentGrant
     resource = RESOURCE_CONSENT
     list_template = "access/consents.html"
-    form_template = "access/consent_form.html"
     username_field = "grantee_username"
+    form_id = "consent-form"
+    detail_field = "purpose"
+    form_intro = _l("Ghi nhận văn bản đồng ý của cấp có thẩm quyền cho một người được khai thác hồ sơ của đơn vị "
+                    "trong một thời hạn (HN-8.3, HCM-4.7). Chỉ chọn được đơn vị thuộc phạm vi bạn có thẩm quyền.")
+    username_help = _l("Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được khai thác.")
     field_map = {"grantee_id": "grantee_username"}
 
     def visible(self):
@@ -297,8 +306,12 @@ class DelegationView(_GrantViewBase):
     model = Delegation
     resource = RESOURCE_DELEGATION
     list_template = "access/delegations.html"
-    form_template = "access/delegation_form.html"
     username_field = "delegate_username"
+    form_id = "delegation-form"
+    detail_field = "action"
+    form_intro = _l("Ủy quyền là một văn bản có thời hạn (HN-6.4). Bạn chỉ ủy quyền được quyền mình đang có, "
+                    "tại đơn vị thuộc phạm vi của mình.")
+    username_help = _l("Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được ủy quyền.")
     field_map = {"delegate_id": "delegate_username"}
 
     def visible(self):
