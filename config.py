@@ -75,6 +75,15 @@ class Config:
     # Maximum number of rows any picker / search endpoint returns.
     PICKER_LIMIT = 20
 
+    # Field-level encryption (app/crypto.py). ENCRYPTION_KEYS = "kid1:base64,kid2:base64" (32-byte keys),
+    # ENCRYPTION_ACTIVE_KEY = the kid for new values (default: the last listed), BLIND_INDEX_KEY = base64.
+    # Without ENCRYPTION_KEYS, the embedded default (no DATABASE_URL) uses ENCRYPTION_KEYS_FILE, created on first
+    # use with random keys and mode 0600; with DATABASE_URL set the keys are required.
+    ENCRYPTION_KEYS = os.environ.get("ENCRYPTION_KEYS")
+    ENCRYPTION_ACTIVE_KEY = os.environ.get("ENCRYPTION_ACTIVE_KEY")
+    BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY")
+    ENCRYPTION_KEYS_FILE = None if os.environ.get("DATABASE_URL") else os.path.join(BASE_DIR, "instance", "keys.json")
+
 
 class TestConfig(Config):
     """Configuration for the test suite: PostgreSQL and Redis, never SQLite."""
@@ -88,3 +97,11 @@ class TestConfig(Config):
     # Many logins from 127.0.0.1 in a row: the limit itself is tested with a stricter app.
     AUTH_RATE_LIMIT = "1000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Fixed test keys (never use outside tests): two kids, "t1" active; tests make "t2" active to rotate.
+    ENCRYPTION_KEYS = (
+        "t1:GMdZElsFaNn/Wb8KZYtgP/9kYyhZr+LBitd2MJEBiug=,"
+        "t2:fp1nJGNd044GBw4wGh09tBeua0caKttHt1tOQdcTo3k="
+    )
+    ENCRYPTION_ACTIVE_KEY = "t1"
+    BLIND_INDEX_KEY = "ujpCHZrrK2Wquopy82B7IQ8QasrXduLDILGhHX6oipo="
+    ENCRYPTION_KEYS_FILE = None

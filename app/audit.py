@@ -82,9 +82,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _hidden(mapper) -> set[str]:
+    """Columns never copied into the log: declared exclusions and every encrypted column (no plaintext)."""
+    from app.crypto import ENCRYPTED_TYPES
+
+    return set(getattr(mapper.class_, "__audit_exclude__", set())) | {
+        attr.key for attr in mapper.column_attrs if isinstance(attr.columns[0].type, ENCRYPTED_TYPES)
+    }
+
+
 def _snapshot(obj) -> dict[str, Any]:
-    exclude = getattr(obj, "__audit_exclude__", set())
     mapper = inspect(obj).mapper
+    exclude = _hidden(mapper)
     return {
         attr.key: _jsonable(getattr(obj, attr.key))
         for attr in mapper.column_attrs
@@ -93,8 +102,8 @@ def _snapshot(obj) -> dict[str, Any]:
 
 
 def _changes(obj) -> tuple[dict[str, Any], dict[str, Any]]:
-    exclude = getattr(obj, "__audit_exclude__", set())
     state = inspect(obj)
+    exclude = _hidden(state.mapper)
     before, after = {}, {}
     for attr in state.mapper.column_attrs:
         if attr.key in exclude:

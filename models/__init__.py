@@ -1,5 +1,5 @@
 """All mapped models. Importing this package registers every table on ``Model.metadata``."""
 
-from models import accounts, audit, org_units  # noqa: F401
+from models import accounts, audit, codes, org_units, personnel  # noqa: F401
 
-__all__ = ["accounts", "audit", "org_units"]
+__all__ = ["accounts", "audit", "codes", "org_units", "personnel"]

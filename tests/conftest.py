@@ -11,8 +11,12 @@ from werkzeug.serving import make_server
 os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
 
 APP_TABLES = [
+    "file_version", "attachment", "change_item", "change_set", "person_photo", "training_record", "work_record",
+    "history_record", "evaluation_record", "discipline_record", "relative", "salary_record", "allowance_record",
+    "person",
     "change_log", "access_log", "password_request", "delegation", "consent_grant", "role_assignment",
     "org_event_unit", "org_event", "ab_user_role", "ab_user_group", "ab_api_key", "ab_user", "org_unit",
+    "code_alias", "code_item", "salary_step",
 ]
 
 

@@ -5,13 +5,19 @@ A FAB permission is ``can_<action>`` on a resource; views map their methods onto
 """
 
 __all__ = [
+    "ACTION_APPROVE",
     "ACTION_READ",
     "ACTION_WRITE",
     "READ",
     "WRITE",
     "MENU_ACCOUNTS",
     "MENU_ASSIGNMENTS",
+    "MENU_ARCHIVE",
     "MENU_AUDIT",
+    "MENU_MY_FILE",
+    "MENU_PEOPLE",
+    "MENU_PENDING_CHANGES",
+    "MENU_PERSONNEL",
     "MENU_ACCESS_LOG",
     "MENU_CHANGE_LOG",
     "MENU_CONSENTS",
@@ -27,6 +33,8 @@ __all__ = [
     "RESOURCE_CONSENT",
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
+    "RESOURCE_MY_FILE",
+    "RESOURCE_PERSONNEL",
     "RESOURCE_ORG_UNIT",
     "RESOURCE_ROLE_ADMIN",
 ]
@@ -35,6 +43,8 @@ READ = "read"
 WRITE = "write"
 ACTION_READ = "can_" + READ
 ACTION_WRITE = "can_" + WRITE
+#: Approve a change set of a personnel file (HN-6.4); delegable.
+ACTION_APPROVE = "can_approve"
 
 RESOURCE_ORG_UNIT = "OrgUnit"
 #: Accounts, their role assignments and lost-password requests (HN-3.8, HN-9).
@@ -46,6 +56,10 @@ RESOURCE_DELEGATION = "Delegation"
 RESOURCE_AUDIT = "Audit"
 #: The signed-in user's own account: change password (every role has it).
 RESOURCE_MY_ACCOUNT = "MyAccount"
+#: Personnel files of the units in scope: read, write (officer on a person's behalf), approve.
+RESOURCE_PERSONNEL = "PersonnelFile"
+#: The signed-in person's own file ("Hồ sơ của tôi"): read, and write a draft (HN-6.2, HCM-7.2).
+RESOURCE_MY_FILE = "MyFile"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -61,3 +75,8 @@ MENU_PASSWORD_REQUESTS = "Password requests"
 MENU_AUDIT = "Audit"
 MENU_CHANGE_LOG = "Change log"
 MENU_ACCESS_LOG = "Access log"
+MENU_PERSONNEL = "Personnel"
+MENU_PEOPLE = "People"
+MENU_PENDING_CHANGES = "Pending changes"
+MENU_ARCHIVE = "Archive"
+MENU_MY_FILE = "My file"

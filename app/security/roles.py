@@ -10,25 +10,33 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.security.permissions import (
+    ACTION_APPROVE,
     ACTION_READ,
     ACTION_WRITE,
     MENU_ACCESS_LOG,
     MENU_ACCOUNTS,
+    MENU_ARCHIVE,
     MENU_AUDIT,
     MENU_CHANGE_LOG,
     MENU_CONSENTS,
     MENU_DELEGATIONS,
+    MENU_MY_FILE,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
     MENU_ORGANISATION,
     MENU_PASSWORD_REQUESTS,
+    MENU_PENDING_CHANGES,
+    MENU_PEOPLE,
+    MENU_PERSONNEL,
     MENU_SYSTEM,
     RESOURCE_ACCOUNT,
     RESOURCE_AUDIT,
     RESOURCE_CONSENT,
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
+    RESOURCE_MY_FILE,
     RESOURCE_ORG_UNIT,
+    RESOURCE_PERSONNEL,
 )
 
 __all__ = [
@@ -63,6 +71,11 @@ _SELF = [
     ("can_userinfo", "UserDBModelView"),
     ("resetmypassword", "UserDBModelView"),
 ]
+_MY_FILE = [(ACTION_READ, RESOURCE_MY_FILE), (ACTION_WRITE, RESOURCE_MY_FILE), ("menu_access", MENU_MY_FILE)]
+_PEOPLE_READ = [(ACTION_READ, RESOURCE_PERSONNEL), ("menu_access", MENU_PERSONNEL), ("menu_access", MENU_PEOPLE),
+                ("menu_access", MENU_ARCHIVE)]
+_PEOPLE_WRITE = _PEOPLE_READ + [(ACTION_WRITE, RESOURCE_PERSONNEL), ("menu_access", MENU_PENDING_CHANGES)]
+_PEOPLE_APPROVE = _PEOPLE_READ + [(ACTION_APPROVE, RESOURCE_PERSONNEL), ("menu_access", MENU_PENDING_CHANGES)]
 _ORG_READ = [
     (ACTION_READ, RESOURCE_ORG_UNIT),
     ("menu_access", MENU_ORGANISATION),
@@ -86,6 +99,7 @@ ROLE_CONFIGS = [
             "Sở Nội vụ: quản lý danh mục cơ cấu tổ chức, tài khoản cơ quan và toàn bộ hệ thống (HN-9.1)."
         ),
         "permissions": [],
+        "field_level": 3,
         "grantable": "*",
         "below_only": [],
         "demo_scope": "city",
@@ -94,7 +108,8 @@ ROLE_CONFIGS = [
         "name": ROLE_SNV_OFFICER,
         "admin": False,
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ,
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ,
+        "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
     },
@@ -104,7 +119,9 @@ ROLE_CONFIGS = [
         "description": _l(
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác (HN-8.3)."
         ),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE,
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
+        + _PEOPLE_APPROVE,
+        "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
         "demo_scope": "city",
@@ -113,7 +130,8 @@ ROLE_CONFIGS = [
         "name": ROLE_AGENCY_ADMIN,
         "admin": False,
         "description": _l("Tài khoản cơ quan (HN-3.6): tạo tài khoản cho đơn vị trực thuộc và cá nhân (HN-9.2)."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE,
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ,
+        "field_level": 1,
         "grantable": [ROLE_AGENCY_ADMIN, ROLE_HR_OFFICER, ROLE_HEAD, ROLE_SELF_SERVICE, ROLE_REPORT_VIEWER],
         "below_only": [ROLE_AGENCY_ADMIN],
         "delegable": ["manage_accounts"],
@@ -123,7 +141,8 @@ ROLE_CONFIGS = [
         "name": ROLE_HR_OFFICER,
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ,
+        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE,
+        "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
     },
@@ -131,7 +150,9 @@ ROLE_CONFIGS = [
         "name": ROLE_HEAD,
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt (HN-6.4), chấp thuận khai thác."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE,
+        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
+        + _PEOPLE_APPROVE,
+        "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
         "demo_scope": "agency",
@@ -140,7 +161,8 @@ ROLE_CONFIGS = [
         "name": ROLE_SELF_SERVICE,
         "admin": False,
         "description": _l("Tài khoản cá nhân (HN-3.7): tự cập nhật hồ sơ của mình."),
-        "permissions": list(_SELF),
+        "permissions": _SELF + _MY_FILE,
+        "field_level": 0,
         "grantable": [],
         "demo_scope": "own",
     },
@@ -148,7 +170,8 @@ ROLE_CONFIGS = [
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
-        "permissions": _SELF + _ORG_READ,
+        "permissions": _SELF + _ORG_READ + _PEOPLE_READ,
+        "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",
     },

@@ -19,17 +19,32 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import false, or_, select
 
 from app.extensions import db
-from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_ACCOUNT
-from models.accounts import Account, Delegation, RoleAssignment
+from app.security.permissions import (
+    ACTION_APPROVE,
+    ACTION_READ,
+    ACTION_WRITE,
+    RESOURCE_ACCOUNT,
+    RESOURCE_MY_FILE,
+    RESOURCE_PERSONNEL,
+)
+from models.accounts import Account, ConsentGrant, Delegation, RoleAssignment
 from models.org_units import OrgUnit
+from models.personnel import Person
 
 __all__ = [
     "DELEGATED_PERMISSIONS",
     "Grant",
+    "PersonAccess",
     "account_ids",
     "allows",
+    "consents_for",
+    "field_level",
     "forget",
     "grants_for",
+    "has_permission",
+    "person_access",
+    "person_filter",
+    "person_ids",
     "today",
     "unit_ids",
     "valid_assignments",
@@ -38,7 +53,7 @@ __all__ = [
 #: What a delegation of each action lets the delegate do on the delegated unit.
 DELEGATED_PERMISSIONS = {
     "manage_accounts": {(ACTION_READ, RESOURCE_ACCOUNT), (ACTION_WRITE, RESOURCE_ACCOUNT)},
-    "approve": {("can_approve", "PersonnelFile")},
+    "approve": {(ACTION_APPROVE, RESOURCE_PERSONNEL), (ACTION_READ, RESOURCE_PERSONNEL)},
 }
 
 
@@ -191,3 +206,127 @@ def account_ids(user, action: str):
     if uid is not None and action == ACTION_READ:
         stmt = stmt.union(select(Account.id).where(Account.id == uid))
     return stmt
+
+
+def has_permission(user, action: str, resource: str) -> bool:
+    """True when one of the user's roles in force holds ``action`` on ``resource`` (anywhere)."""
+    return any((action, resource) in _role_permissions(a.role) for a in valid_assignments(user))
+
+
+def consents_for(user) -> list[ConsentGrant]:
+    """The consent grants (HN-8.3, HCM-4.7) in force today that let ``user`` read files."""
+    uid = _user_id(user)
+    if uid is None:
+        return []
+    key = ("consents", uid)
+    cache = _cache()
+    if key not in cache:
+        day = today()
+        cache[key] = list(db.session.scalars(
+            select(ConsentGrant).where(
+                ConsentGrant.grantee_id == uid,
+                ConsentGrant.revoked_at.is_(None),
+                ConsentGrant.valid_from <= day,
+                ConsentGrant.valid_to >= day,
+            ).order_by(ConsentGrant.id)
+        ))
+    return cache[key]
+
+
+def _consent_conditions(user) -> list:
+    conditions = []
+    for grant in consents_for(user):
+        if grant.person_id is not None:
+            conditions.append(Person.id == grant.person_id)
+        elif grant.org_unit_id is not None:
+            units = (select(OrgUnit.id).where(OrgUnit.path.like(grant.org_unit.path + "%"))
+                     if grant.include_descendants else select(OrgUnit.id).where(OrgUnit.id == grant.org_unit_id))
+            conditions.append(Person.org_unit_id.in_(units))
+    return conditions
+
+
+def person_filter(user, action: str = ACTION_READ):
+    """SQL condition on ``Person``: the files ``user`` may read / write / approve.
+
+    Read = the units where a role (or delegation) gives read on personnel files, plus the user's own file,
+    plus valid consent grants. Write = units with write, plus the own file when the role lets staff edit
+    their own draft. Approve = units with approve (never the own file: nobody approves their own file).
+    """
+    uid = _user_id(user)
+    if uid is None:
+        return false()
+    conditions = []
+    if grants_for(user, action, RESOURCE_PERSONNEL):
+        conditions.append(Person.org_unit_id.in_(unit_ids(user, action, RESOURCE_PERSONNEL)))
+    if action in (ACTION_READ, ACTION_WRITE) and has_permission(user, action, RESOURCE_MY_FILE):
+        conditions.append(Person.account_id == uid)
+    if action == ACTION_READ:
+        conditions.extend(_consent_conditions(user))
+    if action == ACTION_APPROVE and conditions:
+        return (or_(*conditions)) & ((Person.account_id.is_(None)) | (Person.account_id != uid))
+    return or_(*conditions) if conditions else false()
+
+
+def person_ids(user, action: str = ACTION_READ):
+    """SELECT of the ids of the files ``user`` may act on (see :func:`person_filter`)."""
+    return select(Person.id).where(person_filter(user, action))
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    """What ``user`` may do with one file, and why (for screens, masking and the access log)."""
+
+    read: bool
+    write: bool
+    approve: bool
+    own: bool
+    #: The consent grant the read relies on when nothing else allows it (log it with each read).
+    consent_id: int | None
+    #: Highest restricted-access level shown in clear (syll.LEVEL_*).
+    level: int
+
+
+def field_level(user, unit: OrgUnit) -> int:
+    """Highest restricted-access level the user's roles on ``unit`` read in clear (-1: none)."""
+    from app.security.roles import role_config
+
+    level = -1
+    for grant in grants_for(user, ACTION_READ, RESOURCE_PERSONNEL):
+        if grant.covers(unit):
+            if grant.role_name is None:
+                level = max(level, 3)
+                continue
+            try:
+                cfg = role_config(grant.role_name)
+            except KeyError:
+                continue
+            level = max(level, 3 if cfg["admin"] else cfg.get("field_level", 0))
+    return level
+
+
+def person_access(user, person: Person) -> PersonAccess:
+    """The access of ``user`` to ``person``'s file (nothing allowed for an anonymous user)."""
+    uid = _user_id(user)
+    unit = person.org_unit
+    own = uid is not None and person.account_id == uid
+    read_unit = allows(user, ACTION_READ, RESOURCE_PERSONNEL, unit)
+    own_read = own and has_permission(user, ACTION_READ, RESOURCE_MY_FILE)
+    consent_id = None
+    if not read_unit and not own_read:
+        for grant in consents_for(user):
+            if grant.person_id == person.id or (
+                grant.person_id is None and grant.org_unit_id is not None and (
+                    unit.path.startswith(grant.org_unit.path) if grant.include_descendants
+                    else unit.id == grant.org_unit_id)):
+                consent_id = grant.id
+                break
+    read = read_unit or own_read or consent_id is not None
+    write = allows(user, ACTION_WRITE, RESOURCE_PERSONNEL, unit) or (
+        own and has_permission(user, ACTION_WRITE, RESOURCE_MY_FILE))
+    approve = not own and allows(user, ACTION_APPROVE, RESOURCE_PERSONNEL, unit)
+    level = 3 if own_read else field_level(user, unit)
+    if approve:
+        level = 3
+    if consent_id is not None:
+        level = max(level, 1)
+    return PersonAccess(read, write and read, approve and read, own, consent_id, level)

@@ -37,8 +37,10 @@ def register_unit_reference(key: str, label: Any, column: InstrumentedAttribute)
 
 def _register_builtin_references() -> None:
     from models.accounts import Account
+    from models.personnel import Person
 
     register_unit_reference("accounts", _l("Tài khoản"), Account.org_unit_id)
+    register_unit_reference("people", _l("Hồ sơ cán bộ, công chức, viên chức"), Person.org_unit_id)
 
 
 _register_builtin_references()

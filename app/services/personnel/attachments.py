@@ -1,0 +1,136 @@
+"""Digitised proof (HN-6.3): typed files stored outside the database under random names, with checksums.
+
+The original Vietnamese file name is kept in the row (``secure_filename`` would strip it); files are read
+back only through :func:`open_attachment`, which checks the scope and records the download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.security.permissions import ACTION_READ
+from app.services import code_lists
+from app.services.errors import Errors, NotFoundError, ValidationError, use_case
+from app.services.personnel.change_sets import EDITABLE_STATUSES, _editable_set, _writable_person
+from app.services.personnel.people import get_person
+from app.services.personnel.syll import SECTIONS
+from app.text import clean
+from models.personnel import Attachment, ChangeSet
+
+__all__ = ["ALLOWED_TYPES", "add_attachment", "attachment_path", "list_attachments", "open_attachment",
+           "remove_attachment"]
+
+#: Accepted proof: file signature -> (mime type, extension).
+ALLOWED_TYPES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+}
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+
+
+def attachment_path(stored_name: str) -> str:
+    """Where a stored attachment lives on disk (two-level fan-out by the name's first characters)."""
+    return os.path.join(current_app.config["UPLOAD_FOLDER"], "attachments", stored_name[:2], stored_name)
+
+
+@use_case
+def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, section: str | None = None,
+                   description: str | None = None) -> Attachment:
+    """Attach a PDF/JPEG/PNG proof to the person's draft; every problem is reported at once."""
+    person, _agency = _writable_person(actor, person_id)
+    errors = Errors()
+    name = clean(os.path.basename((filename or "").replace("\\", "/")))
+    if not content:
+        errors.add("file", _("Hãy chọn tệp cần đính kèm."))
+    elif len(content) > _max_bytes():
+        errors.add("file", _("Tệp lớn hơn %(mb)s MB.", mb=_max_bytes() // (1024 * 1024)))
+    detected = next((v for magic, v in ALLOWED_TYPES.items() if content and content.startswith(magic)), None)
+    if content and detected is None:
+        errors.add("file", _("Chỉ nhận tệp PDF, JPEG hoặc PNG."))
+    if not name:
+        errors.add("file", _("Tệp không có tên."))
+    elif len(name) > 255:
+        errors.add("file", _("Tên tệp dài quá 255 ký tự."))
+    if not code_lists.is_valid("attachment_kind", kind):
+        errors.add("kind", _("Hãy chọn loại giấy tờ."))
+    if section and section not in {s.key for s in SECTIONS}:
+        errors.add("section", _("Không có mục này trong sơ yếu lý lịch."))
+    errors.raise_if_any()
+    cs = _editable_set(actor, person)
+    stored = uuid.uuid4().hex + detected[1]
+    path = attachment_path(stored)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(content)
+    try:
+        att = Attachment(person_id=person.id, change_set_id=cs.id, kind=kind, section=section or None,
+                         description=clean(description)[:300] or None, original_name=name, stored_name=stored,
+                         mime_type=detected[0], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                         uploaded_by_id=actor.id)
+        db.session.add(att)
+        db.session.flush()
+    except Exception:
+        os.remove(path)
+        raise
+    return att
+
+
+def _attachment(actor, attachment_id) -> Attachment:
+    try:
+        aid = int(attachment_id)
+    except (TypeError, ValueError):
+        raise NotFoundError(_("Không tìm thấy tệp.")) from None
+    att = db.session.get(Attachment, aid)
+    if att is None:
+        raise NotFoundError(_("Không tìm thấy tệp."))
+    get_person(actor, att.person_id, ACTION_READ)
+    return att
+
+
+@use_case
+def remove_attachment(actor, attachment_id) -> None:
+    """Remove a proof from an open draft (approved proof stays with the file for good)."""
+    att = _attachment(actor, attachment_id)
+    _writable_person(actor, att.person_id)
+    cs = db.session.get(ChangeSet, att.change_set_id) if att.change_set_id else None
+    if cs is None or cs.status not in EDITABLE_STATUSES:
+        raise ValidationError({"__all__": [_("Chỉ gỡ được tệp của bản nháp chưa gửi.")]})
+    path = attachment_path(att.stored_name)
+    db.session.delete(att)
+    db.session.flush()
+    if os.path.exists(path):
+        os.remove(path)
+
+
+def open_attachment(actor, attachment_id) -> tuple[Attachment, str]:
+    """(row, path) of a proof the actor may read; the read is logged; a changed file is refused."""
+    att = _attachment(actor, attachment_id)
+    path = attachment_path(att.stored_name)
+    if not os.path.exists(path):
+        raise NotFoundError(_("Không tìm thấy tệp."))
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    if digest != att.sha256:
+        audit.log_security("attachment_checksum_mismatch", detail={"attachment": att.id})
+        raise ValidationError({"__all__": [_("Tệp lưu trữ không khớp mã kiểm tra; đã báo cho quản trị.")]})
+    audit.log_access("download", user=actor, object_type="Attachment", object_id=att.id,
+                     detail={"person": att.person_id, "file": att.original_name})
+    return att, path
+
+
+def list_attachments(person_id: int) -> list[Attachment]:
+    """Every proof of a file, newest first (the caller has checked read access)."""
+    return list(db.session.scalars(select(Attachment).where(Attachment.person_id == person_id)
+                                   .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())))
