@@ -194,7 +194,9 @@ class Person(Model):
     agency_assessment: Mapped[str | None] = mapped_column(Text)
 
     search_key: Mapped[str] = mapped_column(String(400), nullable=False, default="")
-    sort_key: Mapped[str] = mapped_column(String(800, collation="C"), nullable=False, default="")
+    #: Compared byte by byte ("C" collation on PostgreSQL; SQLite compares bytes by default).
+    sort_key: Mapped[str] = mapped_column(String(800).with_variant(String(800, collation="C"), "postgresql"),
+                                          nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False

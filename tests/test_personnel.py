@@ -40,9 +40,10 @@ def account(db, username):
     return db.session.scalar(select(Account).where(Account.username == username))
 
 
-def person_for(db, unit, username=None, name="Nguyễn Văn An", cccd="001080012345", born="05/03/1980"):
-    """Open a file in ``unit`` as the Sở Y tế TCCB officer, optionally linked to ``username``'s account."""
-    officer = account(db, "syt.tccb")
+def person_for(db, unit, username=None, name="Nguyễn Văn An", cccd="001080012345", born="05/03/1980",
+               officer="syt.tccb"):
+    """Open a file in ``unit`` as a TCCB officer, optionally linked to ``username``'s account."""
+    officer = account(db, officer)
     data = {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name, "gender": "nam",
             "birth_date": born, "cccd": cccd}
     if username:
@@ -313,3 +314,18 @@ def test_leaving_keeps_the_file_read_only(app, demo):
     assert person.id not in [r.id for r in active.rows]
     assert db.session.scalar(select(func.count()).select_from(ChangeLog).where(
         ChangeLog.object_type == "Person", ChangeLog.action == "delete")) == 0
+
+
+def test_restructuring_carries_people_with_their_unit(app, demo, unit_by_name):
+    """HN-3.9: a merge moves the files of the closed unit to the receiving unit (people are a unit reference)."""
+    from app.services import org_units
+    from app.services.org_units import Decision
+
+    db = demo
+    source, target = unit_by_name("Ban Thi đua - Khen thưởng"), unit_by_name("Phòng Công chức, viên chức")
+    person = person_for(db, source, name="Hồ Văn Mai", cccd="001080023456", officer="sonoivu.admin")
+    plan = org_units.plan_merge(source.id, target.id, Decision("9/QĐ-UBND", date(2026, 5, 1)))
+    assert plan.member_totals["people"] >= 1
+    org_units.merge_units(source.id, target.id, Decision("9/QĐ-UBND", date(2026, 5, 1)))
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).org_unit_id == target.id
