@@ -142,7 +142,9 @@ class ConsentGrant(DatedGrantMixin, Model):
         Integer, ForeignKey("org_unit.id", name="fk_consent_grant_org_unit_id")
     )
     include_descendants: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    person_id: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("person.id", name="fk_consent_grant_person_id")
+    )
     purpose: Mapped[str] = mapped_column(Text, nullable=False)
     granted_by_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("ab_user.id", name="fk_consent_grant_granted_by_id")

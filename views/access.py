@@ -85,6 +85,7 @@ class ConsentForm(_PeriodMixin, VNForm):
     grantee_username = StringField(_l("Người được khai thác (tên đăng nhập)"))
     org_unit_id = UnitPickerField(_l("Dữ liệu của đơn vị"), purpose="consent")
     include_descendants = BooleanField(_l("Gồm cả các đơn vị trực thuộc"), default=False)
+    person_id = StringField(_l("Chỉ hồ sơ có mã số (để trống: mọi hồ sơ của đơn vị)"))
     purpose = TextAreaField(_l("Mục đích khai thác"))
 
 
@@ -276,6 +277,7 @@ class ConsentView(_GrantViewBase):
                 g.user, grantee_id, form.org_unit_id.data, purpose=form.purpose.data,
                 document_number=form.document_number.data, valid_from=form.valid_from.data,
                 valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
+                person_id=(form.person_id.data or "").strip() or None,
             )
             flash(_("Đã ghi nhận văn bản số %(number)s cho phép %(user)s khai thác dữ liệu của %(unit)s.",
                     number=grant.document_number, user=grant.grantee.username, unit=grant.org_unit.name), "success")
@@ -346,6 +348,7 @@ class DelegationView(_GrantViewBase):
                 g.user, delegate_id, form.org_unit_id.data, form.action.data,
                 document_number=form.document_number.data, valid_from=form.valid_from.data,
                 valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
+                person_id=(form.person_id.data or "").strip() or None,
             )
             flash(_("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
                     what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,

@@ -344,9 +344,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('person_id', 'version_no', name='uq_file_version_person_no')
     )
+    with op.batch_alter_table("consent_grant", schema=None) as batch_op:
+        batch_op.create_foreign_key("fk_consent_grant_person_id", "person", ["person_id"], ["id"])
 
 
 def downgrade():
+    with op.batch_alter_table("consent_grant", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_consent_grant_person_id", type_="foreignkey")
     op.drop_table('file_version')
     with op.batch_alter_table('change_item', schema=None) as batch_op:
         batch_op.drop_index('ix_change_item_change_set')

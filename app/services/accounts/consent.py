@@ -47,6 +47,19 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
     if not clean(document_number):
         errors.add("document_number", _("Số văn bản đồng ý là bắt buộc (HN-8.3)."))
     start, end = _period(valid_from, valid_to, errors)
+    if person_id not in (None, "") and unit is not None:
+        from models.personnel import Person
+
+        try:
+            person = db.session.get(Person, int(person_id))
+        except (TypeError, ValueError):
+            person = None
+        if person is None or not person.org_unit.path.startswith(unit.path):
+            errors.add("person_id", _("Không tìm thấy hồ sơ này trong đơn vị đã chọn."))
+        else:
+            person_id = person.id
+    else:
+        person_id = None
     errors.raise_if_any()
     if not scope.allows(actor, ACTION_WRITE, RESOURCE_CONSENT, unit):
         audit.log_security("denied", user=actor, detail={"what": "consent", "unit": unit.id})
