@@ -348,7 +348,6 @@ class DelegationView(_GrantViewBase):
                 g.user, delegate_id, form.org_unit_id.data, form.action.data,
                 document_number=form.document_number.data, valid_from=form.valid_from.data,
                 valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
-                person_id=(form.person_id.data or "").strip() or None,
             )
             flash(_("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
                     what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,
