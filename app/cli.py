@@ -179,9 +179,13 @@ def rebuild_paths_command(background: bool) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command to the app's ``flask`` CLI."""
+    from app.cli_codes import codes_cli
+    from app.cli_crypto import crypto_cli
     from app.i18n import translate_cli
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(org_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(crypto_cli)
+    app.cli.add_command(codes_cli)
