@@ -329,3 +329,21 @@ def test_restructuring_carries_people_with_their_unit(app, demo, unit_by_name):
     org_units.merge_units(source.id, target.id, Decision("9/QĐ-UBND", date(2026, 5, 1)))
     db.session.expire_all()
     assert db.session.get(Person, person.id).org_unit_id == target.id
+
+
+def test_consent_for_one_file_must_name_a_file_of_that_unit(app, demo, unit_by_name):
+    """HN-8.3: a consent may cover one person's file; the file must belong to the consenting unit."""
+    from app.services import accounts
+
+    db = demo
+    person = person_for(db, account(db, "syt.tccb").org_unit)
+    head = account(db, "syt.thutruong")
+    grantee = account(db, "xem.baocao")
+    with pytest.raises(ValidationError) as err:
+        accounts.grant_consent(head, grantee.id, unit_by_name("Sở Y tế").id, purpose="Thẩm tra", document_number="2/CV",
+                               valid_to=date(2099, 1, 1), person_id="999999")
+    assert "person_id" in err.value.errors
+    grant = accounts.grant_consent(head, grantee.id, unit_by_name("Sở Y tế").id, purpose="Thẩm tra",
+                                   document_number="3/CV", valid_to=date(2099, 1, 1), include_descendants=True,
+                                   person_id=str(person.id))
+    assert grant.person_id == person.id
