@@ -218,7 +218,14 @@ class _SectionRow:
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class TrainingRecord(_SectionRow, Model):
+class _PeriodRow(_SectionRow):
+    """A row of a "Từ tháng/năm – Đến tháng/năm" table: ``YYYY-MM`` or ``YYYY``; no end = still running."""
+
+    start: Mapped[str | None] = mapped_column(String(7))
+    end: Mapped[str | None] = mapped_column(String(7))
+
+
+class TrainingRecord(_PeriodRow, Model):
     """Items 32.1–32.6: professional training, political theory, state management, defence, IT, languages."""
 
     __tablename__ = "training_record"
@@ -228,8 +235,6 @@ class TrainingRecord(_SectionRow, Model):
     person_id: Mapped[int] = _person_fk("training_record")
     #: professional | political | management | defence | it | language
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     institution: Mapped[str | None] = mapped_column(String(300))
     major: Mapped[str | None] = mapped_column(String(200))
     mode: Mapped[str | None] = mapped_column(String(20))
@@ -239,7 +244,7 @@ class TrainingRecord(_SectionRow, Model):
     score: Mapped[str | None] = mapped_column(String(50))
 
 
-class WorkRecord(_SectionRow, Model):
+class WorkRecord(_PeriodRow, Model):
     """Item 33: summary of the working career."""
 
     __tablename__ = "work_record"
@@ -247,13 +252,11 @@ class WorkRecord(_SectionRow, Model):
     __table_args__ = (Index("ix_work_record_person", "person_id"),)
 
     person_id: Mapped[int] = _person_fk("work_record")
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     unit_name: Mapped[str] = mapped_column(String(300), nullable=False)
     title: Mapped[str | None] = mapped_column(String(200))
 
 
-class HistoryRecord(_SectionRow, Model):
+class HistoryRecord(_PeriodRow, Model):
     """Items 34.2 (work for the former regime) and 34.3 (relations with organisations abroad)."""
 
     __tablename__ = "history_record"
@@ -263,8 +266,6 @@ class HistoryRecord(_SectionRow, Model):
     person_id: Mapped[int] = _person_fk("history_record")
     #: old_regime | foreign
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     description: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -282,7 +283,7 @@ class EvaluationRecord(_SectionRow, Model):
     award: Mapped[str | None] = mapped_column(String(300))
 
 
-class DisciplineRecord(_SectionRow, Model):
+class DisciplineRecord(_PeriodRow, Model):
     """Item 35.2: Party or administrative discipline."""
 
     __tablename__ = "discipline_record"
@@ -290,8 +291,6 @@ class DisciplineRecord(_SectionRow, Model):
     __table_args__ = (Index("ix_discipline_record_person", "person_id"),)
 
     person_id: Mapped[int] = _person_fk("discipline_record")
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     form: Mapped[str] = mapped_column(String(30), nullable=False)
     violation: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(300))
@@ -317,7 +316,7 @@ class Relative(_SectionRow, Model):
     lives_abroad: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
-class SalaryRecord(_SectionRow, Model):
+class SalaryRecord(_PeriodRow, Model):
     """Item 37.1: salary history (rank code, step, coefficient, or money-based salary by job position)."""
 
     __tablename__ = "salary_record"
@@ -325,15 +324,13 @@ class SalaryRecord(_SectionRow, Model):
     __table_args__ = (Index("ix_salary_record_person", "person_id"),)
 
     person_id: Mapped[int] = _person_fk("salary_record")
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     rank_code: Mapped[str | None] = mapped_column(String(20))
     step: Mapped[int | None] = mapped_column(Integer)
     coefficient: Mapped[float | None] = mapped_column(Numeric(5, 2))
     amount: Mapped[int | None] = mapped_column(Integer)
 
 
-class AllowanceRecord(_SectionRow, Model):
+class AllowanceRecord(_PeriodRow, Model):
     """Item 37.2: history of other allowances."""
 
     __tablename__ = "allowance_record"
@@ -341,8 +338,6 @@ class AllowanceRecord(_SectionRow, Model):
     __table_args__ = (Index("ix_allowance_record_person", "person_id"),)
 
     person_id: Mapped[int] = _person_fk("allowance_record")
-    start: Mapped[str | None] = mapped_column(String(7))
-    end: Mapped[str | None] = mapped_column(String(7))
     allowance_type: Mapped[str] = mapped_column(String(30), nullable=False)
     percent: Mapped[float | None] = mapped_column(Numeric(5, 2))
     coefficient: Mapped[float | None] = mapped_column(Numeric(5, 2))
