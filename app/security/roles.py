@@ -71,7 +71,8 @@ _SELF = [
     ("can_userinfo", "UserDBModelView"),
     ("resetmypassword", "UserDBModelView"),
 ]
-_MY_FILE = [(ACTION_READ, RESOURCE_MY_FILE), (ACTION_WRITE, RESOURCE_MY_FILE), ("menu_access", MENU_MY_FILE)]
+_MY_FILE = [(ACTION_READ, RESOURCE_MY_FILE), (ACTION_WRITE, RESOURCE_MY_FILE), ("menu_access", MENU_PERSONNEL),
+            ("menu_access", MENU_MY_FILE)]
 _PEOPLE_READ = [(ACTION_READ, RESOURCE_PERSONNEL), ("menu_access", MENU_PERSONNEL), ("menu_access", MENU_PEOPLE),
                 ("menu_access", MENU_ARCHIVE)]
 _PEOPLE_WRITE = _PEOPLE_READ + [(ACTION_WRITE, RESOURCE_PERSONNEL), ("menu_access", MENU_PENDING_CHANGES)]
