@@ -51,7 +51,7 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo("Database already has data; demo seed skipped.")
     else:
         result = demo.seed_demo()
-        click.echo(f"Demo seed: {result['units']} units and {result['users']} users created.")
+        click.echo(f"Demo seed: {result['units']} units, {result['users']} users, {result['people']} people created.")
     click.echo(f"Demo logins (password {DEMO_PASSWORD} for all):")
     for username, role, *_rest in DEMO_USERS:
         click.echo(f"  {username:<20} {role}")

@@ -58,7 +58,16 @@ def db(app):
 
 @pytest.fixture()
 def demo(db):
-    """The demo city and demo users."""
+    """The demo city, its code lists and demo users (no personnel files: tests open their own)."""
+    from app.services import demo as demo_service
+
+    demo_service.seed_demo(people=False)
+    return db
+
+
+@pytest.fixture()
+def demo_people(db):
+    """The demo city with its ~200 people and their full files (as ``flask seed-demo`` makes them)."""
     from app.services import demo as demo_service
 
     demo_service.seed_demo()

@@ -347,3 +347,16 @@ def test_consent_for_one_file_must_name_a_file_of_that_unit(app, demo, unit_by_n
                                    document_number="3/CV", valid_to=date(2099, 1, 1), include_descendants=True,
                                    person_id=str(person.id))
     assert grant.person_id == person.id
+
+
+def test_hometown_may_name_a_province_of_its_time(app, demo):
+    """domain.md §6: quê quán and nơi sinh refer to historical units (Thái Bình before the 2025 merger)."""
+    db = demo
+    staff = account(db, "annv.syt")
+    person = person_for(db, staff.org_unit, "annv.syt")
+    svc.save_section(staff, person.id, "identity", {
+        "family_name": "Nguyễn", "middle_name": "Văn", "given_name": "An", "gender": "nam", "birth_date": "05/03/1980",
+        "birthplace": "Thái Bình", "birthplace_province": "Thái Bình", "hometown_commune": "Xã Vũ Thư",
+        "hometown_province": "34", "ethnicity": "H'Mông", "religion": "Không"})
+    values = svc.draft_view(staff, person.id)[1].items[0].values
+    assert (values["birthplace_province"], values["hometown_province"], values["ethnicity"]) == ("34", "34", "08")

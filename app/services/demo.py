@@ -1,15 +1,28 @@
-"""Demo data: the demo city and one login per role (``flask seed-demo``). Idempotent."""
+"""Demo data: code lists, the demo city, one login per role and ~200 full personnel files (``flask seed-demo``).
+
+Idempotent: units are matched by mã định danh, users by username, and people are only created while the
+database has none.
+"""
+
+from datetime import date
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
 
+from app import audit
 from app.extensions import db
 from app.security.roles import ROLE_SELF_SERVICE
 from app.seeds.demo_city import DEMO_DECISION, DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS
+from app.seeds.demo_people import DEFAULT_SEED, generate_people
+from app.services import code_lists
 from app.services.errors import use_case
 from app.services.org_units import Decision, UnitData, create_unit
+from app.services.personnel import files
+from app.services.personnel.people import refresh_derived
 from models.accounts import Account, RoleAssignment
 from models.org_units import STATUS_ACTIVE, OrgUnit
+from models.personnel import SECTION_MODELS, Person
 
 __all__ = ["seed_demo", "is_empty"]
 
@@ -20,12 +33,14 @@ def is_empty() -> bool:
 
 
 @use_case
-def seed_demo() -> dict[str, int]:
-    """Create the demo city's units and demo users that are missing; one transaction.
+def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
+    """Load the code lists, create the demo city's missing units and users, then its people; one transaction.
 
-    Units are matched by their mã định danh among open units, users by username, so running it
-    again changes nothing.
+    Units are matched by their mã định danh among open units, users by username, and people are created
+    only when there is no person yet (``app/seeds/demo_people.py``, deterministic for a ``seed``), so
+    running it again changes nothing. ``people=False`` leaves the files out (tests that open their own).
     """
+    code_lists.load_code_lists()
     existing = dict(
         db.session.execute(
             select(OrgUnit.ma_dinh_danh, OrgUnit.id).where(
@@ -79,7 +94,60 @@ def seed_demo() -> dict[str, int]:
                                       request_number=DEMO_DECISION["number"]))
         created_users += 1
     db.session.flush()
-    return {"units": created_units, "users": created_users}
+    created_people = _seed_people(existing, seed) if people else 0
+    return {"units": created_units, "users": created_users, "people": created_people}
+
+
+class _CodeListScale:
+    """The salary table of the loaded code lists, as the people generator asks for it (memoised)."""
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, date], tuple[int, int]] = {}
+
+    def group(self, rank_code: str, on: date) -> str | None:
+        """Pay group of ``rank_code`` on ``on``."""
+        return code_lists.pay_group(rank_code, on)
+
+    def steps(self, group: str, on: date) -> tuple[int, int]:
+        """(number of bậc, months between bậc) of ``group`` on ``on``."""
+        key = (group, on)
+        if key not in self._steps:
+            rows = code_lists.steps(group, on)
+            self._steps[key] = (len(rows), rows[0].interval_months or 36)
+        return self._steps[key]
+
+    def coefficient(self, group: str, step: int, on: date) -> Decimal | None:
+        """Hệ số of bậc ``step`` of ``group`` on ``on``."""
+        return code_lists.coefficient(group, step, on)
+
+
+def _seed_people(unit_ids: dict[str, int], seed: int) -> int:
+    """Create the demo people (version 1 of each file) unless the database already has people."""
+    if db.session.scalar(select(Person.id).limit(1)) is not None:
+        return 0
+    specs = [s for s in generate_people(DEMO_UNITS, _CodeListScale(), seed) if s.unit_code in unit_ids]
+    accounts = dict(db.session.execute(
+        select(Account.username, Account.id).where(Account.username.in_([s.account for s in specs if s.account]))
+    ).all())
+    with audit.reason("Dữ liệu mẫu (flask seed-demo)"):
+        people = []
+        for spec in specs:
+            person = Person(org_unit_id=unit_ids[spec.unit_code], version_no=0, **spec.person)
+            # Linked directly: the demo links agency logins too (syt.tccb, syt.thutruong), which
+            # people.link_account refuses, so that "no self-approval" can be shown.
+            person.account_id = accounts.get(spec.account) if spec.account else None
+            refresh_derived(person)
+            people.append(person)
+        db.session.add_all(people)
+        db.session.flush()
+        for person, spec in zip(people, specs, strict=True):
+            for table, rows in spec.rows.items():
+                model = SECTION_MODELS[table]
+                db.session.add_all(model(person_id=person.id, **row) for row in rows)
+        db.session.flush()
+        for person in people:
+            files.write_version(person, None, None)
+    return len(people)
 
 
 def _hash(password: str) -> str:

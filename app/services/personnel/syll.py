@@ -58,6 +58,8 @@ class Field:
     encrypted: bool = False
     min_value: float | None = None
     max_value: float | None = None
+    #: A code of any period is accepted (birthplace and hometown name the provinces of their time).
+    any_period: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,11 @@ SECTIONS: tuple[Section, ...] = (
         F("other_names", "2", _l("Các tên gọi khác"), max_length=300),
         F("birth_date", "3", _l("Sinh ngày"), "pdate", required=True),
         F("birthplace", "4", _l("Nơi sinh"), required=True, max_length=300),
-        F("birthplace_province", "4", _l("Tỉnh/thành phố nơi sinh"), "code", code_list="province"),
+        F("birthplace_province", "4", _l("Tỉnh/thành phố nơi sinh"), "code", code_list="province", any_period=True),
         F("hometown_commune", "5", _l("Quê quán: xã/phường"), required=True, max_length=150),
         F("hometown_district", "5", _l("Quê quán: huyện/quận"), max_length=150),
-        F("hometown_province", "5", _l("Quê quán: tỉnh/thành phố"), "code", required=True, code_list="province"),
+        F("hometown_province", "5", _l("Quê quán: tỉnh/thành phố"), "code", required=True, code_list="province",
+          any_period=True),
         F("ethnicity", "6", _l("Dân tộc"), "code", required=True, code_list="ethnicity", level=S),
         F("religion", "7", _l("Tôn giáo"), "code", required=True, code_list="religion", level=S),
     )),

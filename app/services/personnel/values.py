@@ -71,7 +71,9 @@ def _parse_one(f: Field, raw, errors: Errors, on: date | None) -> tuple[object, 
             return value.quantize(Decimal("0.01")), None
         if f.type == "code":
             code = code_lists.resolve(f.code_list, text)
-            if code is None or not code_lists.is_valid(f.code_list, code, on):
+            known = code is not None and (code in code_lists.labels(f.code_list) if f.any_period
+                                          else code_lists.is_valid(f.code_list, code, on))
+            if not known:
                 errors.add(f.name, _("Mục “%(label)s”: “%(value)s” không có trong danh mục.",
                                      label=f.label, value=text))
                 return None, None
