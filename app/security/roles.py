@@ -4,6 +4,8 @@ Each role lists (action, resource) pairs — *what* it may do. *Where* is a sepa
 role assignments on the org tree (``app/security/scope.py``). ``grantable`` lists the roles a holder may
 give to others, inside the subtree where it manages accounts (HN-9.2: nobody raises an account above
 their own rights); ``below_only`` roles may only be granted on units strictly below the granter's own.
+``field_level`` is the highest restricted-access level of the personnel file (``syll.LEVEL_*``: 0 public,
+1 internal, 2 sensitive, 3 specially restricted) the role reads in clear (HN-4.3, HCM-6.2); the rest is masked.
 """
 
 from flask import current_app
@@ -189,19 +191,21 @@ def role_config(name: str) -> dict:
 
 def roles_markdown() -> str:
     """The README's role table, from :data:`ROLE_CONFIGS` (``flask sync-roles --markdown``)."""
-    lines = ["| Vai trò | Quyền (tài nguyên: hành động) | Được cấp các vai trò | Được ủy quyền |", "|---|---|---|---|"]
+    lines = ["| Vai trò | Quyền (tài nguyên: hành động) | Mức trường hạn chế xem rõ | Được cấp các vai trò "
+             "| Được ủy quyền |", "|---|---|---|---|---|"]
     for cfg in ROLE_CONFIGS:
         if cfg["admin"]:
             perms = "tất cả"
         else:
             by_resource: dict[str, list[str]] = {}
             for perm, view in cfg["permissions"]:
-                if perm.startswith("can_") and perm in (ACTION_READ, ACTION_WRITE):
+                if perm in (ACTION_READ, ACTION_WRITE, ACTION_APPROVE):
                     by_resource.setdefault(view, []).append(perm[4:])
             perms = "; ".join(f"{view}: {'/'.join(acts)}" for view, acts in by_resource.items())
         grantable = "tất cả" if cfg.get("grantable") == "*" else ", ".join(cfg.get("grantable", [])) or "—"
         delegable = ", ".join(cfg.get("delegable", [])) or ("tất cả" if cfg["admin"] else "—")
-        lines.append(f"| {cfg['name']} | {perms} | {grantable} | {delegable} |")
+        level = 3 if cfg["admin"] else cfg.get("field_level", 0)
+        lines.append(f"| {cfg['name']} | {perms} | {level} | {grantable} | {delegable} |")
     return "\n".join(lines)
 
 
