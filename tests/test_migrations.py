@@ -33,7 +33,10 @@ def _flask(*args, env):
 
 def test_cli_on_embedded_sqlite(tmp_path):
     """On SQLite: `flask db upgrade`, `flask sync-roles`, then `flask seed-demo` twice gives the same data."""
-    env = {**os.environ, "FLASK_APP": "run.py", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    from app.crypto import generate_key
+
+    env = {**os.environ, "FLASK_APP": "run.py", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+           "ENCRYPTION_KEYS": f"k1:{generate_key()}", "BLIND_INDEX_KEY": generate_key()}
     env.pop("REDIS_URL", None)
     help_text = _flask("--help", env=env).stdout
     assert "seed-demo" in help_text and "org-units" in help_text and "sync-roles" in help_text
@@ -45,10 +48,10 @@ def test_cli_on_embedded_sqlite(tmp_path):
         assert result.returncode == 0, result.stderr
     first = _flask("seed-demo", env=env)
     assert first.returncode == 0, first.stderr
-    assert "60 units and 8 users created" in first.stdout
+    assert "60 units, 8 users, 212 people created" in first.stdout
     tree1 = _flask("org-units", "tree", "--depth", "4", env=env).stdout
     second = _flask("seed-demo", env=env)
-    assert "0 units and 0 users created" in second.stdout
+    assert "0 units, 0 users, 0 people created" in second.stdout
     assert _flask("org-units", "tree", "--depth", "4", env=env).stdout == tree1
     assert tree1.count("\n") == 60 and "Sở Nội vụ" in tree1
     bad = _flask("org-units", "merge", "2", "5", "--decision", "", "--date", "2026-01-05", env=env)
