@@ -81,7 +81,7 @@ def test_seed_demo_is_idempotent(demo):
     from app.services import demo as demo_service
 
     before = snapshot(demo)
-    assert demo_service.seed_demo() == {"units": 0, "users": 0}
+    assert demo_service.seed_demo(people=False) == {"units": 0, "users": 0, "people": 0}
     assert snapshot(demo) == before
 
 

@@ -360,3 +360,21 @@ def test_hometown_may_name_a_province_of_its_time(app, demo):
         "hometown_province": "34", "ethnicity": "H'Mông", "religion": "Không"})
     values = svc.draft_view(staff, person.id)[1].items[0].values
     assert (values["birthplace_province"], values["hometown_province"], values["ethnicity"]) == ("34", "34", "08")
+
+
+def test_every_section_has_an_edit_form_with_all_its_fields(app, demo, client):
+    """HN-6.1: each field of each section (items 0–38) is editable on a screen — the agency's edit form."""
+    from tests.conftest import login
+
+    db = demo
+    person = person_for(db, account(db, "syt.tccb").org_unit)
+    login(client, "syt.tccb")
+    for sec in SECTIONS:
+        if sec.key == "photo":
+            continue
+        response = client.get(f"/people/{person.id}/edit/{sec.key}")
+        assert response.status_code == 200, sec.key
+        page = response.get_data(as_text=True)
+        for field in sec.fields:
+            assert f'name="{field.name}"' in page, f"{sec.key}.{field.name} not on its form"
+    assert 'id="photo-form"' in client.get(f"/people/{person.id}/draft").get_data(as_text=True)

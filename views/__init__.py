@@ -7,10 +7,11 @@ __all__ = ["register_views"]
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Register views in menu order."""
-    from views import access, accounts, audit, org_units, security
+    from views import access, accounts, audit, org_units, personnel, security
 
     org_units.register(appbuilder)
     accounts.register(appbuilder)
+    personnel.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)
     security.register(appbuilder)

@@ -31,6 +31,7 @@ from app.security.permissions import (
     RESOURCE_CONSENT,
     RESOURCE_DELEGATION,
     RESOURCE_ORG_UNIT,
+    RESOURCE_PERSONNEL,
 )
 from app.services import org_units as svc
 from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
@@ -69,6 +70,8 @@ PICKER_SCOPES = {
     "accounts": (ACTION_WRITE, RESOURCE_ACCOUNT),
     "consent": (ACTION_WRITE, RESOURCE_CONSENT),
     "delegation": (ACTION_WRITE, RESOURCE_DELEGATION),
+    "people": (ACTION_WRITE, RESOURCE_PERSONNEL),
+    "people_read": (ACTION_READ, RESOURCE_PERSONNEL),
 }
 
 

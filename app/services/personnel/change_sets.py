@@ -14,6 +14,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import audit
@@ -49,11 +50,11 @@ __all__ = [
 OPEN_STATUSES = ("draft", "returned", "submitted")
 EDITABLE_STATUSES = ("draft", "returned")
 STATUS_LABELS = {
-    "draft": "Đang soạn",
-    "submitted": "Chờ duyệt",
-    "returned": "Bị trả lại",
-    "approved": "Đã duyệt",
-    "cancelled": "Đã hủy",
+    "draft": _l("Đang soạn"),
+    "submitted": _l("Chờ duyệt"),
+    "returned": _l("Bị trả lại"),
+    "approved": _l("Đã duyệt"),
+    "cancelled": _l("Đã hủy"),
 }
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -197,7 +198,10 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
     if sec.key == "photo":
         raise NotFoundError(_("Không có mục này trong sơ yếu lý lịch."))
     errors = Errors()
-    parsed = fv.parse_section(sec, data, errors, agency=agency)
+    snap = files.snapshot(person)
+    approved = snap["sections"][sec.key] if not sec.repeating else next(
+        (r for r in snap["sections"][sec.key] if str(r.get("id")) == str(row_id)), None)
+    parsed = fv.parse_section(sec, data, errors, agency=agency, approved=approved)
     new = {}
     for f in sec.fields:
         if f.name in parsed:
@@ -208,7 +212,6 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
         _check_coefficient(errors, new.get("rank_code"), new.get("step"), new.get("coefficient"), "coefficient",
                            None)
     cs = _editable_set(actor, person)
-    snap = files.snapshot(person)
     if sec.repeating:
         if row_id not in (None, ""):
             old = _row_in(snap, sec, row_id)
@@ -350,7 +353,7 @@ def _decidable(actor, change_set_id) -> ChangeSet:
         raise ForbiddenError(_("Bạn không có quyền phê duyệt hồ sơ này."))
     if cs.status != "submitted":
         raise ValidationError({"__all__": [_("Đề nghị này không ở trạng thái chờ duyệt (hiện: %(status)s).",
-                                             status=_(STATUS_LABELS[cs.status]))]})
+                                             status=STATUS_LABELS[cs.status])]})
     return cs
 
 

@@ -26,7 +26,7 @@ def precision_key(name: str) -> str:
     return f"{name}_precision"
 
 
-def _parse_one(f: Field, raw, errors: Errors, on: date | None) -> tuple[object, str | None]:
+def _parse_one(f: Field, raw, errors: Errors, on: date | None, kept=None) -> tuple[object, str | None]:
     """Parse one input; returns (typed value, precision) and records problems in ``errors``."""
     text = clean(raw if isinstance(raw, str) else ("" if raw is None else str(raw)))
     if f.type == "bool":
@@ -71,8 +71,8 @@ def _parse_one(f: Field, raw, errors: Errors, on: date | None) -> tuple[object, 
             return value.quantize(Decimal("0.01")), None
         if f.type == "code":
             code = code_lists.resolve(f.code_list, text)
-            known = code is not None and (code in code_lists.labels(f.code_list) if f.any_period
-                                          else code_lists.is_valid(f.code_list, code, on))
+            known = code is not None and (code == kept or (
+                code in code_lists.labels(f.code_list) if f.any_period else code_lists.is_valid(f.code_list, code, on)))
             if not known:
                 errors.add(f.name, _("Mục “%(label)s”: “%(value)s” không có trong danh mục.",
                                      label=f.label, value=text))
@@ -87,17 +87,18 @@ def _parse_one(f: Field, raw, errors: Errors, on: date | None) -> tuple[object, 
 
 
 def parse_section(sec: Section, data: dict, errors: Errors, *, agency: bool, on: date | None = None,
-                  only: set[str] | None = None) -> dict:
+                  only: set[str] | None = None, approved: dict | None = None) -> dict:
     """Parse every field of ``sec`` (or those named in ``only``) from ``data``; typed values by name.
 
-    Fields the person may not fill themselves (``self_edit=False``) are skipped unless ``agency``.
-    Every problem is recorded in ``errors``; nothing is raised here.
+    Fields the person may not fill themselves (``self_edit=False``) are skipped unless ``agency``. A code
+    equal to the approved one (``approved``: the row's JSON values) is kept even if its list entry has
+    since expired. Every problem is recorded in ``errors``; nothing is raised here.
     """
     values: dict = {}
     for f in sec.fields:
         if (not f.self_edit and not agency) or (only is not None and f.name not in only):
             continue
-        value, precision = _parse_one(f, data.get(f.name), errors, on)
+        value, precision = _parse_one(f, data.get(f.name), errors, on, (approved or {}).get(f.name))
         values[f.name] = value
         if f.type == "pdate":
             values[precision_key(f.name)] = precision

@@ -1,0 +1,414 @@
+"""The pages of one personnel file, shared by ``PeopleView`` (officers) and ``MyFileView`` (the person).
+
+Each handler takes the view (to render), the :class:`Links` of the file and the person id; it parses,
+calls one ``app.services.personnel`` function, flashes a translated message and redirects — or renders
+the page again with every message next to its field (HTTP 400). A NotFoundError is a 404 and a
+ForbiddenError a 403, with the service's message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from flask import abort, flash, g, jsonify, redirect, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.security import scope
+from app.services import code_lists
+from app.services import personnel as svc
+from app.services.errors import ValidationError
+from app.services.personnel import files
+from app.services.personnel import values as field_values
+from app.services.personnel.syll import Field, Section, section
+from models.personnel import Attachment, FileVersion, PersonPhoto
+from views.forms import field_errors
+from views.personnel.common import (
+    AJAX_KINDS,
+    SECTION_LABELS,
+    STATUS_CLASS,
+    AttachmentForm,
+    ConfirmForm,
+    LeaveForm,
+    LinkForm,
+    Links,
+    PhotoForm,
+    SubmitForm,
+    attempt,
+    call,
+    code_choices,
+    history,
+    layout,
+    masked_diff,
+    self_editable,
+)
+
+__all__ = [
+    "action",
+    "code_search",
+    "download",
+    "edit_section",
+    "photo",
+    "render_draft",
+    "render_file",
+    "render_version",
+    "attachment_owner",
+    "cancel",
+    "delete_row",
+    "page_post",
+    "remove_attachment",
+    "undo",
+    "upload_attachment",
+    "upload_photo",
+    "submit",
+]
+
+#: Input hints by field type.
+PLACEHOLDERS = {"date": "dd/mm/yyyy", "pdate": _l("dd/mm/yyyy, mm/yyyy hoặc yyyy"), "month": "mm/yyyy",
+                "year": "yyyy"}
+
+
+def _log_read(person, access, what: str = "Person", object_id=None) -> None:
+    """Every page showing a file's content goes to the access log (with the consent it relies on)."""
+    audit.log_access("read", object_type=what, object_id=object_id or person.id, org_unit_id=person.org_unit_id,
+                     detail={"consent": access.consent_id} if access.consent_id else {})
+
+
+def _draft_state(links: Links):
+    """(person, open change set, snapshot, overlay, access) of the file; 404 outside the reader's scope."""
+    person, cs, snap, overlay = call(svc.draft_view, g.user, links.pk)
+    return person, cs, snap, overlay, scope.person_access(g.user, person)
+
+
+def _can_edit(person, cs, access) -> bool:
+    """Whether the edit buttons are offered: write access, not archived, no submission awaiting a decision."""
+    return access.write and not svc.is_archived(person) and (cs is None or cs.status != "submitted")
+
+
+# --------------------------------------------------------------------------- the file page
+
+
+def render_file(view, links: Links, *, active: str | None = None, posted=None, errors=None, status: int = 200):
+    """The file page: header, the form's tabs (the draft laid over when the reader may write), history."""
+    person, cs, snap, overlay, access = _draft_state(links)
+    approved_only = request.args.get("approved") == "1"
+    with_draft = access.write and cs is not None and not approved_only
+    doc = overlay if with_draft else snap
+    can_edit = _can_edit(person, cs, access)
+    agency = not access.own
+    tabs = layout(doc, access.level, can_edit=can_edit, agency=agency)
+    for _key, _label, blocks in tabs:
+        for block in blocks:
+            block.editable = block.editable and not _hidden_fields(block.section, access.level, agency)
+    officer = links.view == "PeopleView" and access.write and agency and not svc.is_archived(person)
+    forms = {}
+    if officer:
+        forms["link"] = posted if active == "link" and posted is not None else LinkForm(formdata=None,
+                                                                                          prefix="link")
+        forms["leave"] = posted if active == "leave" and posted is not None else LeaveForm(formdata=None,
+                                                                                             prefix="leave")
+        forms["leave"].status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
+    versions, change_sets = history(person.id)
+    _log_read(person, access)
+    return view.render_template(
+        "personnel/file.html", title=person.full_name, person=person, access=access, cs=cs, links=links,
+        tabs=tabs, with_draft=with_draft, approved_only=approved_only, can_edit=can_edit, officer=officer,
+        forms=forms, active=active, errors=errors or {}, confirm=ConfirmForm(formdata=None),
+        has_photo=bool(snap["meta"].get("photo_sha256")), completeness_draft=files.completeness(overlay),
+        versions=versions, change_sets=change_sets, attachments=svc.list_attachments(person.id),
+        categories=svc.CATEGORIES, statuses=svc.STATUSES, archived=svc.is_archived(person),
+        status_labels=svc.STATUS_LABELS, status_class=STATUS_CLASS,
+        kind_labels=code_lists.labels("attachment_kind"), section_labels=SECTION_LABELS,
+    ), status
+
+
+def _hidden_fields(sec: Section, level: int, agency: bool) -> bool:
+    """True when an editor could not see some field they would have to send (never offer that form)."""
+    return any(f.level > level for f in sec.fields if agency or f.self_edit)
+
+
+# --------------------------------------------------------------------------- edit one section
+
+
+@dataclass
+class Input:
+    """One input of a section form: its value (text, or bool for a checkbox), choices and messages."""
+
+    field: Field
+    value: object
+    readonly: bool = False
+    choices: list | None = None
+    ajax_url: str | None = None
+    placeholder: object = ""
+    errors: list = field(default_factory=list)
+
+
+def _input_value(f: Field, values: dict):
+    raw = values.get(f.name)
+    if f.type == "bool":
+        return bool(raw)
+    if f.type == "code":
+        return raw or ""
+    return field_values.display(f, raw, values.get(field_values.precision_key(f.name)))
+
+
+def _inputs(links: Links, sec: Section, values: dict, agency: bool, errors: dict, posted: bool) -> list[Input]:
+    """The section's inputs, filled from the draft (``posted`` False) or from what was just sent."""
+    out = []
+    for f in sec.fields:
+        readonly = not f.self_edit and not agency
+        if posted and not readonly:
+            value = (f.name in request.form) if f.type == "bool" else request.form.get(f.name, "")
+        else:
+            value = _input_value(f, values)
+        inp = Input(f, value, readonly, placeholder=PLACEHOLDERS.get(f.type, ""), errors=errors.get(f.name, []))
+        if f.type == "code":
+            if readonly:
+                inp.value = code_lists.label(f.code_list, value)
+            elif f.code_list in AJAX_KINDS:
+                inp.ajax_url = links.url("api_codes", with_pk=False, kind=f.code_list)
+                inp.choices = [("", "")] + ([(value, code_lists.label(f.code_list, value))] if value else [])
+            else:
+                inp.choices = code_choices(f.code_list, value)
+        out.append(inp)
+    return out
+
+
+def _row_values(sec: Section, doc: dict, row_id, item_id) -> dict | None:
+    """The values an edit starts from: the scalar section, an approved row, a row added in the draft,
+    or an empty new row. None when the named row does not exist."""
+    data = doc["sections"].get(sec.key)
+    if not sec.repeating:
+        return data or {}
+    if row_id not in (None, ""):
+        return next((r for r in data if str(r.get("id")) == str(row_id) and r.get("_state") != "deleted"), None)
+    if item_id not in (None, ""):
+        return next((r for r in data if str(r.get("_item")) == str(item_id) and r.get("_state") == "added"), None)
+    return {}
+
+
+def _section_or_404(key: str) -> Section:
+    try:
+        sec = section(key)
+    except KeyError:
+        sec = None
+    if sec is None or not sec.fields:
+        abort(404, description=_("Không có mục này trong sơ yếu lý lịch."))
+    return sec
+
+
+def edit_section(view, links: Links, key: str):
+    """GET: the form of one section (or table row). POST: save it in the draft, or show every problem."""
+    sec = _section_or_404(key)
+    person, cs, _snap, overlay, access = _draft_state(links)
+    agency = not access.own
+    if not access.write or not self_editable(sec, agency) or _hidden_fields(sec, access.level, agency):
+        abort(403, description=_("Bạn không có quyền sửa mục này của hồ sơ."))
+    row_id, item_id = request.args.get("row_id"), request.args.get("item_id")
+    values = _row_values(sec, overlay, row_id, item_id)
+    if values is None:
+        abort(404, description=_("Không tìm thấy dòng này trong hồ sơ."))
+    names = {f.name for f in sec.fields}
+
+    def render(errors: dict):
+        return view.render_template(
+            "personnel/edit.html", title=_("Sửa: %(section)s", section=sec.label), person=person, section=sec,
+            links=links, inputs=_inputs(links, sec, values, agency, errors, request.method == "POST"),
+            other_errors=[m for k, msgs in errors.items() if k not in names for m in msgs],
+            confirm=ConfirmForm(formdata=None), row_id=row_id, item_id=item_id,
+            adding=sec.repeating and not (row_id or item_id),
+        )
+
+    if request.method == "GET":
+        if not _can_edit(person, cs, access):
+            flash(_("Hồ sơ đang chờ phê duyệt hoặc đã lưu trữ; chưa sửa được."), "warning")
+            return redirect(links.url("show"))
+        return render({})
+
+    def saved(_cs):
+        flash(_("Đã lưu “%(section)s” vào bản nháp. Các thay đổi chỉ có hiệu lực sau khi được phê duyệt.",
+                section=sec.label), "success")
+        return redirect(links.url("show") + "#tab-" + sec.tab)
+
+    return attempt(ConfirmForm(),
+                   lambda: svc.save_section(g.user, links.pk, sec.key, request.form, row_id=row_id, item_id=item_id),
+                   saved, lambda errors: (render(errors), 400))
+
+
+def code_search(kind: str):
+    """JSON for the select2 boxes of long code lists: at most 20 entries whose name or code matches ``q``."""
+    if kind not in code_lists.KIND_LABELS:
+        abort(404)
+    q = request.args.get("q") or request.args.get("term") or ""
+    return jsonify({"results": [{"id": code, "text": name} for code, name in code_lists.search(kind, q, limit=20)]})
+
+
+# --------------------------------------------------------------------------- buttons
+
+
+def action(links: Links, act, done, back: str = "show"):
+    """A button (delete a row, undo, cancel, remove a file): one service call, a message, back to ``back``."""
+    errors = field_errors(ConfirmForm())
+    if errors:
+        for message in errors.get("__all__", []):
+            flash(message, "danger")
+        return redirect(links.url(back))
+    try:
+        call(act)
+    except ValidationError as exc:
+        for message in exc.messages:
+            flash(message, "danger")
+    else:
+        flash(str(done), "success")
+    return redirect(links.url(back))
+
+
+def delete_row(links: Links, key: str):
+    """Propose deleting an approved row (``row_id``) or drop a row added in the draft (``item_id``); naming
+    neither is a row that does not exist (404, from the service)."""
+    row_id, item_id = request.args.get("row_id"), request.args.get("item_id")
+    done = _l("Đã bỏ dòng mới khỏi bản nháp.") if item_id else _l("Đã đưa việc xóa dòng vào bản nháp.")
+    return action(links, lambda: svc.delete_row(g.user, links.pk, key, row_id=row_id, item_id=item_id), done)
+
+
+def undo(links: Links, item_id: int):
+    """Take one change back out of the draft; back to the page the button was on."""
+    back = "draft" if request.form.get("next") == "draft" else "show"
+    return action(links, lambda: svc.undo_item(g.user, links.pk, item_id), _l("Đã hoàn tác thay đổi."), back)
+
+
+def cancel(links: Links):
+    """Hủy bản nháp (the approved file stays as it is)."""
+    return action(links, lambda: svc.cancel_draft(g.user, links.pk), _l("Đã hủy bản nháp."))
+
+
+def remove_attachment(links: Links, att_id: int):
+    """Gỡ một tệp khỏi bản nháp chưa gửi."""
+    return action(links, lambda: svc.remove_attachment(g.user, att_id), _l("Đã gỡ tệp đính kèm."), "draft")
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+def render_draft(view, links: Links, *, active: str | None = None, posted=None, errors=None, status: int = 200):
+    """Thay đổi chờ gửi: the diff, the proof, the photo, and the submit form."""
+    person, cs, snap, _overlay, access = _draft_state(links)
+    items = list(cs.items) if cs else []
+    changes = masked_diff(files.diff(snap, items), access.level)
+    photo_item = next((it for it in items if it.section == "photo"), None)
+    attachments = [a for a in svc.list_attachments(person.id) if cs is not None and a.change_set_id == cs.id]
+    editable = _can_edit(person, cs, access)
+
+    def form(key, cls):
+        return posted if active == key and posted is not None else cls(formdata=None, prefix=key)
+
+    forms = {"attachment": form("attachment", AttachmentForm).fill_choices(), "photo": form("photo", PhotoForm),
+             "submit": form("submit", SubmitForm)}
+    _log_read(person, access)
+    return view.render_template(
+        "personnel/draft.html", title=_("Thay đổi chờ gửi"), person=person, cs=cs, links=links, changes=changes,
+        photo_item=photo_item, attachments=attachments, editable=editable, forms=forms, active=active,
+        errors=errors or {}, confirm=ConfirmForm(formdata=None), status_labels=svc.STATUS_LABELS,
+        status_class=STATUS_CLASS, kind_labels=code_lists.labels("attachment_kind"), access=access,
+        section_labels=SECTION_LABELS,
+    ), status
+
+
+def page_post(view, links: Links, key: str, form, act, done, page: str = "draft"):
+    """A form of the draft page (``page="draft"``) or the file page (``"show"``): one service call, then
+    back to that page with a message, or the page again with the form's messages (400)."""
+    render = render_draft if page == "draft" else render_file
+
+    def success(_result):
+        flash(str(done), "success")
+        return redirect(links.url(page))
+
+    return attempt(form, act, success,
+                   lambda errors: render(view, links, active=key, posted=form, errors=errors, status=400))
+
+
+def upload_attachment(view, links: Links):
+    """Đính kèm một tài liệu số hóa vào bản nháp."""
+    form = AttachmentForm(prefix="attachment")
+    form.fill_choices()
+    upload = request.files.get("attachment-file")
+
+    def act():
+        content, name = (upload.read(), upload.filename or "") if upload else (b"", "")
+        return svc.add_attachment(g.user, links.pk, content, name, form.kind.data, form.section.data or None,
+                                  form.description.data)
+
+    return page_post(view, links, "attachment", form, act, _l("Đã đính kèm tài liệu."))
+
+
+def upload_photo(view, links: Links):
+    """Ảnh 4×6 mới, vào bản nháp."""
+    form = PhotoForm(prefix="photo")
+    upload = request.files.get("photo-photo")
+    return page_post(view, links, "photo", form,
+                       lambda: svc.set_photo(g.user, links.pk, upload.read() if upload else b""),
+                       _l("Đã đưa ảnh mới vào bản nháp."))
+
+
+def submit(view, links: Links):
+    """Gửi bản nháp để phê duyệt (HN-6.3: kèm tài liệu chứng minh)."""
+    form = SubmitForm(prefix="submit")
+    return page_post(view, links, "submit", form, lambda: svc.submit(g.user, links.pk, form.note.data),
+                       _l("Đã gửi đề nghị thay đổi; hồ sơ chờ phê duyệt."))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def attachment_owner(att_id: int, person_id: int | None = None) -> int:
+    """The person id an attachment belongs to; 404 when there is no such file (or, with ``person_id``,
+    when it belongs to another file: the own-file pages serve the own file only). Scope is the service's."""
+    owner = db.session.scalar(select(Attachment.person_id).where(Attachment.id == att_id))
+    if owner is None or (person_id is not None and owner != person_id):
+        abort(404, description=_("Không tìm thấy tệp."))
+    return owner
+
+
+def download(att_id: int):
+    """The proof, under its original (Vietnamese) name; the service checks the scope and logs it."""
+    try:
+        att, path = call(svc.open_attachment, g.user, att_id)
+    except ValidationError as exc:
+        abort(409, description=" ".join(exc.messages))
+    return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
+
+
+def photo(person_id: int):
+    """The approved photo of a file the user may read; 404 when there is none."""
+    person = call(svc.get_person, g.user, person_id)
+    stored = db.session.get(PersonPhoto, person.id)
+    if stored is None:
+        abort(404, description=_("Hồ sơ chưa có ảnh."))
+    resp = send_file(io.BytesIO(stored.content), mimetype=stored.mime_type, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def render_version(view, links: Links, no: int):
+    """A past version, read-only, with its SHA-256 and whether the stored snapshot still matches it."""
+    person = call(svc.get_person, g.user, links.pk)
+    access = scope.person_access(g.user, person)
+    version = db.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id,
+                                                          FileVersion.version_no == no))
+    if version is None:
+        abort(404, description=_("Không tìm thấy phiên bản này của hồ sơ."))
+    digest = hashlib.sha256(files.canonical_json(version.snapshot).encode("utf-8")).hexdigest()
+    _log_read(person, access, "FileVersion", version.id)
+    return view.render_template(
+        "personnel/version.html", title=_("Phiên bản %(no)s", no=no), person=person, version=version,
+        links=links, tabs=layout(version.snapshot, access.level), intact=digest == version.sha256,
+        meta=version.snapshot.get("meta", {}), statuses=svc.STATUSES, categories=svc.CATEGORIES,
+    )
