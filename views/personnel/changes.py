@@ -7,7 +7,7 @@ write), never their own, oldest submission first, 50 a page.
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
@@ -23,9 +23,7 @@ from app.services import code_lists
 from app.services import personnel as svc
 from app.services.personnel import files
 from app.services.personnel.change_sets import OPEN_STATUSES
-from models.accounts import Account
-from models.org_units import OrgUnit
-from models.personnel import ChangeSet, FileVersion, Person
+from models.personnel import FileVersion
 from views.personnel.common import (
     SECTION_LABELS,
     STATUS_CLASS,
@@ -43,26 +41,6 @@ PAGE_SIZE = 50
 APPROVE = "approve"
 
 
-def _pending(user, offset: int):
-    """One page of submitted change sets awaiting ``user``'s decision (or in their write scope)."""
-    uid = getattr(user, "id", None)
-    stmt = (
-        select(ChangeSet.id, ChangeSet.submitted_at, ChangeSet.note, ChangeSet.on_behalf, ChangeSet.status,
-               Person.id.label("person_id"), Person.family_name, Person.middle_name, Person.given_name,
-               OrgUnit.name.label("unit_name"), Account.username.label("submitted_by"))
-        .join(Person, Person.id == ChangeSet.person_id)
-        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .outerjoin(Account, Account.id == ChangeSet.submitted_by_id)
-        .where(ChangeSet.status == "submitted",
-               or_(scope.person_filter(user, ACTION_APPROVE),
-                   and_(scope.person_filter(user, ACTION_WRITE), Person.account_id.is_distinct_from(uid))))
-        .order_by(ChangeSet.submitted_at, ChangeSet.id)
-        .offset(offset).limit(PAGE_SIZE + 1)
-    )
-    rows = list(db.session.execute(stmt).mappings())
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-
-
 class ChangeSetsView(BaseView):
     """Submitted change sets: the queue, the review page, approve and return."""
 
@@ -77,7 +55,7 @@ class ChangeSetsView(BaseView):
     def index(self):
         """Đề nghị chờ duyệt, gửi sớm nhất trước."""
         offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-        rows, more = _pending(g.user, offset)
+        rows, more = svc.pending_change_sets(g.user, offset, PAGE_SIZE)
         return self.render_template(
             "personnel/changes.html", title=_("Đề nghị chờ duyệt"), rows=rows, first=offset,
             prev_url=url_for("ChangeSetsView.index", offset=max(offset - PAGE_SIZE, 0)) if offset else None,

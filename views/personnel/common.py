@@ -12,19 +12,15 @@ from dataclasses import dataclass, field
 from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
-from app.extensions import db
 from app.services import code_lists
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError
 from app.services.personnel import values as field_values
 from app.services.personnel.files import DiffEntry
 from app.services.personnel.syll import SECTIONS, TABS, Field, Section
-from models.accounts import Account
-from models.personnel import ChangeSet, FileVersion
 from views.forms import VNForm, field_errors
 
 __all__ = [
@@ -46,7 +42,6 @@ __all__ = [
     "SubmitForm",
     "call",
     "code_choices",
-    "history",
     "layout",
     "masked_diff",
 ]
@@ -63,7 +58,6 @@ STATUS_CLASS = {"draft": "info", "submitted": "warning", "returned": "danger", "
 #: Section key -> label, for the "proof of" column of attachments.
 SECTION_LABELS = {s.key: s.label for s in SECTIONS}
 #: Rows of history shown on the file page.
-HISTORY_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -280,20 +274,3 @@ def masked_diff(entries: list[DiffEntry], level: int) -> list[dict]:
         out.append({"entry": entry, "numbers": ", ".join(items), "op": OP_LABELS.get(entry.op, entry.op),
                     "changes": changes})
     return out
-
-
-def history(person_id: int) -> tuple[list, list]:
-    """(versions, change sets) of a file, newest first: one query each, bounded (the caller checked read)."""
-    versions = list(db.session.execute(
-        select(FileVersion.version_no, FileVersion.created_at, FileVersion.sha256, FileVersion.change_set_id,
-               Account.username.label("created_by"))
-        .outerjoin(Account, Account.id == FileVersion.created_by_id)
-        .where(FileVersion.person_id == person_id)
-        .order_by(FileVersion.version_no.desc()).limit(HISTORY_LIMIT)).mappings())
-    change_sets = list(db.session.execute(
-        select(ChangeSet.id, ChangeSet.status, ChangeSet.created_at, ChangeSet.submitted_at, ChangeSet.decided_at,
-               ChangeSet.decision_comment, ChangeSet.on_behalf, Account.username.label("created_by"))
-        .outerjoin(Account, Account.id == ChangeSet.created_by_id)
-        .where(ChangeSet.person_id == person_id)
-        .order_by(ChangeSet.id.desc()).limit(HISTORY_LIMIT)).mappings())
-    return versions, change_sets

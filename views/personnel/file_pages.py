@@ -26,7 +26,7 @@ from app.services.errors import ValidationError
 from app.services.personnel import files
 from app.services.personnel import values as field_values
 from app.services.personnel.syll import Field, Section, section
-from models.personnel import Attachment, FileVersion, PersonPhoto
+from models.personnel import Attachment, PersonPhoto
 from views.forms import field_errors
 from views.personnel.common import (
     AJAX_KINDS,
@@ -42,7 +42,6 @@ from views.personnel.common import (
     attempt,
     call,
     code_choices,
-    history,
     layout,
     masked_diff,
     self_editable,
@@ -113,7 +112,7 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
         forms["leave"] = posted if active == "leave" and posted is not None else LeaveForm(formdata=None,
                                                                                              prefix="leave")
         forms["leave"].status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
-    versions, change_sets = history(person.id)
+    versions, change_sets = svc.file_history(person.id)
     _log_read(person, access)
     return view.render_template(
         "personnel/file.html", title=person.full_name, person=person, access=access, cs=cs, links=links,
@@ -401,8 +400,7 @@ def render_version(view, links: Links, no: int):
     """A past version, read-only, with its SHA-256 and whether the stored snapshot still matches it."""
     person = call(svc.get_person, g.user, links.pk)
     access = scope.person_access(g.user, person)
-    version = db.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id,
-                                                          FileVersion.version_no == no))
+    version = svc.get_version(person.id, no)
     if version is None:
         abort(404, description=_("Không tìm thấy phiên bản này của hồ sơ."))
     digest = hashlib.sha256(files.canonical_json(version.snapshot).encode("utf-8")).hexdigest()

@@ -8,11 +8,9 @@ from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from app.extensions import db
 from app.security.permissions import READ, RESOURCE_MY_FILE, WRITE
-from models.personnel import Person
+from app.services import personnel as svc
 from views.personnel import file_pages
 from views.personnel.common import Links
 from views.personnel.routes import FILE_PERMISSIONS, file_routes
@@ -24,7 +22,7 @@ NO_FILE = _l("Tài khoản của bạn chưa gắn với hồ sơ nào; hãy li�
 
 def own_person_id() -> int | None:
     """Id of the file linked to the signed-in account (one account, one person: HCM-4.4)."""
-    return db.session.scalar(select(Person.id).where(Person.account_id == g.user.id))
+    return svc.own_person_id(g.user)
 
 
 class MyFileView(file_routes(""), BaseView):

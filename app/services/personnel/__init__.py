@@ -33,4 +33,11 @@ from app.services.personnel.people import (  # noqa: F401
     leave,
     link_account,
 )
-from app.services.personnel.queries import PersonFilter, list_people  # noqa: F401
+from app.services.personnel.queries import (  # noqa: F401
+    PersonFilter,
+    file_history,
+    get_version,
+    list_people,
+    own_person_id,
+    pending_change_sets,
+)

@@ -12,19 +12,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.crypto import blind_index
 from app.extensions import db
 from app.security import scope
-from app.security.permissions import ACTION_READ
+from app.security.permissions import ACTION_APPROVE, ACTION_READ, ACTION_WRITE
 from app.services.personnel.checks import normalize_cccd
 from app.services.personnel.people import ACTIVE_STATUSES, ARCHIVE_STATUSES
 from app.text import search_key
+from models.accounts import Account
 from models.org_units import OrgUnit
-from models.personnel import Person
+from models.personnel import ChangeSet, FileVersion, Person
 
-__all__ = ["COUNT_CAP", "PersonFilter", "PersonPage", "list_people"]
+__all__ = ["COUNT_CAP", "PersonFilter", "PersonPage", "file_history", "get_version", "list_people", "own_person_id",
+           "pending_change_sets"]
 
 COUNT_CAP = 10_000
 
@@ -124,3 +126,53 @@ def list_people(user, flt: PersonFilter, page: int = 0, page_size: int = 25, tod
     total = db.session.scalar(select(func.count()).select_from(capped))
     return PersonPage(rows=rows, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP, page=page,
                       page_size=page_size, has_next=has_next)
+
+
+def pending_change_sets(user, offset: int = 0, limit: int = 50) -> tuple[list, bool]:
+    """One page of submitted change sets awaiting ``user``: those they may approve, and those in their write
+    scope (the TCCB officer's review queue) — never their own file. Returns (rows, has_more); one query."""
+    uid = getattr(user, "id", None)
+    stmt = (
+        select(ChangeSet.id, ChangeSet.submitted_at, ChangeSet.note, ChangeSet.on_behalf, ChangeSet.status,
+               Person.id.label("person_id"), Person.family_name, Person.middle_name, Person.given_name,
+               OrgUnit.name.label("unit_name"), Account.username.label("submitted_by"))
+        .join(Person, Person.id == ChangeSet.person_id)
+        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .outerjoin(Account, Account.id == ChangeSet.submitted_by_id)
+        .where(ChangeSet.status == "submitted",
+               or_(scope.person_filter(user, ACTION_APPROVE),
+                   and_(scope.person_filter(user, ACTION_WRITE), Person.account_id.is_distinct_from(uid))))
+        .order_by(ChangeSet.submitted_at, ChangeSet.id)
+        .offset(max(0, offset)).limit(limit + 1)
+    )
+    rows = list(db.session.execute(stmt).mappings())
+    return rows[:limit], len(rows) > limit
+
+
+def file_history(person_id: int, limit: int = 50) -> tuple[list, list]:
+    """(versions, change sets) of a file, newest first: one bounded query each (the caller checked read)."""
+    versions = list(db.session.execute(
+        select(FileVersion.version_no, FileVersion.created_at, FileVersion.sha256, FileVersion.change_set_id,
+               Account.username.label("created_by"))
+        .outerjoin(Account, Account.id == FileVersion.created_by_id)
+        .where(FileVersion.person_id == person_id)
+        .order_by(FileVersion.version_no.desc()).limit(limit)).mappings())
+    change_sets = list(db.session.execute(
+        select(ChangeSet.id, ChangeSet.status, ChangeSet.created_at, ChangeSet.submitted_at, ChangeSet.decided_at,
+               ChangeSet.decision_comment, ChangeSet.on_behalf, Account.username.label("created_by"))
+        .outerjoin(Account, Account.id == ChangeSet.created_by_id)
+        .where(ChangeSet.person_id == person_id)
+        .order_by(ChangeSet.id.desc()).limit(limit)).mappings())
+    return versions, change_sets
+
+
+def get_version(person_id: int, version_no: int) -> FileVersion | None:
+    """Version ``version_no`` of a file (the caller checked read), None if there is none."""
+    return db.session.scalar(select(FileVersion).where(FileVersion.person_id == person_id,
+                                                       FileVersion.version_no == version_no))
+
+
+def own_person_id(user) -> int | None:
+    """Id of the file linked to ``user``'s account (one account, one person: HCM-4.4)."""
+    uid = getattr(user, "id", None)
+    return db.session.scalar(select(Person.id).where(Person.account_id == uid)) if uid is not None else None
