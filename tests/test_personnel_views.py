@@ -342,3 +342,29 @@ def test_my_file_without_a_file(app, demo):
     assert c.get("/my/file/attachments/1").status_code == 404
     resp = c.get("/my/file/api/codes/province?q=ha+noi")
     assert any(r["text"] == "Thành phố Hà Nội" for r in resp.get_json()["results"])
+
+
+def test_read_under_consent_is_logged_with_the_grant(app, demo, unit_by_name):
+    """HN-8.3, HCM-4.7: a file outside the reader's units is readable only under a valid consent grant, and
+    every such read names the grant in the access log; after revocation it is a 404 again."""
+    from datetime import date
+
+    from app.services import accounts
+
+    db = demo
+    person = person_for(db, unit_by_name("Sở Tư pháp"), officer="sonoivu.admin", name="Lý Thị Tâm",
+                        cccd="001180012345", gender="nu")
+    reader = client_for(app, "syt.tccb")
+    assert reader.get(f"/people/{person.id}").status_code == 404
+    grant = accounts.grant_consent(account(db, "sonoivu.giamdoc"), account(db, "syt.tccb").id,
+                                   unit_by_name("Sở Tư pháp").id, purpose="Thẩm tra lý lịch",
+                                   document_number="12/CV-STP", valid_to=date(2099, 1, 1), person_id=str(person.id))
+    scope.forget()  # the test shares one app context (and its per-request scope cache) with the client
+    page = reader.get(f"/people/{person.id}")
+    assert page.status_code == 200 and "Lý Thị Tâm" in body(page)
+    logged = db.session.scalars(select(AccessLog).where(AccessLog.event == "read", AccessLog.object_type == "Person",
+                                                        AccessLog.object_id == str(person.id))).all()
+    assert logged and logged[-1].detail == {"consent": grant.id}
+    accounts.revoke_consent(account(db, "sonoivu.giamdoc"), grant.id)
+    scope.forget()
+    assert reader.get(f"/people/{person.id}").status_code == 404
