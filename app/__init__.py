@@ -25,6 +25,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
         appbuilder = init_appbuilder(app)
         init_views(appbuilder)
     init_session_rules(app)
+    init_errors(app)
     init_jobs(app)
     init_cli(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
@@ -65,6 +66,13 @@ def init_views(appbuilder: AppBuilder) -> None:
     from views import register_views
 
     register_views(appbuilder)
+
+
+def init_errors(app: Flask) -> None:
+    """Vietnamese error pages (400, 403, 404, 405, 413, 500) in the app's layout."""
+    from app.errors import init_errors as _init
+
+    _init(app)
 
 
 def init_jobs(app: Flask) -> None:

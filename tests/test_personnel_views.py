@@ -368,3 +368,17 @@ def test_read_under_consent_is_logged_with_the_grant(app, demo, unit_by_name):
     accounts.revoke_consent(account(db, "sonoivu.giamdoc"), grant.id)
     scope.forget()
     assert reader.get(f"/people/{person.id}").status_code == 404
+
+
+def test_error_pages_are_vietnamese(app, demo):
+    """A forged id or an unknown address gets a Vietnamese page in the app's layout, never Werkzeug's English."""
+    c = client_for(app, "syt.tccb")
+    for url, text_ in (("/people/999999", "Không tìm thấy hồ sơ."),
+                       ("/people/abc", "Không tìm thấy trang hoặc dữ liệu được yêu cầu."),
+                       ("/no/such/page", "Không tìm thấy trang hoặc dữ liệu được yêu cầu.")):
+        resp = c.get(url)
+        page = body(resp)
+        assert resp.status_code == 404 and text_ in page and 'id="error-page"' in page, url
+        assert "Not Found" not in page and "requested URL" not in page
+    resp = c.post("/people/")
+    assert resp.status_code == 405 and "Thao tác này không được phép" in body(resp)

@@ -1,0 +1,57 @@
+"""Error pages in Vietnamese: 400, 403, 404, 405, 413 and 500 inside the app's layout.
+
+Werkzeug's default pages are English ("Not Found …"). A description given by our code (a service's
+NotFoundError message, ``abort(404, description=…)``) is shown as it is; Werkzeug's own default text is
+replaced by a Vietnamese one.
+"""
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+__all__ = ["init_errors"]
+
+TITLES = {
+    400: _l("Yêu cầu không hợp lệ"),
+    401: _l("Chưa đăng nhập"),
+    403: _l("Không có quyền truy cập"),
+    404: _l("Không tìm thấy"),
+    405: _l("Thao tác không được phép"),
+    413: _l("Tệp quá lớn"),
+    429: _l("Quá nhiều yêu cầu"),
+    500: _l("Lỗi hệ thống"),
+}
+DEFAULTS = {
+    400: _l("Dữ liệu gửi lên không hợp lệ."),
+    401: _l("Hãy đăng nhập để tiếp tục."),
+    403: _l("Bạn không có quyền thực hiện thao tác này."),
+    404: _l("Không tìm thấy trang hoặc dữ liệu được yêu cầu."),
+    405: _l("Thao tác này không được phép trên địa chỉ này."),
+    413: _l("Tệp tải lên vượt quá dung lượng cho phép."),
+    429: _l("Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau ít phút."),
+    500: _l("Hệ thống gặp lỗi; thao tác chưa được thực hiện. Hãy thử lại hoặc báo quản trị."),
+}
+
+
+def _page(exc: HTTPException):
+    code = exc.code or 500
+    own_text = exc.description and exc.description != type(exc).description
+    message = exc.description if own_text else DEFAULTS.get(code, DEFAULTS[500])
+    title = TITLES.get(code, TITLES[500])
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith(("/api/", "/org/api/")):
+        return {"error": str(title), "message": str(message)}, code
+    try:
+        appbuilder = current_app.appbuilder
+        body = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
+                               code=code, title=title, message=message)
+    except Exception:  # the error page must not fail (e.g. the database is down)
+        body = f"<!doctype html><html lang=\"vi\"><h1>{escape(title)}</h1><p>{escape(message)}</p></html>"
+    return body, code, exc.get_headers() and {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+def init_errors(app: Flask) -> None:
+    """Register the Vietnamese error pages."""
+    app.register_error_handler(HTTPException, _page)
+    if not app.debug and not app.testing:
+        app.register_error_handler(Exception, lambda exc: _page(InternalServerError()))
