@@ -62,12 +62,13 @@ class Person(Model):
 
     __tablename__ = "person"
     __audited__ = True
-    __audit_exclude__ = {"search_key", "sort_key", "cccd_index"}
+    __audit_exclude__ = {"search_key", "sort_key", "cccd_index", "old_id_index"}
     __table_args__ = (
         Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id"),
         Index("ix_person_sort", "sort_key", "id"),
         Index("ix_person_status", "status"),
         Index("ix_person_cccd_index", "cccd_index"),
+        Index("ix_person_old_id_index", "old_id_index"),
         Index(
             "ix_person_search_key_trgm",
             "search_key",
@@ -117,6 +118,9 @@ class Person(Model):
     #: Blind index of the CCCD number (HMAC), for exact lookups without decrypting.
     cccd_index: Mapped[str | None] = mapped_column(String(64))
     cccd_issued_on: Mapped[date | None] = mapped_column(Date)
+    #: The former 9-digit CMND (legacy files and decisions cite it) and its blind index.
+    old_id_number: Mapped[str | None] = mapped_column(EncryptedText)
+    old_id_index: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     social_insurance_no: Mapped[str | None] = mapped_column(EncryptedText)
     health_insurance_no: Mapped[str | None] = mapped_column(EncryptedText)

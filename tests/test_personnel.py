@@ -378,3 +378,22 @@ def test_every_section_has_an_edit_form_with_all_its_fields(app, demo, client):
         for field in sec.fields:
             assert f'name="{field.name}"' in page, f"{sec.key}.{field.name} not on its form"
     assert 'id="photo-form"' in client.get(f"/people/{person.id}/draft").get_data(as_text=True)
+
+
+def test_former_cmnd_is_kept_encrypted_and_found(app, demo):
+    """domain.md §10: the legacy 9-digit CMND is accepted beside the CCCD, encrypted, found by exact number."""
+    db = demo
+    staff = account(db, "annv.syt")
+    person = person_for(db, staff.org_unit, "annv.syt")
+    base = {"cccd": "001080012345", "cccd_issued_on": "01/02/2021", "residence": "Hà Nội"}
+    with pytest.raises(ValidationError) as err:
+        svc.save_section(staff, person.id, "documents", {**base, "old_id_number": "12345A"})
+    assert "old_id_number" in err.value.errors
+    svc.save_section(staff, person.id, "documents", {**base, "old_id_number": "012 345 678"})
+    svc.add_attachment(staff, person.id, PDF, "CMND.pdf", "giay_to_tuy_than")
+    svc.approve(account(db, "syt.thutruong"), svc.submit(staff, person.id).id)
+    page = svc.list_people(account(db, "syt.tccb"), svc.PersonFilter(q="012345678"))
+    assert [r.id for r in page.rows] == [person.id]
+    with db.engine.connect() as conn:
+        raw = bytes(conn.execute(text("SELECT old_id_number FROM person WHERE id = :i"), {"i": person.id}).scalar())
+    assert b"345" not in raw

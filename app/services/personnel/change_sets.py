@@ -121,6 +121,9 @@ def cross_check(doc: dict, errors: Errors, keys: set[str] | None = None, on=None
         if docs.get("cccd"):
             for message in checks.check_cccd(docs["cccd"], birth, ident.get("gender")):
                 errors.add("cccd", message)
+        old_id = checks.normalize_cccd(docs.get("old_id_number") or "")
+        if docs.get("old_id_number") and (len(old_id) != 9 or any(ch.isalpha() for ch in docs["old_id_number"])):
+            errors.add("old_id_number", _("Số CMND cũ phải gồm đúng 9 chữ số."))
         issued = _date_of(doc, "documents", "cccd_issued_on")
         if issued and birth and issued <= birth:
             errors.add("cccd_issued_on", _("Ngày cấp CCCD phải sau ngày sinh."))

@@ -74,6 +74,7 @@ def refresh_derived(person: Person) -> None:
                                         person.other_names or "")
     person.sort_key = sort_key(person.given_name, " ".join(p for p in (person.family_name, person.middle_name) if p))
     person.cccd_index = blind_index(person.cccd) if person.cccd else None
+    person.old_id_index = blind_index(person.old_id_number) if person.old_id_number else None
 
 
 def get_person(actor, person_id, action: str = ACTION_READ) -> Person:

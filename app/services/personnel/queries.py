@@ -95,8 +95,10 @@ def _conditions(user, flt: PersonFilter, today: date) -> list:
         conds.append(Person.birth_date > _years_ago(today, flt.age_max + 1))
     q = (flt.q or "").strip()
     digits = normalize_cccd(q)
-    if q and re.fullmatch(r"[\d .]+", q) and len(digits) in (9, 12):
+    if q and re.fullmatch(r"[\d .]+", q) and len(digits) == 12:
         conds.append(Person.cccd_index == blind_index(digits))
+    elif q and re.fullmatch(r"[\d .]+", q) and len(digits) == 9:
+        conds.append(Person.old_id_index == blind_index(digits))
     elif q:
         for word in search_key(q).split():
             conds.append(Person.search_key.like(f"%{word}%"))

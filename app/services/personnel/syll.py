@@ -190,6 +190,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("documents", ("8", "9", "10"), _l("Giấy tờ, liên lạc, nơi ở"), "general", (
         F("cccd", "8", _l("Số CCCD"), required=True, level=S, encrypted=True, max_length=20),
         F("cccd_issued_on", "8", _l("Ngày cấp CCCD"), "date", required=True, level=S),
+        F("old_id_number", "8", _l("Số CMND cũ (9 chữ số, nếu có)"), level=S, encrypted=True, max_length=20),
         F("phone", "8", _l("Số điện thoại liên hệ"), level=S, encrypted=True, max_length=20),
         F("social_insurance_no", "9", _l("Số sổ BHXH"), level=S, encrypted=True, max_length=20),
         F("health_insurance_no", "9", _l("Số thẻ BHYT"), level=S, encrypted=True, max_length=20),
