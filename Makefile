@@ -7,7 +7,7 @@ export FLASK_APP := run.py
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cbccvc_test
 export TEST_DATABASE_URL
 
-.PHONY: install run test lint worker translations clean-db
+.PHONY: install run test lint worker translations clean-db bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ worker: install
 test: install
 	$(BIN)/python -m tests.create_db
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# City-scale benchmark (issue 6): app through gunicorn vs hand-written SQL; see bench/README.md.
+bench: install
+	$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .

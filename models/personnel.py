@@ -504,3 +504,5 @@ class Attachment(Model):
         Integer, ForeignKey("ab_user.id", name="fk_attachment_uploaded_by_id")
     )
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    person = relationship("Person")

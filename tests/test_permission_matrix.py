@@ -151,6 +151,8 @@ def extra_rule(endpoint, username, where) -> bool:
         return cfg["admin"] or action in cfg.get("delegable", [])
     if endpoint.startswith("MyFileView."):
         return False  # the world's objects belong to other people's files
+    if endpoint == "PeopleView.attachment":
+        return cfg["admin"] or cfg.get("field_level", 0) >= 2  # proof is sensitive data (HN-4.3)
     return True
 
 

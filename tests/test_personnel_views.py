@@ -382,3 +382,20 @@ def test_error_pages_are_vietnamese(app, demo):
         assert "Not Found" not in page and "requested URL" not in page
     resp = c.post("/people/")
     assert resp.status_code == 405 and "Thao tác này không được phép" in body(resp)
+
+
+def test_proof_opens_only_for_readers_of_sensitive_data(app, demo):
+    """HN-4.3, HCM-6.2: digitised proof (ID cards, decisions) is sensitive: a level-1 reader sees that it exists,
+    cannot open it (403, logged); the TCCB officer opens it with its Vietnamese name."""
+    db = demo
+    staff = account(db, "annv.syt")
+    person = person_for(db, staff.org_unit, "annv.syt")
+    att = svc.add_attachment(staff, person.id, PDF, "Quyết định nâng lương.pdf", "quyet_dinh")
+    viewer = client_for(app, "xem.baocao")
+    page = body(viewer.get(f"/people/{person.id}"))
+    assert 'id="attachments-restricted"' in page and "Quyết định nâng lương.pdf" not in page
+    assert viewer.get(f"/people/attachments/{att.id}").status_code == 403
+    officer = client_for(app, "syt.tccb")
+    resp = officer.get(f"/people/attachments/{att.id}")
+    assert resp.status_code == 200 and resp.data == PDF
+    assert "Quy%E1%BA%BFt" in resp.headers["Content-Disposition"] or "Quyết" in resp.headers["Content-Disposition"]

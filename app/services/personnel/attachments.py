@@ -16,12 +16,13 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services import code_lists
-from app.services.errors import Errors, NotFoundError, ValidationError, use_case
+from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
 from app.services.personnel.change_sets import EDITABLE_STATUSES, _editable_set, _writable_person
 from app.services.personnel.people import get_person
-from app.services.personnel.syll import SECTIONS
+from app.services.personnel.syll import LEVEL_SENSITIVE, SECTIONS
 from app.text import clean
 from models.personnel import Attachment, ChangeSet
 
@@ -115,8 +116,15 @@ def remove_attachment(actor, attachment_id) -> None:
 
 
 def open_attachment(actor, attachment_id) -> tuple[Attachment, str]:
-    """(row, path) of a proof the actor may read; the read is logged; a changed file is refused."""
+    """(row, path) of a proof the actor may read; the read is logged; a changed file is refused.
+
+    Proof (ID cards, decisions, diplomas) is sensitive personal data: only readers who see sensitive items in
+    clear (restricted-access level ≥ 2, the person themselves, approvers) may open it.
+    """
     att = _attachment(actor, attachment_id)
+    if scope.person_access(actor, att.person).level < LEVEL_SENSITIVE:
+        audit.log_security("denied", user=actor, detail={"what": "attachment", "attachment": att.id})
+        raise ForbiddenError(_("Tài liệu chứng minh chỉ được mở bởi người có quyền xem dữ liệu nhạy cảm."))
     path = attachment_path(att.stored_name)
     if not os.path.exists(path):
         raise NotFoundError(_("Không tìm thấy tệp."))

@@ -1,0 +1,650 @@
+"""``make bench``: the app at city scale, measured through HTTP and next to a hand-written SQL floor.
+
+Steps (issue 6, design.md §7):
+
+1. The database ``cbccvc_bench`` (``BENCH_DATABASE_URL``) is created if missing and, when it has no people,
+   filled with ``flask db upgrade``, ``flask sync-roles`` and ``flask gen-city --people $BENCH_PEOPLE``.
+2. The real app is served by gunicorn (1 worker, 1 thread, no Redis) on a free local port; the bench logs in
+   through ``/login/`` like a browser (stdlib ``urllib`` + a cookie jar: no extra dependency).
+3. Each measure runs once to warm up, then ``BENCH_RUNS`` times (≥ 5); the median is reported next to the
+   median of its *floor*: the same result (same page of rows, same counts) from one hand-written SQL
+   statement through psycopg2. One line per measure::
+
+       BENCH name=<name> app_ms=<median> floor_ms=<median> ratio=<app/floor> n=<runs>
+
+   and ``bench/results.json`` gets every sample, the machine and the database's row counts.
+
+Adding a measure: write ``def m_<name>(ctx) -> Measure`` and append it to :data:`MEASURES`.
+
+Settings (environment):
+
+=====================  ============================================================================
+BENCH_DATABASE_URL     default ``postgresql://postgres@127.0.0.1:5432/cbccvc_bench``
+BENCH_PEOPLE           people generated when the database is empty (default 250000)
+BENCH_GENERATOR        ``gen-city`` (default) or ``seed-demo`` (the 212-person demo city, for a smoke run)
+BENCH_RUNS             timed runs per measure after the warm-up (default 7, at least 5)
+BENCH_UNIT_USER        login for the unit lists (default ``bench.tccb``; ``syt.tccb`` with seed-demo)
+BENCH_CITY_USER        login for the city-wide measures (``bench.snv``; ``sonoivu.chuyenvien``)
+BENCH_PASSWORD         default ``Demo@2026``
+BENCH_UNIT_NAME        the level-2 unit of the lists (``Sở Giáo dục và Đào tạo``; ``Sở Y tế``)
+BENCH_QUERY            the city-wide name search (default ``nguyen thi hoa``)
+ENCRYPTION_KEYS, …     the field-encryption keys the database was generated with (default: the bench-only
+                       constants below; a database generated with other keys needs those keys)
+=====================  ============================================================================
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+RESULTS = ROOT / "bench" / "results.json"
+
+# BENCH-ONLY keys: public constants so that every run (and anyone's bench database) decrypts the same
+# synthetic data. Never use them for real data.
+BENCH_ENCRYPTION_KEYS = "bench1:YmVuY2gtb25seS1rZXktZG8tbm90LXVzZS0wMDAwMDA="
+BENCH_BLIND_INDEX_KEY = "YmVuY2gtb25seS1ibGluZC1pbmRleC1rZXktMDAwMDA="
+
+PAGE_SIZE = 25  # views/personnel/people.py PAGE_SIZE
+DEEP_PAGE = 100
+ACTIVE_STATUSES = ("active", "suspended")  # app/services/personnel/people.py
+SECTION_TABLES = ("training_record", "work_record", "history_record", "evaluation_record", "discipline_record",
+                  "relative", "salary_record", "allowance_record")
+#: Upper age bound (exclusive) and label of each band; the last band is "60+".
+AGE_BANDS = ((30, "<30"), (40, "30-39"), (50, "40-49"), (60, "50-59"))
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+DEMO = env("BENCH_GENERATOR", "gen-city") == "seed-demo"
+SETTINGS = {
+    "database_url": env("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cbccvc_bench"),
+    "people": int(env("BENCH_PEOPLE", "250000")),
+    "generator": "seed-demo" if DEMO else "gen-city",
+    "runs": max(5, int(env("BENCH_RUNS", "7"))),
+    "unit_user": env("BENCH_UNIT_USER", "syt.tccb" if DEMO else "bench.tccb"),
+    "city_user": env("BENCH_CITY_USER", "sonoivu.chuyenvien" if DEMO else "bench.snv"),
+    "password": env("BENCH_PASSWORD", "Demo@2026"),
+    "unit_name": env("BENCH_UNIT_NAME", "Sở Y tế" if DEMO else "Sở Giáo dục và Đào tạo"),
+    "query": env("BENCH_QUERY", "nguyen thi hoa"),
+}
+
+
+class BenchError(RuntimeError):
+    """A condition the bench cannot run under, with the message for the user."""
+
+
+# --------------------------------------------------------------------------- database
+
+
+def pg_connect(url: str):
+    import psycopg2
+
+    try:
+        return psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
+    except psycopg2.OperationalError as exc:
+        raise BenchError(f"cannot connect to PostgreSQL ({redact(url)}): {str(exc).strip()}\n"
+                         "Start PostgreSQL or set BENCH_DATABASE_URL.") from None
+
+
+def redact(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def ensure_database(url: str) -> None:
+    """Create the database when it does not exist (connecting to the ``postgres`` maintenance database)."""
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = pg_connect(urllib.parse.urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            print(f"bench: creating database {name}", flush=True)
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def people_count(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('person') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return 0
+        cur.execute("SELECT count(*) FROM person")
+        return cur.fetchone()[0]
+
+
+def flask(*args: str, app_env: dict) -> None:
+    print("bench: flask " + " ".join(args), flush=True)
+    subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=app_env, check=True)
+
+
+def fill_database(app_env: dict) -> None:
+    flask("db", "upgrade", app_env=app_env)
+    flask("sync-roles", app_env=app_env)
+    if SETTINGS["generator"] == "seed-demo":
+        flask("seed-demo", app_env=app_env)
+    else:
+        if not (ROOT / "app" / "cli_gen.py").exists():
+            raise BenchError("`flask gen-city` is not available yet; use BENCH_GENERATOR=seed-demo for a smoke run")
+        started = time.perf_counter()
+        flask("gen-city", "--people", str(SETTINGS["people"]), app_env=app_env)
+        print(f"bench: gen-city took {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def row_counts(conn) -> dict:
+    counts = {}
+    with conn.cursor() as cur:
+        for table in ("org_unit", "person", "ab_user", *SECTION_TABLES, "file_version", "access_log"):
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+            if cur.fetchone()[0]:
+                cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
+                counts[table] = cur.fetchone()[0]
+    return counts
+
+
+# --------------------------------------------------------------------------- the app under gunicorn
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving ``run:app`` with one worker and one thread; stopped on exit."""
+
+    def __init__(self, app_env: dict):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(ROOT / "bench" / ".gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", "1", "--threads", "1", "--timeout", "300", "-b",
+             f"127.0.0.1:{self.port}", "run:app"],
+            cwd=ROOT, env=app_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"gunicorn exited ({self.proc.returncode}); see bench/.gunicorn.log:\n"
+                                 + (ROOT / "bench" / ".gunicorn.log").read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(self.base + "/login/", timeout=5) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        raise BenchError(f"gunicorn did not answer on {self.base} within {timeout:.0f} s")
+
+    def worker_pid(self) -> int:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        if not children:
+            raise BenchError("no gunicorn worker process found")
+        return int(children[0])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+class Client:
+    """A browser-like client: cookies, a login through FAB's form with its CSRF token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, bytes, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=300) as resp:
+                return resp.status, resp.read(), resp.url
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), exc.url
+
+    def login(self, username: str, password: str) -> Client:
+        _status, body, _url = self.get("/login/")
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
+            rb'value="([^"]+)"[^>]*name="csrf_token"', body)
+        data = {"username": username, "password": password}
+        if token:
+            data["csrf_token"] = token.group(1).decode()
+        request = urllib.request.Request(self.base + "/login/", data=urllib.parse.urlencode(data).encode())
+        with self.opener.open(request, timeout=60) as resp:
+            resp.read()
+            final = resp.url
+        status, _body, url = self.get("/people/")
+        if status != 200 or "/login" in url:
+            raise BenchError(f"login as {username} failed (after login: {final}, /people/ → {status} {url}); "
+                             "check BENCH_*_USER / BENCH_PASSWORD")
+        return self
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Measure:
+    """One figure: the app's samples and the floor's (ms), or a single value (rss)."""
+
+    name: str
+    app: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    value: float | None = None
+    unit: str = "ms"
+    note: str = ""
+    detail: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        if self.value is not None:
+            return f"BENCH name={self.name} value={self.value:.0f}"
+        app, floor = statistics.median(self.app), statistics.median(self.floor)
+        ratio = app / floor if floor else float("inf")
+        return f"BENCH name={self.name} app_ms={app:.1f} floor_ms={floor:.2f} ratio={ratio:.1f} n={len(self.app)}"
+
+    def as_json(self) -> dict:
+        data = {"name": self.name, "note": self.note, **self.detail}
+        if self.value is not None:
+            data.update(value=round(self.value, 1), unit="MB")
+        else:
+            data.update(app_ms=round(statistics.median(self.app), 2), floor_ms=round(statistics.median(self.floor), 3),
+                        ratio=round(statistics.median(self.app) / statistics.median(self.floor), 2),
+                        n=len(self.app), app_samples=[round(x, 2) for x in self.app],
+                        floor_samples=[round(x, 3) for x in self.floor])
+        return data
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[list[float], object]:
+    """One warm-up call, then ``runs`` timed calls; returns (samples in ms, the warm-up's result)."""
+    result = fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, result
+
+
+def http_get(client: Client, path: str) -> Callable[[], bytes]:
+    def call() -> bytes:
+        status, body, url = client.get(path)
+        if status != 200 or "/login" in url:
+            raise BenchError(f"GET {path} → {status} ({url})")
+        return body
+
+    return call
+
+
+def sql(conn, query: str, params: tuple = ()) -> Callable[[], list]:
+    def call() -> list:
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+    return call
+
+
+@dataclass
+class Context:
+    conn: object
+    server: Server
+    unit_client: Client
+    city_client: Client
+    unit: dict
+    runs: int
+    flask_app: object = None
+
+    def pair(self, name: str, client: Client, path: str, floor_sql: str, params: tuple = (),
+             check: Callable[[bytes, list], str] | None = None, note: str = "") -> Measure:
+        app_samples, body = timed(http_get(client, path), self.runs)
+        floor_samples, rows = timed(sql(self.conn, floor_sql, params), self.runs)
+        problem = check(body, rows) if check else ""
+        if problem:
+            print(f"bench: WARNING {name}: app and floor differ: {problem}", flush=True)
+        return Measure(name, app_samples, floor_samples, note=note,
+                       detail={"path": path, "floor_sql": " ".join(floor_sql.split()), "floor_params": list(params),
+                               "floor_rows": len(rows), "same_result": not problem, "difference": problem})
+
+
+def ids_in_page(body: bytes) -> list[int]:
+    return [int(x) for x in re.findall(rb'data-person-id="(\d+)"', body)]
+
+
+def same_ids(body: bytes, rows: list) -> str:
+    app_ids, floor_ids = ids_in_page(body), [r[0] for r in rows]
+    return "" if app_ids == floor_ids else f"app ids {app_ids[:5]}… ({len(app_ids)}) vs floor {floor_ids[:5]}… " \
+                                           f"({len(floor_ids)})"
+
+
+# The list's page query, hand-written: the same columns, the unit's name, the subtree, active statuses,
+# Vietnamese order (sort_key, id). The scope of a TCCB officer on the unit is that same subtree.
+LIST_SQL = """
+SELECT p.id, p.family_name, p.middle_name, p.given_name, p.gender, p.birth_date, p.birth_date_precision,
+       p.category, p.status, p.rank_code, p.position, p.org_unit_id, p.completeness, p.cccd, p.account_id,
+       u.name AS unit_name
+FROM person p JOIN org_unit u ON u.id = p.org_unit_id
+WHERE u.path LIKE %s AND p.status IN ('active', 'suspended')
+ORDER BY p.sort_key, p.id
+LIMIT 25 OFFSET %s
+"""
+
+
+def m_list_unit_first(ctx: Context) -> Measure:
+    return ctx.pair("list_unit_first", ctx.unit_client, f"/people/?unit_id={ctx.unit['id']}", LIST_SQL,
+                    (ctx.unit["path"] + "%", 0), same_ids,
+                    note=f"{ctx.unit['name']} subtree ({ctx.unit['people']} active people), page 1, as unit user")
+
+
+def m_list_unit_deep(ctx: Context) -> Measure:
+    pages = max(1, -(-ctx.unit["people"] // PAGE_SIZE))
+    page = min(DEEP_PAGE, pages)
+    return ctx.pair("list_unit_deep", ctx.unit_client, f"/people/?unit_id={ctx.unit['id']}&page={page}", LIST_SQL,
+                    (ctx.unit["path"] + "%", (page - 1) * PAGE_SIZE), same_ids,
+                    note=f"same list, page {page}")
+
+
+SEARCH_SQL = """
+SELECT p.id, p.family_name, p.middle_name, p.given_name, p.gender, p.birth_date, p.birth_date_precision,
+       p.category, p.status, p.rank_code, p.position, p.org_unit_id, p.completeness, p.cccd, p.account_id,
+       u.name AS unit_name
+FROM person p JOIN org_unit u ON u.id = p.org_unit_id
+WHERE {words} AND p.status IN ('active', 'suspended')
+ORDER BY p.sort_key, p.id
+LIMIT 25
+"""
+
+
+def m_search_name_city(ctx: Context) -> Measure:
+    words = ctx_search_words(SETTINGS["query"])
+    query = SEARCH_SQL.format(words=" AND ".join(["p.search_key LIKE %s"] * len(words)))
+    return ctx.pair("search_name_city", ctx.city_client, "/people/?" + urllib.parse.urlencode({"q": SETTINGS["query"]}),
+                    query, tuple(f"%{w}%" for w in words), same_ids,
+                    note=f"q={SETTINGS['query']!r}, whole city, as city user")
+
+
+def ctx_search_words(query: str) -> list[str]:
+    from app.text import search_key
+
+    return search_key(query).split()
+
+
+PERSON_SQL = """
+SELECT row_to_json(p), u.name,
+{sections},
+ (SELECT json_agg(v ORDER BY v.version_no DESC) FROM (SELECT version_no, created_at, sha256, change_set_id
+    FROM file_version WHERE person_id = p.id ORDER BY version_no DESC LIMIT 50) v),
+ (SELECT json_agg(c ORDER BY c.id DESC) FROM (SELECT id, status, created_at, submitted_at, decided_at
+    FROM change_set WHERE person_id = p.id ORDER BY id DESC LIMIT 50) c)
+FROM person p JOIN org_unit u ON u.id = p.org_unit_id
+WHERE p.id = %s
+"""
+
+
+def m_person_show(ctx: Context) -> Measure:
+    sections = ",\n".join(f" (SELECT json_agg(t ORDER BY t.id) FROM {t} t WHERE t.person_id = p.id)"
+                          for t in SECTION_TABLES)
+    pid = ctx.unit["person_id"]
+
+    def check(body: bytes, rows: list) -> str:
+        return "" if rows and rows[0][0]["given_name"].encode() in body else "the person's name is not on the page"
+
+    return ctx.pair("person_show", ctx.unit_client, f"/people/{pid}", PERSON_SQL.format(sections=sections), (pid,),
+                    check, note=f"file page of person {pid} ({ctx.unit['person_rows']} section rows), as unit user")
+
+
+TREE_SQL = """
+SELECT u.id, u.name, u.short_name, u.ma_dinh_danh, u.unit_type, u.level, u.status, u.path,
+       (SELECT count(*) FROM org_unit c WHERE c.parent_id = u.id AND c.status = 'active') AS children
+FROM org_unit u
+WHERE u.parent_id = %s AND u.status = 'active'
+ORDER BY u.status, u.search_key, u.id
+LIMIT 201
+"""
+
+
+def m_tree_children(ctx: Context) -> Measure:
+    def check(body: bytes, rows: list) -> str:
+        items = json.loads(body)["items"]
+        app = [(i["id"], i["children"]) for i in items]
+        floor = [(r[0], r[8]) for r in rows][:200]
+        return "" if app == floor else f"app {app[:3]}… ({len(app)}) vs floor {floor[:3]}… ({len(floor)})"
+
+    return ctx.pair("tree_children", ctx.city_client, f"/org/api/children?parent={ctx.unit['id']}", TREE_SQL,
+                    (ctx.unit["id"],), check, note=f"children of {ctx.unit['name']} as city user")
+
+
+# Counts of active people by level-2 unit × sex × age band (the core of BM02). The level-2 ancestor is the
+# second id of the unit's path ('/1/17/230/' → 17); people of the root itself count under the root.
+REPORT_SQL = """
+SELECT l2.id, l2.name, p.gender,
+       CASE WHEN p.birth_date IS NULL THEN NULL
+            WHEN p.birth_date > current_date - interval '30 years' THEN '<30'
+            WHEN p.birth_date > current_date - interval '40 years' THEN '30-39'
+            WHEN p.birth_date > current_date - interval '50 years' THEN '40-49'
+            WHEN p.birth_date > current_date - interval '60 years' THEN '50-59'
+            ELSE '60+' END AS band,
+       count(*)
+FROM person p
+JOIN org_unit u ON u.id = p.org_unit_id
+JOIN org_unit l2 ON l2.id = COALESCE(NULLIF(split_part(u.path, '/', 3), '')::int, u.id)
+WHERE p.status IN ('active', 'suspended')
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 3, 4
+"""
+
+
+def report_orm(flask_app) -> Callable[[], list]:
+    """The same counts as an SQLAlchemy statement on the app's models and session (no report screen yet)."""
+    from sqlalchemy import Integer, case, cast, func, literal, select
+    from sqlalchemy.orm import aliased
+
+    from app.extensions import db
+    from models.org_units import OrgUnit
+    from models.personnel import Person
+
+    level2 = aliased(OrgUnit)
+    l2_id = func.coalesce(cast(func.nullif(func.split_part(OrgUnit.path, "/", 3), ""), Integer), OrgUnit.id)
+    today = func.current_date()
+    band = case(
+        (Person.birth_date.is_(None), None),
+        *[(Person.birth_date > today - func.make_interval(years), literal(label)) for years, label in AGE_BANDS],
+        else_=literal("60+"),
+    ).label("band")
+    stmt = (select(level2.id, level2.name, Person.gender, band, func.count())
+            .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+            .join(level2, level2.id == l2_id)
+            .where(Person.status.in_(ACTIVE_STATUSES))
+            .group_by(level2.id, level2.name, Person.gender, band)
+            .order_by(level2.id, Person.gender, band))
+
+    def call() -> list:
+        with flask_app.app_context():
+            rows = [tuple(r) for r in db.session.execute(stmt).all()]
+            db.session.remove()
+            return rows
+
+    return call
+
+
+def m_report_city_counts(ctx: Context) -> Measure:
+    app_samples, app_rows = timed(report_orm(ctx.flask_app), ctx.runs)
+    floor_samples, floor_rows = timed(sql(ctx.conn, REPORT_SQL), ctx.runs)
+    problem = "" if sorted(map(str, app_rows)) == sorted(map(str, [tuple(r) for r in floor_rows])) else \
+        f"{len(app_rows)} ORM rows vs {len(floor_rows)} SQL rows"
+    if problem:
+        print(f"bench: WARNING report_city_counts: ORM and floor differ: {problem}", flush=True)
+    return Measure("report_city_counts", app_samples, floor_samples, detail={
+        "floor_sql": " ".join(REPORT_SQL.split()), "groups": len(floor_rows), "same_result": not problem,
+        "difference": problem},
+        note="no report screen yet: app_ms is the same query built with SQLAlchemy on the app's models and run "
+             "through create_app()'s session in the bench process (not HTTP)")
+
+
+def m_rss_mb(ctx: Context) -> Measure:
+    pid = ctx.server.worker_pid()
+    status = Path(f"/proc/{pid}/status").read_text()
+    kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+    return Measure("rss_mb", value=kb / 1024, note=f"VmRSS of the gunicorn worker (pid {pid}) after the measures")
+
+
+#: The measures, in order (rss_mb last: it reads the worker after all the others).
+MEASURES: list[Callable[[Context], Measure]] = [
+    m_list_unit_first,
+    m_list_unit_deep,
+    m_search_name_city,
+    m_person_show,
+    m_tree_children,
+    m_report_city_counts,
+    m_rss_mb,
+]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def find_unit(conn, name: str) -> dict:
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, path, name FROM org_unit WHERE name = %s AND level = 2 AND status = 'active' "
+                    "ORDER BY id LIMIT 1", (name,))
+        row = cur.fetchone()
+        if row is None:
+            raise BenchError(f"no open level-2 unit named {name!r}; set BENCH_UNIT_NAME")
+        unit = {"id": row[0], "path": row[1], "name": row[2]}
+        cur.execute("SELECT count(*) FROM person p JOIN org_unit u ON u.id = p.org_unit_id "
+                    "WHERE u.path LIKE %s AND p.status IN ('active', 'suspended')", (unit["path"] + "%",))
+        unit["people"] = cur.fetchone()[0]
+        # The file page: among the subtree's first 500 active people, the one with the most section rows.
+        counts = " + ".join(f"(SELECT count(*) FROM {t} WHERE person_id = p.id)" for t in SECTION_TABLES)
+        cur.execute(f"SELECT p.id, {counts} AS n FROM (SELECT p.id FROM person p JOIN org_unit u ON "  # noqa: S608
+                    "u.id = p.org_unit_id WHERE u.path LIKE %s AND p.status IN ('active', 'suspended') "
+                    "ORDER BY p.id LIMIT 500) p ORDER BY n DESC, p.id LIMIT 1", (unit["path"] + "%",))
+        row = cur.fetchone()
+        if row is None:
+            raise BenchError(f"{name} has no active people")
+        unit["person_id"], unit["person_rows"] = row
+    return unit
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    try:
+        uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        uname = " ".join(platform.uname())
+    return {"uname": uname, "cpus": os.cpu_count(), "cpu_model": cpu,
+            "mem_gb": round(int(mem.group(1)) / 1024 / 1024, 1) if mem else None, "python": platform.python_version()}
+
+
+def git_commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+        return head + ("+dirty" if dirty.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def main() -> int:
+    url = SETTINGS["database_url"]
+    app_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLASK_DEBUG")}
+    app_env.update(DATABASE_URL=url, FLASK_APP="run.py",
+                   ENCRYPTION_KEYS=os.environ.get("ENCRYPTION_KEYS") or BENCH_ENCRYPTION_KEYS,
+                   BLIND_INDEX_KEY=os.environ.get("BLIND_INDEX_KEY") or BENCH_BLIND_INDEX_KEY,
+                   # many logins from 127.0.0.1 in a row are the bench, not an attack
+                   AUTH_RATE_LIMIT="1000 per minute")
+
+    ensure_database(url)
+    conn = pg_connect(url)
+    conn.autocommit = True
+    if people_count(conn) == 0:
+        fill_database(app_env)
+    counts = row_counts(conn)
+    with conn.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg_version = cur.fetchone()[0]
+    unit = find_unit(conn, SETTINGS["unit_name"])
+    print(f"bench: {redact(url)}: {counts.get('person', 0)} people, {counts.get('org_unit', 0)} units; "
+          f"unit {unit['name']} (id {unit['id']}, {unit['people']} active people)", flush=True)
+
+    # The bench process builds the app too (for the report's ORM path): same environment as gunicorn.
+    os.environ.update(app_env)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    flask_app = create_app()
+
+    server = Server(app_env)
+    measures: list[Measure] = []
+    try:
+        server.wait()
+        ctx = Context(conn=conn, server=server, unit=unit, runs=SETTINGS["runs"], flask_app=flask_app,
+                      unit_client=Client(server.base).login(SETTINGS["unit_user"], SETTINGS["password"]),
+                      city_client=Client(server.base).login(SETTINGS["city_user"], SETTINGS["password"]))
+        for fn in MEASURES:
+            measure = fn(ctx)
+            measures.append(measure)
+            print(measure.line(), flush=True)
+    finally:
+        server.stop()
+
+    RESULTS.write_text(json.dumps({
+        "date": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "postgresql": pg_version,
+        "commit": git_commit(),
+        "database": redact(url),
+        "settings": {k: v for k, v in SETTINGS.items() if k not in ("password", "database_url")},
+        "unit": unit,
+        "row_counts": counts,
+        "measures": [m.as_json() for m in measures],
+    }, ensure_ascii=False, indent=2) + "\n")
+    print(f"bench: wrote {RESULTS.relative_to(ROOT)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except subprocess.CalledProcessError as exc:
+        print(f"bench: error: {' '.join(map(str, exc.cmd))} failed ({exc.returncode})", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
