@@ -594,6 +594,11 @@ def main() -> int:
     if people_count(conn) == 0:
         fill_database(app_env)
     counts = row_counts(conn)
+    people = counts.get("person", 0)
+    if SETTINGS["generator"] == "gen-city" and abs(people - SETTINGS["people"]) > SETTINGS["people"] / 100:
+        print(f"bench: WARNING: the database has {people} people, not BENCH_PEOPLE="
+              f"{SETTINGS['people']}; it was generated elsewhere or with another size (figures are for its size)",
+              flush=True)
     with conn.cursor() as cur:
         cur.execute("SHOW server_version")
         pg_version = cur.fetchone()[0]
