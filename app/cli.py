@@ -181,6 +181,7 @@ def register_cli(app: Flask) -> None:
     """Attach every command to the app's ``flask`` CLI."""
     from app.cli_codes import codes_cli
     from app.cli_crypto import crypto_cli
+    from app.cli_gen import gen_city_command
     from app.i18n import translate_cli
 
     app.cli.add_command(seed_demo_command)
@@ -189,3 +190,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(crypto_cli)
     app.cli.add_command(codes_cli)
+    app.cli.add_command(gen_city_command)
