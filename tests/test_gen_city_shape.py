@@ -41,7 +41,8 @@ def test_generated_city_has_the_shape_the_bench_needs(app, db):
     assert people == summary["people"] == 2000
     rows = sum(db.session.scalar(select(func.count()).select_from(m)) for m in SECTION_MODELS.values())
     assert rows / people >= 10
-    linked = db.session.scalar(select(func.count(func.distinct(Person.account_id))).where(Person.account_id.isnot(None)))
+    linked = db.session.scalar(
+        select(func.count(func.distinct(Person.account_id))).where(Person.account_id.isnot(None)))
     personal = db.session.scalar(select(func.count()).select_from(Account).where(Account.kind == "personal"))
     assert linked == people and personal >= people
     for person in db.session.scalars(select(Person).order_by(Person.id).limit(50)):
