@@ -41,15 +41,16 @@ def account(db, username):
 
 
 def person_for(db, unit, username=None, name="Nguyễn Văn An", cccd="001080012345", born="05/03/1980",
-               officer="syt.tccb"):
-    """Open a file in ``unit`` as a TCCB officer, optionally linked to ``username``'s account."""
-    officer = account(db, officer)
-    data = {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name, "gender": "nam",
+               officer="syt.tccb", gender="nam"):
+    """Open a file in ``unit`` as a TCCB officer, optionally linked to ``username``'s account (moved off any
+    other file first)."""
+    data = {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name, "gender": gender,
             "birth_date": born, "cccd": cccd}
     if username:
         data["account_id"] = account(db, username).id
         db.session.execute(text("UPDATE person SET account_id = NULL WHERE account_id = :a"), {"a": data["account_id"]})
-    person = svc.create_person(officer, data)
+        db.session.commit()
+    person = svc.create_person(account(db, officer), data)
     scope.forget()
     return person
 
