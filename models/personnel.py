@@ -64,7 +64,8 @@ class Person(Model):
     __audited__ = True
     __audit_exclude__ = {"search_key", "sort_key", "cccd_index", "old_id_index"}
     __table_args__ = (
-        Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id"),
+        # Covers the subtree list (status filter, Vietnamese order) with an index-only scan on PostgreSQL.
+        Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id", postgresql_include=["status"]),
         Index("ix_person_sort", "sort_key", "id"),
         Index("ix_person_status", "status"),
         Index("ix_person_cccd_index", "cccd_index"),

@@ -212,23 +212,42 @@ def test_rank_pay_groups_and_salary(loaded):
 
 
 def test_lookups_make_one_query_per_list(app, db, loaded):
-    from sqlalchemy import event
+    """A request reads a list once (plus one fingerprint of the tables); later requests of this process reuse
+    it while the tables are unchanged, and see an edit at once."""
+    from flask import g
+    from sqlalchemy import event, update
+
+    from models.codes import CodeItem
 
     statements = []
 
     def count(*_args):
         statements.append(1)
 
-    cl.clear_cache()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    def lookups():
         for code in ("01", "02", "08", "55", "zz") * 20:
             cl.label("ethnicity", code)
             cl.is_valid("ethnicity", code)
             cl.resolve("ethnicity", code)
+
+    cl.clear_cache()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        lookups()
+        assert len(statements) == 3  # the fingerprint, the list and its aliases
+        statements.clear()
+        g.pop("_code_lists_cache")  # the next request
+        lookups()
+        assert len(statements) == 1  # the fingerprint only
+        name = cl.label("ethnicity", "01")
+        db.session.execute(update(CodeItem).where(CodeItem.kind == "ethnicity", CodeItem.code == "01")
+                           .values(name=name + " (sửa)"))
+        g.pop("_code_lists_cache")
+        assert cl.label("ethnicity", "01") == name + " (sửa)"
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 2  # the list and its aliases
+        db.session.rollback()
+        cl.clear_cache()
 
 
 # --------------------------------------------------------------------------- CLI

@@ -35,7 +35,7 @@ from app.security.permissions import (
 )
 from app.services import org_units as svc
 from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
-from models.org_units import EVENT_UNIT_ROLES, UNIT_TYPES, OrgUnit
+from models.org_units import EVENT_UNIT_ROLES, UNIT_STATUSES, UNIT_TYPES, OrgUnit
 from views.base import ScopedModelView
 from views.forms import (
     DecisionMixin,
@@ -243,16 +243,24 @@ def _can_write() -> bool:
     return current_app.appbuilder.sm.has_access("can_" + WRITE, RESOURCE_ORG_UNIT)
 
 
+def _translated(labels: dict, key: str | None) -> str:
+    """A label of ``labels`` translated once per request (a node list holds up to 200 units of a few types)."""
+    cache = g.setdefault("_unit_json_labels", {})
+    if (id(labels), key) not in cache:
+        cache[(id(labels), key)] = str(labels.get(key, key))
+    return cache[(id(labels), key)]
+
+
 def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None) -> dict:
     data = {
         "id": unit.id,
         "name": unit.name,
         "short_name": unit.short_name,
         "code": unit.ma_dinh_danh,
-        "type": unit.type_label,
+        "type": _translated(UNIT_TYPES, unit.unit_type),
         "level": unit.level,
         "open": unit.is_open,
-        "status": unit.status_label,
+        "status": _translated(UNIT_STATUSES, unit.status),
         "path": [int(p) for p in unit.path.strip("/").split("/")],
         "url": url_for("OrgUnitModelView.show", pk=unit.id),
     }
