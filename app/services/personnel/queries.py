@@ -5,9 +5,11 @@ collected first, bounded at :data:`COUNT_CAP` + 1, then sorted, counted (a windo
 and only the page's rows are read in full — one statement, whatever the page number, because a planner walking
 the global ``sort_key`` index to find a subtree's or a search's rows reads tens of thousands of rows first.
 Only when more than :data:`COUNT_CAP` rows match does a second statement walk the ``sort_key`` index for the
-page (matches are dense then, so the walk is short) and the total shows as "more than 10,000". Name search matches every word of the query inside the
-diacritic-free ``search_key`` (a trigram index serves it on PostgreSQL), so "dang van duc" finds
-"Đặng Văn Đức" and "ton nu ha" finds "Tôn Nữ Thị Hà". Order: tên, then họ + đệm (``sort_key``).
+page (matches are dense then, so the walk is short) and the total shows as "more than 10,000".
+
+Name search matches every word of the query inside the diacritic-free ``search_key`` (a trigram index
+serves it on PostgreSQL), so "dang van duc" finds "Đặng Văn Đức" and "ton nu ha" finds
+"Tôn Nữ Thị Hà". Order: tên, then họ + đệm (``sort_key``).
 """
 
 from __future__ import annotations
