@@ -23,11 +23,17 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask sync-roles
 	$(BIN)/flask seed-demo --if-empty
+	-$(BIN)/flask pki init-dev
 	@echo "Serving on http://127.0.0.1:5000"
 	$(BIN)/python run.py
 
+# RQ worker (+ its scheduler for enqueue_at/enqueue_in) and RQ's cron scheduler for jobs/schedule.py's table
+# (daily reminders at 07:00 Việt Nam time); stopping the worker stops the cron scheduler too.
 worker: install
-	$(BIN)/rq worker --with-scheduler --url $${REDIS_URL:?set REDIS_URL} cbccvc
+	@: $${REDIS_URL:?set REDIS_URL}
+	$(BIN)/rq cron --url $$REDIS_URL jobs.rq_cron & cron=$$!; \
+	trap 'kill $$cron 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/rq worker --with-scheduler --url $$REDIS_URL $${RQ_QUEUE:-cbccvc}
 
 test: install
 	$(BIN)/python -m tests.create_db

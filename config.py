@@ -84,6 +84,40 @@ class Config:
     BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY")
     ENCRYPTION_KEYS_FILE = None if os.environ.get("DATABASE_URL") else os.path.join(BASE_DIR, "instance", "keys.json")
 
+    # Digital signatures (app/signing, app/pki.py). PKI_DIR holds the development CA made by `flask pki init-dev`
+    # (root, TSA, CRL; dev-only keys) and the cached stamp font. PKI_TRUST_ROOTS / PKI_CRLS: os.pathsep-separated
+    # PEM/DER files of the production CAs' roots and their CRLs (the dev root and dev CRL are added when present).
+    # TSA_URL: RFC 3161 timestamp service; without it the dev TSA in PKI_DIR stamps offline (B-T for demo/tests).
+    # PKCS11_PIN_ENV names the environment variable holding a server HSM's PIN (tokens of users get it typed).
+    # PKI_DEV_ALLOWED: `flask pki init-dev` refuses to run unless true (default: only without DATABASE_URL).
+    PKI_DIR = os.environ.get("PKI_DIR") or os.path.join(BASE_DIR, "instance", "pki")
+    PKI_TRUST_ROOTS = [p for p in os.environ.get("PKI_TRUST_ROOTS", "").split(os.pathsep) if p]
+    PKI_CRLS = [p for p in os.environ.get("PKI_CRLS", "").split(os.pathsep) if p]
+    PKI_DEV_ALLOWED = os.environ.get("PKI_DEV_ALLOWED", "0" if os.environ.get("DATABASE_URL") else "1") == "1"
+    TSA_URL = os.environ.get("TSA_URL") or None
+    PKCS11_PIN_ENV = os.environ.get("PKCS11_PIN_ENV", "PKCS11_PIN")
+    SIGN_STAMP_FONT = os.environ.get("SIGN_STAMP_FONT",
+                                     "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+    SIGN_VERIFY_MAX_BYTES = int(os.environ.get("SIGN_VERIFY_MAX_BYTES", str(30 * 1024 * 1024)))
+    SIGN_SIGNER_CACHE_SECONDS = int(os.environ.get("SIGN_SIGNER_CACHE_SECONDS", "300"))
+
+    # Reminders and e-mail (jobs/reminders.py, app/mail.py). No MAIL_SERVER: e-mail is skipped (and logged), the
+    # bell still works. MAIL_USE_TLS = STARTTLS on MAIL_PORT. APP_BASE_URL prefixes the links in e-mails.
+    # REMINDER_HORIZON_WORKDAYS: remind of deadlines this many working days ahead (and of overdue ones);
+    # MAIL_RETRY_DAYS: notifications not e-mailed yet (no server, a failure) are retried this many days.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "CSDL CBCCVC <no-reply@cbccvc.local>")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "20"))
+    MAIL_RETRY_DAYS = int(os.environ.get("MAIL_RETRY_DAYS", "7"))
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    REMINDER_HORIZON_WORKDAYS = int(os.environ.get("REMINDER_HORIZON_WORKDAYS", "2"))
+    # Compliance per unit (HN-21.3): a file counts as complete from this completeness (0–100).
+    COMPLETENESS_THRESHOLD = int(os.environ.get("COMPLETENESS_THRESHOLD", "100"))
+
 
 class TestConfig(Config):
     """Configuration for the test suite: PostgreSQL and Redis, never SQLite."""
@@ -105,3 +139,5 @@ class TestConfig(Config):
     ENCRYPTION_ACTIVE_KEY = "t1"
     BLIND_INDEX_KEY = "ujpCHZrrK2Wquopy82B7IQ8QasrXduLDILGhHX6oipo="
     ENCRYPTION_KEYS_FILE = None
+    # The signing tests make their own dev CA in a temporary PKI_DIR.
+    PKI_DEV_ALLOWED = True

@@ -182,6 +182,10 @@ def register_cli(app: Flask) -> None:
     from app.cli_codes import codes_cli
     from app.cli_crypto import crypto_cli
     from app.cli_gen import gen_city_command
+    from app.cli_pdf import export_syll_command
+    from app.cli_pki import pki_cli, verify_pdf_command
+    from app.cli_reminders import reminders_cli
+    from app.cli_workdays import workdays_cli
     from app.i18n import translate_cli
 
     app.cli.add_command(seed_demo_command)
@@ -191,3 +195,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(crypto_cli)
     app.cli.add_command(codes_cli)
     app.cli.add_command(gen_city_command)
+    app.cli.add_command(pki_cli)
+    app.cli.add_command(verify_pdf_command)
+    app.cli.add_command(export_syll_command)
+    app.cli.add_command(workdays_cli)
+    app.cli.add_command(reminders_cli)

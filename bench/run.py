@@ -518,6 +518,32 @@ def m_report_city_counts(ctx: Context) -> Measure:
              "through create_app()'s session in the bench process (not HTTP)")
 
 
+def m_syll_pdf(ctx: Context) -> Measure:
+    """The SYLL PDF of one full file (issue 7; target ≤ 150 ms), rendered in the bench process."""
+    from app.pdf.bench import syll_benchmark
+
+    with ctx.flask_app.app_context(), syll_benchmark() as (render, floor):
+        app_samples, _ = timed(render, ctx.runs)
+        floor_samples, _ = timed(floor, ctx.runs)
+    return Measure("syll_pdf", app_samples, floor_samples,
+                   note="app.pdf.render_syll of one full file (a version built in memory from the approved rows: "
+                        "gen-city writes no versions); floor = the same text written with no layout")
+
+
+def m_sign_pdf(ctx: Context) -> Measure:
+    """One PAdES B-T signature with the Vietnamese stamp (issue 7; target ≥ 5/s per core), in the bench process."""
+    from app.signing.bench import signing_benchmark
+
+    with ctx.flask_app.app_context(), signing_benchmark() as (sign, bare):
+        runs = max(ctx.runs, 10)
+        app_samples, _ = timed(sign, runs)
+        floor_samples, _ = timed(bare, runs)
+    per_second = 1000 / statistics.median(app_samples)
+    return Measure("sign_pdf", app_samples, floor_samples, detail={"per_second": round(per_second, 1)},
+                   note=f"app.signing.sign_pdf, one B-T signature with stamp, RSA-2048, dev TSA: {per_second:.1f}/s "
+                        "on one core; floor = bare pyHanko defaults (own stamp, trial-signature size estimate)")
+
+
 def m_rss_mb(ctx: Context) -> Measure:
     pid = ctx.server.worker_pid()
     status = Path(f"/proc/{pid}/status").read_text()
@@ -533,6 +559,8 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_person_show,
     m_tree_children,
     m_report_city_counts,
+    m_syll_pdf,
+    m_sign_pdf,
     m_rss_mb,
 ]
 

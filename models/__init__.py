@@ -1,5 +1,17 @@
 """All mapped models. Importing this package registers every table on ``Model.metadata``."""
 
-from models import accounts, audit, codes, org_units, personnel  # noqa: F401
+from models import (  # noqa: F401
+    accounts,
+    approvals,
+    audit,
+    codes,
+    exports,
+    notifications,
+    org_units,
+    personnel,
+    signing,
+    workdays,
+)
 
-__all__ = ["accounts", "audit", "codes", "org_units", "personnel"]
+__all__ = ["accounts", "approvals", "audit", "codes", "exports", "notifications", "org_units", "personnel", "signing",
+           "workdays"]

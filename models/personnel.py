@@ -89,6 +89,8 @@ class Person(Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     status_since: Mapped[date | None] = mapped_column(Date)
     status_decision: Mapped[str | None] = mapped_column(String(100))
+    #: Managed by Ban Thường vụ Thành ủy (HCM-7.2a: a different approval chain, through Sở Nội vụ).
+    btv_managed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     #: Number of the last approved version (0 before the first approval).
     version_no: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: Share (0–100) of the required items that are filled, kept by the service.
@@ -412,12 +414,21 @@ class ChangeSet(Model):
     decision_comment: Mapped[str | None] = mapped_column(Text)
     #: The version the approval wrote (no foreign key: versions also point back at their change set).
     version_id: Mapped[int | None] = mapped_column(Integer)
+    #: The approval chain of the city profile the submission follows (``app/profiles``), and its round.
+    chain: Mapped[str | None] = mapped_column(String(30))
+    round: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: When the person signed the submission (HCM-7.2c counts the approval deadline from it).
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Deadline of the whole approval (HCM-7.2c: 10 working days after the signature), if the profile has one.
+    due_date: Mapped[date | None] = mapped_column(Date)
 
     person = relationship("Person")
     created_by = relationship("Account", foreign_keys=[created_by_id])
     decided_by = relationship("Account", foreign_keys=[decided_by_id])
     items = relationship("ChangeItem", back_populates="change_set", order_by="ChangeItem.id",
                          cascade="all, delete-orphan")
+    steps = relationship("ApprovalStep", back_populates="change_set",
+                         order_by="(ApprovalStep.round, ApprovalStep.seq)", cascade="all, delete-orphan")
 
 
 class ChangeItem(Model):

@@ -11,6 +11,12 @@ from werkzeug.serving import make_server
 os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
 
 APP_TABLES = [
+    "notification",
+    "bulk_decision",
+    "change_set_document", "approval_step",
+    "signing_credential",
+    "workday_override",
+    "export_job",
     "file_version", "attachment", "change_item", "change_set", "person_photo", "training_record", "work_record",
     "history_record", "evaluation_record", "discipline_record", "relative", "salary_record", "allowance_record",
     "person",

@@ -153,6 +153,9 @@ def extra_rule(endpoint, username, where) -> bool:
         return False  # the world's objects belong to other people's files
     if endpoint == "PeopleView.attachment":
         return cfg["admin"] or cfg.get("field_level", 0) >= 2  # proof is sensitive data (HN-4.3)
+    if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
+        # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
+        return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]
     return True
 
 

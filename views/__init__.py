@@ -7,11 +7,26 @@ __all__ = ["register_views"]
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Register views in menu order."""
-    from views import access, accounts, audit, org_units, personnel, security
+    from views import (
+        access,
+        accounts,
+        audit,
+        compliance,
+        notifications,
+        org_units,
+        personnel,
+        security,
+        signatures,
+        workdays,
+    )
 
     org_units.register(appbuilder)
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)
+    compliance.register(appbuilder)
+    notifications.register(appbuilder)
+    workdays.register(appbuilder)
+    signatures.register(appbuilder)
     security.register(appbuilder)

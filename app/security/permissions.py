@@ -15,28 +15,41 @@ __all__ = [
     "MENU_ARCHIVE",
     "MENU_AUDIT",
     "MENU_MY_FILE",
+    "MENU_SYLL_EXPORTS",
     "MENU_PEOPLE",
     "MENU_PENDING_CHANGES",
     "MENU_PERSONNEL",
     "MENU_ACCESS_LOG",
     "MENU_CHANGE_LOG",
+    "MENU_COMPLIANCE",
     "MENU_CONSENTS",
     "MENU_DELEGATIONS",
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
     "MENU_ORG_UNITS",
     "MENU_PASSWORD_REQUESTS",
+    "MENU_MY_CERTIFICATE",
     "MENU_QUICK_ROLES",
+    "MENU_REPORTS",
+    "MENU_SIGNATURES",
     "MENU_SYSTEM",
+    "MENU_VERIFY_PDF",
+    "MENU_WORKDAYS",
+    "MENU_WORKDAY_CALENDAR",
+    "MENU_WORKDAY_OVERRIDES",
     "RESOURCE_ACCOUNT",
     "RESOURCE_AUDIT",
+    "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
+    "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
     "RESOURCE_ORG_UNIT",
     "RESOURCE_ROLE_ADMIN",
+    "RESOURCE_SIGNATURE",
+    "RESOURCE_WORKDAYS",
 ]
 
 READ = "read"
@@ -60,6 +73,14 @@ RESOURCE_MY_ACCOUNT = "MyAccount"
 RESOURCE_PERSONNEL = "PersonnelFile"
 #: The signed-in person's own file ("Hồ sơ của tôi"): read, and write a draft (HN-6.2, HCM-7.2).
 RESOURCE_MY_FILE = "MyFile"
+#: Digital signatures (issue 7): read = verify any PDF and see one's own certificate; write = upload it.
+RESOURCE_SIGNATURE = "Signature"
+#: The working-day calendar (holidays + overrides): read it; only Sở Nội vụ administrators write.
+RESOURCE_WORKDAYS = "WorkdayCalendar"
+#: The signed-in user's own notifications (the bell): read them, mark them read. Every account has it.
+RESOURCE_NOTIFICATION = "Notification"
+#: Compliance per unit (HN-21.3, HN-17.5, HN-18.3): read, within the units whose files the user may read.
+RESOURCE_COMPLIANCE = "Compliance"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -80,3 +101,12 @@ MENU_PEOPLE = "People"
 MENU_PENDING_CHANGES = "Pending changes"
 MENU_ARCHIVE = "Archive"
 MENU_MY_FILE = "My file"
+MENU_SYLL_EXPORTS = "SYLL exports"
+MENU_SIGNATURES = "Digital signatures"
+MENU_VERIFY_PDF = "Verify signed PDF"
+MENU_MY_CERTIFICATE = "My certificate"
+MENU_WORKDAYS = "Working days"
+MENU_WORKDAY_CALENDAR = "Working-day calendar"
+MENU_WORKDAY_OVERRIDES = "Working-day overrides"
+MENU_REPORTS = "Reports"
+MENU_COMPLIANCE = "Compliance per unit"

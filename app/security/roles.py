@@ -20,8 +20,10 @@ from app.security.permissions import (
     MENU_ARCHIVE,
     MENU_AUDIT,
     MENU_CHANGE_LOG,
+    MENU_COMPLIANCE,
     MENU_CONSENTS,
     MENU_DELEGATIONS,
+    MENU_MY_CERTIFICATE,
     MENU_MY_FILE,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
@@ -30,15 +32,26 @@ from app.security.permissions import (
     MENU_PENDING_CHANGES,
     MENU_PEOPLE,
     MENU_PERSONNEL,
+    MENU_REPORTS,
+    MENU_SIGNATURES,
+    MENU_SYLL_EXPORTS,
     MENU_SYSTEM,
+    MENU_VERIFY_PDF,
+    MENU_WORKDAY_CALENDAR,
+    MENU_WORKDAY_OVERRIDES,
+    MENU_WORKDAYS,
     RESOURCE_ACCOUNT,
     RESOURCE_AUDIT,
+    RESOURCE_COMPLIANCE,
     RESOURCE_CONSENT,
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
     RESOURCE_MY_FILE,
+    RESOURCE_NOTIFICATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_SIGNATURE,
+    RESOURCE_WORKDAYS,
 )
 
 __all__ = [
@@ -72,11 +85,20 @@ _SELF = [
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_userinfo", "UserDBModelView"),
     ("resetmypassword", "UserDBModelView"),
+    # Digital signatures (issue 7): every account verifies PDFs and manages its own certificate.
+    (ACTION_READ, RESOURCE_SIGNATURE),
+    (ACTION_WRITE, RESOURCE_SIGNATURE),
+    ("menu_access", MENU_SIGNATURES),
+    ("menu_access", MENU_VERIFY_PDF),
+    ("menu_access", MENU_MY_CERTIFICATE),
+    # Notifications (issue 8): every account reads its own bell and marks it read.
+    (ACTION_READ, RESOURCE_NOTIFICATION),
+    (ACTION_WRITE, RESOURCE_NOTIFICATION),
 ]
 _MY_FILE = [(ACTION_READ, RESOURCE_MY_FILE), (ACTION_WRITE, RESOURCE_MY_FILE), ("menu_access", MENU_PERSONNEL),
             ("menu_access", MENU_MY_FILE)]
 _PEOPLE_READ = [(ACTION_READ, RESOURCE_PERSONNEL), ("menu_access", MENU_PERSONNEL), ("menu_access", MENU_PEOPLE),
-                ("menu_access", MENU_ARCHIVE)]
+                ("menu_access", MENU_ARCHIVE), ("menu_access", MENU_SYLL_EXPORTS)]
 _PEOPLE_WRITE = _PEOPLE_READ + [(ACTION_WRITE, RESOURCE_PERSONNEL), ("menu_access", MENU_PENDING_CHANGES)]
 _PEOPLE_APPROVE = _PEOPLE_READ + [(ACTION_APPROVE, RESOURCE_PERSONNEL), ("menu_access", MENU_PENDING_CHANGES)]
 _ORG_READ = [
@@ -93,6 +115,12 @@ _CONSENT_WRITE = [(ACTION_READ, RESOURCE_CONSENT), (ACTION_WRITE, RESOURCE_CONSE
                   ("menu_access", MENU_CONSENTS)]
 _DELEGATION_WRITE = [(ACTION_READ, RESOURCE_DELEGATION), (ACTION_WRITE, RESOURCE_DELEGATION),
                      ("menu_access", MENU_SYSTEM), ("menu_access", MENU_DELEGATIONS)]
+#: Compliance per unit (HN-21.3): Sở Nội vụ, heads of agencies and report viewers, within their scope.
+_COMPLIANCE_READ = [(ACTION_READ, RESOURCE_COMPLIANCE), ("menu_access", MENU_REPORTS),
+                    ("menu_access", MENU_COMPLIANCE)]
+#: The working-day calendar, read-only (writing it is for Sở Nội vụ administrators, who hold everything).
+_WORKDAYS_READ = [(ACTION_READ, RESOURCE_WORKDAYS), ("menu_access", MENU_WORKDAYS),
+                  ("menu_access", MENU_WORKDAY_CALENDAR), ("menu_access", MENU_WORKDAY_OVERRIDES)]
 
 ROLE_CONFIGS = [
     {
@@ -111,7 +139,9 @@ ROLE_CONFIGS = [
         "name": ROLE_SNV_OFFICER,
         "admin": False,
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ,
+        # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
+        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -123,7 +153,7 @@ ROLE_CONFIGS = [
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác (HN-8.3)."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
-        + _PEOPLE_APPROVE,
+        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -154,7 +184,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt (HN-6.4), chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -173,7 +203,7 @@ ROLE_CONFIGS = [
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
-        "permissions": _SELF + _ORG_READ + _PEOPLE_READ,
+        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",

@@ -66,6 +66,8 @@ class Grant:
     include_descendants: bool
     role_name: str | None
     source: str  # "role" or "delegation"
+    #: The delegator's account when the grant comes from a delegation.
+    delegator_id: int | None = None
 
     def covers(self, unit: OrgUnit) -> bool:
         """True when ``unit`` lies inside this grant."""
@@ -166,7 +168,8 @@ def grants_for(user, action: str, resource: str) -> list[Grant]:
     for delegation in _valid_delegations(user):
         if (action, resource) in DELEGATED_PERMISSIONS.get(delegation.action, ()):
             unit = delegation.org_unit
-            grants.append(Grant(unit.id, unit.path, delegation.include_descendants, None, "delegation"))
+            grants.append(Grant(unit.id, unit.path, delegation.include_descendants, None, "delegation",
+                                delegation.delegator_id))
     return grants
 
 

@@ -479,6 +479,7 @@ def _chunk(k: int) -> tuple[int, dict[str, str], dict[str, int], list[str]]:
             filled += any(all(r.get(a) == b for a, b in fixed.items()) for r in rows)
         p["completeness"] = round(100 * filled / (len(st.required_scalar) + len(st.required_tables)))
         p["id"], p["org_unit_id"], p["account_id"], p["version_no"] = pid, unit.id, uid, 1
+        p.setdefault("btv_managed", False)  # COPY sends every column: no server default applies
         p["search_key"] = name_search_key(family, middle, given, p.get("other_names") or "")
         p["sort_key"] = sort_key(given, " ".join(x for x in (family, middle) if x))
         p["cccd_index"] = blind_index(p["cccd"], ring=ring) if p.get("cccd") else None
@@ -565,7 +566,11 @@ def _echo(log, msg: str) -> None:
 
 def _force_clear(cur) -> None:
     cur.execute("TRUNCATE " + ", ".join(PERSON_TABLES) + ", org_event_unit, org_event, delegation, consent_grant, "
-                "password_request, role_assignment RESTART IDENTITY")
+                "password_request, role_assignment, approval_step, change_set_document, bulk_decision, notification, "
+                "export_job RESTART IDENTITY")
+    for table, column in (("signing_credential", "account_id"), ("signing_credential", "created_by_id"),
+                          ("workday_override", "created_by_id")):
+        cur.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")
     cur.execute("DELETE FROM ab_user_role WHERE user_id IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")
     cur.execute("DELETE FROM ab_user_group WHERE user_id IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")
     cur.execute("DELETE FROM ab_api_key WHERE user_id IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.profiles import active_profile
 from app.security.roles import ROLE_SELF_SERVICE
 from app.seeds.demo_city import DEMO_DECISION, DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS
 from app.seeds.demo_people import DEFAULT_SEED, generate_people
@@ -98,6 +99,10 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
     return {"units": created_units, "users": created_users, "people": created_people}
 
 
+#: Positions whose holders the demo treats as managed by Ban Thường vụ Thành ủy (HCM-7.2a).
+LEADER_TITLES = ("Giám đốc", "Chủ tịch")
+
+
 class _CodeListScale:
     """The salary table of the loaded code lists, as the people generator asks for it (memoised)."""
 
@@ -129,10 +134,15 @@ def _seed_people(unit_ids: dict[str, int], seed: int) -> int:
     accounts = dict(db.session.execute(
         select(Account.username, Account.id).where(Account.username.in_([s.account for s in specs if s.account]))
     ).all())
+    # The active city profile decides which people follow a special chain; the demo marks the agency leaders
+    # as managed by Ban Thường vụ Thành ủy where the profile has such a chain (HCM-7.2a).
+    profile = active_profile()
+    btv_chain = any("btv_managed" in rule.when for rule in profile.chain_rules)
     with audit.reason("Dữ liệu mẫu (flask seed-demo)"):
         people = []
         for spec in specs:
             person = Person(org_unit_id=unit_ids[spec.unit_code], version_no=0, **spec.person)
+            person.btv_managed = btv_chain and (spec.person.get("position") or "").startswith(LEADER_TITLES)
             # Linked directly: the demo links agency logins too (syt.tccb, syt.thutruong), which
             # people.link_account refuses, so that "no self-approval" can be shown.
             person.account_id = accounts.get(spec.account) if spec.account else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
@@ -35,6 +35,7 @@ __all__ = [
     "LinkForm",
     "Links",
     "OP_LABELS",
+    "PASSPHRASE_INPUT",
     "PhotoForm",
     "SECTION_LABELS",
     "ReturnForm",
@@ -52,6 +53,8 @@ PARTIAL_MASK = ("cccd", "phone")
 AJAX_KINDS = ("province", "nationality")
 #: What a change item does, as the diff screen says it.
 OP_LABELS = {"set": _l("Sửa"), "update": _l("Sửa"), "add": _l("Thêm dòng"), "delete": _l("Xóa dòng")}
+#: How a signing passphrase input is drawn (never pre-filled: WTForms' PasswordField hides the value).
+PASSPHRASE_INPUT = {"class": "form-control", "autocomplete": "off"}
 #: Bootstrap label class of each change-set status.
 STATUS_CLASS = {"draft": "info", "submitted": "warning", "returned": "danger", "approved": "success",
                 "cancelled": "default"}
@@ -139,6 +142,9 @@ class SubmitForm(VNForm):
     """Gửi bản nháp để phê duyệt."""
 
     note = TextAreaField(_l("Ghi chú cho người duyệt"), validators=[OptionalV()])
+    #: Shown only when the city profile wants the person's signature on their own submission (HCM-7.2c).
+    passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký bản khai)"), validators=[OptionalV()],
+                               render_kw=PASSPHRASE_INPUT)
 
 
 class LinkForm(VNForm):
@@ -159,6 +165,9 @@ class ApproveForm(VNForm):
     """Phê duyệt đề nghị thay đổi."""
 
     comment = TextAreaField(_l("Ý kiến (không bắt buộc)"), validators=[OptionalV()])
+    #: Shown only when the step requires a signature (HCM-7.2a, 7.2b).
+    passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký số)"), validators=[OptionalV()],
+                               render_kw=PASSPHRASE_INPUT)
 
 
 class ReturnForm(VNForm):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.profiles import active_profile
 from app.security import scope
 from app.services import code_lists
 from app.services import personnel as svc
@@ -314,7 +315,7 @@ def render_draft(view, links: Links, *, active: str | None = None, posted=None, 
         photo_item=photo_item, attachments=attachments, editable=editable, forms=forms, active=active,
         errors=errors or {}, confirm=ConfirmForm(formdata=None), status_labels=svc.STATUS_LABELS,
         status_class=STATUS_CLASS, kind_labels=code_lists.labels("attachment_kind"), access=access,
-        section_labels=SECTION_LABELS,
+        section_labels=SECTION_LABELS, sign_submission=access.own and active_profile().submission_requires_signature,
     ), status
 
 
@@ -357,7 +358,8 @@ def upload_photo(view, links: Links):
 def submit(view, links: Links):
     """Gửi bản nháp để phê duyệt (HN-6.3: kèm tài liệu chứng minh)."""
     form = SubmitForm(prefix="submit")
-    return page_post(view, links, "submit", form, lambda: svc.submit(g.user, links.pk, form.note.data),
+    return page_post(view, links, "submit", form,
+                       lambda: svc.submit(g.user, links.pk, form.note.data, passphrase=form.passphrase.data),
                        _l("Đã gửi đề nghị thay đổi; hồ sơ chờ phê duyệt."))
 
 

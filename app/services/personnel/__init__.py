@@ -34,10 +34,11 @@ from app.services.personnel.people import (  # noqa: F401
     link_account,
 )
 from app.services.personnel.queries import (  # noqa: F401
+    InboxFilter,
     PersonFilter,
     file_history,
     get_version,
+    inbox,
     list_people,
     own_person_id,
-    pending_change_sets,
 )

@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import audit
+from app import audit, workflow
 from app.extensions import db
+from app.profiles import active_profile
 from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services import code_lists
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
-from app.services.personnel import checks, files
+from app.services.personnel import checks, files, signatures
 from app.services.personnel import values as fv
 from app.services.personnel.people import get_person, refresh_derived, require_unarchived
 from app.services.personnel.syll import SECTIONS, Section, section
@@ -312,8 +313,10 @@ def draft_view(actor, person_id) -> tuple[Person, ChangeSet | None, dict, dict]:
 
 
 @use_case
-def submit(actor, person_id, note: str | None = None) -> ChangeSet:
-    """Send the draft for approval: it must change something, pass every check and carry proof (HN-6.3)."""
+def submit(actor, person_id, note: str | None = None, *, passphrase: str | None = None) -> ChangeSet:
+    """Send the draft for approval: it must change something, pass every check, carry proof when the city
+    profile wants it (HN-6.3) and the person's signature when it wants that (HCM-7.2c); the workflow then
+    starts the profile's chain."""
     person, agency = _writable_person(actor, person_id)
     cs = open_change_set(person)
     if cs is None or cs.status not in EDITABLE_STATUSES:
@@ -323,14 +326,17 @@ def submit(actor, person_id, note: str | None = None) -> ChangeSet:
     errors = Errors()
     doc = files.overlay(files.snapshot(person), list(cs.items))
     cross_check(doc, errors)
-    has_proof = db.session.scalar(select(Attachment.id).where(Attachment.change_set_id == cs.id).limit(1))
-    if not has_proof and not agency:
-        errors.add("__all__", _("Hãy đính kèm bản số hóa của giấy tờ chứng minh thay đổi (HN-6.3)."))
+    profile = active_profile()
+    if profile.submission_requires_proof and not agency:
+        has_proof = db.session.scalar(select(Attachment.id).where(Attachment.change_set_id == cs.id).limit(1))
+        if not has_proof:
+            errors.add("__all__", _("Hãy đính kèm bản số hóa của giấy tờ chứng minh thay đổi (HN-6.3)."))
     errors.raise_if_any()
-    cs.status = "submitted"
-    cs.submitted_at = _now()
-    cs.submitted_by_id = actor.id
     cs.note = (note or "").strip() or cs.note
+    signature_ref = None
+    if profile.submission_requires_signature and not agency:
+        signature_ref = signatures.sign_submission(actor, person, cs, passphrase)
+    workflow.submit(cs, person, actor, on_behalf=agency, signature_ref=signature_ref)
     return cs
 
 
@@ -344,19 +350,6 @@ def get_change_set(actor, change_set_id, action: str = ACTION_READ) -> ChangeSet
         ChangeSet.id == cid, scope.person_filter(actor, action)))
     if cs is None:
         raise NotFoundError(_("Không tìm thấy đề nghị thay đổi."))
-    return cs
-
-
-def _decidable(actor, change_set_id) -> ChangeSet:
-    cs = get_change_set(actor, change_set_id, ACTION_READ)
-    person = cs.person
-    if person.account_id == actor.id:
-        raise ForbiddenError(_("Không ai được tự phê duyệt hồ sơ của chính mình."))
-    if not scope.person_access(actor, person).approve:
-        raise ForbiddenError(_("Bạn không có quyền phê duyệt hồ sơ này."))
-    if cs.status != "submitted":
-        raise ValidationError({"__all__": [_("Đề nghị này không ở trạng thái chờ duyệt (hiện: %(status)s).",
-                                             status=STATUS_LABELS[cs.status])]})
     return cs
 
 
@@ -399,33 +392,35 @@ def _apply(person: Person, cs: ChangeSet) -> None:
 
 
 @use_case
-def approve(actor, change_set_id, comment: str | None = None):
-    """Approve a submitted change set: apply it and write the next immutable version (one transaction)."""
-    cs = _decidable(actor, change_set_id)
-    person = cs.person
-    require_unarchived(person)
-    with audit.reason(_("Phê duyệt đề nghị thay đổi số %(id)s", id=cs.id)):
-        _apply(person, cs)
-        refresh_derived(person)
-        version = files.write_version(person, actor, cs.id)
-    cs.status = "approved"
-    cs.decided_at = _now()
-    cs.decided_by_id = actor.id
-    cs.decision_comment = (comment or "").strip() or None
-    cs.version_id = version.id
+def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str | None = None):
+    """Act on the pending step of a change set (the workflow checks who may; the step is signed when the
+    profile requires it). At the final step the items are applied and the next immutable version is written —
+    one transaction. Returns the version, or None when the chain goes on to a next step."""
+    cs = get_change_set(actor, change_set_id, ACTION_READ)
+    step, final = workflow.check_can_act(actor, cs)
+    signature_ref = None
+    if step.signature_required:
+        signature_ref = signatures.sign_step(actor, cs.person, cs, step.key, passphrase,
+                                             _("Phê duyệt") if final else _("Đã kiểm tra, xác thực"))
+    version = None
+    if final:
+        person = cs.person
+        require_unarchived(person)
+        with audit.reason(_("Phê duyệt đề nghị thay đổi số %(id)s", id=cs.id)):
+            _apply(person, cs)
+            refresh_derived(person)
+            version = files.write_version(person, actor, cs.id)
+    workflow.act(actor, cs, comment, signature_ref=signature_ref)
+    if version is not None:
+        cs.version_id = version.id
     return version
 
 
 @use_case
 def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
     """Return a submitted change set to its author with a reason; the approved file is unchanged."""
-    cs = _decidable(actor, change_set_id)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Hãy nêu lý do trả lại.")]})
-    cs.status = "returned"
-    cs.decided_at = _now()
-    cs.decided_by_id = actor.id
-    cs.decision_comment = reason.strip()
+    cs = get_change_set(actor, change_set_id, ACTION_READ)
+    workflow.send_back(actor, cs, reason)
     return cs
 
 
@@ -436,17 +431,14 @@ def cancel_draft(actor, person_id) -> None:
     cs = open_change_set(person)
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Không có bản nháp nào để hủy.")]})
-    cs.status = "cancelled"
+    workflow.cancel(cs, actor)
 
 
 def close_open_change_set(actor, person: Person, reason: str) -> None:
     """Close whatever is open on the file (used when it moves to the archive); caller's transaction."""
     cs = open_change_set(person)
     if cs is not None:
-        cs.status = "cancelled"
-        cs.decision_comment = reason
-        cs.decided_at = _now()
-        cs.decided_by_id = getattr(actor, "id", None)
+        workflow.cancel(cs, actor, reason=reason, action="close")
 
 
 def sections_in_order() -> tuple[Section, ...]:

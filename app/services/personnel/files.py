@@ -26,6 +26,7 @@ __all__ = [
     "completeness",
     "diff",
     "overlay",
+    "proposed",
     "snapshot",
     "write_version",
 ]
@@ -105,6 +106,20 @@ def overlay(snap: dict, items: list[ChangeItem]) -> dict:
                         row["_state"] = "deleted"
                     row["_item"] = item.id
     return doc
+
+
+def proposed(snap: dict, items: list[ChangeItem]) -> dict:
+    """The file as it would read once ``items`` are approved: the overlay without deleted rows and markers
+    (what the person signs, HCM-7.2c)."""
+    doc = overlay(snap, items)
+    sections = {}
+    for key, value in doc["sections"].items():
+        if isinstance(value, list):
+            sections[key] = [{k: v for k, v in row.items() if not k.startswith("_")} for row in value
+                             if row.get("_state") != "deleted"]
+        else:
+            sections[key] = {k: v for k, v in value.items() if not k.startswith("_")}
+    return {"meta": doc["meta"], "sections": sections}
 
 
 @dataclass

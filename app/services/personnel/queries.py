@@ -10,29 +10,38 @@ page (matches are dense then, so the walk is short) and the total shows as "more
 Name search matches every word of the query inside the diacritic-free ``search_key`` (a trigram index
 serves it on PostgreSQL), so "dang van duc" finds "Đặng Văn Đức" and "ton nu ha" finds
 "Tôn Nữ Thị Hà". Order: tên, then họ + đệm (``sort_key``).
+
+The approver's inbox (:func:`inbox`, issue 8) is one statement too: the change sets whose pending step the
+user may act on (``workflow.awaiting_condition``), earliest deadline first, with the total as a window count;
+overdue is computed against today's Vietnamese date, never stored.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, select
 
+from app import workdays, workflow
 from app.crypto import blind_index
 from app.extensions import db
+from app.profiles import CityProfile, active_profile
 from app.security import scope
-from app.security.permissions import ACTION_APPROVE, ACTION_READ, ACTION_WRITE, RESOURCE_PERSONNEL
+from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.personnel.checks import normalize_cccd
 from app.services.personnel.people import ACTIVE_STATUSES, ARCHIVE_STATUSES
 from app.text import search_key
 from models.accounts import Account
+from models.approvals import ApprovalStep
 from models.org_units import OrgUnit
 from models.personnel import ChangeSet, FileVersion, Person
 
-__all__ = ["COUNT_CAP", "PersonFilter", "PersonPage", "file_history", "get_version", "list_people", "own_person_id",
-           "pending_change_sets"]
+__all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "awaiting_ids",
+           "file_history", "get_version", "inbox", "list_people", "own_person_id", "step_choices"]
 
 COUNT_CAP = 10_000
 
@@ -166,25 +175,181 @@ def list_people(user, flt: PersonFilter, page: int = 0, page_size: int = 25, tod
                       page=page, page_size=page_size, has_next=has_next)
 
 
-def pending_change_sets(user, offset: int = 0, limit: int = 50) -> tuple[list, bool]:
-    """One page of submitted change sets awaiting ``user``: those they may approve, and those in their write
-    scope (the TCCB officer's review queue) — never their own file. Returns (rows, has_more); one query."""
-    uid = getattr(user, "id", None)
-    stmt = (
-        select(ChangeSet.id, ChangeSet.submitted_at, ChangeSet.note, ChangeSet.on_behalf, ChangeSet.status,
-               Person.id.label("person_id"), Person.family_name, Person.middle_name, Person.given_name,
-               OrgUnit.name.label("unit_name"), Account.username.label("submitted_by"))
+@dataclass
+class InboxFilter:
+    """What the approver's inbox is narrowed to: a unit and its sub-units, a step of the chains."""
+
+    unit_id: int | None = None
+    step_key: str | None = None
+
+
+@dataclass
+class InboxRow:
+    """One change set awaiting the user: its pending step, deadlines and on whose delegation they act."""
+
+    id: int
+    person_id: int
+    full_name: str
+    unit_name: str
+    chain: str | None
+    step_key: str
+    step_label: str
+    signature_required: bool
+    rule: str | None
+    due_date: date | None
+    window_start: date | None
+    window_end: date | None
+    overall_due: date | None
+    submitted_at: datetime | None
+    signed_at: datetime | None
+    submitted_by: str | None
+    on_behalf: bool
+    note: str | None
+    overdue: bool
+    overdue_workdays: int = 0
+    delegator_id: int | None = None
+    delegator_name: str | None = None
+
+
+@dataclass
+class InboxPage:
+    """One page of the inbox, the number of change sets awaiting (all pages) and paging facts."""
+
+    rows: list[InboxRow]
+    total: int
+    page: int
+    page_size: int
+    has_next: bool = False
+    today: date | None = None
+
+
+def step_choices(profile: CityProfile | None = None) -> list[tuple[str, str]]:
+    """(step key, label) of every step of the profile's chains; one key, its labels joined (for the filter)."""
+    profile = profile or active_profile()
+    labels: dict[str, list[str]] = {}
+    for chain in profile.chains.values():
+        for step in chain.steps:
+            names = labels.setdefault(step.key, [])
+            if str(step.label) not in names:
+                names.append(str(step.label))
+    return [(key, " / ".join(names)) for key, names in labels.items()]
+
+
+def _step_label(profile: CityProfile, chain: str | None, seq: int, key: str) -> str:
+    try:
+        return str(profile.chains[chain].steps[seq].label)
+    except (KeyError, IndexError, TypeError):
+        return key
+
+
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def _full_name(*parts) -> str:
+    return " ".join(p for p in parts if p)
+
+
+INBOX_COLUMNS = (
+    ChangeSet.id, ChangeSet.chain, ChangeSet.submitted_at, ChangeSet.signed_at,
+    ChangeSet.due_date.label("overall_due"), ChangeSet.note, ChangeSet.on_behalf,
+    ApprovalStep.key.label("step_key"), ApprovalStep.seq, ApprovalStep.authority, ApprovalStep.due_date,
+    ApprovalStep.window_start, ApprovalStep.signature_required, ApprovalStep.rule,
+    Person.id.label("person_id"), Person.family_name, Person.middle_name, Person.given_name, Person.org_unit_id,
+    OrgUnit.name.label("unit_name"), OrgUnit.path.label("unit_path"), Account.username.label("submitted_by"),
+)
+
+
+def _inbox_select(user, conditions: list, today: date):
+    """The awaiting change sets of ``user`` (their pending step of the current round) with ``conditions``."""
+    overdue = func.coalesce(ApprovalStep.due_date < today, false())
+    return (
+        select(*INBOX_COLUMNS, overdue.label("overdue"))
+        .select_from(ApprovalStep)
+        .join(ChangeSet, and_(ChangeSet.id == ApprovalStep.change_set_id, ChangeSet.round == ApprovalStep.round))
         .join(Person, Person.id == ChangeSet.person_id)
         .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
         .outerjoin(Account, Account.id == ChangeSet.submitted_by_id)
-        .where(ChangeSet.status == "submitted",
-               or_(scope.person_filter(user, ACTION_APPROVE),
-                   and_(scope.person_filter(user, ACTION_WRITE), Person.account_id.is_distinct_from(uid))))
-        .order_by(ChangeSet.submitted_at, ChangeSet.id)
-        .offset(max(0, offset)).limit(limit + 1)
+        .where(workflow.awaiting_condition(user), ChangeSet.status == "submitted", *conditions)
     )
-    rows = list(db.session.execute(stmt).mappings())
-    return rows[:limit], len(rows) > limit
+
+
+def _delegators(user, rows, profile: CityProfile) -> dict[int, int | None]:
+    """Change set id -> the delegator whose delegation alone lets ``user`` act (None: their own authority).
+
+    The places where the user holds each authority are a few rows of the request's cache, so this costs no
+    query per row; the same rule as ``workflow.can_act``.
+    """
+    places = {key: workflow.authority_units(user, authority) for key, authority in profile.authorities.items()
+              if any(r.authority == key for r in rows)}
+    out: dict[int, int | None] = {}
+    for r in rows:
+        unit = SimpleNamespace(id=r.org_unit_id, path=r.unit_path)
+        matching = [p for p in places.get(r.authority, []) if p.covers(unit)]
+        direct = any(p.delegator_id is None for p in matching)
+        out[r.id] = None if direct or not matching else matching[0].delegator_id
+    return out
+
+
+def inbox(user, flt: InboxFilter | None = None, page: int = 0, page_size: int = 50,
+          today: date | None = None) -> InboxPage:
+    """One page of the change sets whose pending step ``user`` may act on (``workflow.awaiting_condition``:
+    their own authority or a valid delegation, never their own file), earliest deadline first (no deadline
+    last), then earliest submission. One statement for the page and its total, one more for the names of
+    delegators when some row is acted on under a delegation, whatever the page size."""
+    flt = flt or InboxFilter()
+    today = today or workflow.local_today()
+    page = max(0, int(page or 0))
+    page_size = max(1, min(int(page_size or 50), 100))
+    profile = active_profile()
+    conds = []
+    if flt.unit_id:
+        unit = db.session.get(OrgUnit, flt.unit_id)
+        conds.append(OrgUnit.path.like(unit.path + "%") if unit is not None else false())
+    if flt.step_key:
+        conds.append(ApprovalStep.key == flt.step_key)
+    stmt = (_inbox_select(user, conds, today).add_columns(func.count().over().label("total"))
+            .order_by(ApprovalStep.due_date.asc().nulls_last(), ChangeSet.submitted_at, ChangeSet.id)
+            .offset(page * page_size).limit(page_size + 1))
+    found = list(db.session.execute(stmt))
+    total = found[0].total if found else 0
+    rows = found[:page_size]
+    delegators = _delegators(user, rows, profile) if rows else {}
+    names = {}
+    wanted = {d for d in delegators.values() if d is not None}
+    if wanted:
+        names = {a.id: _full_name(a.last_name, a.first_name) or a.username for a in db.session.execute(
+            select(Account.id, Account.username, Account.first_name, Account.last_name)
+            .where(Account.id.in_(wanted)))}
+    late = [r.due_date for r in rows if r.overdue]
+    if late:
+        workdays.calendar().prepare(min(late), today)
+    out = []
+    for r in rows:
+        delegator = delegators.get(r.id)
+        out.append(InboxRow(
+            id=r.id, person_id=r.person_id, full_name=_full_name(r.family_name, r.middle_name, r.given_name),
+            unit_name=r.unit_name, chain=r.chain, step_key=r.step_key,
+            step_label=_step_label(profile, r.chain, r.seq, r.step_key), signature_required=r.signature_required,
+            rule=r.rule, due_date=r.due_date, window_start=r.window_start,
+            window_end=_month_end(r.window_start) if r.window_start else None, overall_due=r.overall_due,
+            submitted_at=r.submitted_at, signed_at=r.signed_at, submitted_by=r.submitted_by,
+            on_behalf=bool(r.on_behalf), note=r.note, overdue=bool(r.overdue),
+            overdue_workdays=workdays.count_workdays(r.due_date, today) if r.overdue else 0,
+            delegator_id=delegator, delegator_name=names.get(delegator) if delegator else None,
+        ))
+    return InboxPage(rows=out, total=total, page=page, page_size=page_size, has_next=len(found) > page_size,
+                     today=today)
+
+
+def awaiting_ids(user, change_set_ids) -> dict[int, bool]:
+    """Of ``change_set_ids``, those awaiting ``user`` (as in :func:`inbox`): id -> the step needs a signature.
+    One statement."""
+    ids = list(change_set_ids)
+    if not ids:
+        return {}
+    stmt = _inbox_select(user, [ChangeSet.id.in_(ids)], workflow.local_today())
+    return {r.id: bool(r.signature_required) for r in db.session.execute(stmt)}
 
 
 def file_history(person_id: int, limit: int = 50) -> tuple[list, list]:

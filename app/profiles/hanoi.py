@@ -1,0 +1,40 @@
+"""Hà Nội: draft Quy chế cập nhật, sử dụng, khai thác CSDL CBCCVC thành phố Hà Nội (2024), regulations.md.
+
+One approval step by the head of the agency or a delegate (HN-6.4), done in the last 5 days of each month
+(HN-7: "trong vòng 05 ngày cuối mỗi tháng" — calendar days). Changes carry a digitised proof (HN-6.3); the
+person updates within 5 working days of the change. No deadline for accounts or first entry is stated.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from app.profiles import EVENT_SUBMITTED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
+from app.security.permissions import ACTION_APPROVE
+
+PROFILE = CityProfile(
+    key="hanoi",
+    name=_l("Thành phố Hà Nội"),
+    location="Hà Nội",
+    categories=("can_bo", "cong_chuc", "vien_chuc", "khong_chuyen_trach"),
+    categories_rule="HN-2",
+    authorities={
+        "head": Authority("head", _l("Thủ trưởng cơ quan hoặc người được ủy quyền"), action=ACTION_APPROVE),
+    },
+    chains={
+        "default": Chain(
+            key="default",
+            label=_l("Phê duyệt hằng tháng"),
+            steps=(
+                Step("approve", _l("Phê duyệt"), authority="head", window_last_days=5, final=True,
+                     rule="HN-6.4, HN-7"),
+            ),
+        ),
+    },
+    chain_rules=(ChainRule("default"),),
+    submission_requires_proof=True,
+    submission_requires_signature=False,
+    change_deadline=Deadline(5, EVENT_SUBMITTED, "HN-6.3"),
+    other_deadlines={
+        "transfer_in_account": Deadline(10, EVENT_SUBMITTED, "HN-12.2.2a"),
+    },
+    window_reminder=True,
+)

@@ -1,0 +1,106 @@
+"""Exports aggregate: asking for a batch export, following it, downloading its result (design.md §5).
+
+A unit's Sơ yếu lý lịch batch (``syll_unit``): every active person of the unit and its sub-units that the
+requester may read, each file's latest approved version as a PDF, all in one ZIP. Asking writes an
+:class:`~models.exports.ExportJob` row (one transaction); the caller queues the job after the commit
+(``jobs.exports.dispatch``). Only the requester sees the row and downloads the result, and only while the
+unit is still in their scope; each download is in the access log.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.security import scope
+from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
+from app.services.errors import ForbiddenError, NotFoundError, ValidationError, use_case
+from models.exports import ExportJob
+from models.org_units import OrgUnit
+
+__all__ = [
+    "KIND_SYLL_UNIT",
+    "export_folder",
+    "get_export",
+    "open_export",
+    "recent_exports",
+    "start_unit_syll_export",
+]
+
+KIND_SYLL_UNIT = "syll_unit"
+
+
+def export_folder() -> str:
+    """Where result files are kept: ``EXPORT_FOLDER``, else ``<instance>/exports`` (created on demand)."""
+    folder = current_app.config.get("EXPORT_FOLDER") or os.path.join(current_app.instance_path, "exports")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _unit(unit_id) -> OrgUnit | None:
+    try:
+        return db.session.get(OrgUnit, int(unit_id))
+    except (TypeError, ValueError):
+        return None
+
+
+@use_case
+def start_unit_syll_export(user, unit_id) -> ExportJob:
+    """Ask for the SYLL of every active person of ``unit_id`` and its sub-units, as a ZIP of PDFs.
+
+    A unit that does not exist is a ValidationError (on ``unit_id``); a unit outside the files the user may
+    read is a ForbiddenError. Nothing is queued here: the caller dispatches the job after the commit.
+    """
+    unit = _unit(unit_id) if unit_id not in (None, "") else None
+    if unit is None:
+        message = _("Hãy chọn đơn vị cần xuất sơ yếu lý lịch.") if unit_id in (None, "") else \
+            _("Không tìm thấy đơn vị.")
+        raise ValidationError({"unit_id": [message]})
+    if not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, unit):
+        raise ForbiddenError(_("Đơn vị “%(name)s” nằm ngoài phạm vi hồ sơ bạn được xem.", name=unit.name))
+    job = ExportJob(kind=KIND_SYLL_UNIT, requested_by_id=user.id, org_unit_id=unit.id, status="queued")
+    db.session.add(job)
+    db.session.flush()
+    audit.log_access("export_syll_batch", user=user, object_type="OrgUnit", object_id=unit.id,
+                     org_unit_id=unit.id, detail={"export_id": job.id})
+    return job
+
+
+def get_export(user, export_id) -> ExportJob:
+    """The export ``export_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
+    try:
+        eid = int(export_id)
+    except (TypeError, ValueError):
+        eid = None
+    job = db.session.get(ExportJob, eid) if eid is not None else None
+    if job is None or job.requested_by_id != getattr(user, "id", None):
+        raise NotFoundError(_("Không tìm thấy yêu cầu xuất dữ liệu."))
+    return job
+
+
+def open_export(user, export_id) -> tuple[ExportJob, str]:
+    """(export, path of its result) for a download: finished, the file still there, the unit still in scope.
+
+    Logged as ``export_syll_zip``.
+    """
+    job = get_export(user, export_id)
+    if job.org_unit_id is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, job.org_unit_id):
+        raise ForbiddenError(_("Đơn vị của bản xuất này không còn trong phạm vi hồ sơ bạn được xem."))
+    path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
+    if job.status != "finished" or path is None or not os.path.isfile(path):
+        raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
+    audit.log_access("export_syll_zip", user=user, object_type="ExportJob", object_id=job.id,
+                     org_unit_id=job.org_unit_id, detail={"files": job.done, "sha256": job.sha256})
+    return job, path
+
+
+def recent_exports(user, limit: int = 20) -> list[ExportJob]:
+    """The user's latest exports, newest first (one bounded query)."""
+    return list(db.session.scalars(
+        select(ExportJob).where(ExportJob.requested_by_id == getattr(user, "id", None))
+        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))

@@ -1,0 +1,347 @@
+"""The approval state machine: the only writer of a change set's status and of its approval steps.
+
+Transitions are one table, :data:`TRANSITIONS` ``(status, action) -> status``; anything else raises
+:class:`IllegalTransition`. The chain of a submission (its steps, who acts, deadlines, signatures) comes from
+the active city profile (``app/profiles``) — HN: one step by the head, due at the month's window (HN-6.4,
+HN-7); HCM: TCCB review and signature (5 WD) then head approval and signature (15 WD), changes within 10 WD
+of the person's signature (HCM-7.2b, 7.2c); people managed by Ban Thường vụ Thành ủy through a Sở Nội vụ
+officer and the Director of Sở Nội vụ (HCM-7.2a).
+
+Deadlines are computed by ``app/workdays.py`` when a step becomes the one to act on, and stored on the step;
+overdue is a query. Every action records who, when, comment, the delegator when acting under a delegation,
+and the signature reference when the step requires one. Nobody acts on their own file; a valid delegation
+lets the delegate act; an expired one does not. The caller (``change_sets``) holds the transaction: the final
+approval applies the changes and writes the file version in the same one.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, false, or_, select
+
+from app import workdays
+from app.extensions import db
+from app.profiles import EVENT_PREVIOUS_STEP, Authority, Chain, CityProfile, Step, active_profile
+from app.security import scope
+from app.security.permissions import RESOURCE_PERSONNEL
+from app.services.errors import ForbiddenError, ValidationError
+from models.approvals import ApprovalStep
+from models.org_units import OrgUnit
+from models.personnel import ChangeSet, Person
+
+__all__ = [
+    "TRANSITIONS",
+    "IllegalTransition",
+    "act",
+    "authority_units",
+    "awaiting_condition",
+    "can_act",
+    "cancel",
+    "current_step",
+    "local_today",
+    "send_back",
+    "submit",
+]
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: (status, action) -> next status. "act" completes a non-final step; "approve" the final one.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "submit"): "submitted",
+    ("returned", "submit"): "submitted",
+    ("submitted", "act"): "submitted",
+    ("submitted", "approve"): "approved",
+    ("submitted", "return"): "returned",
+    ("draft", "cancel"): "cancelled",
+    ("returned", "cancel"): "cancelled",
+    ("draft", "close"): "cancelled",
+    ("returned", "close"): "cancelled",
+    ("submitted", "close"): "cancelled",
+}
+
+
+class IllegalTransition(ValidationError):
+    """The change set is not in a state where the action is allowed."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in Việt Nam (deadlines are Vietnamese dates whatever the server's zone)."""
+    return datetime.now(TZ).date()
+
+
+def _local_day(moment: datetime | None) -> date:
+    return moment.astimezone(TZ).date() if moment else local_today()
+
+
+def _move(cs: ChangeSet, action: str) -> None:
+    nxt = TRANSITIONS.get((cs.status, action))
+    if nxt is None:
+        from app.services.personnel.change_sets import STATUS_LABELS
+
+        raise IllegalTransition({"__all__": [_(
+            "Không thể thực hiện thao tác này khi đề nghị đang ở trạng thái “%(status)s”.",
+            status=STATUS_LABELS.get(cs.status, cs.status))]})
+    cs.status = nxt
+
+
+# --------------------------------------------------------------------------- deadlines
+
+def _window(step: Step, event_day: date) -> tuple[date, date]:
+    """HN-7: the last ``n`` calendar days of the event's month; the deadline is the month's last day, moved to
+    the next working day when it is a day off (Bộ luật Dân sự 2015 Điều 148)."""
+    last = date(event_day.year, event_day.month, calendar.monthrange(event_day.year, event_day.month)[1])
+    start = date(last.year, last.month, last.day - step.window_last_days + 1)
+    return start, workdays.roll_forward(last)
+
+
+def _schedule(row: ApprovalStep, step: Step, cs: ChangeSet, event_day: date) -> None:
+    """Set the window and the deadline of a step that becomes the one to act on."""
+    due = None
+    rules = [step.rule] if step.rule else []
+    if step.window_last_days:
+        row.window_start, due = _window(step, event_day)
+    elif step.deadline is not None:
+        due = workdays.add_workdays(event_day, step.deadline.workdays)
+        if step.deadline.rule and step.deadline.rule not in rules:
+            rules.append(step.deadline.rule)
+    if cs.due_date is not None and (due is None or cs.due_date < due):
+        due = cs.due_date
+    if cs.due_date is not None:
+        chain = active_profile().chains.get(cs.chain or "")
+        if chain and chain.overall_deadline and chain.overall_deadline.rule not in rules:
+            rules.append(chain.overall_deadline.rule)
+    row.due_date = due
+    row.rule = ", ".join(r for r in rules if r)[:80] or None
+
+
+# --------------------------------------------------------------------------- authority
+
+@dataclass(frozen=True)
+class _Place:
+    unit_id: int
+    path: str
+    include_descendants: bool
+    delegator_id: int | None
+
+    def covers(self, unit: OrgUnit) -> bool:
+        if self.include_descendants:
+            return unit.path.startswith(self.path)
+        return unit.id == self.unit_id
+
+
+def authority_units(user, authority: Authority) -> list[_Place]:
+    """Where ``user`` holds ``authority``: units (and subtrees), each with the delegator when it comes from a
+    delegation. A few rows, from the request's cached assignments and delegations."""
+    places: list[_Place] = []
+    if authority.action:
+        for grant in scope.grants_for(user, authority.action, RESOURCE_PERSONNEL):
+            if grant.source == "delegation" and authority.delegation_action is None:
+                continue
+            places.append(_Place(grant.unit_id, grant.unit_path, grant.include_descendants, grant.delegator_id))
+        return places
+    for assignment in scope.valid_assignments(user):
+        if assignment.role.name in authority.roles:
+            unit = assignment.org_unit
+            places.append(_Place(unit.id, unit.path, assignment.include_descendants, None))
+    if authority.delegation_action:
+        for d in scope._valid_delegations(user):  # noqa: SLF001
+            if d.action != authority.delegation_action:
+                continue
+            delegator = db.session.get(type(user), d.delegator_id)
+            held = authority_units(delegator, Authority(authority.key, authority.label, roles=authority.roles,
+                                                        delegation_action=None)) if delegator else []
+            if any(p.covers(d.org_unit) for p in held):
+                places.append(_Place(d.org_unit.id, d.org_unit.path, d.include_descendants, d.delegator_id))
+    return places
+
+
+def can_act(user, step: ApprovalStep, person: Person) -> tuple[bool, int | None]:
+    """(may ``user`` act on ``step`` of ``person``'s file, the delegator when only a delegation allows it)."""
+    if getattr(user, "id", None) is None or person.account_id == user.id:
+        return False, None
+    authority = active_profile().authority(step.authority)
+    unit = person.org_unit
+    places = [p for p in authority_units(user, authority) if p.covers(unit)]
+    if not places:
+        return False, None
+    direct = [p for p in places if p.delegator_id is None]
+    return True, (None if direct else places[0].delegator_id)
+
+
+def awaiting_condition(user, profile: CityProfile | None = None):
+    """SQL condition on ``ApprovalStep`` joined to ``Person``: pending steps ``user`` may act on (never on
+    their own file). One prefix match per place where the user holds each authority."""
+    profile = profile or active_profile()
+    uid = getattr(user, "id", None)
+    if uid is None:
+        return false()
+    branches = []
+    for key, authority in profile.authorities.items():
+        places = authority_units(user, authority)
+        if not places:
+            continue
+        units = select(OrgUnit.id).where(or_(*[
+            OrgUnit.path.like(p.path + "%") if p.include_descendants else OrgUnit.id == p.unit_id for p in places]))
+        branches.append(and_(ApprovalStep.authority == key, Person.org_unit_id.in_(units)))
+    if not branches:
+        return false()
+    return and_(ApprovalStep.status == "pending", Person.account_id.is_distinct_from(uid), or_(*branches))
+
+
+# --------------------------------------------------------------------------- actions
+
+def current_step(cs: ChangeSet) -> ApprovalStep | None:
+    """The step to act on, if the change set is under approval."""
+    return next((s for s in cs.steps if s.round == cs.round and s.status == "pending"), None)
+
+
+def _chain_of(cs: ChangeSet) -> Chain:
+    return active_profile().chains[cs.chain]
+
+
+def submit(cs: ChangeSet, person: Person, actor, *, on_behalf: bool, signature_ref: str | None = None,
+           now: datetime | None = None) -> ChangeSet:
+    """Start the approval of ``cs``: pick the chain, create its steps, schedule the first one.
+
+    The caller has checked the content. When the profile wants the person's signature (HCM-7.2c) an own
+    submission must carry it; an officer's submission on the person's behalf counts from its own time.
+    """
+    profile = active_profile()
+    if profile.submission_requires_signature and not on_behalf and not signature_ref:
+        raise ValidationError({"__all__": [_("Hãy ký số bản khai trước khi gửi (HCM-7.2c).")]})
+    _move(cs, "submit")
+    now = now or _now()
+    chain = profile.chain_for(person)
+    cs.round = (cs.round or 0) + 1
+    cs.chain = chain.key
+    cs.submitted_at = now
+    cs.submitted_by_id = actor.id
+    cs.signed_at = now
+    cs.decided_at = cs.decided_by_id = cs.decision_comment = None
+    event_day = _local_day(now)
+    cs.due_date = None
+    if chain.overall_deadline and (person.version_no > 0 or not chain.overall_for_changes_only):
+        cs.due_date = workdays.add_workdays(event_day, chain.overall_deadline.workdays)
+    for seq, step in enumerate(chain.steps):
+        row = ApprovalStep(round=cs.round, seq=seq, key=step.key, authority=step.authority,
+                           status="pending" if seq == 0 else "waiting", signature_required=step.signature)
+        if seq == 0:
+            row.started_at = now
+            _schedule(row, step, cs, event_day)
+        cs.steps.append(row)
+    db.session.flush()
+    return cs
+
+
+def _pending(actor, cs: ChangeSet) -> tuple[ApprovalStep, int | None]:
+    if cs.status != "submitted":
+        _move(cs, "act")  # raises IllegalTransition with the current status
+    person = cs.person
+    if person.account_id is not None and person.account_id == getattr(actor, "id", None):
+        raise ForbiddenError(_("Không ai được tự phê duyệt hồ sơ của chính mình."))
+    step = current_step(cs)
+    if step is None:
+        raise IllegalTransition({"__all__": [_("Đề nghị này không có bước nào đang chờ xử lý.")]})
+    allowed, delegator = can_act(actor, step, person)
+    if not allowed:
+        raise ForbiddenError(_("Bạn không có thẩm quyền ở bước “%(step)s” của hồ sơ này.",
+                               step=_step_def(cs, step).label))
+    return step, delegator
+
+
+def _step_def(cs: ChangeSet, row: ApprovalStep) -> Step:
+    return _chain_of(cs).steps[row.seq]
+
+
+def step_label(cs: ChangeSet, row: ApprovalStep) -> str:
+    """The step's label from the chain its change set follows."""
+    try:
+        return str(_step_def(cs, row).label)
+    except (KeyError, IndexError):
+        return row.key
+
+
+def check_can_act(actor, cs: ChangeSet) -> tuple[ApprovalStep, bool]:
+    """(the step ``actor`` would act on, whether it is the final one) — or the error acting would raise."""
+    step, _delegator = _pending(actor, cs)
+    return step, _step_def(cs, step).final
+
+
+def act(actor, cs: ChangeSet, comment: str | None = None, *, signature_ref: str | None = None,
+        now: datetime | None = None) -> tuple[ApprovalStep, bool]:
+    """Complete the pending step; returns (step, final). The caller applies the file when ``final``."""
+    step, delegator = _pending(actor, cs)
+    definition = _step_def(cs, step)
+    if step.signature_required and not signature_ref:
+        raise ValidationError({"__all__": [_("Bước “%(step)s” cần chữ ký số (%(rule)s).", step=definition.label,
+                                             rule=definition.rule)]})
+    now = now or _now()
+    step.status = "done"
+    step.acted_at = now
+    step.actor_id = actor.id
+    step.on_behalf_of_id = delegator
+    step.comment = (comment or "").strip() or None
+    step.signature_ref = signature_ref
+    later = [s for s in cs.steps if s.round == cs.round and s.seq > step.seq]
+    if later and not definition.final:
+        nxt = later[0]
+        nxt.status = "pending"
+        nxt.started_at = now
+        nxt_def = _step_def(cs, nxt)
+        if nxt_def.deadline is not None and nxt_def.deadline.event != EVENT_PREVIOUS_STEP:
+            event_day = _local_day(cs.signed_at)
+        else:
+            event_day = _local_day(now)
+        _schedule(nxt, nxt_def, cs, event_day)
+        _move(cs, "act")
+        db.session.flush()
+        return step, False
+    _move(cs, "approve")
+    cs.decided_at = now
+    cs.decided_by_id = actor.id
+    cs.decision_comment = step.comment
+    db.session.flush()
+    return step, True
+
+
+def send_back(actor, cs: ChangeSet, reason: str, *, now: datetime | None = None) -> ApprovalStep:
+    """Return the change set to its author from the pending step, with a reason (required)."""
+    step, delegator = _pending(actor, cs)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Hãy nêu lý do trả lại.")]})
+    now = now or _now()
+    step.status = "returned"
+    step.acted_at = now
+    step.actor_id = actor.id
+    step.on_behalf_of_id = delegator
+    step.comment = reason.strip()
+    for s in cs.steps:
+        if s.round == cs.round and s.status == "waiting":
+            s.status = "cancelled"
+    _move(cs, "return")
+    cs.decided_at = now
+    cs.decided_by_id = actor.id
+    cs.decision_comment = reason.strip()
+    db.session.flush()
+    return step
+
+
+def cancel(cs: ChangeSet, actor, *, reason: str | None = None, action: str = "cancel") -> None:
+    """Abandon a draft (``cancel``) or close whatever is open when the file leaves (``close``)."""
+    _move(cs, action)
+    for s in cs.steps:
+        if s.status in ("pending", "waiting"):
+            s.status = "cancelled"
+    if action == "close":
+        cs.decision_comment = reason
+        cs.decided_at = _now()
+        cs.decided_by_id = getattr(actor, "id", None)

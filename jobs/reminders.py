@@ -1,0 +1,402 @@
+"""Daily reminders (issue 8 part 5; regulations.md §4, §5, §11: HCM-7.1, HCM-7.2, HCM-7.2b/c, HN-7, HN-17.5,
+HN-18.3): find every deadline that is near or past and tell the people responsible, in the bell and by e-mail.
+
+Kinds (``models.notifications.NOTIFICATION_KINDS``):
+
+- ``account_missing`` (HCM-7.1, profiles with ``account_deadline``): a person in force without a personal
+  account. The decision (approval, recruitment, contract) is recorded when the file is opened, so the deadline
+  counts from the file's creation day (Việt Nam date of ``person.created_at``). Told to the unit's account
+  managers: the (non-administrator) roles holding write on accounts whose assignment covers the person's
+  unit — Quản trị cơ quan — and the valid delegates of ``manage_accounts``.
+- ``first_entry_missing`` (HCM-7.2, profiles with ``first_entry_deadline``): a person whose account has
+  submitted nothing yet; counts from the account's creation day (``ab_user.created_on``). Told to the person.
+- ``approval_due`` / ``approval_overdue`` (HCM-7.2a–c, HN-7): a pending approval step due within the horizon
+  or past its due date. Told to every user who can act on it (``app/workflow.py``'s rule read backwards):
+  role assignments whose role holds the step's authority (its permission, or its named roles) and whose
+  unit covers the person's unit, plus valid delegations — never the person themself. Roles flagged ``admin``
+  (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
+- ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
+  to its last day, each user who can act on pending window steps gets one reminder (per month) with the
+  count.
+
+"Near" = due within ``REMINDER_HORIZON_WORKDAYS`` working days (default 2, ``app/workdays.py``). Everything is
+a few set-based statements per kind and authority; Python only formats the rows that will be notified.
+A (user, kind, object) already reminded is skipped in SQL, and the unique key (user, kind, object, due date)
+with ``ON CONFLICT DO NOTHING`` makes a second run insert nothing. E-mail digests go out after the commit
+(``app.services.notifications.send_digests``): running twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Date, and_, cast, exists, func, literal, or_, select, union
+from sqlalchemy.orm import aliased
+from werkzeug.routing import BuildError
+
+from app import workdays
+from app.extensions import db
+from app.profiles import Authority, CityProfile, active_profile
+from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT, RESOURCE_PERSONNEL
+from app.security.roles import ROLE_CONFIGS
+from app.security.scope import DELEGATED_PERMISSIONS
+from app.services.compliance import local_date
+from app.services.notifications import insert_notifications, send_digests
+from app.services.personnel.people import ACTIVE_STATUSES
+from app.workflow import local_today
+from jobs.base import job_context
+from models.accounts import Account, Delegation, RoleAssignment
+from models.approvals import ApprovalStep
+from models.notifications import Notification
+from models.org_units import OrgUnit
+from models.personnel import ChangeSet, Person
+
+__all__ = ["KINDS", "run_reminders"]
+
+log = logging.getLogger(__name__)
+
+KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open")
+
+
+def _date_of(column):
+    """SQL: the date part of a naive timestamp (FAB's ``created_on`` is the server's local time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(column, Date)
+    return func.date(column)
+
+
+@dataclass
+class _Run:
+    """What every kind needs: the day, the horizon, the profile, link building and name formatting."""
+
+    day: date
+    horizon: date
+    profile: CityProfile
+
+    def __post_init__(self) -> None:
+        self._adapter = current_app.url_map.bind("localhost", script_name="/")
+        self._due_cache: dict[tuple[date, int], date] = {}
+
+    def link(self, endpoint: str, **values) -> str | None:
+        try:
+            return self._adapter.build(endpoint, values)
+        except BuildError:  # a view not registered in this app: no link rather than no reminder
+            return None
+
+    def due(self, start: date, n: int) -> date:
+        key = (start, n)
+        if key not in self._due_cache:
+            self._due_cache[key] = workdays.add_workdays(start, n)
+        return self._due_cache[key]
+
+    def latest_start(self, n: int) -> date:
+        """The last day ``d`` whose deadline ``d + n WD`` falls on or before the horizon."""
+        d = self.horizon - timedelta(days=1)
+        while self.due(d, n) > self.horizon:
+            d -= timedelta(days=1)
+        return d
+
+    def when(self, due: date) -> str:
+        """"hạn dd/mm/yyyy" or "quá hạn từ dd/mm/yyyy"."""
+        if due < self.day:
+            return _("đã quá hạn (hạn %(due)s)", due=workdays.format_day(due))
+        return _("hạn %(due)s", due=workdays.format_day(due))
+
+
+def _full_name(family: str | None, middle: str | None, given: str | None) -> str:
+    return " ".join(p for p in (family, middle, given) if p)
+
+
+# --------------------------------------------------------------------------- who is responsible
+
+def _admin_roles() -> set[str]:
+    return {cfg["name"] for cfg in ROLE_CONFIGS if cfg["admin"]} | {current_app.config.get("AUTH_ROLE_ADMIN", "")}
+
+
+def _role_ids(*, permission: tuple[str, str] | None = None, names: tuple[str, ...] = ()) -> list[int]:
+    """Ids of the non-administrator roles holding ``permission`` or named in ``names``."""
+    sm = current_app.appbuilder.sm
+    admin = _admin_roles()
+    ids = []
+    for role in sm.get_all_roles():
+        if role.name in admin:
+            continue
+        if role.name in names or (permission is not None and permission in sm.get_role_permissions(role)):
+            ids.append(role.id)
+    return ids
+
+
+def _valid(row, day: date):
+    cond = and_(row.revoked_at.is_(None), row.valid_from <= day)
+    if row is RoleAssignment:
+        return and_(cond, or_(row.valid_to.is_(None), row.valid_to >= day))
+    return and_(cond, row.valid_to >= day)
+
+
+def _covers(inner, outer, include_descendants):
+    """SQL: unit ``inner`` lies in ``outer`` (its subtree when ``include_descendants``)."""
+    return or_(and_(include_descendants.is_(True), inner.path.startswith(outer.path)),
+               and_(include_descendants.is_(False), inner.id == outer.id))
+
+
+def _holders(unit_ids, day: date, role_ids: list[int], delegation_actions: list[str],
+             delegator_role_ids: list[int] | None = None):
+    """SELECT (unit_id, user_id): active users holding a role of ``role_ids`` on a unit covering each unit of
+    ``unit_ids`` (a SELECT of unit ids), or a valid delegation of one of ``delegation_actions`` covering it
+    (when ``delegator_role_ids`` is given, the delegator must hold one of those roles over the delegated unit).
+    One UNION; None when nobody can hold it."""
+    pu, au, du, au2 = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
+    branches = []
+    if role_ids:
+        branches.append(
+            select(pu.id.label("unit_id"), RoleAssignment.user_id.label("user_id"))
+            .select_from(pu)
+            .join(RoleAssignment, and_(RoleAssignment.role_id.in_(role_ids), _valid(RoleAssignment, day)))
+            .join(au, and_(au.id == RoleAssignment.org_unit_id, _covers(pu, au, RoleAssignment.include_descendants)))
+            .join(Account, and_(Account.id == RoleAssignment.user_id, Account.active.is_(True)))
+            .where(pu.id.in_(unit_ids)))
+    if delegation_actions:
+        stmt = (
+            select(pu.id.label("unit_id"), Delegation.delegate_id.label("user_id"))
+            .select_from(pu)
+            .join(Delegation, and_(Delegation.action.in_(delegation_actions), _valid(Delegation, day)))
+            .join(du, and_(du.id == Delegation.org_unit_id, _covers(pu, du, Delegation.include_descendants)))
+            .join(Account, and_(Account.id == Delegation.delegate_id, Account.active.is_(True)))
+            .where(pu.id.in_(unit_ids)))
+        if delegator_role_ids is not None:
+            ra2 = aliased(RoleAssignment)
+            stmt = stmt.where(exists(
+                select(literal(1)).select_from(ra2)
+                .join(au2, and_(au2.id == ra2.org_unit_id, _covers(du, au2, ra2.include_descendants)))
+                .where(ra2.user_id == Delegation.delegator_id, ra2.role_id.in_(delegator_role_ids or [-1]),
+                       _valid(ra2, day))))
+        branches.append(stmt)
+    if not branches:
+        return None
+    return (union(*branches) if len(branches) > 1 else branches[0]).subquery("holders")
+
+
+def _authority_holders(authority: Authority, unit_ids, day: date):
+    """:func:`_holders` for an authority of the profile (the rule of ``workflow.authority_units``)."""
+    if authority.action:
+        role_ids = _role_ids(permission=(authority.action, RESOURCE_PERSONNEL))
+        actions = [] if authority.delegation_action is None else [
+            a for a, perms in DELEGATED_PERMISSIONS.items() if (authority.action, RESOURCE_PERSONNEL) in perms]
+        return _holders(unit_ids, day, role_ids, actions)
+    role_ids = _role_ids(names=authority.roles)
+    actions = [authority.delegation_action] if authority.delegation_action else []
+    return _holders(unit_ids, day, role_ids, actions, delegator_role_ids=role_ids)
+
+
+def _not_reminded(user_col, kind: str, object_type: str, object_col, due_col=None):
+    """SQL: no notification of ``kind`` about this object for this user yet (for this due date, if given)."""
+    conds = [Notification.user_id == user_col, Notification.kind == kind, Notification.object_type == object_type,
+             Notification.object_id == object_col]
+    if due_col is not None:
+        conds.append(Notification.due_date == due_col)
+    return ~exists(select(literal(1)).where(*conds))
+
+
+# --------------------------------------------------------------------------- HCM-7.1: accounts
+
+def _account_missing(run: _Run) -> Iterator[dict]:
+    deadline = run.profile.account_deadline
+    created = local_date(Person.created_at)
+    target = (Person.status.in_(ACTIVE_STATUSES), Person.account_id.is_(None),
+              Person.category.in_(run.profile.categories), created <= run.latest_start(deadline.workdays))
+    role_ids = _role_ids(permission=(ACTION_WRITE, RESOURCE_ACCOUNT))
+    actions = [a for a, perms in DELEGATED_PERMISSIONS.items() if (ACTION_WRITE, RESOURCE_ACCOUNT) in perms]
+    holders = _holders(select(Person.org_unit_id).where(*target).distinct(), run.day, role_ids, actions)
+    if holders is None:
+        return
+    rows = db.session.execute(
+        select(holders.c.user_id, Person.id, Person.family_name, Person.middle_name, Person.given_name,
+               created.label("created"), OrgUnit.name)
+        .select_from(Person)
+        .join(holders, holders.c.unit_id == Person.org_unit_id)
+        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .where(*target, _not_reminded(holders.c.user_id, "account_missing", "person", Person.id))
+        .order_by(Person.id))
+    for user_id, person_id, family, middle, given, created_day, unit in rows:
+        if isinstance(created_day, str):
+            created_day = date.fromisoformat(created_day)
+        due = run.due(created_day, deadline.workdays)
+        name = _full_name(family, middle, given)
+        title = (_("Quá hạn cấp tài khoản cho %(name)s", name=name) if due < run.day
+                 else _("Sắp đến hạn cấp tài khoản cho %(name)s", name=name))
+        body = _("Hồ sơ của %(name)s (%(unit)s), lập ngày %(start)s, chưa có tài khoản cá nhân; %(when)s. "
+                 "%(rule)s: cấp tài khoản trong %(n)s ngày làm việc kể từ quyết định.", name=name, unit=unit,
+                 start=workdays.format_day(created_day), when=run.when(due), rule=deadline.rule,
+                 n=deadline.workdays)
+        yield {"user_id": user_id, "kind": "account_missing", "object_type": "person", "object_id": person_id,
+               "due_date": due, "title": title[:300], "body": body, "link": run.link("PeopleView.show", pk=person_id)}
+
+
+# --------------------------------------------------------------------------- HCM-7.2: first entry
+
+def _first_entry_missing(run: _Run) -> Iterator[dict]:
+    deadline = run.profile.first_entry_deadline
+    received = _date_of(Account.created_on)
+    submitted = exists(select(literal(1)).where(
+        ChangeSet.person_id == Person.id, ChangeSet.submitted_by_id == Person.account_id,
+        ChangeSet.submitted_at.is_not(None)))
+    rows = db.session.execute(
+        select(Person.account_id, Person.id, received.label("received"))
+        .join(Account, Account.id == Person.account_id)
+        .where(Person.status.in_(ACTIVE_STATUSES), Person.category.in_(run.profile.categories),
+               Account.active.is_(True), Account.created_on.is_not(None),
+               received <= run.latest_start(deadline.workdays), ~submitted,
+               _not_reminded(Person.account_id, "first_entry_missing", "person", Person.id))
+        .order_by(Person.id))
+    link = run.link("MyFileView.show")
+    for user_id, person_id, received_day in rows:
+        if isinstance(received_day, str):
+            received_day = date.fromisoformat(received_day)
+        due = run.due(received_day, deadline.workdays)
+        title = (_("Quá hạn khai và ký số hồ sơ của bạn") if due < run.day
+                 else _("Sắp đến hạn khai và ký số hồ sơ của bạn"))
+        body = _("Bạn nhận tài khoản ngày %(start)s; hãy khai sơ yếu lý lịch và ký số gửi duyệt, %(when)s. "
+                 "%(rule)s: khai và ký số trong %(n)s ngày làm việc kể từ khi nhận tài khoản.",
+                 start=workdays.format_day(received_day), when=run.when(due), rule=deadline.rule,
+                 n=deadline.workdays)
+        yield {"user_id": user_id, "kind": "first_entry_missing", "object_type": "person", "object_id": person_id,
+               "due_date": due, "title": title, "body": body, "link": link}
+
+
+# --------------------------------------------------------------------------- approval steps
+
+def _step_label(run: _Run, chain: str | None, seq: int, key: str) -> str:
+    try:
+        return str(run.profile.chains[chain].steps[seq].label)
+    except (KeyError, IndexError, TypeError):
+        return key
+
+
+def _approval(run: _Run, kind: str) -> Iterator[dict]:
+    """Pending steps due from today to the horizon (``approval_due``) or before today (``approval_overdue``)."""
+    window = (ApprovalStep.due_date >= run.day, ApprovalStep.due_date <= run.horizon) if kind == "approval_due" \
+        else (ApprovalStep.due_date < run.day,)
+    for key, authority in run.profile.authorities.items():
+        target = (ApprovalStep.status == "pending", ApprovalStep.authority == key, *window)
+        units = (select(Person.org_unit_id).select_from(ApprovalStep)
+                 .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
+                 .join(Person, Person.id == ChangeSet.person_id).where(*target).distinct())
+        holders = _authority_holders(authority, units, run.day)
+        if holders is None:
+            continue
+        rows = db.session.execute(
+            select(holders.c.user_id, ApprovalStep.id, ApprovalStep.due_date, ApprovalStep.key, ApprovalStep.seq,
+                   ApprovalStep.rule, ChangeSet.id, ChangeSet.chain, Person.family_name, Person.middle_name,
+                   Person.given_name, OrgUnit.name)
+            .select_from(ApprovalStep)
+            .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
+            .join(Person, Person.id == ChangeSet.person_id)
+            .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+            .join(holders, holders.c.unit_id == Person.org_unit_id)
+            .where(*target, Person.account_id.is_distinct_from(holders.c.user_id),
+                   _not_reminded(holders.c.user_id, kind, "step", ApprovalStep.id, ApprovalStep.due_date))
+            .order_by(ApprovalStep.due_date, ApprovalStep.id))
+        for user_id, step_id, due, step_key, seq, rule, cs_id, chain, family, middle, given, unit in rows:
+            name = _full_name(family, middle, given)
+            title = (_("Quá hạn xử lý đề nghị của %(name)s", name=name) if kind == "approval_overdue"
+                     else _("Sắp đến hạn xử lý đề nghị của %(name)s", name=name))
+            body = _("Bước “%(step)s” của đề nghị số %(id)s (hồ sơ %(name)s, %(unit)s): %(when)s%(rule)s.",
+                     step=_step_label(run, chain, seq, step_key), id=cs_id, name=name, unit=unit,
+                     when=run.when(due), rule=f" ({rule})" if rule else "")
+            yield {"user_id": user_id, "kind": kind, "object_type": "step", "object_id": step_id, "due_date": due,
+                   "title": title[:300], "body": body, "link": run.link("ChangeSetsView.show", cs_id=cs_id)}
+
+
+# --------------------------------------------------------------------------- HN-7: the monthly window
+
+def _month_window(run: _Run) -> tuple[date, date, date, set[str]] | None:
+    """(first day, last calendar day, deadline, authorities) of this month's approval window, if today is in it."""
+    lengths = {step.window_last_days for chain in run.profile.chains.values() for step in chain.steps
+               if step.window_last_days}
+    if not lengths:
+        return None
+    n = max(lengths)
+    nxt = date(run.day.year + run.day.month // 12, run.day.month % 12 + 1, 1)
+    last = nxt - timedelta(days=1)
+    start = last - timedelta(days=n - 1)
+    if not start <= run.day <= last:
+        return None
+    authorities = {step.authority for chain in run.profile.chains.values() for step in chain.steps
+                   if step.window_last_days}
+    return start, last, workdays.roll_forward(last), authorities
+
+
+def _window_open(run: _Run) -> Iterator[dict]:
+    found = _month_window(run)
+    if found is None:
+        return
+    start, last, due, authorities = found
+    month_key = run.day.year * 100 + run.day.month
+    counts: dict[int, int] = {}
+    for key in sorted(authorities):
+        authority = run.profile.authorities[key]
+        target = (ApprovalStep.status == "pending", ApprovalStep.authority == key,
+                  ApprovalStep.window_start.is_not(None), ApprovalStep.window_start <= run.day)
+        units = (select(Person.org_unit_id).select_from(ApprovalStep)
+                 .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
+                 .join(Person, Person.id == ChangeSet.person_id).where(*target).distinct())
+        holders = _authority_holders(authority, units, run.day)
+        if holders is None:
+            continue
+        rows = db.session.execute(
+            select(holders.c.user_id, func.count(func.distinct(ApprovalStep.id)))
+            .select_from(ApprovalStep)
+            .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
+            .join(Person, Person.id == ChangeSet.person_id)
+            .join(holders, holders.c.unit_id == Person.org_unit_id)
+            .where(*target, Person.account_id.is_distinct_from(holders.c.user_id),
+                   _not_reminded(holders.c.user_id, "window_open", "window", month_key))
+            .group_by(holders.c.user_id))
+        for user_id, n in rows:
+            counts[user_id] = counts.get(user_id, 0) + n
+    link = run.link("ChangeSetsView.index")
+    month = f"{run.day.month:02d}/{run.day.year}"
+    for user_id, n in sorted(counts.items()):
+        yield {"user_id": user_id, "kind": "window_open", "object_type": "window", "object_id": month_key,
+               "due_date": due,
+               "title": _("Kỳ phê duyệt tháng %(month)s: %(n)s đề nghị chờ bạn phê duyệt", month=month, n=n),
+               "body": _("Từ ngày %(start)s đến hết ngày %(last)s là kỳ phê duyệt dữ liệu hằng tháng (HN-7); "
+                         "hạn cuối %(due)s. Có %(n)s đề nghị đang chờ bạn phê duyệt.",
+                         start=workdays.format_day(start), last=workdays.format_day(last),
+                         due=workdays.format_day(due), n=n),
+               "link": link}
+
+
+# --------------------------------------------------------------------------- the job
+
+def run_reminders(day: date | None = None, *, send_email: bool = True) -> dict[str, int]:
+    """Write today's reminders (one transaction), then e-mail the digests. Returns counts per kind and the
+    e-mail counts (``emails_sent``, ``emails_failed``). Safe to run twice: the second run adds nothing."""
+    with job_context():
+        run_day = day or local_today()
+        profile = active_profile()
+        run = _Run(run_day, workdays.add_workdays(run_day, int(current_app.config.get(
+            "REMINDER_HORIZON_WORKDAYS", 2))), profile)
+        counts = dict.fromkeys(KINDS, 0)
+        try:
+            if profile.account_deadline is not None:
+                counts["account_missing"] = insert_notifications(_account_missing(run))
+            if profile.first_entry_deadline is not None:
+                counts["first_entry_missing"] = insert_notifications(_first_entry_missing(run))
+            counts["approval_due"] = insert_notifications(_approval(run, "approval_due"))
+            counts["approval_overdue"] = insert_notifications(_approval(run, "approval_overdue"))
+            if profile.window_reminder:
+                counts["window_open"] = insert_notifications(_window_open(run))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        mail = send_digests() if send_email else {"sent": 0, "failed": 0, "skipped": 1}
+        counts["emails_sent"], counts["emails_failed"] = mail["sent"], mail["failed"]
+        log.info("reminders %s (%s): %s", run_day.isoformat(), profile.key, counts)
+        return counts

@@ -1,0 +1,183 @@
+"""In sơ yếu lý lịch and batch export (issue 7, part 5): the SYLL PDF of one file, a unit's SYLLs as a ZIP.
+
+- ``SyllView`` (officers, ``/people/syll``): print a file in scope (``person_access(...).read``; a file that
+  does not exist is a 404, one outside the scope a 403), start a unit's batch export (select2 unit picker),
+  follow its progress (a small JSON endpoint polled by the page) and download the ZIP.
+- ``MySyllView`` (``/my/file/syll``): print the signed-in person's own file.
+
+Every print is in the access log (``print_syll`` with the version); the batch and its download are logged by
+the export service. Reader level as on the screens: the role's level, full for the own file and approvers.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import audit
+from app.extensions import db
+from app.security import scope
+from app.security.permissions import (
+    ACTION_APPROVE,
+    ACTION_READ,
+    ACTION_WRITE,
+    MENU_SYLL_EXPORTS,
+    READ,
+    RESOURCE_MY_FILE,
+    RESOURCE_PERSONNEL,
+)
+from app.services import exports as export_svc
+from app.services import personnel as svc
+from app.services.errors import ForbiddenError, ValidationError
+from app.text import nfc
+from models.personnel import Person
+from views.forms import UnitPickerField, VNForm, field_errors
+from views.personnel.common import call
+
+__all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
+
+#: Menu key of the batch export page (a ``menu_access`` permission, like the other menus).
+#: Seconds between two polls of the progress page.
+POLL_SECONDS = 1
+
+
+class ExportForm(VNForm):
+    """Xuất sơ yếu lý lịch của một đơn vị."""
+
+    unit_id = UnitPickerField(_l("Đơn vị (gồm các đơn vị trực thuộc)"), purpose="people_read")
+
+
+def pdf_name(name: str, version_no: int) -> str:
+    """The PDF's (Vietnamese) file name; sent with RFC 5987 ``filename*``."""
+    return nfc(_("Sơ yếu lý lịch - %(name)s - phiên bản %(no)s.pdf", name=name, no=version_no)).replace("/", "-")
+
+
+def print_response(person_id: int):
+    """The SYLL PDF of a file the user may read (inline); 404 for no such file or version, 403 outside scope."""
+    from app.pdf.syll import person_name, render_syll
+
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404, description=_("Không tìm thấy hồ sơ."))
+    access = scope.person_access(g.user, person)
+    if not access.read:
+        abort(403, description=_("Hồ sơ này nằm ngoài phạm vi bạn được xem."))
+    no = request.args.get("version", type=int) or person.version_no
+    version = svc.get_version(person.id, no) if no else None
+    if version is None:
+        abort(404, description=_("Hồ sơ chưa có phiên bản đã duyệt này để in."))
+    pdf = render_syll(version, reader_level=access.level)
+    audit.log_access("print_syll", object_type="Person", object_id=person.id, org_unit_id=person.org_unit_id,
+                     detail={"version_no": version.version_no, "pages": pdf.page_count,
+                             **({"consent": access.consent_id} if access.consent_id else {})})
+    resp = send_file(io.BytesIO(pdf.data), mimetype="application/pdf", as_attachment=False,
+                     download_name=pdf_name(person_name(version.snapshot) or person.full_name,
+                                           version.version_no), max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _export_json(job) -> dict:
+    return {
+        "id": job.id, "status": job.status, "done": job.done, "total": job.total, "skipped": job.skipped,
+        "percent": job.percent, "error": job.error if job.status == "failed" else None,
+        "download_url": url_for("SyllView.export_download", export_id=job.id) if job.status == "finished" else None,
+    }
+
+
+class SyllView(BaseView):
+    """In sơ yếu lý lịch (officers) and batch export of a unit's SYLLs."""
+
+    route_base = "/people/syll"
+    default_view = "exports"
+    class_permission_name = RESOURCE_PERSONNEL
+    method_permission_name = {"print_syll": READ, "exports": READ, "export_show": READ, "export_status": READ,
+                              "export_download": READ}
+    # The three actions of the resource, as in every view on it, so a permission sync keeps them all.
+    base_permissions = [ACTION_READ, ACTION_WRITE, ACTION_APPROVE]
+
+    @expose("/<int:pk>/print")
+    @has_access
+    def print_syll(self, pk):
+        """In sơ yếu lý lịch (PDF) of a file in scope; ``?version=N`` for an older version."""
+        return print_response(pk)
+
+    @expose("/exports", methods=["GET", "POST"])
+    @has_access
+    def exports(self):
+        """Xuất sơ yếu lý lịch của một đơn vị (ZIP các tệp PDF), and the user's recent exports."""
+        form = ExportForm()
+        errors: dict = {}
+        status = 200
+        if request.method == "POST":
+            errors = field_errors(form)
+            if not errors:
+                try:
+                    job = export_svc.start_unit_syll_export(g.user, form.unit_id.data)
+                except ValidationError as exc:
+                    errors, status = exc.errors, 400
+                except ForbiddenError as exc:
+                    errors, status = {"unit_id": exc.messages}, 403
+                else:
+                    from jobs.exports import dispatch
+
+                    dispatch(job.id)
+                    flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
+                    return redirect(url_for("SyllView.export_show", export_id=job.id))
+            else:
+                status = 400
+        return self.render_template(
+            "personnel/export_index.html", title=_("Xuất sơ yếu lý lịch theo đơn vị"), form=form, errors=errors,
+            jobs=export_svc.recent_exports(g.user),
+        ), status
+
+    @expose("/exports/<int:export_id>")
+    @has_access
+    def export_show(self, export_id):
+        """Tiến độ một lần xuất, then its download link."""
+        job = call(export_svc.get_export, g.user, export_id)
+        return self.render_template("personnel/export_show.html", title=_("Xuất sơ yếu lý lịch"), job=job,
+                                    state=_export_json(job), poll_ms=POLL_SECONDS * 1000)
+
+    @expose("/exports/<int:export_id>/status")
+    @has_access
+    def export_status(self, export_id):
+        """JSON of the progress (polled by the page)."""
+        job = call(export_svc.get_export, g.user, export_id)
+        return jsonify(_export_json(job))
+
+    @expose("/exports/<int:export_id>/download")
+    @has_access
+    def export_download(self, export_id):
+        """The ZIP (scope re-checked, access-logged)."""
+        job, path = call(export_svc.open_export, g.user, export_id)
+        resp = send_file(path, mimetype="application/zip", as_attachment=True,
+                         download_name=job.download_name or "syll.zip", max_age=0)
+        resp.headers["Cache-Control"] = "private, no-store"
+        return resp
+
+
+class MySyllView(BaseView):
+    """In sơ yếu lý lịch of the signed-in person's own file."""
+
+    route_base = "/my/file/syll"
+    default_view = "print_syll"
+    class_permission_name = RESOURCE_MY_FILE
+    method_permission_name = {"print_syll": READ}
+    base_permissions = [ACTION_READ, ACTION_WRITE]
+
+    @expose("/print")
+    @has_access
+    def print_syll(self):
+        """In sơ yếu lý lịch của tôi; without a linked file, back to the page that explains why."""
+        from views.personnel.my_file import NO_FILE
+
+        pid = svc.own_person_id(g.user)
+        if pid is None:
+            flash(str(NO_FILE), "warning")
+            return redirect(url_for("MyFileView.show"))
+        return print_response(pid)

@@ -1,0 +1,179 @@
+"""Lịch ngày làm việc: the year's holidays and days off (with a deadline calculator), and the overrides list.
+
+Everyone holding read on the calendar sees both pages; only Sở Nội vụ administrators (write) add, edit or
+delete an override. The overrides screen is Flask-AppBuilder's ModelView, but its writes go through the use
+cases of ``app.workdays`` (validation, audit reason, one transaction) via :class:`OverrideInterface`; the
+same validation runs in the form first, so a refused override shows its Vietnamese message next to the field.
+"""
+
+from datetime import date
+
+from flask import current_app, g, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import Optional as OptionalV
+from wtforms.validators import StopValidation
+
+from app import workdays as wd
+from app.security.permissions import (
+    MENU_WORKDAY_CALENDAR,
+    MENU_WORKDAY_OVERRIDES,
+    MENU_WORKDAYS,
+    READ,
+    RESOURCE_WORKDAYS,
+    WRITE,
+)
+from models.workdays import OVERRIDE_KINDS, WorkdayOverride
+from views.base import ScopedModelView
+from views.forms import VNForm
+
+__all__ = ["CalculatorForm", "OverrideInterface", "WorkdayCalendarView", "WorkdayOverrideView", "register"]
+
+
+class _Checked:
+    """WTForms validator: the errors :func:`app.workdays.check_override` gives for this field."""
+
+    def __init__(self, field_name: str) -> None:
+        self.field_name = field_name
+
+    def __call__(self, form, field) -> None:
+        if field.errors:  # the field's own parsing already failed (e.g. not a date)
+            return
+        errors = wd.check_override(
+            form.day.data, form.kind.data, form.reason.data, exclude_id=getattr(form, "_id", None),
+        )
+        messages = errors.get(self.field_name)
+        if messages:
+            raise StopValidation(" ".join(messages))
+
+
+class OverrideInterface(SQLAInterface):
+    """The ModelView's data access: reads as usual, writes through the ``app.workdays`` use cases."""
+
+    def add(self, item: WorkdayOverride, commit: bool = True) -> None:
+        """Create the override with the form's values (the transient ``item`` itself is discarded)."""
+        wd.add_override(g.user, item.day, item.kind, item.reason)
+
+    def edit(self, item: WorkdayOverride, commit: bool = True) -> None:
+        """Save the edited override."""
+        wd.update_override(g.user, item.id, item.day, item.kind, item.reason)
+
+    def delete(self, item: WorkdayOverride, commit: bool = True) -> None:
+        """Delete the override."""
+        wd.remove_override(g.user, item.id)
+
+
+def _kind_field() -> SelectField:
+    return SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
+                       validators=[_Checked("kind")])
+
+
+def _reason_field() -> TextAreaField:
+    return TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),
+                         validators=[_Checked("reason")],
+                         description=_l("Ví dụ: Thông báo số …/TB-BNV ngày … về lịch nghỉ Tết."))
+
+
+class WorkdayOverrideView(ScopedModelView):
+    """Điều chỉnh ngày nghỉ, ngày làm bù: extra days off and extra working Saturdays announced late."""
+
+    route_base = "/workdays/overrides"
+    datamodel = OverrideInterface(WorkdayOverride)
+    class_permission_name = RESOURCE_WORKDAYS
+    method_permission_name = {
+        "list": READ, "show": READ, "download": READ,
+        "add": WRITE, "edit": WRITE, "delete": WRITE, "action": WRITE, "action_post": WRITE,
+    }
+    base_permissions = ["can_" + READ, "can_" + WRITE]
+    list_title = _l("Điều chỉnh ngày nghỉ, ngày làm bù")
+    show_title = _l("Điều chỉnh lịch ngày làm việc")
+    add_title = _l("Thêm điều chỉnh lịch ngày làm việc")
+    edit_title = _l("Sửa điều chỉnh lịch ngày làm việc")
+    list_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
+    show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
+    add_columns = ["day", "kind", "reason"]
+    edit_columns = ["day", "kind", "reason"]
+    search_columns = ["day", "kind", "reason"]
+    order_columns = ["day", "created_at"]
+    base_order = ("day", "desc")
+    page_size = 50
+    label_columns = {
+        "day": _l("Ngày"),
+        "weekday_label": _l("Thứ"),
+        "kind": _l("Điều chỉnh thành"),
+        "kind_label": _l("Điều chỉnh thành"),
+        "reason": _l("Lý do, văn bản thông báo"),
+        "created_by": _l("Người nhập"),
+        "created_by.username": _l("Người nhập"),
+        "created_at": _l("Thời điểm nhập"),
+    }
+    description_columns = {
+        "day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn."),
+    }
+    validators_columns = {"day": [_Checked("day")]}
+    add_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
+    edit_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
+
+
+class CalculatorForm(VNForm):
+    """Tính hạn: the date N working days after a day (a GET form)."""
+
+    start = DateField(_l("Kể từ ngày"), validators=[OptionalV()])
+    n = IntegerField(_l("Số ngày làm việc"), validators=[OptionalV()])
+
+
+class WorkdayCalendarView(BaseView):
+    """The year's holidays, days off and make-up working days, and a deadline calculator."""
+
+    route_base = "/workdays"
+    default_view = "year"
+    class_permission_name = RESOURCE_WORKDAYS
+    method_permission_name = {"year": READ}
+    base_permissions = ["can_" + READ, "can_" + WRITE]
+
+    @expose("/")
+    @has_access
+    def year(self):
+        """``?year=YYYY`` (default: this year); ``?start=YYYY-MM-DD&n=N`` computes a deadline."""
+        today = date.today()
+        errors: list[str] = []
+        try:
+            year = int(request.args.get("year") or today.year)
+            days = wd.year_days(year)
+            total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
+        except ValueError as exc:
+            errors.append(str(exc) if request.args.get("year", "").strip().isdigit()
+                          else _("Năm không hợp lệ."))
+            year, days = today.year, wd.year_days(today.year)
+            total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
+        form = CalculatorForm(request.args, meta={"csrf": False})
+        due = None
+        if request.args.get("start") or request.args.get("n"):
+            if not form.validate() or form.start.data is None or form.n.data is None:
+                errors.append(_("Hãy nhập ngày bắt đầu (YYYY-MM-DD) và số ngày làm việc."))
+            elif not 0 <= form.n.data <= wd.MAX_WORKDAYS:
+                errors.append(_("Số ngày làm việc phải từ 0 đến %(max)s.", max=wd.MAX_WORKDAYS))
+            else:
+                try:
+                    due = wd.add_workdays(form.start.data, form.n.data)
+                except ValueError as exc:
+                    errors.append(str(exc))
+        can_write = current_app.appbuilder.sm.has_access("can_" + WRITE, RESOURCE_WORKDAYS)
+        return self.render_template(
+            "workdays/year.html", title=_("Lịch ngày làm việc năm %(year)s", year=year), year=year, days=days,
+            total=total, form=form, due=due, errors=errors, can_write=can_write,
+            format_day=wd.format_day, weekday_name=wd.weekday_name,
+        )
+
+
+def register(appbuilder) -> None:
+    """Menus under "Lịch ngày làm việc"."""
+    appbuilder.add_view(WorkdayCalendarView, MENU_WORKDAY_CALENDAR, label=_l("Ngày nghỉ lễ, Tết theo năm"),
+                        icon="fa-calendar", category=MENU_WORKDAYS, category_label=_l("Lịch ngày làm việc"),
+                        category_icon="fa-calendar")
+    appbuilder.add_view(WorkdayOverrideView, MENU_WORKDAY_OVERRIDES, label=_l("Điều chỉnh ngày nghỉ, ngày làm bù"),
+                        icon="fa-calendar-check-o", category=MENU_WORKDAYS)
