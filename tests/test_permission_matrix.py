@@ -27,7 +27,8 @@ from tests.conftest import login
 OUR_VIEWS = {
     "OrgTreeView", "OrgUnitModelView", "AccountsView", "PasswordRequestsView", "QuickRolesView", "ConsentView",
     "DelegationView", "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView", "PeopleView",
-    "ChangeSetsView", "MyFileView",
+    "ChangeSetsView", "MyFileView", "SyllView", "MySyllView", "VerifyPdfView", "MyCertificateView",
+    "WorkdayCalendarView", "ComplianceView", "NotificationsView",
 }
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}
 USERS = [None] + [
@@ -38,7 +39,7 @@ USERS = [None] + [
 PK_KIND = {
     "OrgTreeView": "unit", "OrgUnitModelView": "unit", "AccountsView": "account", "QuickRolesView": "account",
     "PasswordRequestsView": "password_request", "ConsentView": "consent", "DelegationView": "delegation",
-    "PeopleView": "person",
+    "PeopleView": "person", "SyllView": "person",
 }
 #: URL arguments other than ``pk`` that name an object of the world, and its kind.
 OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item"}
@@ -50,10 +51,16 @@ FIXED_ARGS = {
     "section": {"PeopleView.edit": "work", "PeopleView.delete_row": "work", "MyFileView.edit": "identity",
                 "MyFileView.delete_row": "work"},
     "no": {"PeopleView.version": 1, "MyFileView.version": 1},
+    # Objects the world does not hold: an export job and a notification of someone else (404, nothing changed).
+    "export_id": {"SyllView.export_show": 999999, "SyllView.export_status": 999999,
+                  "SyllView.export_download": 999999},
+    "nid": {"NotificationsView.open": 999999, "NotificationsView.mark_read": 999999},
 }
 #: Routes whose object is rightly absent (404, nothing changed) even in scope: the photo of a file that has
 #: none yet, and "delete a row" without naming one (the matrix names no row).
-MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete_row"}
+MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete_row", "MySyllView.print_syll",
+                 "SyllView.export_show", "SyllView.export_status", "SyllView.export_download",
+                 "NotificationsView.open", "NotificationsView.mark_read"}
 #: Markers of the out-of-scope objects that a scoped list must never show.
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",

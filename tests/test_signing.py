@@ -371,3 +371,25 @@ def test_my_certificate_page(client, signers, dev_pki, demo):
     demo.session.expire_all()
     cred = active_credential(account(demo, "xem.baocao"))
     assert cred.label == "toi.p12" and cred.created_by_id == cred.account_id
+
+
+def test_export_syll_signed_by_an_officer_validates(app, signers, tmp_path):
+    """Issue 7 part 5: `flask export-syll PERSON_ID --out FILE --sign-as USERNAME` prints the file's latest version
+    and signs it in the officer's field; pyHanko and pdfsig both find the signature valid."""
+    from app.extensions import db as _db
+    from app.services import code_lists
+    from app.signing import verify_pdf
+    from tests.test_personnel import person_for
+
+    code_lists.load_code_lists()
+    person = person_for(_db, account(_db, "syt.tccb").org_unit, name="Đặng Văn Đức", cccd="001080012345")
+    out = tmp_path / "syll_ky.pdf"
+    result = app.test_cli_runner().invoke(args=["export-syll", str(person.id), "--out", str(out),
+                                                "--sign-as", "syt.tccb", "--passphrase", PASSPHRASE])
+    assert result.exit_code == 0, result.output
+    reports = verify_pdf(out.read_bytes())
+    assert [r.field for r in reports] == [FIELD_REVIEWER] and reports[0].bottom_line, [r.summary for r in reports]
+    assert [s["validation"] for s in pdfsig(out)] == ["Signature is Valid."]
+    wrong = app.test_cli_runner().invoke(args=["export-syll", str(person.id), "--out", str(tmp_path / "x.pdf"),
+                                               "--sign-as", "syt.tccb", "--passphrase", "sai"])
+    assert wrong.exit_code != 0 and not (tmp_path / "x.pdf").exists()
