@@ -277,16 +277,20 @@ def _step_label(run: _Run, chain: str | None, seq: int, key: str) -> str:
         return key
 
 
+def _units_of_steps(target: tuple):
+    """SELECT of the distinct units of the people whose steps match ``target``."""
+    return (select(Person.org_unit_id).select_from(ApprovalStep)
+            .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
+            .join(Person, Person.id == ChangeSet.person_id).where(*target).distinct())
+
+
 def _approval(run: _Run, kind: str) -> Iterator[dict]:
     """Pending steps due from today to the horizon (``approval_due``) or before today (``approval_overdue``)."""
     window = (ApprovalStep.due_date >= run.day, ApprovalStep.due_date <= run.horizon) if kind == "approval_due" \
         else (ApprovalStep.due_date < run.day,)
     for key, authority in run.profile.authorities.items():
         target = (ApprovalStep.status == "pending", ApprovalStep.authority == key, *window)
-        units = (select(Person.org_unit_id).select_from(ApprovalStep)
-                 .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
-                 .join(Person, Person.id == ChangeSet.person_id).where(*target).distinct())
-        holders = _authority_holders(authority, units, run.day)
+        holders = _authority_holders(authority, _units_of_steps(target), run.day)
         if holders is None:
             continue
         rows = db.session.execute(
@@ -342,10 +346,7 @@ def _window_open(run: _Run) -> Iterator[dict]:
         authority = run.profile.authorities[key]
         target = (ApprovalStep.status == "pending", ApprovalStep.authority == key,
                   ApprovalStep.window_start.is_not(None), ApprovalStep.window_start <= run.day)
-        units = (select(Person.org_unit_id).select_from(ApprovalStep)
-                 .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
-                 .join(Person, Person.id == ChangeSet.person_id).where(*target).distinct())
-        holders = _authority_holders(authority, units, run.day)
+        holders = _authority_holders(authority, _units_of_steps(target), run.day)
         if holders is None:
             continue
         rows = db.session.execute(
