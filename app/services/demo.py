@@ -96,7 +96,43 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
         created_users += 1
     db.session.flush()
     created_people = _seed_people(existing, seed) if people else 0
+    if created_people:
+        _seed_pending_changes()
     return {"units": created_units, "users": created_users, "people": created_people}
+
+
+#: Demo change sets waiting in the approvers' inbox: entered by this officer on behalf of people of its unit.
+PENDING_OFFICER = "syt.tccb"
+PENDING_COUNT = 3
+
+
+def _seed_pending_changes() -> None:
+    """A few submitted change sets (a new line of "Quá trình công tác"), so the inbox and the chain of the
+    active city profile show something on the first login; people whose dates refuse the line are skipped."""
+    from app.security import scope
+    from app.services.errors import ValidationError
+    from app.services.personnel import change_sets
+
+    scope.forget()  # grants cached in this context may belong to an earlier session
+    officer = db.session.scalar(select(Account).where(Account.username == PENDING_OFFICER))
+    if officer is None or officer.org_unit is None:
+        return
+    unit_ids = select(OrgUnit.id).where(OrgUnit.path.like(officer.org_unit.path + "%"))
+    candidates = db.session.scalars(
+        select(Person.id).where(Person.org_unit_id.in_(unit_ids), Person.account_id.is_(None),
+                                Person.status == "active").order_by(Person.id).limit(PENDING_COUNT * 10))
+    done = 0
+    for person_id in candidates:
+        if done == PENDING_COUNT:
+            break
+        try:
+            change_sets.save_section(officer, person_id, "work", {
+                "start": "01/2026", "end": "", "unit_name": officer.org_unit.name,
+                "title": "Tham gia tổ công tác số hóa hồ sơ"})
+            change_sets.submit(officer, person_id, "Bổ sung quá trình công tác năm 2026 (dữ liệu mẫu)")
+            done += 1
+        except ValidationError:
+            continue
 
 
 #: Positions whose holders the demo treats as managed by Ban Thường vụ Thành ủy (HCM-7.2a).
