@@ -354,3 +354,36 @@ def test_illegal_transitions_are_typed_errors():
         with pytest.raises(workflow.IllegalTransition):
             workflow._move(cs, action)  # noqa: SLF001
     assert cs.status == "approved"
+
+
+def test_hcm_chain_through_the_web_pages(app, demo, dev_ca, monkeypatch):
+    """HCM-7.2c, HCM-7.2b in the screens: "Hồ sơ của tôi" asks the person for the certificate's passphrase when
+    sending (a wrong one is refused in Vietnamese and sends nothing); the TCCB officer authenticates and the head
+    approves from "Đề nghị chờ duyệt", each signing; the file then shows version 2."""
+    from tests.test_personnel_views import body, client_for
+
+    use_profile(app, monkeypatch, "hcm")
+    with_certificates(demo, dev_ca, "annv.syt", "syt.tccb", "syt.thutruong")
+    person = person_for(demo, account(demo, "annv.syt").org_unit, "annv.syt")
+    staff = client_for(app, "annv.syt")
+    assert staff.post("/my/file/edit/documents", data=documents()).status_code == 302
+    assert 'name="submit-passphrase"' in body(staff.get("/my/file/draft"))
+    resp = staff.post("/my/file/submit", data={"submit-note": "Đổi nơi ở", "submit-passphrase": "sai"})
+    assert resp.status_code == 400 and "mật khẩu" in body(resp).lower()
+    assert demo.session.scalar(select(func.count()).select_from(ApprovalStep)) == 0
+    resp = staff.post("/my/file/submit", data={"submit-note": "Đổi nơi ở", "submit-passphrase": PASSPHRASE})
+    assert resp.status_code == 302, body(resp)
+    cs = demo.session.scalar(select(ChangeSet))
+    head, tccb = client_for(app, "syt.thutruong"), client_for(app, "syt.tccb")
+    assert f'data-change-set-id="{cs.id}"' not in body(head.get("/people/changes/"))  # the review comes first
+    assert f'data-change-set-id="{cs.id}"' in body(tccb.get("/people/changes/"))
+    resp = tccb.post(f"/people/changes/{cs.id}/approve", data={"approve-comment": "Đã đối chiếu",
+                                                               "approve-passphrase": PASSPHRASE})
+    assert resp.status_code == 302, body(resp)
+    assert f'data-change-set-id="{cs.id}"' in body(head.get("/people/changes/"))
+    resp = head.post(f"/people/changes/{cs.id}/approve", data={"approve-comment": "Đồng ý",
+                                                               "approve-passphrase": PASSPHRASE})
+    assert resp.status_code == 302, body(resp)
+    assert 'id="file-version">2<' in body(head.get(f"/people/{person.id}"))
+    doc = demo.session.scalar(select(ChangeSetDocument).where(ChangeSetDocument.change_set_id == cs.id))
+    assert doc.signed_fields == "NguoiKhai,CanBoTCCB,ThuTruong"
