@@ -35,6 +35,8 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
     CITY_PROFILE = os.environ.get("CITY_PROFILE", "hanoi")
+    #: A bulk approval queued longer than this without a worker is failed and its signing passphrase blanked.
+    BULK_PASSPHRASE_TTL_MINUTES = int(os.environ.get("BULK_PASSPHRASE_TTL_MINUTES", "60"))
 
     # Flask-AppBuilder: tables come only from Alembic; permissions only from `flask sync-roles`.
     FAB_CREATE_DB = False

@@ -19,8 +19,9 @@ Running the job twice decides nothing twice: items with an outcome are skipped, 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -200,6 +201,25 @@ def _decide(actor, action: str, cs_id: int, comment: str | None, passphrase: str
         return "refused", _("Lỗi hệ thống khi xử lý đề nghị này; hãy thử lại hoặc báo quản trị hệ thống.")
 
 
+def _stale_before(now: datetime) -> datetime:
+    """Queued rows created before this moment have waited too long for a worker (config, minutes)."""
+    return now - timedelta(minutes=int(current_app.config.get("BULK_PASSPHRASE_TTL_MINUTES", 60)))
+
+
+def expire_stale(now: datetime | None = None) -> int:
+    """Fail the bulk decisions no worker picked up in time and blank their passphrase (a periodic job: a
+    passphrase is never kept, even encrypted, for a job that may never run). Returns how many."""
+    with job_context():
+        now = now or _now()
+        with db.engine.begin() as conn:
+            result = conn.execute(
+                update(BulkDecision)
+                .where(BulkDecision.status == "queued", BulkDecision.created_at < _stale_before(now))
+                .values(status="failed", passphrase=None, finished_at=now,
+                        error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại.")))
+        return result.rowcount or 0
+
+
 def run_bulk_decision(bulk_id: int) -> dict:
     """Decide every change set of bulk decision ``bulk_id``; returns ``{"status", "done", "total"}``."""
     with job_context():
@@ -209,6 +229,10 @@ def run_bulk_decision(bulk_id: int) -> dict:
                 return {"status": "missing", "done": 0, "total": 0}
             if row.status in ("finished", "failed"):
                 return {"status": row.status, "done": row.done, "total": row.total}
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
+            if row.status == "queued" and created < _stale_before(_now()):
+                expire_stale()
+                return {"status": "failed", "done": 0, "total": row.total}
             return _run(row)
         except Exception as exc:
             log.exception("bulk decision %s failed", bulk_id)

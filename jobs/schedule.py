@@ -24,6 +24,8 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # HCM-7.1, HCM-7.2, HCM-7.2a–c, HN-7, HN-17.5, HN-18.3: near and past deadlines, in the bell and by e-mail.
     ("reminders", "jobs.reminders.run_reminders", "0 7 * * *"),
+    # Bulk decisions no worker picked up within BULK_PASSPHRASE_TTL_MINUTES: failed, passphrase blanked.
+    ("bulk-decisions-expire", "jobs.approvals.expire_stale", "0,15,30,45 * * * *"),
 ]
 
 

@@ -419,6 +419,29 @@ def test_passphrase_is_blanked_when_the_job_fails(app, demo, dev_ca, unit_by_nam
     assert db.session.get(ChangeSet, cs.id).status == "submitted"
 
 
+def test_a_queued_bulk_decision_nobody_runs_expires_with_its_passphrase(app, demo, dev_ca, unit_by_name,  # noqa: F811
+                                                                          monkeypatch):
+    """A passphrase is never kept for a job that may never run: past BULK_PASSPHRASE_TTL_MINUTES the periodic
+    job (jobs/schedule.py) fails the row and blanks it; a late worker then decides nothing."""
+    from jobs.schedule import PERIODIC_JOBS
+
+    db = demo
+    use_profile(app, monkeypatch, "hcm")
+    with_certificates(db, dev_ca, "syt.tccb")
+    cs = officer_change(db, unit_by_name("Khoa Cấp cứu"), 1)
+    # Written, not dispatched: no worker comes.
+    row = bulk_jobs.start_bulk_decision(account(db, "syt.tccb"), "approve", [cs.id], passphrase=PASSPHRASE)
+    assert bulk_jobs.expire_stale() == 0  # fresh: kept for the worker
+    later = bulk_jobs._now() + timedelta(minutes=app.config["BULK_PASSPHRASE_TTL_MINUTES"] + 1)  # noqa: SLF001
+    assert bulk_jobs.expire_stale(later) == 1
+    db.session.expire_all()
+    row = db.session.get(BulkDecision, row.id)
+    assert (row.status, row.passphrase) == ("failed", None) and row.error
+    assert bulk_jobs.run_bulk_decision(row.id)["status"] == "failed"
+    assert db.session.get(ChangeSet, cs.id).status == "submitted"
+    assert any(path == "jobs.approvals.expire_stale" for _id, path, _cron in PERIODIC_JOBS)
+
+
 # --------------------------------------------------------------------------- the pages
 
 

@@ -436,8 +436,10 @@ def test_schedule_runs_reminders_at_seven_vietnam_time(app):
         utc_cron("0 5 25 * *")  # would fall on the 24th in UTC
     scheduler = CronScheduler(connection=Redis.from_url(app.config["REDIS_URL"]))
     scheduler.load_config_from_file("jobs.rq_cron")
-    [job] = scheduler.get_jobs()
-    assert job.func_name == "jobs.reminders.run_reminders" and job.queue_name == "cbccvc"
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {path for _id, path, _cron in PERIODIC_JOBS}
+    job = jobs["jobs.reminders.run_reminders"]
+    assert job.queue_name == "cbccvc"
     nxt = job.next_enqueue_time.astimezone(TZ)
     assert (nxt.hour, nxt.minute) == (7, 0) and nxt - datetime.now(TZ) <= timedelta(days=1)
 
