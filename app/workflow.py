@@ -153,7 +153,7 @@ def authority_units(user, authority: Authority) -> list[_Place]:
             unit = assignment.org_unit
             places.append(_Place(unit.id, unit.path, assignment.include_descendants, None))
     if authority.delegation_action:
-        for d in scope._valid_delegations(user):  # noqa: SLF001
+        for d in scope.valid_delegations(user):
             if d.action != authority.delegation_action:
                 continue
             delegator = db.session.get(type(user), d.delegator_id)

@@ -48,6 +48,7 @@ __all__ = [
     "today",
     "unit_ids",
     "valid_assignments",
+    "valid_delegations",
 ]
 
 #: What a delegation of each action lets the delegate do on the delegated unit.
@@ -137,7 +138,8 @@ def _role_permissions(role) -> set[tuple[str, str]]:
     return cache[key]
 
 
-def _valid_delegations(user) -> list[Delegation]:
+def valid_delegations(user) -> list[Delegation]:
+    """The delegations the user holds today as delegate (one query, cached for the request)."""
     uid = _user_id(user)
     if uid is None:
         return []
@@ -165,7 +167,7 @@ def grants_for(user, action: str, resource: str) -> list[Grant]:
         if (action, resource) in _role_permissions(assignment.role):
             unit = assignment.org_unit
             grants.append(Grant(unit.id, unit.path, assignment.include_descendants, assignment.role.name, "role"))
-    for delegation in _valid_delegations(user):
+    for delegation in valid_delegations(user):
         if (action, resource) in DELEGATED_PERMISSIONS.get(delegation.action, ()):
             unit = delegation.org_unit
             grants.append(Grant(unit.id, unit.path, delegation.include_descendants, None, "delegation",
