@@ -54,6 +54,9 @@ class Account(FabUser):
     #: Set after repeated failed logins; only an administrator clears it.
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Stored in the session at login and compared on every request; logout, a lock, a password change or a
+    #: reset raise it (``app/security/session.py``), which ends every session (and REST token) issued before.
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id])
 

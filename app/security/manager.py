@@ -18,6 +18,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
+from app.security import session as sessions
 from models.accounts import Account
 
 __all__ = ["SecurityManager"]
@@ -80,6 +81,32 @@ class SecurityManager(FabSecurityManager):
         return [SimpleNamespace(view_menu=SimpleNamespace(name=view)) for view, perm in sorted(pairs)
                 if perm == permission_name]
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager; every REST token also carries the account's session epoch."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(sessions.jwt_epoch_claims)
+        return jwt_manager
+
+    def load_user(self, pk):
+        """Flask-Login's user loader: the account, if active, not locked and the session is of its current epoch
+        (a session that ended by logout, lock, password change or reset is signed out here)."""
+        user = super().load_user(pk)
+        if user is None or not sessions.session_is_current(user):
+            sessions.forget_session()
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The account of a REST token, if active, not locked and the token is of its current epoch."""
+        try:
+            user = self.get_user_by_id(int(jwt_data["sub"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if user is None or not user.is_active or not sessions.token_is_current(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
     def auth_user_db(self, username, password):
         """FAB's password check, plus lockout after repeated failures and a security-log row per attempt."""
         from app import audit
@@ -100,6 +127,7 @@ class SecurityManager(FabSecurityManager):
                     from models.mixins import utcnow
 
                     user.locked_at = utcnow()
+                    sessions.end_sessions(user.id)
                     self.update_user(user)
                     audit.log_security("lockout", user=user, detail={"failures": user.fail_login_count})
         else:
@@ -107,18 +135,24 @@ class SecurityManager(FabSecurityManager):
         return result
 
     def on_user_logout(self, user) -> None:
-        """Record the logout in the security log."""
+        """Logging out ends every session of the account (a copied cookie too); recorded in the security log."""
         from app import audit
 
+        sessions.end_sessions(user.id)
+        self.session.commit()
         audit.log_security("logout", user=user)
 
     def reset_password(self, userid, password):
-        """FAB's own password forms: hash, and clear the first-login flag when users change their own."""
+        """FAB's own password forms: hash, end every other session of the account, and clear the first-login
+        flag when users change their own (their own session stays open)."""
         super().reset_password(userid, password)
         user = self.get_user_by_id(userid)
-        if user is not None and getattr(g, "user", None) is not None and g.user.id == user.id:
+        if user is None:
+            return
+        sessions.end_sessions(user.id, keep_current=True)
+        if getattr(g, "user", None) is not None and getattr(g.user, "id", None) == user.id:
             from models.mixins import utcnow
 
             user.must_change_password = False
             user.password_changed_at = utcnow()
-            self.update_user(user)
+        self.update_user(user)

@@ -21,6 +21,7 @@ from app import audit
 from app.extensions import db
 from app.security import scope
 from app.security.roles import ROLE_SELF_SERVICE
+from app.security.session import end_sessions
 from app.services.accounts.authority import (
     _load_unit,
     _require_grantable,
@@ -267,7 +268,8 @@ def rename_account(actor, account_id: Any, new_username: str) -> Account:
 
 @use_case
 def reset_password(actor, account_id: Any) -> str:
-    """Give a new default password (to be changed at next login); also unlocks. Returns it (shown once)."""
+    """Give a new default password (to be changed at next login); also unlocks and ends every session of the
+    account. Returns it (shown once)."""
     account = get_account(account_id)
     _require_take_over(actor, account)
     password = generate_password()
@@ -275,16 +277,18 @@ def reset_password(actor, account_id: Any) -> str:
     account.must_change_password = True
     account.locked_at = None
     account.fail_login_count = 0
+    end_sessions(account.id)
     audit.log_security("password_reset", user=actor, detail={"account": account.username})
     return password
 
 
 @use_case
 def lock_account(actor, account_id: Any) -> Account:
-    """Lock an account (no login until unlocked)."""
+    """Lock an account (no login until unlocked); every open session of the account ends."""
     account = get_account(account_id)
     _require_take_over(actor, account)
     account.locked_at = utcnow()
+    end_sessions(account.id)
     audit.log_security("account_locked", user=actor, detail={"account": account.username})
     return account
 
@@ -302,7 +306,8 @@ def unlock_account(actor, account_id: Any) -> Account:
 
 @use_case
 def change_own_password(user, old_password: str, new_password: str, confirm: str) -> None:
-    """A user changes their own password (forced at first login, HN-6.2)."""
+    """A user changes their own password (forced at first login, HN-6.2); every other session of the account
+    ends (the one making the change stays signed in)."""
     errors = Errors()
     if not user.password or not check_password_hash(user.password, old_password or ""):
         errors.add("old_password", _("Mật khẩu hiện tại không đúng."))
@@ -316,6 +321,7 @@ def change_own_password(user, old_password: str, new_password: str, confirm: str
     user.password = _hash(new_password)
     user.must_change_password = False
     user.password_changed_at = utcnow()
+    end_sessions(user.id, keep_current=True)
     audit.log_security("password_changed", user=user)
 
 
