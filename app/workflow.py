@@ -11,7 +11,9 @@ Deadlines are computed by ``app/workdays.py`` when a step becomes the one to act
 overdue is a query. Every action records who, when, comment, the delegator when acting under a delegation,
 and the signature reference when the step requires one. Nobody acts on their own file; a valid delegation
 lets the delegate act; an expired one does not. The caller (``change_sets``) holds the transaction: the final
-approval applies the changes and writes the file version in the same one.
+approval applies the changes and writes the file version in the same one, and it locks the rows first
+(person, then change set: ``change_sets._lock_for_decision``) and re-reads them, so of two concurrent decisions
+the second finds the first one's result and gets :class:`AlreadyDecided` ("Hồ sơ đã được xử lý").
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from models.personnel import ChangeSet, Person
 
 __all__ = [
     "TRANSITIONS",
+    "AlreadyDecided",
     "IllegalTransition",
     "act",
     "authority_units",
@@ -67,6 +70,18 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 class IllegalTransition(ValidationError):
     """The change set is not in a state where the action is allowed."""
+
+
+class AlreadyDecided(IllegalTransition):
+    """Someone (another approver, or the same one in another tab) decided the change set or its step first;
+    nothing was done. The caller re-read the change set under its row lock (``change_sets``), so this is the
+    second of two concurrent decisions — a 409 for the screens, "refused" for a bulk decision."""
+
+    status = 409
+
+
+#: Statuses a submitted change set reaches by a decision (``draft``: returned, then edited by its author).
+DECIDED_STATUSES = ("approved", "returned", "cancelled")
 
 
 def _now() -> datetime:
@@ -242,7 +257,21 @@ def submit(cs: ChangeSet, person: Person, actor, *, on_behalf: bool, signature_r
     return cs
 
 
+def _already_decided(cs: ChangeSet) -> AlreadyDecided:
+    from app.services.personnel.change_sets import STATUS_LABELS
+
+    return AlreadyDecided({"__all__": [_(
+        "Hồ sơ đã được xử lý: đề nghị đang ở trạng thái “%(status)s”; không có gì được thay đổi. "
+        "Hãy tải lại trang.", status=STATUS_LABELS.get(cs.status, cs.status))]})
+
+
 def _pending(actor, cs: ChangeSet) -> tuple[ApprovalStep, int | None]:
+    """The pending step ``actor`` acts on (and the delegator), or the typed error acting would raise.
+
+    Called on a change set its caller has locked and re-read: a decision that lost a race finds it decided
+    (or its step done) and raises :class:`AlreadyDecided`."""
+    if cs.status in DECIDED_STATUSES or (cs.status == "draft" and cs.round):
+        raise _already_decided(cs)
     if cs.status != "submitted":
         _move(cs, "act")  # raises IllegalTransition with the current status
     person = cs.person
@@ -253,6 +282,11 @@ def _pending(actor, cs: ChangeSet) -> tuple[ApprovalStep, int | None]:
         raise IllegalTransition({"__all__": [_("Đề nghị này không có bước nào đang chờ xử lý.")]})
     allowed, delegator = can_act(actor, step, person)
     if not allowed:
+        earlier = [s for s in cs.steps if s.round == cs.round and s.status == "done" and s.seq < step.seq]
+        if any(can_act(actor, s, person)[0] for s in earlier):  # the step the actor saw was done meanwhile
+            raise AlreadyDecided({"__all__": [_(
+                "Hồ sơ đã được xử lý ở bước của bạn; đề nghị đã chuyển sang bước “%(step)s”. "
+                "Không có gì được thay đổi.", step=_step_def(cs, step).label)]})
         raise ForbiddenError(_("Bạn không có thẩm quyền ở bước “%(step)s” của hồ sơ này.",
                                step=_step_def(cs, step).label))
     return step, delegator

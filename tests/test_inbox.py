@@ -286,7 +286,8 @@ def test_one_refused_item_does_not_undo_the_others(app, demo, unit_by_name, monk
     assert row.status == "finished" and row.done == 3
     outcomes = {r["id"]: (r["outcome"], r["message"]) for r in row.results}
     assert outcomes[a.id][0] == outcomes[c.id][0] == "approved"
-    assert outcomes[b.id] == ("refused", "Không thể thực hiện thao tác này khi đề nghị đang ở trạng thái “Đã duyệt”.")
+    assert outcomes[b.id] == ("refused", "Hồ sơ đã được xử lý: đề nghị đang ở trạng thái “Đã duyệt”; không có gì "
+                                         "được thay đổi. Hãy tải lại trang.")
     assert [db.session.get(ChangeSet, i).status for i in (a.id, b.id, c.id)] == ["approved"] * 3
     assert db.session.get(ChangeSet, b.id).steps[0].comment == "Đã duyệt trước"
 
@@ -504,7 +505,8 @@ def test_review_page_signs_the_hcm_steps_and_the_person_signs_the_submission(app
     head = client_for(app, "syt.thutruong")
     review = body(head.get(f"/people/changes/{cs.id}"))
     assert 'data-step="review" data-status="done"' in review and "Đã đối chiếu" in review and "Đã ký" in review
-    assert officer.post(f"/people/changes/{cs.id}/approve", data={"approve-passphrase": PASSPHRASE}).status_code == 403
+    again = officer.post(f"/people/changes/{cs.id}/approve", data={"approve-passphrase": PASSPHRASE})
+    assert again.status_code == 409 and "đã được xử lý" in body(again)  # their step is done (issue 13, item 10)
     resp = head.post(f"/people/changes/{cs.id}/approve", data={"approve-passphrase": PASSPHRASE})
     assert resp.status_code == 302
     db.session.expire_all()

@@ -95,6 +95,23 @@ def _bulk_json(row) -> dict:
     }
 
 
+def _first_decision(act):
+    """Run a decision; :class:`~app.workflow.AlreadyDecided` (a lost race) goes past ``attempt``'s form errors
+    to :meth:`ChangeSetsView._decide`, which answers 409 with the message."""
+    try:
+        return act()
+    except workflow.AlreadyDecided as exc:
+        raise _Lost(exc) from exc
+
+
+class _Lost(Exception):
+    """Carries an :class:`~app.workflow.AlreadyDecided` through ``attempt`` (which handles ValidationError)."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
 def _filter_args() -> dict:
     """The inbox's filter arguments of the current URL (kept by the pager and after a bulk decision)."""
     return {k: v for k, v in request.args.items() if k in ("unit_id", "step") and v}
@@ -229,8 +246,12 @@ class ChangeSetsView(BaseView):
             flash(done(result), "success")
             return redirect(url_for("ChangeSetsView.index"))
 
-        return attempt(form, act, success,
-                       lambda errors: self._review(cs_id, active=key, posted=form, errors=errors, status=400))
+        try:
+            return attempt(form, lambda: _first_decision(act), success,
+                           lambda errors: self._review(cs_id, active=key, posted=form, errors=errors, status=400))
+        except _Lost as lost:  # someone decided it first: say so on the page as it is now
+            flash(" ".join(lost.error.messages), "warning")
+            return self._review(cs_id, status=lost.error.status)
 
     @expose("/<int:cs_id>/approve", methods=["POST"])
     @has_access

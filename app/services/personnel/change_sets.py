@@ -40,6 +40,7 @@ __all__ = [
     "delete_row",
     "draft_view",
     "get_change_set",
+    "lock_person",
     "open_change_set",
     "return_change_set",
     "save_section",
@@ -71,10 +72,45 @@ def open_change_set(person: Person) -> ChangeSet | None:
                                                      ChangeSet.status.in_(OPEN_STATUSES)).limit(1))
 
 
+# --------------------------------------------------------------------------- row locks (issue 13, item 10)
+# Every use case that writes a change set, its items or its steps, or the file, first locks the person row,
+# then the change set row, and re-reads both (PostgreSQL ``FOR NO KEY UPDATE``: it does not block the foreign
+# key checks of rows inserted meanwhile). One order everywhere (person, then change set) so two of them never
+# wait for each other; the second of two concurrent decisions reads the first one's result. SQLite ignores the
+# clause; it writes one transaction at a time anyway.
+
+_LOCK = {"key_share": True}
+
+
+def lock_person(person: Person) -> Person:
+    """Lock ``person``'s row for the rest of the transaction and re-read it (caller's transaction)."""
+    db.session.refresh(person, with_for_update=_LOCK)
+    return person
+
+
+def _lock_change_set(cs: ChangeSet) -> ChangeSet:
+    """Lock and re-read a change set (its person is locked first); its items and steps load afresh."""
+    db.session.refresh(cs, with_for_update=_LOCK)
+    return cs
+
+
+def _lock_for_decision(actor, change_set_id) -> ChangeSet:
+    """The change set ``actor`` decides on, locked and re-read with its person (NotFoundError out of scope)."""
+    cs = get_change_set(actor, change_set_id, ACTION_READ)
+    lock_person(cs.person)
+    return _lock_change_set(cs)
+
+
+def _locked_open_change_set(person: Person) -> ChangeSet | None:
+    """The person's open change set, locked and re-read (the person row is locked already)."""
+    cs = open_change_set(person)
+    return _lock_change_set(cs) if cs is not None else None
+
+
 def _editable_set(actor, person: Person) -> ChangeSet:
     """The draft to write into, created on first use; refused while a submission awaits approval."""
     require_unarchived(person)
-    cs = open_change_set(person)
+    cs = _locked_open_change_set(person)
     if cs is not None and cs.status == "submitted":
         raise ValidationError({"__all__": [_("Hồ sơ đang chờ phê duyệt; chưa sửa được cho đến khi có kết quả.")]})
     if cs is None:
@@ -86,12 +122,13 @@ def _editable_set(actor, person: Person) -> ChangeSet:
 
 
 def _writable_person(actor, person_id) -> tuple[Person, bool]:
-    """The file and whether ``actor`` writes as the agency (False: the person themselves)."""
+    """The file, locked for the rest of the transaction, and whether ``actor`` writes as the agency (False: the
+    person themselves)."""
     person = get_person(actor, person_id, ACTION_READ)
     access = scope.person_access(actor, person)
     if not access.write:
         raise ForbiddenError(_("Bạn không có quyền sửa hồ sơ này."))
-    return person, not access.own
+    return lock_person(person), not access.own
 
 
 def _section(key: str) -> Section:
@@ -318,7 +355,10 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
     profile wants it (HN-6.3) and the person's signature when it wants that (HCM-7.2c); the workflow then
     starts the profile's chain."""
     person, agency = _writable_person(actor, person_id)
-    cs = open_change_set(person)
+    cs = _locked_open_change_set(person)
+    if cs is not None and cs.status == "submitted":
+        raise workflow.AlreadyDecided({"__all__": [_(
+            "Hồ sơ đã được xử lý: bản nháp đã được gửi đi và đang chờ phê duyệt; không có gì được thay đổi.")]})
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Không có bản nháp nào để gửi.")]})
     if not cs.items:
@@ -395,8 +435,11 @@ def _apply(person: Person, cs: ChangeSet) -> None:
 def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str | None = None):
     """Act on the pending step of a change set (the workflow checks who may; the step is signed when the
     profile requires it). At the final step the items are applied and the next immutable version is written —
-    one transaction. Returns the version, or None when the chain goes on to a next step."""
-    cs = get_change_set(actor, change_set_id, ACTION_READ)
+    one transaction. Returns the version, or None when the chain goes on to a next step.
+
+    The person and the change set are locked and re-read first: of two concurrent decisions the second one
+    raises :class:`~app.workflow.AlreadyDecided` ("Hồ sơ đã được xử lý") and nothing is applied twice."""
+    cs = _lock_for_decision(actor, change_set_id)
     step, final = workflow.check_can_act(actor, cs)
     signature_ref = None
     if step.signature_required:
@@ -418,8 +461,9 @@ def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str
 
 @use_case
 def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
-    """Return a submitted change set to its author with a reason; the approved file is unchanged."""
-    cs = get_change_set(actor, change_set_id, ACTION_READ)
+    """Return a submitted change set to its author with a reason; the approved file is unchanged. Locked and
+    re-read first, like :func:`approve`."""
+    cs = _lock_for_decision(actor, change_set_id)
     workflow.send_back(actor, cs, reason)
     return cs
 
@@ -428,15 +472,17 @@ def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
 def cancel_draft(actor, person_id) -> None:
     """Abandon the open draft (not a submission): its items are dropped, the approved file stays."""
     person, _agency = _writable_person(actor, person_id)
-    cs = open_change_set(person)
+    cs = _locked_open_change_set(person)
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Không có bản nháp nào để hủy.")]})
     workflow.cancel(cs, actor)
 
 
 def close_open_change_set(actor, person: Person, reason: str) -> None:
-    """Close whatever is open on the file (used when it moves to the archive); caller's transaction."""
-    cs = open_change_set(person)
+    """Close whatever is open on the file (used when it moves to the archive); caller's transaction. The person
+    and the change set are locked first, like every decision."""
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update(**_LOCK))
+    cs = _locked_open_change_set(person)
     if cs is not None:
         workflow.cancel(cs, actor, reason=reason, action="close")
 

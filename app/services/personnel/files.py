@@ -180,9 +180,12 @@ def completeness(snap: dict) -> int:
 
 
 def write_version(person: Person, actor, change_set_id: int | None) -> FileVersion:
-    """Snapshot the approved rows of ``person`` as its next immutable version (caller's transaction)."""
+    """Snapshot the approved rows of ``person`` as its next immutable version (caller's transaction).
+
+    The person row is locked (and re-read) before its version number is taken, so two writers never take the
+    same number."""
     db.session.flush()
-    db.session.refresh(person)
+    db.session.refresh(person, with_for_update={"key_share": True})
     person.version_no = (person.version_no or 0) + 1
     snap = snapshot(person)
     snap["meta"]["version_no"] = person.version_no
