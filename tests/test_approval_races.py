@@ -184,3 +184,27 @@ def test_approval_racing_a_return_decides_once(app, demo, live_server, unit_by_n
             failures.append((n, outcomes, state))
         seen.add(state[0])
     assert not failures, f"{len(failures)} of {trials} trials went wrong: {failures[:5]}"
+
+
+def test_two_first_edits_of_a_file_make_one_draft(app, demo, live_server, unit_by_name, monkeypatch):
+    """The TCCB officer saves two sections of a file without a draft from two tabs at the same moment: both saves
+    land in one draft (the person row is locked before the draft is looked up), never in two open change sets."""
+    use_profile(app, monkeypatch, "hanoi")
+    officer = account(demo, "syt.tccb")
+    trials = max(TRIALS // 2, 1)
+    people = [svc.create_person(officer, {"org_unit_id": unit_by_name("Khoa Cấp cứu").id, "category": "cong_chuc",
+                                          "gender": "nam", "full_name": f"Lê Văn Nháp {i}",
+                                          "birth_date": "05/03/1980", "cccd": f"0010800{i:05d}"}).id
+              for i in range(trials)]
+    tab = Browser(live_server).login("syt.tccb")
+    failures = []
+    for n, person_id in enumerate(people):
+        path = f"/people/{person_id}/edit/work"
+        results = race([tab.copy(), tab.copy()], [(path, {"start": "2005", "unit_name": f"Đơn vị A {n}"}),
+                                                  (path, {"start": "2010", "unit_name": f"Đơn vị B {n}"})])
+        demo.session.expire_all()
+        drafts = list(demo.session.scalars(select(ChangeSet).where(ChangeSet.person_id == person_id)))
+        statuses = [r[0] for r in results]
+        if statuses != [302, 302] or len(drafts) != 1 or len(drafts[0].items) != 2:
+            failures.append((n, statuses, [(d.id, len(d.items)) for d in drafts]))
+    assert not failures, f"{len(failures)} of {trials} trials went wrong: {failures[:5]}"
