@@ -132,3 +132,18 @@ def test_exact_id_search_is_rate_limited_per_user(app, demo, unit_by_name, monke
     assert "Mạc Văn Thử" in body(officer.get("/people/?q=mac+van+thu"))
     assert "Mạc Văn Thử" in body(client_for(app, "syt.thutruong").get(f"/people/?q={CCCD_A}"))
     app.appbuilder.sm.limiter.reset()
+
+
+def test_change_set_diff_masks_like_the_file_page(app, demo, unit_by_name):
+    """HN-4.3 (regression guard; the diff screens already used the reader's level): the report viewer (level 1)
+    sees a proposed party date masked on the change set's page, the head (level 3) sees it in clear."""
+    from app.services import personnel as svc
+
+    db = demo
+    person = person_for(db, unit_by_name("Khoa Cấp cứu"), name="Mạc Văn Thử", cccd=CCCD_A)
+    cs = svc.save_section(account(db, "syt.tccb"), person.id, "political",
+                          {"party_joined_on": "19/05/1999", "military_rank": "Thượng úy QXZ"})
+    viewer = body(client_for(app, "xem.baocao").get(f"/people/changes/{cs.id}"))
+    assert "Thượng úy QXZ" in viewer and "19/05/1999" not in viewer and "Hạn chế" in viewer
+    head = body(client_for(app, "syt.thutruong").get(f"/people/changes/{cs.id}"))
+    assert "Thượng úy QXZ" in head and "19/05/1999" in head

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.security import scope
@@ -109,7 +110,7 @@ def reader_levels(user, person_ids: Iterable[int]) -> dict[int, int]:
     ids = {int(i) for i in person_ids if i is not None}
     if not ids:
         return {}
-    people = db.session.scalars(select(Person).where(Person.id.in_(ids))).all()
+    people = db.session.scalars(select(Person).options(joinedload(Person.org_unit)).where(Person.id.in_(ids))).all()
     return {p.id: reader_level(user, p) for p in people}
 
 
