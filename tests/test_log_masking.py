@@ -37,6 +37,7 @@ def _change(db, person: Person, tag: str) -> None:
     person.party_position = f"Bí thư chi bộ {tag}-L2"
     person.party_joined_on = date(1999, 5, 19)
     person.religion = "QXZ"
+    person.arrest_history = "Không"  # level 3, encrypted: the log keeps only "***", masked below level 3 too
     db.session.commit()
 
 
@@ -72,6 +73,7 @@ def test_change_log_masks_items_above_the_readers_level(app, demo, unit_by_name)
     officer = client_for(app, "sonoivu.chuyenvien")
     page = body(officer.get("/audit/changes/?object_type=Person"))
     assert "AAA-L2" in page and "1999-05-19" in page and "party_position" not in masked_fields(page)
+    assert "arrest_history" in masked_fields(page)
     page = body(officer.get("/audit/changes/?object_type=ChangeSet"))
     assert "QXZ-L3" not in page and "decision_comment" in masked_fields(page)
     assert "Hội QXZ-L2S" in body(officer.get("/audit/changes/?object_type=HistoryRecord"))
