@@ -167,15 +167,30 @@ def _within_id_search_limit(user) -> bool:
     """Count one exact identity-number search of ``user``; False past ``CCCD_SEARCH_RATE_LIMIT`` (default 30 per
     hour per user), kept in the app's rate-limit storage (``RATELIMIT_STORAGE_URI``) so every process shares it.
     A storage failure refuses the search (it is the guard against guessing)."""
-    limiter = getattr(current_app.appbuilder.sm, "limiter", None)
-    if limiter is None or not current_app.config.get("RATELIMIT_ENABLED", True):
-        return True
     item = parse_limit(current_app.config.get("CCCD_SEARCH_RATE_LIMIT") or "30 per hour")
     try:
-        return limiter.limiter.hit(item, "id_search", str(getattr(user, "id", None)))
+        return _id_search_limiter().hit(item, "id_search", str(getattr(user, "id", None)))
     except Exception:  # noqa: BLE001 - the storage is down: fail closed, logged
         log.exception("rate-limit storage unavailable for the identity-number search")
         return False
+
+
+def _id_search_limiter():
+    """The app's rate-limit strategy (Flask-Limiter of the security manager, with its storage and fallback);
+    when that limiter is not set up (``RATELIMIT_ENABLED`` off), a fixed window on ``RATELIMIT_STORAGE_URI``."""
+    try:
+        return current_app.appbuilder.sm.limiter.limiter
+    except (AttributeError, AssertionError):
+        pass
+    strategy = current_app.extensions.get("cbccvc_id_search_limiter")
+    if strategy is None:
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        strategy = FixedWindowRateLimiter(storage_from_string(
+            current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+        current_app.extensions["cbccvc_id_search_limiter"] = strategy
+    return strategy
 
 
 def _guard_id_search(user, flt: PersonFilter) -> str | None:
