@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from models.audit import AccessLog, ChangeLog
 
-__all__ = ["acting_as", "current_request_id", "init_audit", "log_access", "log_security", "reason"]
+__all__ = ["acting_as", "current_request_id", "init_audit", "log_access", "log_security", "readable_changes",
+           "reason"]
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,42 @@ def log_security(event_name: str, *, user=None, detail: dict | None = None) -> N
     log_access(event_name, user=user, object_type="Account" if user is not None else None,
                object_id=getattr(user, "id", None), org_unit_id=getattr(user, "org_unit_id", None),
                detail=detail)
+
+
+def readable_changes(user, rows) -> dict[int, tuple[dict | None, dict | None, frozenset[str]]]:
+    """Before/after of change-log ``rows`` as ``user`` may read them: row id -> (before, after, masked keys).
+
+    The stored log stays complete; masking happens here, at read time, with the registry's levels and the
+    reader's level on each person's file (``app.services.personnel.visibility``), so the change log never shows
+    an item the file page would mask. A masked value is None and its key is listed (empty or not: whether an
+    item is empty can itself be sensitive). Objects that are no part of a file are returned as stored.
+    """
+    from app.services.personnel import visibility
+
+    people = visibility.person_ids_for_log(rows)
+    levels = visibility.reader_levels(user, {p for p in people.values() if p is not None})
+    out = {}
+    for row in rows:
+        if row.id not in people:
+            out[row.id] = (row.before, row.after, frozenset())
+            continue
+        level = levels.get(people[row.id], -1)
+        masked: set[str] = set()
+
+        def readable(values, object_type=row.object_type, level=level, masked=masked):
+            if values is None:
+                return None
+            shown = {}
+            for key, value in values.items():
+                wanted = visibility.column_level(object_type, key)
+                if wanted is not None and wanted > level:
+                    masked.add(key)
+                    value = None
+                shown[key] = value
+            return shown
+
+        out[row.id] = (readable(row.before), readable(row.after), frozenset(masked))
+    return out
 
 
 def init_audit(app: Flask) -> None:

@@ -7,9 +7,12 @@
   user uploaded is never replaced). At most ``--limit`` certificates per run (RSA keys take ~45 ms each), in
   batches of 200 per commit; run it again to continue. Refused when ``PKI_DEV_ALLOWED`` is false (the default
   once ``DATABASE_URL`` is set).
-- ``flask pki import-p12 USERNAME FILE``: check (passphrase, validity, nonRepudiation, revocation) and store a
-  PKCS#12, encrypted; the passphrase is prompted and never stored.
-- ``flask pki register-token USERNAME --module … --token … --key … --cert FILE``: a key on a PKCS#11 token/HSM.
+- ``flask pki import-p12 USERNAME FILE [--bind-anyway --reason "…"]``: check (passphrase, validity,
+  nonRepudiation, revocation, the subject names the account: UID = username or the CCCD/CMND of the account's
+  file) and store a PKCS#12, encrypted; the passphrase is prompted and never stored. ``--bind-anyway`` with a
+  reason binds a certificate naming someone else, written to the change log and the access log.
+- ``flask pki register-token USERNAME --module … --token … --key … --cert FILE [--bind-anyway --reason "…"]``: a
+  key on a PKCS#11 token/HSM (the same check of the certificate's subject).
 - ``flask pki list``, ``flask pki revoke USERNAME`` (credential blocked; dev certificates also go on the dev CRL).
 - ``flask verify-pdf FILE``: one block per signature; exit 0 when every signature's bottom line is valid, 1 when
   any is not (or there is none), 2 when the file is not a readable PDF.
@@ -149,24 +152,58 @@ def _issued_by(cred, ca) -> bool:
         return False
 
 
+def _bind_options(command):
+    """``--bind-anyway --reason "…"``: an administrator binds a certificate whose subject does not name the
+    account (written to the change log and the access log with who, what and why)."""
+    command = click.option("--reason", "bind_reason", default=None,
+                           help="Why the certificate is bound anyway (required with --bind-anyway).")(command)
+    return click.option("--bind-anyway", is_flag=True,
+                        help="Bind even though the certificate's subject (UID, CCCD/CMND) does not name "
+                             "the account; needs --reason.")(command)
+
+
+def _bind_reason(bind_anyway: bool, bind_reason: str | None) -> str | None:
+    if not bind_anyway:
+        return None
+    if not (bind_reason or "").strip():
+        click.echo("LỖI: --bind-anyway cần --reason \"…\" (lý do, văn bản đề nghị) để ghi vào nhật ký.", err=True)
+        raise SystemExit(1)
+    return bind_reason
+
+
+def _bound_note(cred, account) -> None:
+    from cryptography import x509
+
+    from app import signing
+
+    if not signing.holder_match(account, x509.load_der_x509_certificate(cred.certificate)):
+        click.echo(f"CẢNH BÁO: chứng thư số không ghi tên tài khoản {account.username}; đã gắn theo quyết định "
+                   "của quản trị và ghi vào nhật ký.")
+
+
 @pki_cli.command("import-p12")
 @click.argument("username")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--passphrase", prompt="Mật khẩu của tệp PKCS#12", hide_input=True,
               help="Prompted when omitted (never put it on a shared command line).")
-def import_p12_command(username: str, file: str, passphrase: str) -> None:
-    """Store USERNAME's PKCS#12 FILE (checked, encrypted), replacing the previous credential."""
+@_bind_options
+def import_p12_command(username: str, file: str, passphrase: str, bind_anyway: bool, bind_reason: str | None) -> None:
+    """Store USERNAME's PKCS#12 FILE (checked, encrypted), replacing the previous credential. The certificate's
+    subject must name the account (UID = username, or the CCCD/CMND of the account's file) unless
+    --bind-anyway --reason "…" is given."""
     from app import signing
 
+    why = _bind_reason(bind_anyway, bind_reason)
     account = _account(username)
     with open(file, "rb") as fh:
         data = fh.read()
     try:
-        cred = signing.store_pkcs12(account, data, passphrase, label=file.rsplit("/", 1)[-1])
+        cred = signing.store_pkcs12(account, data, passphrase, label=file.rsplit("/", 1)[-1], bind_reason=why)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Đã lưu chứng thư số của {username}: {cred.subject} (số hiệu {cred.serial}, "
                f"hiệu lực đến {cred.not_after:%d/%m/%Y}).")
+    _bound_note(cred, account)
 
 
 @pki_cli.command("register-token")
@@ -176,18 +213,22 @@ def import_p12_command(username: str, file: str, passphrase: str) -> None:
 @click.option("--key", "key_label", required=True, help="Label of the signing key on the token")
 @click.option("--cert", "cert_file", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The key's certificate (PEM or DER)")
-def register_token_command(username, module, token_label, key_label, cert_file) -> None:
-    """Make a key on a PKCS#11 token/HSM USERNAME's credential (the PIN is asked at signing time)."""
+@_bind_options
+def register_token_command(username, module, token_label, key_label, cert_file, bind_anyway, bind_reason) -> None:
+    """Make a key on a PKCS#11 token/HSM USERNAME's credential (the PIN is asked at signing time); the
+    certificate must name the account unless --bind-anyway --reason "…" is given."""
     from app import signing
 
+    why = _bind_reason(bind_anyway, bind_reason)
     account = _account(username)
     with open(cert_file, "rb") as fh:
         cert = fh.read()
     try:
-        cred = signing.register_pkcs11(account, module, token_label, key_label, cert)
+        cred = signing.register_pkcs11(account, module, token_label, key_label, cert, bind_reason=why)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Đã đăng ký thiết bị ký số cho {username}: {cred.subject} (token {token_label}, khóa {key_label}).")
+    _bound_note(cred, account)
 
 
 @pki_cli.command("list")

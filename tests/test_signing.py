@@ -191,12 +191,16 @@ def test_an_upload_is_checked_before_it_replaces_the_certificate(signers, dev_pk
             store_pkcs12(person, data, passphrase)
         assert words in messages(exc), (words, messages(exc))
         assert active_credential(person).fingerprint == before
-    replaced = store_pkcs12(person, dev_pki["other"].p12, PASSPHRASE)
+    with pytest.raises(ValidationError) as exc:  # someone else's certificate (issue 13)
+        store_pkcs12(person, dev_pki["other"].p12, PASSPHRASE)
+    assert "không phải của tài khoản annv.syt" in messages(exc)
+    assert active_credential(person).fingerprint == before
+    replaced = store_pkcs12(person, dev_pki["renewed"].p12, PASSPHRASE)
     assert active_credential(person).id == replaced.id and replaced.fingerprint != before
     rows = demo.session.scalars(select(SigningCredential).where(SigningCredential.account_id == person.id)).all()
     assert sorted(r.active for r in rows) == [False, True]
     with load_signer(person, PASSPHRASE) as signer:
-        assert signer.name == "Trần Thị Bình"
+        assert signer.name == "Nguyễn Văn An" and signer.certificate == dev_pki["renewed"].cert
 
 
 def test_fields_and_pdfs_are_checked(signers):
@@ -243,7 +247,7 @@ def test_pkcs11_token_signs_and_validates(signers, dev_pki, demo, tmp_path, monk
     subprocess.run([*tool, "--read-object", "--type", "pubkey", "--label", "signkey", "-o",
                     str(tmp_path / "pub.der")], **run)
     public_key = serialization.load_der_public_key((tmp_path / "pub.der").read_bytes())
-    cert, _ = pki.issue_certificate(dev_pki.ca, "Phạm Thị Token", uid="token", public_key=public_key)
+    cert, _ = pki.issue_certificate(dev_pki.ca, "Phạm Thị Token", uid="xem.baocao", public_key=public_key)
     holder = account(demo, "xem.baocao")
     register_pkcs11(holder, SOFTHSM_LIB, "T", "signkey", cert.public_bytes(serialization.Encoding.DER))
 

@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional as OptionalV
 
+from app import audit
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import (
@@ -78,6 +79,11 @@ EVENT_LABELS = {
     "export": _l("Kết xuất dữ liệu"),
     "print": _l("In"),
     "download": _l("Tải tệp"),
+    "id_search": _l("Tìm theo số định danh (CCCD/CMND)"),
+    "certificate_refused": _l("Từ chối chứng thư số không đúng chủ"),
+    "certificate_bound": _l("Quản trị gắn chứng thư số cho tài khoản"),
+    "certificate_revoked": _l("Thu hồi chứng thư số"),
+    "sign_refused": _l("Từ chối ký số"),
 }
 
 #: What a change-log row did.
@@ -146,15 +152,19 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def diff_rows(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
-    """(field, before, after) for every field of a change-log row; fields empty on both sides are left out."""
+def diff_rows(before: dict | None, after: dict | None, masked=frozenset()) -> list[tuple[str, str, str, bool]]:
+    """(field, before, after, masked) for every field of a change-log row; fields empty on both sides are left
+    out, except masked ones (``app.audit.readable_changes``), shown without their values."""
     before, after = before or {}, after or {}
     rows = []
     for key in dict.fromkeys([*before, *after]):
+        if key in masked:
+            rows.append((key, "", "", True))
+            continue
         old, new = before.get(key), after.get(key)
         if old in (None, "") and new in (None, ""):
             continue
-        rows.append((key, show_value(old) if key in before else "", show_value(new) if key in after else ""))
+        rows.append((key, show_value(old) if key in before else "", show_value(new) if key in after else "", False))
     return rows
 
 
@@ -264,6 +274,7 @@ class ChangeLogView(BaseView):
             if form.action.data:
                 stmt = stmt.where(ChangeLog.action == form.action.data)
             page = paginate(stmt)
+        readable = audit.readable_changes(g.user, page.rows)
         rows = [
             {
                 "id": row.id,
@@ -276,7 +287,7 @@ class ChangeLogView(BaseView):
                 "object_repr": row.object_repr,
                 "unit_id": row.org_unit_id,
                 "reason": row.reason,
-                "diff": diff_rows(row.before, row.after),
+                "diff": diff_rows(*readable[row.id]),
             }
             for row in page.rows
         ]

@@ -42,9 +42,11 @@ __all__ = [
     "forget",
     "grants_for",
     "has_permission",
+    "level_filter",
     "person_access",
     "person_filter",
     "person_ids",
+    "reads_level_somewhere",
     "today",
     "unit_ids",
     "valid_assignments",
@@ -291,22 +293,58 @@ class PersonAccess:
     level: int
 
 
-def field_level(user, unit: OrgUnit) -> int:
-    """Highest restricted-access level the user's roles on ``unit`` read in clear (-1: none)."""
+def _grant_level(grant: Grant) -> int:
+    """The restricted-access level a read grant gives (a delegation: 3; an unknown role: -1)."""
     from app.security.roles import role_config
 
+    if grant.role_name is None:
+        return 3
+    try:
+        cfg = role_config(grant.role_name)
+    except KeyError:
+        return -1
+    return 3 if cfg["admin"] else cfg.get("field_level", 0)
+
+
+def field_level(user, unit: OrgUnit) -> int:
+    """Highest restricted-access level the user's roles on ``unit`` read in clear (-1: none)."""
     level = -1
     for grant in grants_for(user, ACTION_READ, RESOURCE_PERSONNEL):
         if grant.covers(unit):
-            if grant.role_name is None:
-                level = max(level, 3)
-                continue
-            try:
-                cfg = role_config(grant.role_name)
-            except KeyError:
-                continue
-            level = max(level, 3 if cfg["admin"] else cfg.get("field_level", 0))
+            level = max(level, _grant_level(grant))
     return level
+
+
+def level_filter(user, min_level: int):
+    """SQL condition on ``Person``: the files on which ``user`` reads items of level ``min_level`` in clear —
+    the rule of :func:`person_access` as a query (roles on the unit, the own file, approval, consent)."""
+    uid = _user_id(user)
+    if uid is None:
+        return false()
+    conditions = []
+    grants = [grant for grant in grants_for(user, ACTION_READ, RESOURCE_PERSONNEL) if _grant_level(grant) >= min_level]
+    if grants:
+        conditions.append(Person.org_unit_id.in_(select(OrgUnit.id).where(or_(*[
+            OrgUnit.path.like(grant.unit_path + "%") if grant.include_descendants else OrgUnit.id == grant.unit_id
+            for grant in grants]))))
+    if grants_for(user, ACTION_APPROVE, RESOURCE_PERSONNEL):
+        conditions.append(Person.org_unit_id.in_(unit_ids(user, ACTION_APPROVE, RESOURCE_PERSONNEL))
+                          & (Person.account_id.is_(None) | (Person.account_id != uid)))
+    if has_permission(user, ACTION_READ, RESOURCE_MY_FILE):
+        conditions.append(Person.account_id == uid)
+    if min_level <= 1:
+        conditions.extend(_consent_conditions(user))
+    return or_(*conditions) if conditions else false()
+
+
+def reads_level_somewhere(user, min_level: int) -> bool:
+    """True when ``user`` reads items of level ``min_level`` in clear on some file other than their own
+    (see :func:`level_filter`)."""
+    if any(_grant_level(grant) >= min_level for grant in grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)):
+        return True
+    if grants_for(user, ACTION_APPROVE, RESOURCE_PERSONNEL):
+        return True
+    return min_level <= 1 and bool(consents_for(user))
 
 
 def person_access(user, person: Person) -> PersonAccess:

@@ -8,10 +8,12 @@ signing session while a wrong passphrase still never signs.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -23,14 +25,16 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import pki
-from app.audit import log_security
+from app.audit import log_access, log_security, reason
+from app.crypto import blind_index
 from app.extensions import db
-from app.services.errors import Errors, ValidationError, use_case
+from app.services.errors import Errors, ForbiddenError, ValidationError, use_case
 from app.text import clean
 from models.signing import SigningCredential
 
@@ -41,6 +45,7 @@ __all__ = [
     "active_credential",
     "credential_status",
     "forget_signers",
+    "holder_match",
     "issue_dev_credential",
     "load_signer",
     "open_pkcs12",
@@ -168,6 +173,82 @@ def _fill_certificate(cred: SigningCredential, cert: x509.Certificate) -> None:
     cred.not_before, cred.not_after, cred.fingerprint = info["not_before"], info["not_after"], info["fingerprint"]
 
 
+#: The holder's identity number in a subject's UID or serialNumber, as Vietnamese CAs write it
+#: ("CCCD:001080012345", "CMND:012345678", "CMT: …", or the bare digits).
+_ID_NUMBER = re.compile(r"(?:(?:CCCD|CMND|CMT|CC|CAN ?CUOC|SO ?DINH ?DANH)\s*[:=]?\s*)?(\d{9}|\d{12})", re.I)
+
+
+def holder_match(account, cert: x509.Certificate) -> str | None:
+    """How ``cert``'s subject names ``account``: ``"uid"`` (a UID equal to the username, as the dev CA and an
+    internal CA write it), ``"id_number"`` (a UID or serialNumber carrying the CCCD or former CMND of the file
+    linked to the account, compared through the blind index), or None when it names someone else."""
+    from models.personnel import Person
+
+    username = (getattr(account, "username", None) or "").strip().lower()
+    values = [str(attr.value).strip() for attr in cert.subject
+              if attr.oid in (NameOID.USER_ID, NameOID.SERIAL_NUMBER)]
+    if username and any(value.lower() == username for value in values):
+        return "uid"
+    indexes = db.session.execute(select(Person.cccd_index, Person.old_id_index).where(
+        Person.account_id == getattr(account, "id", None))).first()
+    if indexes is None:
+        return None
+    for value in values:
+        found = _ID_NUMBER.fullmatch(value)
+        if found and blind_index(found.group(1)) in {i for i in indexes if i}:
+            return "id_number"
+    return None
+
+
+def _is_admin(actor) -> bool:
+    from app.security import scope
+    from app.security.roles import role_config
+
+    for assignment in scope.valid_assignments(actor):
+        try:
+            if role_config(assignment.role.name)["admin"]:
+                return True
+        except KeyError:
+            continue
+    return False
+
+
+def _operator(actor) -> str:
+    """Who acts: the account, or the operating-system user of a command line."""
+    if actor is not None:
+        return getattr(actor, "username", "?")
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _check_holder(account, cert: x509.Certificate, *, actor, bind_reason: str | None, field_name: str) -> dict | None:
+    """Refuse a certificate whose subject does not name ``account`` (logged), unless an administrator binds it
+    with a reason: then the facts of the binding (to log once it is stored), else None."""
+    if holder_match(account, cert):
+        return None
+    info = pki.cert_info(cert)
+    facts = {"account": account.username, "subject": info["subject"], "serial": info["serial"],
+             "fingerprint": info["fingerprint"], "by": _operator(actor)}
+    why = clean(bind_reason or "")[:400]
+    if not why:
+        log_security("certificate_refused", user=account, detail=facts)
+        raise ValidationError({field_name: [_(
+            "Chứng thư số này không phải của tài khoản %(user)s: chủ thể của chứng thư (%(subject)s) không ghi tên "
+            "đăng nhập hoặc số CCCD/CMND của hồ sơ gắn với tài khoản. Nếu đây đúng là chứng thư số của bạn, hãy đề "
+            "nghị quản trị hệ thống gắn chứng thư cho tài khoản.", user=account.username, subject=info["subject"])]})
+    if actor is not None and not _is_admin(actor):
+        raise ForbiddenError(_("Chỉ quản trị hệ thống được gắn chứng thư số của người khác cho một tài khoản."))
+    return {**facts, "reason": why}
+
+
+def _log_binding(cred: SigningCredential, binding: dict | None) -> None:
+    if binding is not None:
+        log_access("certificate_bound", user=cred.account, object_type="SigningCredential", object_id=cred.id,
+                   detail=binding)
+
+
 def _replace_active(account, cred: SigningCredential) -> SigningCredential:
     """Make ``cred`` the account's only active credential (the previous one stays, inactive, for history)."""
     previous = active_credential(account)
@@ -183,10 +264,12 @@ def _replace_active(account, cred: SigningCredential) -> SigningCredential:
 
 
 @use_case
-def store_pkcs12(account, data: bytes, passphrase: str | None, *, actor=None,
-                 label: str | None = None) -> SigningCredential:
+def store_pkcs12(account, data: bytes, passphrase: str | None, *, actor=None, label: str | None = None,
+                 bind_reason: str | None = None) -> SigningCredential:
     """Check and store ``account``'s PKCS#12 (replacing its credential): passphrase, key matches certificate,
-    validity, nonRepudiation, not revoked. The file is kept as uploaded, encrypted; the passphrase is not kept."""
+    validity, nonRepudiation, not revoked, and the certificate's subject names the account (:func:`holder_match`)
+    — or an administrator (``actor`` None: the server's command line) binds it with ``bind_reason``, which goes
+    to the change log and the access log. The file is kept as uploaded, encrypted; the passphrase is not kept."""
     errors = Errors()
     if not data:
         errors.add("file", _("Hãy chọn tệp chứng thư số (.p12, .pfx)."))
@@ -199,16 +282,28 @@ def store_pkcs12(account, data: bytes, passphrase: str | None, *, actor=None,
     problems = pki.certificate_problems(cert)
     if problems:
         raise ValidationError({"file": problems})
+    binding = _check_holder(account, cert, actor=actor, bind_reason=bind_reason, field_name="file")
     cred = SigningCredential(kind="pkcs12", pkcs12=bytes(data), label=clean(label)[:200] or None,
                              created_by_id=getattr(actor or account, "id", None))
     _fill_certificate(cred, cert)
-    return _replace_active(account, cred)
+    with reason(_bind_note(binding)):
+        cred = _replace_active(account, cred)
+    _log_binding(cred, binding)
+    return cred
+
+
+def _bind_note(binding: dict | None) -> str | None:
+    if binding is None:
+        return None
+    return _("Quản trị %(by)s gắn chứng thư số không ghi tên tài khoản: %(reason)s", by=binding["by"],
+             reason=binding["reason"])
 
 
 @use_case
 def register_pkcs11(account, module: str, token_label: str, key_label: str, certificate: bytes, *,
-                    actor=None, label: str | None = None) -> SigningCredential:
-    """Make a key on a PKCS#11 token/HSM ``account``'s credential; ``certificate`` is its certificate (DER/PEM)."""
+                    actor=None, label: str | None = None, bind_reason: str | None = None) -> SigningCredential:
+    """Make a key on a PKCS#11 token/HSM ``account``'s credential; ``certificate`` is its certificate (DER/PEM),
+    whose subject must name the account unless an administrator binds it (as :func:`store_pkcs12`)."""
     errors = Errors()
     if not module or not os.path.isfile(module):
         errors.add("module", _("Không tìm thấy thư viện PKCS#11 %(path)s.", path=module or ""))
@@ -226,11 +321,15 @@ def register_pkcs11(account, module: str, token_label: str, key_label: str, cert
     problems = pki.certificate_problems(cert)
     if problems:
         raise ValidationError({"certificate": problems})
+    binding = _check_holder(account, cert, actor=actor, bind_reason=bind_reason, field_name="certificate")
     cred = SigningCredential(kind="pkcs11", pkcs11_module=module, pkcs11_token=clean(token_label)[:100],
                              pkcs11_key=clean(key_label)[:100], label=clean(label)[:200] or None,
                              created_by_id=getattr(actor or account, "id", None))
     _fill_certificate(cred, cert)
-    return _replace_active(account, cred)
+    with reason(_bind_note(binding)):
+        cred = _replace_active(account, cred)
+    _log_binding(cred, binding)
+    return cred
 
 
 def issue_dev_credential(account, ca: pki.DevCA, passphrase: str = pki.DEV_PASSPHRASE) -> SigningCredential:

@@ -21,6 +21,7 @@ from app.services.errors import ForbiddenError, NotFoundError, ValidationError
 from app.services.personnel import values as field_values
 from app.services.personnel.files import DiffEntry
 from app.services.personnel.syll import SECTIONS, TABS, Field, Section
+from app.services.personnel.visibility import hidden
 from views.forms import VNForm, field_errors
 
 __all__ = [
@@ -222,7 +223,7 @@ class Block:
 def cell(f: Field, values: dict, level: int, changed=()) -> Cell:
     """The text of ``f`` in ``values``; hidden when its restricted-access level is above ``level``."""
     raw = values.get(f.name)
-    if f.level > level:
+    if hidden(f, level):
         text = mask(str(raw)) if f.name in PARTIAL_MASK and raw not in (None, "") else ""
         return Cell(f, text, True, f.name in changed)
     text = field_values.display(f, raw, values.get(field_values.precision_key(f.name)))
@@ -275,9 +276,9 @@ def masked_diff(entries: list[DiffEntry], level: int) -> list[dict]:
     for entry in entries:
         changes = []
         for f, before, after in entry.changes:
-            hidden = f.level > level
-            changes.append(Change(f, _hide(f, before) if hidden else before, _hide(f, after) if hidden else after,
-                                  hidden))
+            masked = hidden(f, level)
+            changes.append(Change(f, _hide(f, before) if masked else before, _hide(f, after) if masked else after,
+                                  masked))
         items = sorted({f.item for f, _b, _a in entry.changes} or set(entry.section.items),
                        key=lambda i: [int(p) for p in i.split(".")])
         out.append({"entry": entry, "numbers": ", ".join(items), "op": OP_LABELS.get(entry.op, entry.op),

@@ -28,6 +28,7 @@ from app.services import code_lists
 from app.services import personnel as svc
 from app.services.errors import ValidationError
 from app.services.personnel.checks import format_partial_date
+from app.services.personnel.queries import PersonPage, SearchRateLimited
 from app.text import clean
 from models.accounts import Account
 from views.forms import UnitPickerField, VNForm, field_errors
@@ -167,7 +168,13 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         form.gender.choices = code_choices("gender", form.gender.data)
         flt, errors = _filter(form, archive)
         page_no, size = _page_args()
-        page = svc.list_people(g.user, flt, page_no - 1, size)
+        status = 200
+        try:
+            page = svc.list_people(g.user, flt, page_no - 1, size)
+        except SearchRateLimited as exc:
+            page = PersonPage(rows=[], total=0, total_capped=False, page=page_no - 1, page_size=size,
+                                  notice=" ".join(exc.messages))
+            status = exc.status
         return self.render_template(
             "personnel/list.html", title=title, form=form, errors=errors, page=page, archive=archive,
             first=(page_no - 1) * size, categories=svc.CATEGORIES, statuses=svc.STATUSES,
@@ -176,7 +183,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
             can_write=current_app.appbuilder.sm.has_access(ACTION_WRITE, RESOURCE_PERSONNEL),
             prev_url=_page_url(endpoint, page_no - 1) if page_no > 1 else None,
             next_url=_page_url(endpoint, page_no + 1) if page.has_next else None,
-        )
+        ), status
 
     # ----------------------------------------------------------------- new file
 

@@ -19,31 +19,39 @@ overdue is computed against today's Vietnamese date, never stored.
 from __future__ import annotations
 
 import calendar
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 
+from flask import current_app
+from flask_babel import gettext as _
+from limits import parse as parse_limit
 from sqlalchemy import and_, false, func, select
 
-from app import workdays, workflow
+from app import audit, workdays, workflow
 from app.crypto import blind_index
 from app.extensions import db
 from app.profiles import CityProfile, active_profile
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
+from app.services.errors import ServiceError
 from app.services.personnel.checks import normalize_cccd
 from app.services.personnel.people import ACTIVE_STATUSES, ARCHIVE_STATUSES
+from app.services.personnel.syll import section
 from app.text import search_key
 from models.accounts import Account
 from models.approvals import ApprovalStep
 from models.org_units import OrgUnit
 from models.personnel import ChangeSet, FileVersion, Person
 
-__all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "awaiting_ids",
-           "file_history", "get_version", "inbox", "list_people", "own_person_id", "step_choices"]
+__all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "SearchRateLimited",
+           "awaiting_ids", "file_history", "get_version", "id_number_query", "inbox", "list_people", "own_person_id",
+           "step_choices"]
 
 COUNT_CAP = 10_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +68,8 @@ class PersonFilter:
     age_min: int | None = None
     age_max: int | None = None
     q: str | None = None
+    #: Set by the exact-number search guard: what the access log records of it (never the number).
+    id_search: dict | None = None
 
 
 @dataclass
@@ -73,6 +83,8 @@ class PersonPage:
     page_size: int
     has_next: bool = False
     units: dict = field(default_factory=dict)
+    #: Shown above the list (e.g. an exact CCCD search the user may not make).
+    notice: str | None = None
 
 
 def _years_ago(day: date, years: int) -> date:
@@ -124,15 +136,79 @@ def _conditions(user, flt: PersonFilter, today: date) -> list:
     if flt.age_max is not None:
         conds.append(Person.birth_date > _years_ago(today, flt.age_max + 1))
     q = (flt.q or "").strip()
-    digits = normalize_cccd(q)
-    if q and re.fullmatch(r"[\d .]+", q) and len(digits) == 12:
-        conds.append(Person.cccd_index == blind_index(digits))
-    elif q and re.fullmatch(r"[\d .]+", q) and len(digits) == 9:
-        conds.append(Person.old_id_index == blind_index(digits))
+    number = id_number_query(q)
+    if number is not None:
+        name, digits = number
+        column = Person.cccd_index if name == "cccd" else Person.old_id_index
+        # Only the files on which the user reads the number in clear (a masked number must not be confirmed).
+        conds += [column == blind_index(digits), scope.level_filter(user, section("documents").field(name).level)]
     elif q:
         for word in search_key(q).split():
             conds.append(Person.search_key.like(f"%{word}%"))
     return conds
+
+
+def id_number_query(q: str | None) -> tuple[str, str] | None:
+    """``(registry field, digits)`` when ``q`` is a whole CCCD (12 digits) or CMND (9 digits), else None."""
+    q = (q or "").strip()
+    if not q or not re.fullmatch(r"[\d .]+", q):
+        return None
+    digits = normalize_cccd(q)
+    return {12: ("cccd", digits), 9: ("old_id_number", digits)}.get(len(digits))
+
+
+class SearchRateLimited(ServiceError):
+    """Too many exact searches by identity number in the window (``CCCD_SEARCH_RATE_LIMIT``)."""
+
+    status = 429
+
+
+def _within_id_search_limit(user) -> bool:
+    """Count one exact identity-number search of ``user``; False past ``CCCD_SEARCH_RATE_LIMIT`` (default 30 per
+    hour per user), kept in the app's rate-limit storage (``RATELIMIT_STORAGE_URI``) so every process shares it.
+    A storage failure refuses the search (it is the guard against guessing)."""
+    item = parse_limit(current_app.config.get("CCCD_SEARCH_RATE_LIMIT") or "30 per hour")
+    try:
+        return _id_search_limiter().hit(item, "id_search", str(getattr(user, "id", None)))
+    except Exception:  # noqa: BLE001 - the storage is down: fail closed, logged
+        log.exception("rate-limit storage unavailable for the identity-number search")
+        return False
+
+
+def _id_search_limiter():
+    """The app's rate-limit strategy (Flask-Limiter of the security manager, with its storage and fallback);
+    when that limiter is not set up (``RATELIMIT_ENABLED`` off), a fixed window on ``RATELIMIT_STORAGE_URI``."""
+    try:
+        return current_app.appbuilder.sm.limiter.limiter
+    except (AttributeError, AssertionError):
+        pass
+    strategy = current_app.extensions.get("cbccvc_id_search_limiter")
+    if strategy is None:
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        strategy = FixedWindowRateLimiter(storage_from_string(
+            current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+        current_app.extensions["cbccvc_id_search_limiter"] = strategy
+    return strategy
+
+
+def _guard_id_search(user, flt: PersonFilter) -> str | None:
+    """Before an exact CCCD/CMND search: the notice when the user may not search by number (the search then
+    matches nothing); SearchRateLimited past the limit. Every such search is in the access log with the number's
+    blind index, never the number."""
+    number = id_number_query(flt.q)
+    if number is None:
+        return None
+    name, digits = number
+    allowed = scope.reads_level_somewhere(user, section("documents").field(name).level)
+    detail = {"kind": name, "index": blind_index(digits), "allowed": allowed}
+    if allowed and not _within_id_search_limit(user):
+        audit.log_access("id_search", user=user, object_type="Person", detail={**detail, "rate_limited": True})
+        raise SearchRateLimited(_("Bạn đã tìm theo số định danh quá nhiều lần; hãy thử lại sau."))
+    flt.id_search = detail
+    return None if allowed else _("Bạn không có quyền tìm theo số định danh (CCCD/CMND): số này chỉ hiện "
+                                  "đầy đủ với người được xem rõ.")
 
 
 LIST_COLUMNS = (Person.id, Person.family_name, Person.middle_name, Person.given_name, Person.gender,
@@ -146,7 +222,10 @@ def list_people(user, flt: PersonFilter, page: int = 0, page_size: int = 25, tod
     today = today or date.today()
     page = max(0, int(page or 0))
     page_size = max(1, min(int(page_size or 25), 100))
+    notice = _guard_id_search(user, flt)
     conds = _conditions(user, flt, today)
+    if notice:
+        conds.append(false())
     matches = select(Person.id, Person.sort_key).where(*conds).limit(COUNT_CAP + 1).subquery("matches")
     keys = (select(matches.c.id, matches.c.sort_key, func.count().over().label("total"))
             .order_by(matches.c.sort_key, matches.c.id)
@@ -171,8 +250,11 @@ def list_people(user, flt: PersonFilter, page: int = 0, page_size: int = 25, tod
                 .offset(page * page_size).limit(page_size + 1))
         rows = list(db.session.execute(walk).mappings())
     has_next = len(rows) > page_size
+    if flt.id_search is not None:
+        audit.log_access("id_search", user=user, object_type="Person",
+                         detail={**flt.id_search, "matches": min(total, COUNT_CAP)})
     return PersonPage(rows=rows[:page_size], total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP,
-                      page=page, page_size=page_size, has_next=has_next)
+                      page=page, page_size=page_size, has_next=has_next, notice=notice)
 
 
 @dataclass
