@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from models.accounts import Account
+from views import fab_security
 
 __all__ = ["SecurityManager"]
 
@@ -38,6 +39,14 @@ class SecurityManager(FabSecurityManager):
 
     user_model = Account
     security_api = RateLimitedSecurityApi
+    # FAB's security views with POST-only changes and no password change without the current one (issue 13).
+    userdbmodelview = fab_security.UserDBModelView
+    rolemodelview = fab_security.RoleModelView
+    groupmodelview = fab_security.UserGroupModelView
+    permissionmodelview = fab_security.PermissionModelView
+    viewmenumodelview = fab_security.ViewMenuModelView
+    permissionviewmodelview = fab_security.PermissionViewModelView
+    resetmypasswordview = fab_security.ResetMyPasswordView
 
     def get_user_roles(self, user):
         """Roles of the assignments in force today (public role for anonymous users)."""
