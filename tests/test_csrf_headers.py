@@ -12,7 +12,6 @@ import sys
 import pytest
 from sqlalchemy import select, text
 
-from app.security.downloads import attachment_name
 from config import TestConfig
 from tests.conftest import login
 from tests.test_accounts import IsolatedClient
@@ -103,7 +102,11 @@ def test_every_post_route_refuses_a_missing_token(csrf_app, demo_people):
     wrong = {}
     for rule in posts:
         url = _url(csrf_app, rule, ids, by_view)
-        resp = admin.post(url, data={"rowid": "1", "action": "delete", "name": "x"})
+        try:
+            resp = admin.post(url, data={"rowid": "1", "action": "delete", "name": "x"})
+        except Exception as exc:  # noqa: BLE001  (the request went past the CSRF check into the view)
+            wrong[rule.endpoint] = type(exc).__name__
+            continue
         page = resp.get_data(as_text=True)
         if resp.status_code != 400 or "mã xác thực CSRF" not in page:
             wrong[rule.endpoint] = resp.status_code
@@ -146,20 +149,26 @@ def test_no_get_route_changes_a_row(csrf_app, demo_people, username):
     db.session.commit()
     client = _client(csrf_app, username)
     ids, by_view = _ids(db, username)
-    changed = {}
+    changed, errors = {}, {}
     for rule in routes(csrf_app, "GET"):
         if rule.endpoint in GET_SKIPPED:
             continue
         before = fingerprint(db.session)
         url = _url(csrf_app, rule, ids, by_view)
-        resp = client.get(url)
-        assert resp.status_code < 500, (url, resp.status_code)
+        try:
+            resp = client.get(url)
+        except Exception as exc:  # noqa: BLE001
+            errors[url] = type(exc).__name__
+        else:
+            if resp.status_code >= 500:
+                errors[url] = resp.status_code
         after = fingerprint(db.session)
         diff = sorted(t for t in before if before[t] != after.get(t))
         allowed = GET_MAY_WRITE.get(rule.endpoint)
         if diff and diff != [allowed]:
             changed[url] = diff
     assert changed == {}
+    assert errors == {}
 
 
 def _headers_ok(resp):
@@ -291,6 +300,7 @@ def test_large_anonymous_body_is_refused_before_it_is_read(app, client, demo):
 def test_downloads_are_attachments_named_by_their_checked_type(app, demo_people):
     """Issue 13 item 7: a proof uploaded as "….exe" but checked to be a PDF downloads as an attachment named
     ".pdf"; the SYLL PDF and the org-unit CSV are attachments with their extension."""
+    from app.security.downloads import attachment_name
     from app.services import personnel as svc
     from models.accounts import Account
     from models.personnel import Person
