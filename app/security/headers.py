@@ -52,6 +52,11 @@ def init_security_headers(app: Flask) -> Talisman:
         x_content_type_options=True,
     )
     anonymous_cap = int(app.config.get("ANONYMOUS_MAX_CONTENT_LENGTH", 64 * 1024))
+    largest = max(int(app.config.get("SIGN_VERIFY_MAX_BYTES", 0)), int(app.config.get("ATTACHMENT_MAX_BYTES", 0)))
+    cap = app.config.get("MAX_CONTENT_LENGTH")
+    if cap is not None and cap < largest + 1024 * 1024:
+        app.logger.warning("MAX_CONTENT_LENGTH (%s) is below the largest upload (%s bytes) plus the form's overhead;"
+                           " such uploads will be refused with 413", cap, largest)
 
     @app.before_request
     def _body_caps():
