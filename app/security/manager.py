@@ -47,6 +47,8 @@ class SecurityManager(FabSecurityManager):
     viewmenumodelview = fab_security.ViewMenuModelView
     permissionviewmodelview = fab_security.PermissionViewModelView
     resetmypasswordview = fab_security.ResetMyPasswordView
+    # FAB's user statistics chart loads Google Charts from gstatic.com (refused by the CSP) and groups in Python.
+    userstatschartview = None
 
     def get_user_roles(self, user):
         """Roles of the assignments in force today (public role for anonymous users)."""
