@@ -68,6 +68,17 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_TIMEOUT_MINUTES)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Security headers, CSRF and body caps (app/security/headers.py, app/security/csrf.py). The session cookie is
+    # Secure by default whenever DATABASE_URL is set (a real deployment behind HTTPS), off in the embedded default;
+    # FORCE_HTTPS=1 adds the HTTPS redirect and HSTS. MAX_CONTENT_LENGTH caps every body (the largest upload is a
+    # SIGN_VERIFY_MAX_BYTES PDF); anonymous requests (login, lost password) get ANONYMOUS_MAX_CONTENT_LENGTH.
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE",
+                                           "1" if os.environ.get("DATABASE_URL") else "0") == "1"
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "0") == "1"
+    REFERRER_POLICY = os.environ.get("REFERRER_POLICY", "strict-origin-when-cross-origin")
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
+    ANONYMOUS_MAX_CONTENT_LENGTH = int(os.environ.get("ANONYMOUS_MAX_CONTENT_LENGTH", str(64 * 1024)))
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (which expires after SESSION_TIMEOUT)
     PASSWORD_MIN_LENGTH = 10
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
 
@@ -126,6 +137,8 @@ class TestConfig(Config):
 
     TESTING = True
     WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    FORCE_HTTPS = False
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cbccvc_test")
     )

@@ -19,6 +19,8 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     from app.security.passwords import fab_password_validator
 
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_validator)
+    init_security_headers(app)
+    init_csrf(app)
     init_database(app)
     init_audit(app)
     with app.app_context():
@@ -30,6 +32,20 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     init_cli(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
     return app
+
+
+def init_security_headers(app: Flask) -> None:
+    """Security headers, CSP nonce, cookie flags and body caps: first, so every later hook's answer has them."""
+    from app.security.headers import init_security_headers as _init
+
+    _init(app)
+
+
+def init_csrf(app: Flask) -> None:
+    """CSRF protection of every state-changing request (before FAB registers its REST API, which it exempts)."""
+    from app.security.csrf import init_csrf as _init
+
+    _init(app)
 
 
 def init_database(app: Flask) -> None:

@@ -624,7 +624,9 @@ def main() -> int:
                    ENCRYPTION_KEYS=os.environ.get("ENCRYPTION_KEYS") or BENCH_ENCRYPTION_KEYS,
                    BLIND_INDEX_KEY=os.environ.get("BLIND_INDEX_KEY") or BENCH_BLIND_INDEX_KEY,
                    # many logins from 127.0.0.1 in a row are the bench, not an attack
-                   AUTH_RATE_LIMIT="1000 per minute")
+                   AUTH_RATE_LIMIT="1000 per minute",
+                   # served over plain http on 127.0.0.1: a Secure session cookie would never come back
+                   SESSION_COOKIE_SECURE="0")
 
     ensure_database(url)
     conn = pg_connect(url)

@@ -68,7 +68,7 @@ def pdf_text(resp) -> str:
 
 
 def test_print_own_file_and_files_in_scope_only(app, demo_people, unit_by_name):
-    """HCM-9.5, HN-8.2: staff print their own file (full, logged with the version, inline with a Vietnamese file
+    """HCM-9.5, HN-8.2: staff print their own file (full, logged with the version, a download with a Vietnamese file
     name); another file is 403 for them; an officer prints files of the units in scope (403 outside, 404 for an
     id that does not exist); a reader of level 1 gets restricted items masked (HN-4.3)."""
     db = demo_people
@@ -81,7 +81,7 @@ def test_print_own_file_and_files_in_scope_only(app, demo_people, unit_by_name):
     text = pdf_text(resp)
     assert own.full_name in text and own.cccd in text  # the own file in full
     disposition = resp.headers["Content-Disposition"]
-    assert disposition.startswith("inline") and "filename*=UTF-8''S%C6%A1%20y%E1%BA%BFu%20l%C3%BD" in disposition
+    assert disposition.startswith("attachment") and "filename*=UTF-8''S%C6%A1%20y%E1%BA%BFu%20l%C3%BD" in disposition
     assert resp.headers["Cache-Control"] == "private, no-store"
     logged = events(db, "print_syll")
     assert [(r.object_type, r.object_id, r.detail["version_no"], r.user_name) for r in logged] == [

@@ -4,6 +4,9 @@
   a posted out-of-scope ``rowid`` would reach the action): one query for all ids, 404 if any is missing.
 - ``download`` serves a file only when a row in scope holds it (FAB checks only ``can_download``).
 - REST: the project exposes no ``ModelRestApi``; any future one must validate ``org_unit_id`` in ``pre_add``.
+- State changes are POST only (issue 13): FAB's ``delete/<pk>`` and ``action/<name>/<pk>`` also answer GET;
+  :class:`PostOnlyChangesMixin` re-exposes them for POST alone (FAB's list and show pages already send them as
+  POST forms carrying the CSRF token). FAB's own security views use the same mixin (``views/fab_security.py``).
 """
 
 import os
@@ -17,10 +20,25 @@ from flask_babel import gettext as _
 
 from app import audit
 
-__all__ = ["ScopedModelView"]
+__all__ = ["PostOnlyChangesMixin", "ScopedModelView"]
 
 
-class ScopedModelView(ModelView):
+class PostOnlyChangesMixin:
+    """FAB ModelView endpoints that change data, answering POST only (a GET is 405)."""
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """FAB's delete, POST only."""
+        return super().delete(pk)
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        """FAB's single-row action, POST only."""
+        return super().action(name, pk)
+
+
+class ScopedModelView(PostOnlyChangesMixin, ModelView):
     """A ModelView whose every row access goes through ``base_filters`` (the scope function)."""
 
     def _scoped_items(self, pks: list[str]):

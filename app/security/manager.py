@@ -20,6 +20,7 @@ from flask_limiter.util import get_remote_address
 
 from app.security import session as sessions
 from models.accounts import Account
+from views import fab_security
 
 __all__ = ["SecurityManager"]
 
@@ -39,6 +40,16 @@ class SecurityManager(FabSecurityManager):
 
     user_model = Account
     security_api = RateLimitedSecurityApi
+    # FAB's security views with POST-only changes and no password change without the current one (issue 13).
+    userdbmodelview = fab_security.UserDBModelView
+    rolemodelview = fab_security.RoleModelView
+    groupmodelview = fab_security.UserGroupModelView
+    permissionmodelview = fab_security.PermissionModelView
+    viewmenumodelview = fab_security.ViewMenuModelView
+    permissionviewmodelview = fab_security.PermissionViewModelView
+    resetmypasswordview = fab_security.ResetMyPasswordView
+    # FAB's user statistics chart loads Google Charts from gstatic.com (refused by the CSP) and groups in Python.
+    userstatschartview = None
 
     def get_user_roles(self, user):
         """Roles of the assignments in force today (public role for anonymous users)."""

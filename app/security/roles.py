@@ -81,10 +81,9 @@ ROLE_REPORT_VIEWER = "Xem báo cáo"
 _SELF = [
     (ACTION_READ, RESOURCE_MY_ACCOUNT),
     (ACTION_WRITE, RESOURCE_MY_ACCOUNT),
-    ("can_this_form_get", "ResetMyPasswordView"),
-    ("can_this_form_post", "ResetMyPasswordView"),
+    # FAB's profile page; its "reset my password" (no current password) is the technical administrator's only:
+    # everyone changes their password through MyAccountView.password (issue 13).
     ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
     # Digital signatures (issue 7): every account verifies PDFs and manages its own certificate.
     (ACTION_READ, RESOURCE_SIGNATURE),
     (ACTION_WRITE, RESOURCE_SIGNATURE),

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit
 from app.extensions import db
 from app.security import scope
+from app.security.downloads import attachment_name
 from app.security.permissions import (
     ACTION_APPROVE,
     ACTION_READ,
@@ -57,7 +58,7 @@ def pdf_name(name: str, version_no: int) -> str:
 
 
 def print_response(person_id: int):
-    """The SYLL PDF of a file the user may read (inline); 404 for no such file or version, 403 outside scope."""
+    """The SYLL PDF of a file the user may read (a download); 404 for no such file or version, 403 outside scope."""
     from app.pdf.syll import person_name, render_syll
 
     person = db.session.get(Person, person_id)
@@ -74,7 +75,7 @@ def print_response(person_id: int):
     audit.log_access("print_syll", object_type="Person", object_id=person.id, org_unit_id=person.org_unit_id,
                      detail={"version_no": version.version_no, "pages": pdf.page_count,
                              **({"consent": access.consent_id} if access.consent_id else {})})
-    resp = send_file(io.BytesIO(pdf.data), mimetype="application/pdf", as_attachment=False,
+    resp = send_file(io.BytesIO(pdf.data), mimetype="application/pdf", as_attachment=True,
                      download_name=pdf_name(person_name(version.snapshot) or person.full_name,
                                            version.version_no), max_age=0)
     resp.headers["Cache-Control"] = "private, no-store"
@@ -156,7 +157,7 @@ class SyllView(BaseView):
         """The ZIP (scope re-checked, access-logged)."""
         job, path = call(export_svc.open_export, g.user, export_id)
         resp = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=job.download_name or "syll.zip", max_age=0)
+                         download_name=attachment_name(job.download_name, "application/zip", "syll.zip"), max_age=0)
         resp.headers["Cache-Control"] = "private, no-store"
         return resp
 

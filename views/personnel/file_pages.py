@@ -21,6 +21,7 @@ from app import audit
 from app.extensions import db
 from app.profiles import active_profile
 from app.security import scope
+from app.security.downloads import attachment_name
 from app.services import code_lists
 from app.services import personnel as svc
 from app.services.errors import ValidationError
@@ -381,7 +382,8 @@ def download(att_id: int):
         att, path = call(svc.open_attachment, g.user, att_id)
     except ValidationError as exc:
         abort(409, description=" ".join(exc.messages))
-    return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
+    return send_file(path, mimetype=att.mime_type, as_attachment=True,
+                     download_name=attachment_name(att.original_name, att.mime_type))
 
 
 def photo(person_id: int):
