@@ -44,7 +44,7 @@ def delegation_form(unit, action="manage_accounts", **extra):
 
 def switch(client, username):
     """Log out, then in as another user (FAB's login page ignores a client that is already signed in)."""
-    client.get("/logout/")
+    client.post("/logout/")
     login(client, username)
 
 

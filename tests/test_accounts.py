@@ -347,7 +347,7 @@ def test_rename_reset_password_lock_and_unlock(demo, app):
     assert user(demo, "an.nguyenvan").must_change_password
     assert "/login" in login(other, "an.nguyenvan", "Demo@2026").headers["Location"]
     assert "/login" not in login(other, "an.nguyenvan", password).headers["Location"]
-    other.get("/logout/")
+    other.post("/logout/")
 
     assert client.post(f"/accounts/{staff.id}/lock").status_code == 302
     assert user(demo, "an.nguyenvan").is_locked and events(demo, "account_locked") == 1

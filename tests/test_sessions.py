@@ -57,7 +57,7 @@ def pair(app, demo):
 def test_logout_ends_a_copied_session(app, demo, pair):
     """Logging out ends the session everywhere: the copied cookie is sent to the login page; a new login works."""
     first, second = pair
-    first.get("/logout/")
+    first.post("/logout/")
     assert not signed_in(second)
     assert not signed_in(first)
     assert login(first, STAFF).status_code == 302
@@ -139,10 +139,21 @@ def test_rest_tokens_end_with_the_sessions(app, demo):
     assert api.post("/api/v1/security/refresh", headers=refresh).status_code == 200
     web = browser(app)
     assert login(web, STAFF).status_code == 302
-    web.get("/logout/")
+    web.post("/logout/")
     assert api.post("/api/v1/security/refresh", headers=refresh).status_code == 401
     tokens = api.post("/api/v1/security/login", json=creds).get_json()
     refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
     assert api.post("/api/v1/security/refresh", headers=refresh).status_code == 200
     acc.lock_account(user(demo, "syt.quantri"), user(demo, STAFF).id)
     assert api.post("/api/v1/security/refresh", headers=refresh).status_code == 401
+
+
+def test_logout_is_a_post_and_its_get_only_asks(app, demo, pair):
+    """Logging out ends every session of the account (a state change), so it is a POST: a GET of /logout/ (an
+    old bookmark, a cross-site link) only shows the question and ends nothing."""
+    first, second = pair
+    page = first.get("/logout/")
+    assert page.status_code == 200 and 'id="logout-page"' in page.get_data(as_text=True)
+    assert signed_in(first) and signed_in(second)
+    assert first.post("/logout/").status_code == 302
+    assert not signed_in(second)

@@ -336,7 +336,7 @@ def test_verify_page_for_any_user(client, signers, demo):
     login(client, "annv.syt")  # the least privileged role (Cán bộ công chức)
     assert client.get("/signatures/verify/").status_code == 200
     assert client.get("/signatures/my-certificate/").status_code == 200
-    client.get("/logout/")
+    client.post("/logout/")
     login(client, "xem.baocao")
     page = client.post("/signatures/verify/", data={"pdf": (io.BytesIO(pdf), "hs.pdf")},
                        content_type="multipart/form-data")

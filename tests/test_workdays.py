@@ -337,7 +337,7 @@ def test_read_only_users_get_403(client, demo):
     assert client.post(f"/workdays/overrides/delete/{row_id}").status_code == 403
     assert overrides(demo) == 1
     assert demo.session.get(WorkdayOverride, row_id).day == d("2027-02-11")
-    client.get("/logout/")
+    client.post("/logout/")
     assert login(client, "xem.baocao").status_code == 302
     assert client.get("/workdays/overrides/list/").status_code == 403
     assert client.get("/workdays/").status_code == 403

@@ -15,6 +15,7 @@ are unchanged.
 from flask import abort, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.views import AuthDBView as _AuthDBView
 from flask_appbuilder.security.views import PermissionModelView as _PermissionModelView
 from flask_appbuilder.security.views import PermissionViewModelView as _PermissionViewModelView
 from flask_appbuilder.security.views import ResetMyPasswordView as _ResetMyPasswordView
@@ -22,10 +23,11 @@ from flask_appbuilder.security.views import RoleModelView as _RoleModelView
 from flask_appbuilder.security.views import UserDBModelView as _UserDBModelView
 from flask_appbuilder.security.views import UserGroupModelView as _UserGroupModelView
 from flask_appbuilder.security.views import ViewMenuModelView as _ViewMenuModelView
+from flask_login import current_user
 
 from views.base import PostOnlyChangesMixin as _PostOnly
 
-__all__ = ["PermissionModelView", "PermissionViewModelView", "ResetMyPasswordView", "RoleModelView",
+__all__ = ["AuthDBView", "PermissionModelView", "PermissionViewModelView", "ResetMyPasswordView", "RoleModelView",
            "UserDBModelView", "UserGroupModelView", "ViewMenuModelView"]
 
 
@@ -78,3 +80,23 @@ class ResetMyPasswordView(_ResetMyPasswordView):
     def this_form_post(self):
         """Change nothing; send to ``MyAccountView.password``."""
         return redirect(url_for("MyAccountView.password"), code=303)
+
+
+class AuthDBView(_AuthDBView):
+    """FAB's login view; logging out is a POST (it ends every session of the account: a state change).
+
+    A GET of ``/logout/`` (an old bookmark, a typed address) changes nothing: it shows a page whose button
+    posts the logout with its CSRF token.
+    """
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        """End the session (and, through the session epoch, every other session of the account)."""
+        return super().logout()
+
+    @expose("/logout/", methods=["GET"])
+    def logout_confirm(self):
+        """Ask before logging out; anonymous visitors go to the login page."""
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("security/logout.html")

@@ -41,6 +41,7 @@ class SecurityManager(FabSecurityManager):
     user_model = Account
     security_api = RateLimitedSecurityApi
     # FAB's security views with POST-only changes and no password change without the current one (issue 13).
+    authdbview = fab_security.AuthDBView
     userdbmodelview = fab_security.UserDBModelView
     rolemodelview = fab_security.RoleModelView
     groupmodelview = fab_security.UserGroupModelView
