@@ -90,6 +90,7 @@ def _bulk_json(row) -> dict:
     return {
         "id": row.id, "action": row.action, "status": row.status, "done": row.done, "total": row.total,
         "percent": row.percent, "error": row.error if row.status == "failed" else None,
+        "note": row.note if row.status in ("queued", "running") else None,
         "results": [{**r, "label": str(bulk_jobs.OUTCOME_LABELS.get(r.get("outcome"), r.get("outcome"))),
                      "url": url_for("ChangeSetsView.show", cs_id=r["id"])} for r in row.results or []],
     }

@@ -82,9 +82,13 @@ def print_response(person_id: int):
 
 
 def _export_json(job) -> dict:
+    """The progress of an export for its page and poll: ``note`` while it waits (queue unreachable, re-queued
+    after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS)."""
     return {
         "id": job.id, "status": job.status, "done": job.done, "total": job.total, "skipped": job.skipped,
         "percent": job.percent, "error": job.error if job.status == "failed" else None,
+        "note": job.note if job.status in ("queued", "running") else None,
+        "expired": export_svc.expired_message() if job.status == "expired" else None,
         "download_url": url_for("SyllView.export_download", export_id=job.id) if job.status == "finished" else None,
     }
 
