@@ -196,7 +196,7 @@ def queue_note() -> str:
              "hoạt động trở lại.")
 
 
-def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any]):
+def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any], *, note: str | None = None):
     """Queue the job of row ``row_id`` (after the commit that wrote it): RQ with the failure callback, or run it
     now without Redis (the ``InlineJob``). When Redis cannot be reached the row stays queued with a note and
     None is returned — never an exception to the page."""
@@ -219,7 +219,7 @@ def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any]):
         _execute(update(model).where(model.id == row_id, model.status == "queued").values(note=queue_note()))
         return None
     _execute(update(model).where(model.id == row_id, model.status == "queued", model.queue_job_id == job_id)
-             .values(note=None))
+             .values(note=note))
     return job
 
 
@@ -257,9 +257,9 @@ def requeue(kind: JobKind, row, func: Callable[[int], Any] | None = None, *, now
         return "failed" if fail(kind, row.id, refusal) else ""
     same = [model.id == row.id, model.status == row.status]
     same.append(model.lease_token.is_(None) if row.lease_token is None else model.lease_token == row.lease_token)
-    result = _execute(update(model).where(*same).values(
-        status="queued", lease_token=None, heartbeat_at=now,
-        note=note or _("Tiến trình nền bị dừng giữa chừng; việc được xếp hàng chạy tiếp phần còn lại.")))
+    note = note or _("Tiến trình nền bị dừng giữa chừng; việc được xếp hàng chạy tiếp phần còn lại.")
+    result = _execute(update(model).where(*same).values(status="queued", lease_token=None, heartbeat_at=now,
+                                                        note=note))
     if not result.rowcount:
         return ""
     kind.cleanup(row.id)
@@ -268,7 +268,7 @@ def requeue(kind: JobKind, row, func: Callable[[int], Any] | None = None, *, now
         import importlib
 
         func = getattr(importlib.import_module(module), name)
-    job = dispatch(kind, row.id, func)
+    job = dispatch(kind, row.id, func, note=note)
     if job is not None and isinstance(job, InlineJob):
         return "finished"
     return "requeued"
