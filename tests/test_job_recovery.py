@@ -30,8 +30,7 @@ from sqlalchemy import func, select, text
 
 from jobs import approvals as bulk_jobs
 from jobs import exports as export_jobs
-from jobs import leases
-from models.approvals import BulkDecision, BulkDecisionItem
+from models.approvals import BulkDecision
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 from models.personnel import ChangeSet, FileVersion, Person
@@ -87,9 +86,14 @@ class Workers:
                 "JOB_HEARTBEAT_TIMEOUT_SECONDS": str(LEASE), "PYTHONPATH": ROOT,
                 **{k: str(v) for k, v in extra.items()}}
 
-    def start(self, redis_url: str, queue_name: str = QUEUE, *, burst: bool = False, **extra):
+    def start(self, redis_url: str, queue_name: str = QUEUE, *, burst: bool = False, forever: bool = False,
+              **extra):
+        """An ``rq worker`` on ``queue_name``; ``forever``: under deploy/run-forever.sh, as ``make worker`` runs it."""
         log = open(self.tmp_path / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
-        args = [RQ, "worker", "--url", redis_url, "--name", f"test-recovery-{uuid.uuid4().hex[:10]}"]
+        args = [RQ, "worker", "--url", redis_url] + ([] if forever else [
+            "--name", f"test-recovery-{uuid.uuid4().hex[:10]}"])
+        if forever:
+            args = ["bash", os.path.join(ROOT, "deploy", "run-forever.sh")] + args
         proc = subprocess.Popen(args + (["--burst"] if burst else []) + [queue_name], cwd=ROOT,
                                 env=self.env(redis_url, **extra), stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -179,6 +183,9 @@ def test_bulk_approval_killed_mid_way_is_finished_exactly_once(app, demo, queue,
     reconciler sees its stale heartbeat; then the row is queued again (never shown running), a restarted worker
     decides the rest, and every change set is approved exactly once (one new file version each) with every
     outcome "approved" — none "refused" for the change sets the killed run had approved."""
+    from jobs import leases
+    from models.approvals import BulkDecisionItem
+
     db = demo
     use_profile(app, monkeypatch, "hanoi")
     made = [officer_change(db, unit_by_name("Khoa Cấp cứu"), n) for n in range(8)]
@@ -426,6 +433,8 @@ def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work
     assert len(web.extensions["rq_queue"]) == 1  # queued in Redis, no worker yet
 
     private_redis.stop()  # Redis's memory is gone with it
+    # The worker of `make worker` started now cannot reach Redis and exits; the loop starts it again, backing off.
+    forever = workers.start(private_redis.url, "cbccvc", forever=True, EXPORT_FOLDER=outage.EXPORT_FOLDER)
     assert client_for(web, "syt.tccb")  # a new login: 302, not 500
     during = officer.post("/people/syll/exports", data={"unit_id": unit.id})
     assert during.status_code == 302, during.get_data(as_text=True)[:500]
@@ -463,8 +472,9 @@ def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work
     with web.app_context():
         counts = reconcile()
     assert counts["requeued"] == 2 and len(web.extensions["rq_queue"]) == 2
-    workers.finish(workers.start(private_redis.url, "cbccvc", burst=True,
-                                 EXPORT_FOLDER=outage.EXPORT_FOLDER))
+    wait_for(lambda: all(row_of(db, ExportJob, i).status == "finished" for i in (lost_id, waiting_id)),
+             timeout=120, what="both exports finished by the restarted worker", logs=workers.logs)
+    assert "starting again" in workers.logs() and forever.poll() is None
     for export_id in (lost_id, waiting_id):
         db.session.expire_all()
         state = officer.get(f"/people/syll/exports/{export_id}/status").get_json()
@@ -477,3 +487,25 @@ def bulk_export_row(db, unit) -> int:
     from app.services.exports import start_unit_syll_export
 
     return start_unit_syll_export(account(db, "syt.tccb"), unit.id).id
+
+
+def test_make_worker_restarts_a_worker_that_exits(tmp_path):
+    """Item 12: ``make worker`` runs the RQ worker and the cron scheduler under deploy/run-forever.sh, which starts
+    a command again whenever it exits (an RQ worker exits when Redis goes away), with a back-off; the deploy/
+    systemd units restart them too (Restart=always)."""
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen(["bash", os.path.join(ROOT, "deploy", "run-forever.sh"), "sh", "-c",
+                             f"echo run >> {runs}; exit 3"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: runs.exists() and len(runs.read_text().split()) >= 2, timeout=20, what="a second run")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _out, err = proc.communicate(timeout=10)
+    assert b"exited with status 3; starting again in 2s" in err
+    with open(os.path.join(ROOT, "Makefile")) as fh:
+        worker = fh.read().split("\nworker:", 1)[1].split("\n\n", 1)[0]
+    assert worker.count("deploy/run-forever.sh") == 2 and "rq worker" in worker and "rq cron" in worker
+    for unit in ("cbccvc-worker.service", "cbccvc-cron.service"):
+        with open(os.path.join(ROOT, "deploy", unit)) as fh:
+            assert "Restart=always" in fh.read()
