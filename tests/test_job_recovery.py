@@ -60,14 +60,15 @@ def queue(app, monkeypatch, tmp_path):
     from redis import Redis
     from rq import Queue
 
-    q = Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
-    q.empty()
+    q = Queue(f"{QUEUE}_{uuid.uuid4().hex[:8]}", connection=Redis.from_url(app.config["REDIS_URL"]))
     monkeypatch.setitem(app.extensions, "rq_queue", q)
     monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path / "exports"))
     monkeypatch.setitem(app.config, "JOB_HEARTBEAT_TIMEOUT_SECONDS", LEASE)
     monkeypatch.setitem(app.config, "JOB_QUEUE_GRACE_SECONDS", 0)
     yield q
     q.empty()
+    for key in q.connection.scan_iter(f"rq:*{q.name}*"):  # its registries (killed jobs): no other test sees them
+        q.connection.delete(key)
 
 
 class Workers:
@@ -86,7 +87,7 @@ class Workers:
                 "JOB_HEARTBEAT_TIMEOUT_SECONDS": str(LEASE), "PYTHONPATH": ROOT,
                 **{k: str(v) for k, v in extra.items()}}
 
-    def start(self, redis_url: str, queue_name: str = QUEUE, *, burst: bool = False, forever: bool = False,
+    def start(self, redis_url: str, queue_name: str, *, burst: bool = False, forever: bool = False,
               **extra):
         """An ``rq worker`` on ``queue_name``; ``forever``: under deploy/run-forever.sh, as ``make worker`` runs it."""
         log = open(self.tmp_path / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -183,9 +184,6 @@ def test_bulk_approval_killed_mid_way_is_finished_exactly_once(app, demo, queue,
     reconciler sees its stale heartbeat; then the row is queued again (never shown running), a restarted worker
     decides the rest, and every change set is approved exactly once (one new file version each) with every
     outcome "approved" — none "refused" for the change sets the killed run had approved."""
-    from jobs import leases
-    from models.approvals import BulkDecisionItem
-
     db = demo
     use_profile(app, monkeypatch, "hanoi")
     made = [officer_change(db, unit_by_name("Khoa Cấp cứu"), n) for n in range(8)]
@@ -193,14 +191,17 @@ def test_bulk_approval_killed_mid_way_is_finished_exactly_once(app, demo, queue,
     row = bulk_jobs.start_bulk_decision(head, "approve", [cs.id for cs in made], "Đồng ý")
     bulk_jobs.dispatch(row.id)
     [job] = queue.jobs
-    assert job.failure_callback is leases.on_job_failure
 
-    worker = workers.start(app.config["REDIS_URL"], JOB_ITEM_DELAY_SECONDS=0.8)
+    worker = workers.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.8)
     wait_for(lambda: row_of(db, BulkDecision, row.id).done >= 3, what="3 decisions", logs=workers.logs)
     workers.kill(worker)
     killed = row_of(db, BulkDecision, row.id)
     decided = killed.done
     assert killed.status == "running" and 3 <= decided < 8
+    from jobs import leases
+    from models.approvals import BulkDecisionItem
+
+    assert job.failure_callback is leases.on_job_failure
     assert count(db, BulkDecisionItem) == decided  # each outcome committed with its approval, nothing more
     assert count(db, ChangeSet, ChangeSet.status == "approved") == decided
 
@@ -214,7 +215,7 @@ def test_bulk_approval_killed_mid_way_is_finished_exactly_once(app, demo, queue,
     assert state["status"] == "queued" and state["note"] == waiting.note
     assert reconcile()["requeued"] == 0  # its new RQ job is in Redis: nothing to do twice
 
-    workers.finish(workers.start(app.config["REDIS_URL"], burst=True))
+    workers.finish(workers.start(app.config["REDIS_URL"], queue.name, burst=True))
     done = row_of(db, BulkDecision, row.id)
     assert (done.status, done.done, done.attempts, done.passphrase) == ("finished", 8, 2, None), workers.logs()
     items = list(db.session.scalars(select(BulkDecisionItem).where(BulkDecisionItem.bulk_id == row.id)))
@@ -246,7 +247,7 @@ def test_export_killed_mid_way_is_rebuilt_and_leaves_no_partial_file(app, demo_p
     export_id = int(re.search(r"/exports/(\d+)$", resp.headers["Location"]).group(1))
     folder = app.config["EXPORT_FOLDER"]
 
-    worker = workers.start(app.config["REDIS_URL"], JOB_ITEM_DELAY_SECONDS=0.4)
+    worker = workers.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.4)
     wait_for(lambda: row_of(db, ExportJob, export_id).done >= 3, what="3 files", logs=workers.logs)
     workers.kill(worker)
     killed = row_of(db, ExportJob, export_id)
@@ -261,7 +262,7 @@ def test_export_killed_mid_way_is_rebuilt_and_leaves_no_partial_file(app, demo_p
     assert state["status"] == "queued" and "chạy tiếp" in state["note"]
     assert parts(folder) == []
 
-    workers.finish(workers.start(app.config["REDIS_URL"], burst=True))
+    workers.finish(workers.start(app.config["REDIS_URL"], queue.name, burst=True))
     db.session.expire_all()  # the client's requests share this test's session
     state = officer.get(f"/people/syll/exports/{export_id}/status").get_json()
     assert state["status"] == "finished", workers.logs()
@@ -286,7 +287,7 @@ def test_failure_callback_tells_the_row_at_once(app, demo_people, queue, workers
     officer = client_for(app, "syt.tccb")
     resp = officer.post("/people/syll/exports", data={"unit_id": unit.id})
     export_id = int(re.search(r"/exports/(\d+)$", resp.headers["Location"]).group(1))
-    worker = workers.start(app.config["REDIS_URL"], JOB_ITEM_DELAY_SECONDS=0.4)
+    worker = workers.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.4)
     wait_for(lambda: row_of(db, ExportJob, export_id).done >= 1, what="1 file", logs=workers.logs)
     workers.kill(worker)
     assert row_of(db, ExportJob, export_id).status == "running" and parts(app.config["EXPORT_FOLDER"])
