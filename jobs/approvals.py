@@ -268,6 +268,9 @@ def run_bulk_decision(bulk_id: int) -> dict:
         if row.status == "queued" and row.attempts == 0 and created < _stale_before(_now()):
             expire_stale()
             return {"status": "failed", "done": 0, "total": row.total}
+        if row.status == "queued" and _retry_refusal(row, _now()):  # a resumed signed batch past its TTL
+            leases.fail(KIND, bulk_id, decide_again_message(), only_if=("queued",))
+            return {"status": "failed", "done": row.done, "total": row.total}
         token = leases.claim(BulkDecision, bulk_id)
         if token is None:
             db.session.refresh(row)

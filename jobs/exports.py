@@ -92,12 +92,32 @@ def dispatch(export_id: int):
     return leases.dispatch(KIND, export_id, export_unit_syll)
 
 
+def remove_stale_partials(now: datetime | None = None) -> int:
+    """Delete ``.zip.part`` files nobody has written to for longer than the heartbeat timeout (left by a run that
+    died before the reconciler saw its row, or by an older version); returns how many."""
+    from app.services.exports import export_folder
+
+    folder = export_folder()
+    cutoff = (now or datetime.now(UTC)).timestamp() - int(current_app.config.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", 180))
+    removed = 0
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if name.endswith(".zip.part") and os.path.getmtime(path) < cutoff:
+                os.remove(path)
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def expire_exports(now: datetime | None = None) -> int:
     """Delete the files of exports finished more than ``EXPORT_RETENTION_HOURS`` ago and mark them expired
-    (the page says so); returns how many. Part of the reconciler (jobs/schedule.py)."""
+    (the page says so), and stale partial files; returns how many exports expired. Part of the reconciler."""
     from app.services.exports import export_folder
 
     now = now or datetime.now(UTC)
+    remove_stale_partials(now)
     cutoff = now - timedelta(hours=_retention_hours())
     rows = list(db.session.execute(select(ExportJob.id, ExportJob.stored_name)
                                    .where(ExportJob.status == "finished", ExportJob.finished_at < cutoff)))

@@ -162,9 +162,12 @@ class ChangeSetsView(BaseView):
             except ValidationError as exc:
                 errors = exc.errors
             else:
-                bulk_jobs.dispatch(row.id)
-                flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
-                      else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
+                if bulk_jobs.dispatch(row.id) is None:  # Redis unreachable: the row waits for the reconciler
+                    flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
+                            "hoạt động trở lại.", n=row.total), "warning")
+                else:
+                    flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
+                          else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
                 return redirect(url_for("ChangeSetsView.index", bulk=row.id, **_filter_args()))
         return self._inbox(form=form, errors=errors, selected=ids, status=400)
 

@@ -129,8 +129,11 @@ class SyllView(BaseView):
                 else:
                     from jobs.exports import dispatch
 
-                    dispatch(job.id)
-                    flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
+                    if dispatch(job.id) is None:  # Redis unreachable: the row waits for the reconciler
+                        flash(_("Đã ghi nhận yêu cầu xuất sơ yếu lý lịch; việc xuất sẽ bắt đầu khi hàng đợi việc nền "
+                                "hoạt động trở lại."), "warning")
+                    else:
+                        flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
                     return redirect(url_for("SyllView.export_show", export_id=job.id))
             else:
                 status = 400
