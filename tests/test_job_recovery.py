@@ -413,9 +413,11 @@ def private_redis(tmp_path):
 def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work(
         app, demo_people, private_redis, workers, tmp_path):
     """Item 12: with Redis (a private redis-server) stopped, logins still work (the limiter falls back to memory),
-    an export asked for meanwhile is a queued row with a Vietnamese note (no 500), and a progress update into RQ
-    fails without failing the job; once Redis is back with an empty memory, the reconciler queues again the
-    rows Redis lost and a real worker finishes them."""
+    an export asked for meanwhile is a queued row with a Vietnamese note (no 500), and an export running on a real
+    worker finishes although its progress updates into RQ fail; the worker started during the outage exits and
+    is started again by the loop of ``make worker``; once Redis is back with an empty memory, the reconciler
+    queues again the rows Redis lost (one queued before the outage, one during it) and that worker finishes
+    them."""
     import config
     from app import create_app
 
@@ -433,6 +435,21 @@ def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work
     lost_id = int(re.search(r"/exports/(\d+)$", before.headers["Location"]).group(1))
     assert len(web.extensions["rq_queue"]) == 1  # queued in Redis, no worker yet
 
+    # An export running on a real worker (a queue of its own) when Redis goes away.
+    from rq import Queue
+
+    running_id = bulk_export_row(db, db.session.get(OrgUnit, db.session.scalar(
+        select(OrgUnit.id).where(OrgUnit.name == "Sở Y tế"))))
+    lost_queue = web.extensions["rq_queue"]
+    web.extensions["rq_queue"] = Queue("cbccvc_running", connection=lost_queue.connection)
+    try:
+        with web.app_context():
+            assert export_jobs.dispatch(running_id) is not None
+    finally:
+        web.extensions["rq_queue"] = lost_queue
+    workers.start(private_redis.url, "cbccvc_running", JOB_ITEM_DELAY_SECONDS=0.3, EXPORT_FOLDER=outage.EXPORT_FOLDER)
+    wait_for(lambda: row_of(db, ExportJob, running_id).done >= 3, what="a running export", logs=workers.logs)
+
     private_redis.stop()  # Redis's memory is gone with it
     # The worker of `make worker` started now cannot reach Redis and exits; the loop starts it again, backing off.
     forever = workers.start(private_redis.url, "cbccvc", forever=True, EXPORT_FOLDER=outage.EXPORT_FOLDER)
@@ -445,7 +462,13 @@ def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work
     waiting = row_of(db, ExportJob, waiting_id)
     assert waiting.status == "queued" and "tạm thời không truy cập được" in waiting.note
 
-    # A progress update into RQ while Redis is down: logged, the export goes on and finishes (in this process).
+    # Its progress updates into RQ fail from now on: logged, the export goes on and finishes, no English error.
+    wait_for(lambda: row_of(db, ExportJob, running_id).status != "running", timeout=90, what="the running export",
+             logs=workers.logs)
+    running = row_of(db, ExportJob, running_id)
+    assert (running.status, running.error, running.done + running.skipped) == ("finished", None, running.total)
+
+    # The same in this process, with the current RQ job bound to the stopped server.
     import rq.job as rq_job
     from redis import Redis
     from rq.job import Job
