@@ -154,12 +154,6 @@ def get_bulk_decision(user, bulk_id) -> BulkDecision:
     return row
 
 
-def _set(bulk_id: int, **values) -> None:
-    """Update the row in its own short transaction (the job's session stays as it is)."""
-    with db.engine.begin() as conn:
-        conn.execute(update(BulkDecision).where(BulkDecision.id == bulk_id).values(**values))
-
-
 def _ttl_cutoff(now: datetime) -> datetime:
     """Rows created before this moment may no longer hold a passphrase (``BULK_PASSPHRASE_TTL_MINUTES``)."""
     return now - timedelta(minutes=int(current_app.config.get("BULK_PASSPHRASE_TTL_MINUTES", 60)))

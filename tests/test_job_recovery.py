@@ -533,3 +533,15 @@ def test_make_worker_restarts_a_worker_that_exits(tmp_path):
     for unit in ("cbccvc-worker.service", "cbccvc-cron.service"):
         with open(os.path.join(ROOT, "deploy", unit)) as fh:
             assert "Restart=always" in fh.read()
+
+
+def test_flask_jobs_reconcile_command(app, demo, monkeypatch):
+    """Item 11: ``flask jobs reconcile`` runs the reconciler (for a system cron while Redis, and with it RQ's cron
+    scheduler, is down) and prints what it did; the periodic job of jobs/schedule.py runs the same function."""
+    from jobs.schedule import PERIODIC_JOBS
+
+    monkeypatch.setitem(app.extensions, "rq_queue", None)
+    result = app.test_cli_runner().invoke(args=["jobs", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert "Xếp hàng chạy lại: 0" in result.output and "Bản xuất hết hạn (đã xóa tệp): 0" in result.output
+    assert any(path == "jobs.reconcile.reconcile" for _id, path, _cron in PERIODIC_JOBS)
