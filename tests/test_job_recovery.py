@@ -13,6 +13,7 @@ that may not run), issue 13 items 11–12.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import shutil
@@ -411,7 +412,7 @@ def private_redis(tmp_path):
 
 
 def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work(
-        app, demo_people, private_redis, workers, tmp_path):
+        app, demo_people, private_redis, workers, tmp_path, caplog):
     """Item 12: with Redis (a private redis-server) stopped, logins still work (the limiter falls back to memory),
     an export asked for meanwhile is a queued row with a Vietnamese note (no 500), and an export running on a real
     worker finishes although its progress updates into RQ fail; the worker started during the outage exits and
@@ -451,9 +452,11 @@ def test_redis_outage_leaves_pages_working_and_the_reconciler_requeues_lost_work
     wait_for(lambda: row_of(db, ExportJob, running_id).done >= 3, what="a running export", logs=workers.logs)
 
     private_redis.stop()  # Redis's memory is gone with it
+    logging.getLogger("flask-limiter").disabled = False  # Alembic's fileConfig in the app fixture disabled it
     # The worker of `make worker` started now cannot reach Redis and exits; the loop starts it again, backing off.
     forever = workers.start(private_redis.url, "cbccvc", forever=True, EXPORT_FOLDER=outage.EXPORT_FOLDER)
     assert client_for(web, "syt.tccb")  # a new login: 302, not 500
+    assert any("falling back to in-memory storage" in r.getMessage() for r in caplog.records)
     during = officer.post("/people/syll/exports", data={"unit_id": unit.id})
     assert during.status_code == 302, during.get_data(as_text=True)[:500]
     waiting_id = int(re.search(r"/exports/(\d+)$", during.headers["Location"]).group(1))
