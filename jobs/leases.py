@@ -257,6 +257,7 @@ def requeue(kind: JobKind, row, func: Callable[[int], Any] | None = None, *, now
         return "failed" if fail(kind, row.id, refusal) else ""
     same = [model.id == row.id, model.status == row.status]
     same.append(model.lease_token.is_(None) if row.lease_token is None else model.lease_token == row.lease_token)
+    same.append(model.heartbeat_at.is_(None) if row.heartbeat_at is None else model.heartbeat_at == row.heartbeat_at)
     note = note or _("Tiến trình nền bị dừng giữa chừng; việc được xếp hàng chạy tiếp phần còn lại.")
     result = _execute(update(model).where(*same).values(status="queued", lease_token=None, heartbeat_at=now,
                                                         note=note))
