@@ -37,6 +37,18 @@ class Config:
     CITY_PROFILE = os.environ.get("CITY_PROFILE", "hanoi")
     #: A bulk approval queued longer than this without a worker is failed and its signing passphrase blanked.
     BULK_PASSPHRASE_TTL_MINUTES = int(os.environ.get("BULK_PASSPHRASE_TTL_MINUTES", "60"))
+    # Background jobs (jobs/leases.py, jobs/reconcile.py): a running row without a heartbeat for this long has lost
+    # its worker (re-queued, or failed after JOB_MAX_ATTEMPTS runs); a queued row untouched for
+    # JOB_QUEUE_GRACE_SECONDS with no job in Redis is queued again; finished export files are deleted after
+    # EXPORT_RETENTION_HOURS. REDIS_SOCKET_TIMEOUT (seconds) bounds how long a page waits for Redis.
+    JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", "180"))
+    JOB_QUEUE_GRACE_SECONDS = int(os.environ.get("JOB_QUEUE_GRACE_SECONDS", "120"))
+    JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+    EXPORT_RETENTION_HOURS = int(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER") or None
+    #: Fault tests only: seconds a job sleeps per item, so that a worker can be killed mid-job. Keep 0.
+    JOB_ITEM_DELAY_SECONDS = float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0"))
 
     # Flask-AppBuilder: tables come only from Alembic; permissions only from `flask sync-roles`.
     FAB_CREATE_DB = False
@@ -64,6 +76,13 @@ class Config:
     RATELIMIT_ENABLED = True
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis is not on a page's critical path: with the limiter's storage unreachable, Flask-Limiter falls back to
+    # a per-process in-memory limiter (logged: "Rate limit storage unreachable - falling back to in-memory
+    # storage") and checks the storage again with a back-off; short socket timeouts keep a login from hanging.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
+                                 "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))}
     SESSION_TIMEOUT_MINUTES = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30"))
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_TIMEOUT_MINUTES)
     SESSION_COOKIE_HTTPONLY = True

@@ -182,6 +182,7 @@ def register_cli(app: Flask) -> None:
     from app.cli_codes import codes_cli
     from app.cli_crypto import crypto_cli
     from app.cli_gen import gen_city_command
+    from app.cli_jobs import jobs_cli
     from app.cli_pdf import export_syll_command
     from app.cli_pki import pki_cli, verify_pdf_command
     from app.cli_reminders import reminders_cli
@@ -200,3 +201,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_syll_command)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(jobs_cli)

@@ -36,8 +36,12 @@ def init_queue(app: Flask) -> None:
         from redis import Redis
         from rq import Queue
 
+        # Short socket timeouts: a page that queues a job must not hang on a Redis outage (the row stays
+        # queued with a note; jobs/reconcile.py queues it later).
+        timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT", 2.0))
         app.extensions["rq_queue"] = Queue(
-            app.config.get("RQ_QUEUE", "cbccvc"), connection=Redis.from_url(url)
+            app.config.get("RQ_QUEUE", "cbccvc"),
+            connection=Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout),
         )
 
 

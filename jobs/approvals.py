@@ -9,11 +9,14 @@ refused. The caller queues :func:`run_bulk_decision` after the commit (:func:`di
 
 The job decides each change set in its own transaction through the ordinary use cases
 (``change_sets.approve`` / ``return_change_set``: the workflow decides who may act, signs when the step
-requires it, and the change log records it); one refusal (already decided meanwhile, a conflict …) is recorded
-with its Vietnamese message and does not undo the others. Progress (done/total) and every outcome go into the
-row, which the inbox polls. The signing passphrase is stored only in the row, encrypted under the key ring
-(``EncryptedText``), never in the queue's payload, and is blanked as soon as the job ends — finished or failed.
-Running the job twice decides nothing twice: items with an outcome are skipped, a finished row is left alone.
+requires it, and the change log records it); the same transaction writes the item's outcome
+(``bulk_decision_item``, unique per batch and change set) and the row's progress, under the row's lease
+(``jobs/leases.py``). One refusal (already decided meanwhile, a conflict …) is recorded with its Vietnamese
+message and does not undo the others. The signing passphrase is stored only in the row, encrypted under the key
+ring (``EncryptedText``), never in the queue's payload, and is blanked as soon as the job ends — finished or
+failed; a run killed mid-way keeps it only for the re-run the reconciler queues (while
+``BULK_PASSPHRASE_TTL_MINUTES`` lasts, else the row fails, asking to decide again). Running the job twice decides
+nothing twice: items with an outcome are skipped, a finished row is left alone.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app import audit
 from app.extensions import db
@@ -33,10 +36,10 @@ from app.security.permissions import ACTION_READ
 from app.services import personnel as svc
 from app.services.errors import Errors, NotFoundError, ServiceError, ValidationError, use_case
 from app.services.personnel.queries import awaiting_ids
-from jobs import enqueue
+from jobs import leases
 from jobs.base import job_context
 from models.accounts import Account
-from models.approvals import BULK_ACTIONS, BulkDecision
+from models.approvals import BULK_ACTIONS, BulkDecision, BulkDecisionItem
 from models.personnel import ChangeSet, Person
 
 __all__ = [
@@ -151,118 +154,159 @@ def get_bulk_decision(user, bulk_id) -> BulkDecision:
     return row
 
 
-def _set(bulk_id: int, **values) -> None:
-    """Update the row in its own short transaction (the job's session stays as it is)."""
-    with db.engine.begin() as conn:
-        conn.execute(update(BulkDecision).where(BulkDecision.id == bulk_id).values(**values))
+def _ttl_cutoff(now: datetime) -> datetime:
+    """Rows created before this moment may no longer hold a passphrase (``BULK_PASSPHRASE_TTL_MINUTES``)."""
+    return now - timedelta(minutes=int(current_app.config.get("BULK_PASSPHRASE_TTL_MINUTES", 60)))
+
+
+def decide_again_message() -> str:
+    """Why a signed bulk decision cannot go on after a crash (its passphrase is no longer held)."""
+    return _("Việc xử lý hàng loạt bị dừng giữa chừng và mật khẩu chứng thư số không còn được giữ; các đề nghị đã "
+             "xử lý được giữ nguyên, hãy chọn và gửi lại các đề nghị còn lại.")
+
+
+def _retry_refusal(row: BulkDecision, now: datetime) -> str | None:
+    """A dead run of a signed bulk decision is re-queued only while the passphrase is held and its TTL lasts."""
+    if row.passphrase is None:
+        return None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
+    return decide_again_message() if created < _ttl_cutoff(now) else None
+
+
+KIND = leases.register(leases.JobKind(model=BulkDecision, func_name="jobs.approvals.run_bulk_decision",
+                                      job_timeout=3600, result_ttl=24 * 3600, retry_refusal=_retry_refusal,
+                                      fail_values={"passphrase": None}))
 
 
 def dispatch(bulk_id: int):
     """Queue the job (after the commit that wrote the row) with the row's id only; in-process without Redis.
 
-    When the queue cannot be reached the row is marked failed and its passphrase blanked.
+    When the queue cannot be reached the row stays queued with a Vietnamese note: the reconciler queues it when
+    Redis is back, or the TTL expires it (passphrase blanked).
     """
+    return leases.dispatch(KIND, bulk_id, run_bulk_decision)
+
+
+def _apply(actor, action: str, cs_id: int, comment: str | None, passphrase: str | None) -> tuple[str, str]:
+    """Decide one change set (inside the caller's transaction): (outcome, Vietnamese message)."""
+    if action == "approve":
+        version = svc.approve(actor, cs_id, comment, passphrase=passphrase)
+        if version is None:
+            return "forwarded", _("Đã xác thực; hồ sơ chuyển sang bước tiếp theo.")
+        return "approved", _("Đã phê duyệt; hồ sơ được cập nhật thành phiên bản %(no)s.", no=version.version_no)
+    svc.return_change_set(actor, cs_id, comment or "")
+    return "returned", _("Đã trả lại đề nghị thay đổi.")
+
+
+def _results(bulk_id: int, names: dict[int, str], order: list[int]) -> list[dict]:
+    """The outcomes recorded so far (from ``bulk_decision_item``), in the batch's order, for the page."""
+    items = {i.change_set_id: i for i in db.session.scalars(
+        select(BulkDecisionItem).where(BulkDecisionItem.bulk_id == bulk_id))}
+    return [{"id": cs_id, "person": names.get(cs_id, ""), "outcome": items[cs_id].outcome,
+             "message": items[cs_id].message or ""} for cs_id in order if cs_id in items]
+
+
+@use_case
+def _decide_item(actor, row: BulkDecision, token: str, cs_id: int, names: dict[int, str], order: list[int]) -> str:
+    """Decide one change set and record its outcome and the row's progress in ONE transaction (a SAVEPOINT around
+    the decision keeps a refusal from undoing the outcome): a crash before the commit leaves neither, after it
+    both, so a re-run decides exactly the change sets without an outcome. A refusal (decided meanwhile by
+    someone else, a conflict …) is that item's outcome with the service's Vietnamese message."""
     try:
-        job = enqueue(run_bulk_decision, bulk_id)
-    except Exception:
-        log.exception("bulk decision %s could not be queued", bulk_id)
-        _set(bulk_id, status="failed", passphrase=None, finished_at=_now(),
-             error=_("Không đưa được việc xử lý vào hàng đợi; hãy thử lại sau hoặc báo quản trị hệ thống."))
-        return None
-    _set(bulk_id, queue_job_id=str(job.id))
-    return job
-
-
-def _meta_progress(done: int, total: int) -> None:
-    from rq import get_current_job
-
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = {"done": done, "total": total}
-        job.save_meta()
-
-
-def _decide(actor, action: str, cs_id: int, comment: str | None, passphrase: str | None) -> tuple[str, str]:
-    """Decide one change set in its own transaction: (outcome, Vietnamese message)."""
-    try:
-        if action == "approve":
-            version = svc.approve(actor, cs_id, comment, passphrase=passphrase)
-            if version is None:
-                return "forwarded", _("Đã xác thực; hồ sơ chuyển sang bước tiếp theo.")
-            return "approved", _("Đã phê duyệt; hồ sơ được cập nhật thành phiên bản %(no)s.", no=version.version_no)
-        svc.return_change_set(actor, cs_id, comment or "")
-        return "returned", _("Đã trả lại đề nghị thay đổi.")
+        with db.session.begin_nested():
+            outcome, message = _apply(actor, row.action, cs_id, row.comment, row.passphrase)
     except ServiceError as exc:
-        db.session.rollback()
-        return "refused", " ".join(exc.messages)
+        outcome, message = "refused", " ".join(exc.messages)
     except Exception:
-        log.exception("bulk decision: change set %s failed", cs_id)
-        db.session.rollback()
-        return "refused", _("Lỗi hệ thống khi xử lý đề nghị này; hãy thử lại hoặc báo quản trị hệ thống.")
+        log.exception("bulk decision %s: change set %s failed", row.id, cs_id)
+        outcome, message = "refused", _("Lỗi hệ thống khi xử lý đề nghị này; hãy thử lại hoặc báo quản trị hệ "
+                                        "thống.")
+    db.session.add(BulkDecisionItem(bulk_id=row.id, change_set_id=cs_id, outcome=outcome, message=message))
+    db.session.flush()
+    results = _results(row.id, names, order)
+    leases.beat(BulkDecision, row.id, token, conn=db.session.connection(), done=len(results), results=results)
+    return outcome
 
 
 def _stale_before(now: datetime) -> datetime:
     """Queued rows created before this moment have waited too long for a worker (config, minutes)."""
-    return now - timedelta(minutes=int(current_app.config.get("BULK_PASSPHRASE_TTL_MINUTES", 60)))
+    return _ttl_cutoff(now)
 
 
 def expire_stale(now: datetime | None = None) -> int:
     """Fail the bulk decisions no worker picked up in time and blank their passphrase (a periodic job: a
-    passphrase is never kept, even encrypted, for a job that may never run). Returns how many."""
+    passphrase is never kept, even encrypted, for a job that may never run). A row re-queued after a crash
+    without a passphrase is left to the reconciler. Returns how many."""
     with job_context():
         now = now or _now()
         with db.engine.begin() as conn:
             result = conn.execute(
                 update(BulkDecision)
-                .where(BulkDecision.status == "queued", BulkDecision.created_at < _stale_before(now))
-                .values(status="failed", passphrase=None, finished_at=now,
+                .where(BulkDecision.status == "queued", BulkDecision.created_at < _stale_before(now),
+                       or_(BulkDecision.attempts == 0, BulkDecision.passphrase.is_not(None)))
+                .values(status="failed", passphrase=None, finished_at=now, lease_token=None, note=None,
                         error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại.")))
         return result.rowcount or 0
 
 
 def run_bulk_decision(bulk_id: int) -> dict:
-    """Decide every change set of bulk decision ``bulk_id``; returns ``{"status", "done", "total"}``."""
+    """Decide every change set of bulk decision ``bulk_id`` not decided yet; returns ``{"status", "done",
+    "total"}``. The run takes the row's lease; a re-run after a crash resumes where the outcomes stop."""
     with job_context():
+        row = db.session.get(BulkDecision, bulk_id)
+        if row is None:
+            return {"status": "missing", "done": 0, "total": 0}
+        if row.status in ("finished", "failed"):
+            return {"status": row.status, "done": row.done, "total": row.total}
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
+        if row.status == "queued" and row.attempts == 0 and created < _stale_before(_now()):
+            expire_stale()
+            return {"status": "failed", "done": 0, "total": row.total}
+        if row.status == "queued" and _retry_refusal(row, _now()):  # a resumed signed batch past its TTL
+            leases.fail(KIND, bulk_id, decide_again_message(), only_if=("queued",))
+            return {"status": "failed", "done": row.done, "total": row.total}
+        token = leases.claim(BulkDecision, bulk_id)
+        if token is None:
+            db.session.refresh(row)
+            return {"status": row.status, "done": row.done, "total": row.total}
         try:
-            row = db.session.get(BulkDecision, bulk_id)
-            if row is None:
-                return {"status": "missing", "done": 0, "total": 0}
-            if row.status in ("finished", "failed"):
-                return {"status": row.status, "done": row.done, "total": row.total}
-            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
-            if row.status == "queued" and created < _stale_before(_now()):
-                expire_stale()
-                return {"status": "failed", "done": 0, "total": row.total}
+            db.session.refresh(row)
             return _run(row)
-        except Exception as exc:
+        except leases.LeaseLost:  # another run holds the row now (and needs the passphrase): leave it
+            log.warning("bulk decision %s: lease lost, this run stops", bulk_id)
+            db.session.rollback()
+            return {"status": "lost", "done": 0, "total": 0}
+        except Exception:
             log.exception("bulk decision %s failed", bulk_id)
             db.session.rollback()
-            _set(bulk_id, status="failed", error=str(exc)[:2000], finished_at=_now())
+            leases.release(BulkDecision, bulk_id, token, "failed", passphrase=None, error=_(
+                "Lỗi hệ thống khi xử lý hàng loạt; các đề nghị đã xử lý được giữ nguyên, hãy thử lại hoặc báo quản "
+                "trị hệ thống."))
             return {"status": "failed", "done": 0, "total": 0}
-        finally:
-            _set(bulk_id, passphrase=None)
 
 
 def _run(row: BulkDecision) -> dict:
-    bulk_id, action, comment, passphrase = row.id, row.action, row.comment, row.passphrase
+    bulk_id, token = row.id, row.lease_token
     ids = [int(i) for i in row.change_set_ids]
-    results = list(row.results or [])
-    decided = {r["id"] for r in results}
+    decided = set(db.session.scalars(select(BulkDecisionItem.change_set_id)
+                                     .where(BulkDecisionItem.bulk_id == bulk_id)))
     actor = db.session.get(Account, row.requested_by_id)
     if actor is None:
         raise LookupError("bulk decision without its requester")
     names = {cid: " ".join(p for p in parts if p) for cid, *parts in db.session.execute(
         select(ChangeSet.id, Person.family_name, Person.middle_name, Person.given_name)
         .join(Person, Person.id == ChangeSet.person_id).where(ChangeSet.id.in_(ids)))}
-    _set(bulk_id, status="running", started_at=_now(), error=None, done=len(results))
+    results = _results(bulk_id, names, ids)
+    leases.beat(BulkDecision, bulk_id, token, done=len(results), results=results)
     db.session.commit()
     with audit.acting_as(actor):
         for cs_id in ids:
             if cs_id in decided:
                 continue
-            outcome, message = _decide(actor, action, cs_id, comment, passphrase)
-            results.append({"id": cs_id, "person": names.get(cs_id, ""), "outcome": outcome, "message": message})
-            _set(bulk_id, done=len(results), results=results)
-            _meta_progress(len(results), len(ids))
-    _set(bulk_id, status="finished", passphrase=None, finished_at=_now())
-    return {"status": "finished", "done": len(results), "total": len(ids)}
+            _decide_item(actor, row, token, cs_id, names, ids)
+            decided.add(cs_id)
+            leases.meta_progress(len(decided), len(ids))
+            leases.item_delay()
+    if not leases.release(BulkDecision, bulk_id, token, "finished", passphrase=None, note=None):
+        raise leases.LeaseLost(f"bulk decision {bulk_id}")
+    return {"status": "finished", "done": len(decided), "total": len(ids)}

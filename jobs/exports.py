@@ -4,8 +4,10 @@
 ``app.services.exports.start_unit_syll_export``), streams the people in batches (never the whole unit at
 once: a unit may have 8,000 people), renders each file's latest approved version with the requester's
 reader level, and writes ``<họ tên>_<id>.pdf`` entries into a ZIP under the export folder. Progress is kept
-in the row (and in the RQ job's ``meta`` when RQ runs it), so a page can show a progress bar. Running it
-twice rebuilds the same ZIP; a finished export is left as it is.
+in the row (and, best-effort, in the RQ job's ``meta`` when RQ runs it), so a page can show a progress bar.
+The row is leased (``jobs/leases.py``): a run killed mid-way is re-queued by the reconciler and the re-run
+rebuilds the ZIP from a fresh ``.zip.part``; a failure removes partial files. Running it twice rebuilds the
+same ZIP; a finished export is left as it is. Finished files expire after ``EXPORT_RETENTION_HOURS``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import re
 import uuid
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,14 +30,15 @@ from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.text import nfc
-from jobs import enqueue
+from jobs import leases
 from jobs.base import job_context
 from models.accounts import Account
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 from models.personnel import FileVersion, Person
 
-__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "export_unit_syll", "zip_entry_name"]
+__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_unit_syll", "remove_partials",
+           "zip_entry_name"]
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +56,79 @@ def zip_entry_name(full_name: str, person_id: int) -> str:
     return f"{' '.join(name.split())}_{person_id}.pdf"
 
 
+def part_prefix(export_id: int) -> str:
+    """File name prefix of the partial ZIPs of an export (``export-<id>-<lease>.zip.part``)."""
+    return f"export-{export_id}-"
+
+
+def remove_partials(export_id: int) -> int:
+    """Delete every partial ZIP an earlier (dead or failed) run of the export left behind; returns how many."""
+    from app.services.exports import export_folder
+
+    folder = export_folder()
+    removed = 0
+    for name in os.listdir(folder):
+        if name.startswith(part_prefix(export_id)) and name.endswith(".zip.part"):
+            try:
+                os.remove(os.path.join(folder, name))
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _retention_hours() -> int:
+    return int(current_app.config.get("EXPORT_RETENTION_HOURS", 72))
+
+
+KIND = leases.register(leases.JobKind(model=ExportJob, func_name="jobs.exports.export_unit_syll",
+                                      job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials))
+
+
 def dispatch(export_id: int):
-    """Queue the export (after the commit that wrote its row): RQ with a long timeout, else run it now.
-
-    When the queue cannot be reached the row is marked failed with the reason (the page shows it).
-    """
-    queue = current_app.extensions.get("rq_queue")
-    try:
-        if queue is None:
-            job = enqueue(export_unit_syll, export_id)
-        else:
-            job = queue.enqueue(export_unit_syll, export_id, job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600)
-    except Exception:
-        log.exception("export %s could not be queued", export_id)
-        _set(export_id, status="failed", finished_at=datetime.now(UTC),
-             error=_("Không đưa được việc xuất vào hàng đợi; hãy thử lại sau hoặc báo quản trị hệ thống."))
-        return None
-    _set(export_id, queue_job_id=str(job.id))
-    return job
+    """Queue the export (after the commit that wrote its row): RQ with a long timeout and the failure callback,
+    else run it now. When the queue cannot be reached the row stays queued with a Vietnamese note (the
+    reconciler queues it when Redis is back); the page never sees an exception."""
+    return leases.dispatch(KIND, export_id, export_unit_syll)
 
 
-def _set(export_id: int, **values) -> None:
-    """Update the export row in its own short transaction (the job's session stays as it is)."""
-    with db.engine.begin() as conn:
-        conn.execute(update(ExportJob).where(ExportJob.id == export_id).values(**values))
+def remove_stale_partials(now: datetime | None = None) -> int:
+    """Delete ``.zip.part`` files nobody has written to for longer than the heartbeat timeout (left by a run that
+    died before the reconciler saw its row, or by an older version); returns how many."""
+    from app.services.exports import export_folder
+
+    folder = export_folder()
+    cutoff = (now or datetime.now(UTC)).timestamp() - int(current_app.config.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", 180))
+    removed = 0
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if name.endswith(".zip.part") and os.path.getmtime(path) < cutoff:
+                os.remove(path)
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
-def _meta_progress(done: int, total: int) -> None:
-    try:
-        from rq import get_current_job
-    except ImportError:  # pragma: no cover - rq is a dependency
-        return
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = {"done": done, "total": total}
-        job.save_meta()
+def expire_exports(now: datetime | None = None) -> int:
+    """Delete the files of exports finished more than ``EXPORT_RETENTION_HOURS`` ago and mark them expired
+    (the page says so), and stale partial files; returns how many exports expired. Part of the reconciler."""
+    from app.services.exports import export_folder
+
+    now = now or datetime.now(UTC)
+    remove_stale_partials(now)
+    cutoff = now - timedelta(hours=_retention_hours())
+    rows = list(db.session.execute(select(ExportJob.id, ExportJob.stored_name)
+                                   .where(ExportJob.status == "finished", ExportJob.finished_at < cutoff)))
+    folder = export_folder()
+    for export_id, stored in rows:
+        with db.engine.begin() as conn:
+            done = conn.execute(update(ExportJob).where(ExportJob.id == export_id, ExportJob.status == "finished")
+                                .values(status="expired", note=None)).rowcount
+        if done and stored and os.path.isfile(os.path.join(folder, stored)):
+            os.remove(os.path.join(folder, stored))
+    return len(rows)
 
 
 def _people_query(requester: Account, unit: OrgUnit):
@@ -124,23 +165,37 @@ def _versions(people: list[Person]) -> dict[int, FileVersion]:
 
 
 def export_unit_syll(export_id: int) -> dict:
-    """Build the ZIP of export ``export_id``; returns ``{"status", "done", "skipped"}``."""
+    """Build the ZIP of export ``export_id``; returns ``{"status", "done", "skipped"}``.
+
+    The run takes the row's lease; a re-run (after a crash) rebuilds into a fresh ``.zip.part`` after removing
+    the partial files of earlier runs; a failure removes its partial file and leaves a Vietnamese error.
+    """
     with job_context():
         job = db.session.get(ExportJob, export_id)
         if job is None:
             return {"status": "missing", "done": 0, "skipped": 0}
-        if job.status == "finished" and job.stored_name:
+        if job.status in ("finished", "expired") and job.stored_name:
+            return {"status": job.status, "done": job.done, "skipped": job.skipped}
+        token = leases.claim(ExportJob, export_id)
+        if token is None:
+            db.session.refresh(job)
             return {"status": job.status, "done": job.done, "skipped": job.skipped}
         try:
-            return _run(job)
-        except Exception as exc:  # the row says what went wrong; the page shows it
+            return _run(job, token)
+        except leases.LeaseLost:
+            log.warning("export %s: lease lost, this run stops", export_id)
+            db.session.rollback()
+            return {"status": "lost", "done": 0, "skipped": 0}
+        except Exception:  # the row says what went wrong, in Vietnamese; the traceback goes to the log
             log.exception("export %s failed", export_id)
             db.session.rollback()
-            _set(export_id, status="failed", error=str(exc)[:2000], finished_at=datetime.now(UTC))
+            if leases.release(ExportJob, export_id, token, "failed", error=_(
+                    "Lỗi hệ thống khi xuất sơ yếu lý lịch; hãy thử lại sau hoặc báo quản trị hệ thống.")):
+                remove_partials(export_id)
             return {"status": "failed", "done": 0, "skipped": 0}
 
 
-def _run(job: ExportJob) -> dict:
+def _run(job: ExportJob, token: str) -> dict:
     from app.pdf.syll import person_name, render_syll
     from app.services.exports import export_folder
 
@@ -150,44 +205,55 @@ def _run(job: ExportJob) -> dict:
     if requester is None or unit is None:
         raise LookupError("export without requester or unit")
     total = db.session.scalar(select(func.count()).select_from(Person).where(_people_query(requester, unit)))
-    _set(export_id, status="running", total=total, done=0, skipped=0, error=None,
-         started_at=datetime.now(UTC))
+    leases.beat(ExportJob, export_id, token, total=total, done=0, skipped=0)
+    remove_partials(export_id)
     folder = export_folder()
     stored = f"{uuid.uuid4().hex}.zip"
-    part = os.path.join(folder, stored + ".part")
+    part = os.path.join(folder, f"{part_prefix(export_id)}{token}.zip.part")
+    heartbeat = leases.Heartbeat(ExportJob, export_id, token)
     done = skipped = 0
-    with audit.acting_as(requester), zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED,
-                                                     compresslevel=1) as archive:
-        for people in _batches(requester, unit):
-            versions = _versions(people)
-            printed = []
-            for person in people:
-                version = versions.get(person.id)
-                if version is None:
-                    skipped += 1
-                    continue
-                access = scope.person_access(requester, person)
-                pdf = render_syll(version, reader_level=access.level)
-                archive.writestr(zip_entry_name(person_name(version.snapshot) or person.full_name, person.id),
-                                 pdf.data)
-                printed.append(person.id)
-                done += 1
-            audit.log_access("export_syll", user=requester, object_type="OrgUnit", object_id=unit.id,
-                             org_unit_id=unit.id, detail={"export_id": export_id, "person_ids": printed})
-            for obj in list(versions.values()) + people:
-                db.session.expunge(obj)
-            _set(export_id, done=done, skipped=skipped)
-            _meta_progress(done + skipped, total)
-    digest = hashlib.sha256()
-    with open(part, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    os.replace(part, os.path.join(folder, stored))
+    try:
+        with audit.acting_as(requester), zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED,
+                                                         compresslevel=1) as archive:
+            for people in _batches(requester, unit):
+                versions = _versions(people)
+                printed = []
+                for person in people:
+                    version = versions.get(person.id)
+                    if version is None:
+                        skipped += 1
+                        continue
+                    access = scope.person_access(requester, person)
+                    pdf = render_syll(version, reader_level=access.level)
+                    archive.writestr(zip_entry_name(person_name(version.snapshot) or person.full_name, person.id),
+                                     pdf.data)
+                    printed.append(person.id)
+                    done += 1
+                    leases.item_delay()
+                    heartbeat(done=done, skipped=skipped)
+                audit.log_access("export_syll", user=requester, object_type="OrgUnit", object_id=unit.id,
+                                 org_unit_id=unit.id, detail={"export_id": export_id, "person_ids": printed})
+                for obj in list(versions.values()) + people:
+                    db.session.expunge(obj)
+                heartbeat(force=True, done=done, skipped=skipped)
+                leases.meta_progress(done + skipped, total)
+        digest = hashlib.sha256()
+        with open(part, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        heartbeat(force=True, done=done, skipped=skipped)
+        os.replace(part, os.path.join(folder, stored))
+    except BaseException:
+        if os.path.exists(part):
+            os.remove(part)
+        raise
     name = nfc(_("Sơ yếu lý lịch - %(unit)s - %(day)s.zip", unit=unit.name, day=datetime.now().strftime("%Y-%m-%d")))
     old = job.stored_name
-    _set(export_id, status="finished", done=done, skipped=skipped, stored_name=stored, download_name=name[:255],
-         size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(),
-         finished_at=datetime.now(UTC))
+    if not leases.release(ExportJob, export_id, token, "finished", done=done, skipped=skipped, stored_name=stored,
+                          download_name=name[:255], size=os.path.getsize(os.path.join(folder, stored)),
+                          sha256=digest.hexdigest(), error=None, note=None):
+        os.remove(os.path.join(folder, stored))
+        raise leases.LeaseLost(f"export {export_id}")
     if old and old != stored and os.path.isfile(os.path.join(folder, old)):
         os.remove(os.path.join(folder, old))
     return {"status": "finished", "done": done, "skipped": skipped}

@@ -8,7 +8,9 @@ Times are written in Việt Nam time (Asia/Ho_Chi_Minh, UTC+7 all year). Two way
 - a system cron calling ``flask reminders run`` (each job also has a CLI command), e.g.
   ``0 7 * * * cd /srv/cbccvc && .venv/bin/flask reminders run``.
 
-Every periodic job is safe to run twice (reminders are idempotent).
+Every periodic job is safe to run twice (reminders are idempotent). With Redis down RQ's cron scheduler does
+not run: a system cron calling ``flask jobs reconcile`` every few minutes covers the reconciler then
+(``deploy/``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("reminders", "jobs.reminders.run_reminders", "0 7 * * *"),
     # Bulk decisions no worker picked up within BULK_PASSPHRASE_TTL_MINUTES: failed, passphrase blanked.
     ("bulk-decisions-expire", "jobs.approvals.expire_stale", "0,15,30,45 * * * *"),
+    # Issue 13: job rows whose worker is gone (stale heartbeat) are re-queued or failed, queued rows Redis lost
+    # are queued again, export files past EXPORT_RETENTION_HOURS are deleted (also `flask jobs reconcile`).
+    ("jobs-reconcile", "jobs.reconcile.reconcile", "1,6,11,16,21,26,31,36,41,46,51,56 * * * *"),
 ]
 
 

@@ -14,13 +14,14 @@ and each outcome in the row, which the inbox polls.
 from datetime import date, datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedBytes, EncryptedText
 from models.mixins import BackgroundJobMixin, utcnow
 
-__all__ = ["BULK_ACTIONS", "BULK_STATUSES", "STEP_STATUSES", "ApprovalStep", "BulkDecision", "ChangeSetDocument"]
+__all__ = ["BULK_ACTIONS", "BULK_STATUSES", "STEP_STATUSES", "ApprovalStep", "BulkDecision", "BulkDecisionItem",
+           "ChangeSetDocument"]
 
 #: waiting (a later step not reached yet), pending (the one to act on), done, returned, cancelled
 STEP_STATUSES = ("waiting", "pending", "done", "returned", "cancelled")
@@ -103,14 +104,16 @@ BULK_STATUSES = ("queued", "running", "finished", "failed")
 class BulkDecision(BackgroundJobMixin, Model):
     """One bulk approve / return asked for from the inbox, decided item by item by a background job.
 
-    Each change set is decided in its own transaction (the normal change log records it); ``results`` holds
+    Each change set is decided in its own transaction (the normal change log records it), which also writes its
+    :class:`BulkDecisionItem` (the truth a re-run resumes from) and the row's progress; ``results`` holds
     one ``{"id", "person", "outcome", "message"}`` per change set done so far (outcome: approved, forwarded,
-    returned, refused). The signing passphrase, when the steps need a signature, is kept encrypted only
+    returned, refused), for the page. The signing passphrase, when the steps need a signature, is kept encrypted only
     until the job ends (blanked then, also on failure) and never travels in the queue's payload.
     """
 
     __tablename__ = "bulk_decision"
-    __table_args__ = (Index("ix_bulk_decision_requested_by", "requested_by_id", "created_at"),)
+    __table_args__ = (Index("ix_bulk_decision_requested_by", "requested_by_id", "created_at"),
+                      Index("ix_bulk_decision_status_heartbeat", "status", "heartbeat_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     requested_by_id: Mapped[int] = mapped_column(
@@ -125,3 +128,22 @@ class BulkDecision(BackgroundJobMixin, Model):
     results: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
 
     requested_by = relationship("Account", foreign_keys=[requested_by_id])
+
+
+class BulkDecisionItem(Model):
+    """The outcome of one change set of a bulk decision, written in the same transaction as the decision itself,
+    so a re-run after a crash skips exactly the change sets already decided (unique per bulk and change set)."""
+
+    __tablename__ = "bulk_decision_item"
+    __table_args__ = (UniqueConstraint("bulk_id", "change_set_id", name="uq_bulk_decision_item_bulk_change_set"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bulk_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("bulk_decision.id", name="fk_bulk_decision_item_bulk_id", ondelete="CASCADE"),
+        nullable=False)
+    change_set_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("change_set.id", name="fk_bulk_decision_item_change_set_id"), nullable=False)
+    #: approved, forwarded, returned, refused
+    outcome: Mapped[str] = mapped_column(String(12), nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)

@@ -13,15 +13,16 @@ from models.mixins import BackgroundJobMixin
 
 __all__ = ["EXPORT_STATUSES", "ExportJob"]
 
-#: queued → running → finished | failed
-EXPORT_STATUSES = ("queued", "running", "finished", "failed")
+#: queued → running → finished | failed; finished → expired (the file deleted after EXPORT_RETENTION_HOURS)
+EXPORT_STATUSES = ("queued", "running", "finished", "failed", "expired")
 
 
 class ExportJob(BackgroundJobMixin, Model):
     """One export asked for by a user: what (kind, unit), how far it got, and the file it produced."""
 
     __tablename__ = "export_job"
-    __table_args__ = (Index("ix_export_job_requested_by", "requested_by_id", "created_at"),)
+    __table_args__ = (Index("ix_export_job_requested_by", "requested_by_id", "created_at"),
+                      Index("ix_export_job_status_heartbeat", "status", "heartbeat_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: syll_unit (the SYLL of every active person of a unit and its sub-units)

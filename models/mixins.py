@@ -23,8 +23,15 @@ class TimestampMixin:
 
 
 class BackgroundJobMixin:
-    """The row of a background job a page follows (design.md §4): status queued → running → finished | failed,
-    progress (``done`` of ``total``), the error, the RQ job id ("inline" when run in-process) and its times."""
+    """The row of a background job a page follows (design.md §4): status queued → running → finished | failed
+    (an export also → expired), progress (``done`` of ``total``), the error, the RQ job id ("inline" when run
+    in-process) and its times.
+
+    The row is the truth, not Redis: a run takes a lease (``lease_token``, ``attempts`` + 1) and renews
+    ``heartbeat_at`` with every progress update; every update is conditional on the lease, so a run that lost
+    it stops. ``jobs.reconcile`` fails or re-queues rows whose worker is gone (running with a stale heartbeat,
+    queued with no RQ job). ``note`` tells the user why a row waits (e.g. the queue was unreachable).
+    """
 
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="queued")
     total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -34,6 +41,14 @@ class BackgroundJobMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Last sign of life of the run holding the lease (renewed with every progress update).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Runs started so far (a re-queued row is run again, finishing only what is left).
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: The lease of the run in progress (random); None when no run holds it.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    #: A Vietnamese note for the user while the row waits (queue unreachable, re-queued after a crash …).
+    note: Mapped[str | None] = mapped_column(Text)
 
     def _progress(self) -> int:
         """Items dealt with so far (a job may count skipped ones too)."""

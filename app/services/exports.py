@@ -25,6 +25,7 @@ from models.org_units import OrgUnit
 
 __all__ = [
     "KIND_SYLL_UNIT",
+    "expired_message",
     "export_folder",
     "get_export",
     "open_export",
@@ -40,6 +41,12 @@ def export_folder() -> str:
     folder = current_app.config.get("EXPORT_FOLDER") or os.path.join(current_app.instance_path, "exports")
     os.makedirs(folder, exist_ok=True)
     return folder
+
+
+def expired_message() -> str:
+    """What the page says of an export whose file was deleted after ``EXPORT_RETENTION_HOURS``."""
+    return _("Tệp kết quả đã hết hạn lưu (%(hours)s giờ) và đã được xóa; hãy xuất lại nếu cần.",
+             hours=current_app.config.get("EXPORT_RETENTION_HOURS", 72))
 
 
 def _unit(unit_id) -> OrgUnit | None:
@@ -91,6 +98,8 @@ def open_export(user, export_id) -> tuple[ExportJob, str]:
     job = get_export(user, export_id)
     if job.org_unit_id is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, job.org_unit_id):
         raise ForbiddenError(_("Đơn vị của bản xuất này không còn trong phạm vi hồ sơ bạn được xem."))
+    if job.status == "expired":
+        raise NotFoundError(expired_message())
     path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
     if job.status != "finished" or path is None or not os.path.isfile(path):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))

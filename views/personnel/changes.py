@@ -90,6 +90,7 @@ def _bulk_json(row) -> dict:
     return {
         "id": row.id, "action": row.action, "status": row.status, "done": row.done, "total": row.total,
         "percent": row.percent, "error": row.error if row.status == "failed" else None,
+        "note": row.note if row.status in ("queued", "running") else None,
         "results": [{**r, "label": str(bulk_jobs.OUTCOME_LABELS.get(r.get("outcome"), r.get("outcome"))),
                      "url": url_for("ChangeSetsView.show", cs_id=r["id"])} for r in row.results or []],
     }
@@ -178,9 +179,12 @@ class ChangeSetsView(BaseView):
             except ValidationError as exc:
                 errors = exc.errors
             else:
-                bulk_jobs.dispatch(row.id)
-                flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
-                      else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
+                if bulk_jobs.dispatch(row.id) is None:  # Redis unreachable: the row waits for the reconciler
+                    flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
+                            "hoạt động trở lại.", n=row.total), "warning")
+                else:
+                    flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
+                          else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
                 return redirect(url_for("ChangeSetsView.index", bulk=row.id, **_filter_args()))
         return self._inbox(form=form, errors=errors, selected=ids, status=400)
 

@@ -83,9 +83,13 @@ def print_response(person_id: int):
 
 
 def _export_json(job) -> dict:
+    """The progress of an export for its page and poll: ``note`` while it waits (queue unreachable, re-queued
+    after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS)."""
     return {
         "id": job.id, "status": job.status, "done": job.done, "total": job.total, "skipped": job.skipped,
         "percent": job.percent, "error": job.error if job.status == "failed" else None,
+        "note": job.note if job.status in ("queued", "running") else None,
+        "expired": export_svc.expired_message() if job.status == "expired" else None,
         "download_url": url_for("SyllView.export_download", export_id=job.id) if job.status == "finished" else None,
     }
 
@@ -126,8 +130,11 @@ class SyllView(BaseView):
                 else:
                     from jobs.exports import dispatch
 
-                    dispatch(job.id)
-                    flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
+                    if dispatch(job.id) is None:  # Redis unreachable: the row waits for the reconciler
+                        flash(_("Đã ghi nhận yêu cầu xuất sơ yếu lý lịch; việc xuất sẽ bắt đầu khi hàng đợi việc nền "
+                                "hoạt động trở lại."), "warning")
+                    else:
+                        flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
                     return redirect(url_for("SyllView.export_show", export_id=job.id))
             else:
                 status = 400
