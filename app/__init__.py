@@ -19,6 +19,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     from app.security.passwords import fab_password_validator
 
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_validator)
+    init_input_guard(app)
     init_database(app)
     init_audit(app)
     with app.app_context():
@@ -30,6 +31,13 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
     init_cli(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))
     return app
+
+
+def init_input_guard(app: Flask) -> None:
+    """Refuse control characters and out-of-range list parameters before any view runs (a Vietnamese 400)."""
+    from app.request_input import init_input_guard as _init
+
+    _init(app)
 
 
 def init_database(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
+from app.request_input import int_arg
 from app.security.permissions import (
     MENU_ACCOUNTS,
     MENU_PASSWORD_REQUESTS,
@@ -151,7 +152,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 
 
 def _page_args() -> int:
-    return max(request.args.get("offset", 0, type=int) or 0, 0)
+    return int_arg("offset", 0, lo=0)
 
 
 def _no_store(html, status: int = 200):
@@ -400,7 +401,7 @@ class AccountsView(BaseView):
         form.role_name.choices = _role_choices()
         title = _("Tạo tài khoản")
         if request.method == "GET":
-            form.org_unit_id.data = request.args.get("unit", type=int)
+            form.org_unit_id.data = int_arg("unit")
             form.role_name.data = ROLE_SELF_SERVICE
             return self._render_form("accounts/form.html", form, title)
 
@@ -424,7 +425,7 @@ class AccountsView(BaseView):
         form = BulkForm()
         title = _("Tạo tài khoản hàng loạt")
         if request.method == "GET":
-            form.org_unit_id.data = request.args.get("unit", type=int)
+            form.org_unit_id.data = int_arg("unit")
             return self._render_form("accounts/bulk.html", form, title)
 
         def act():

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app import audit
+from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -293,7 +294,7 @@ class OrgTreeView(BaseView):
     @has_access
     def tree(self):
         """The tree page: roots are rendered by the page script; children load when a node opens."""
-        focus = request.args.get("focus", type=int)
+        focus = int_arg("focus")
         focus_path = []
         if focus:
             try:
@@ -312,12 +313,12 @@ class OrgTreeView(BaseView):
     @has_access
     def api_children(self):
         """JSON: one page of a unit's children (roots when no parent), each with its sub-unit count."""
-        parent = request.args.get("parent", type=int)
+        parent = int_arg("parent")
         if "parent" in request.args and (parent is None or not scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT,
                                                                                parent)):
             abort(404)
         closed = request.args.get("closed") == "1"
-        offset = max(request.args.get("offset", 0, type=int), 0)
+        offset = int_arg("offset", 0, lo=0)
         rows, more = svc.children(parent, include_closed=closed, offset=offset, within=read_scope())
         return jsonify(
             {"items": [_unit_json(u, n) for u, n in rows], "more": more, "next_offset": offset + len(rows)}
@@ -346,7 +347,7 @@ class OrgTreeView(BaseView):
         """Thành lập đơn vị."""
         form = CreateForm()
         if request.method == "GET":
-            form.parent_id.data = request.args.get("parent", type=int)
+            form.parent_id.data = int_arg("parent")
             return self._render_form(form, _("Thành lập đơn vị"), "create")
 
         def act():
@@ -398,7 +399,7 @@ class OrgTreeView(BaseView):
         """Hợp nhất hai hay nhiều đơn vị thành một đơn vị mới."""
         form = ConsolidateForm()
         if request.method == "GET":
-            first = request.args.get("source", type=int)
+            first = int_arg("source")
             form.source_ids.data = [first] if first else []
         return self._event(
             form, None, "consolidate", _("Hợp nhất đơn vị"),

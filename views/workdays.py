@@ -19,6 +19,7 @@ from wtforms.validators import Optional as OptionalV
 from wtforms.validators import StopValidation
 
 from app import workdays as wd
+from app.request_input import int_arg
 from app.security.permissions import (
     MENU_WORKDAY_CALENDAR,
     MENU_WORKDAY_OVERRIDES,
@@ -142,7 +143,7 @@ class WorkdayCalendarView(BaseView):
         today = date.today()
         errors: list[str] = []
         try:
-            year = int(request.args.get("year") or today.year)
+            year = int_arg("year", today.year, lo=1900, hi=2200)
             days = wd.year_days(year)
             total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
         except ValueError as exc:

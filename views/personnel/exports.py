@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import audit
 from app.extensions import db
+from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import (
     ACTION_APPROVE,
@@ -66,7 +67,7 @@ def print_response(person_id: int):
     access = scope.person_access(g.user, person)
     if not access.read:
         abort(403, description=_("Hồ sơ này nằm ngoài phạm vi bạn được xem."))
-    no = request.args.get("version", type=int) or person.version_no
+    no = int_arg("version") or person.version_no
     version = svc.get_version(person.id, no) if no else None
     if version is None:
         abort(404, description=_("Hồ sơ chưa có phiên bản đã duyệt này để in."))
