@@ -123,6 +123,12 @@ def create_person(actor, data: dict) -> Person:
     if not given:
         errors.add("full_name", _("Hãy nhập họ và tên."))
     identity = section("identity")
+    for name, value in (("family_name", family), ("middle_name", middle), ("given_name", given)):
+        f = identity.field(name)
+        limit = fv.max_length(identity, f)
+        if limit and len(value or "") > limit:
+            errors.add("full_name" if clean(data.get("full_name")) else name,
+                       _("Mục “%(label)s” dài quá %(n)s ký tự.", label=f.label, n=limit))
     parsed = fv.parse_section(identity, data, errors, agency=True, only={"gender", "birth_date"})
     cccd = checks.normalize_cccd(data.get("cccd") or "")
     if cccd:
