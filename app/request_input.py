@@ -149,9 +149,17 @@ def _guard() -> None:
 
 def _check_fab_pk() -> None:
     """FAB's ``/show/<pk>``, ``/edit/<pk>``, ``/delete/<pk>``, ``/action/<name>/<pk>`` take any string: a
-    model with an integer key answers 404 to anything but an id in range (not a database error)."""
-    pk = (request.view_args or {}).get("pk")
-    if pk is None or not request.endpoint or "." not in request.endpoint:
+    model with an integer key answers 404 to anything but an id in range (not a database error). So do its
+    ``/download/<filename>`` with a name not in FAB's stored form and ``/chart/<group_by>`` with a non-index."""
+    args = request.view_args or {}
+    if not request.endpoint or "." not in request.endpoint:
+        return
+    if request.endpoint.endswith(".download") and "_sep_" not in str(args.get("filename", "_sep_")):
+        abort(404)
+    if "group_by" in args and parse_int(args["group_by"], 0, 1000) is None:
+        abort(404)
+    pk = args.get("pk")
+    if pk is None:
         return
     datamodel = getattr(_fab_view(request.endpoint.split(".", 1)[0]), "datamodel", None)
     if datamodel is None:
