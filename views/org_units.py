@@ -17,9 +17,11 @@ from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import SelectField
 
 from app import audit
+from app.extensions import db
 from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import (
@@ -252,7 +254,15 @@ def _translated(labels: dict, key: str | None) -> str:
     return cache[(id(labels), key)]
 
 
-def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None) -> dict:
+def _visible_ids(ids: list[int]) -> set[int]:
+    """Those of ``ids`` that the user may read (one query)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(ids), OrgUnit.id.in_(read_scope()))))
+
+
+def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None,
+               visible: set[int] | None = None) -> dict:
     data = {
         "id": unit.id,
         "name": unit.name,
@@ -262,7 +272,7 @@ def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None
         "level": unit.level,
         "open": unit.is_open,
         "status": _translated(UNIT_STATUSES, unit.status),
-        "path": [int(p) for p in unit.path.strip("/").split("/")],
+        "path": [int(p) for p in unit.path.strip("/").split("/") if visible is None or int(p) in visible],
         "url": url_for("OrgUnitModelView.show", pk=unit.id),
     }
     if child_count is not None:
@@ -296,11 +306,12 @@ class OrgTreeView(BaseView):
         """The tree page: roots are rendered by the page script; children load when a node opens."""
         focus = int_arg("focus")
         focus_path = []
-        if focus:
-            try:
-                focus_path = [int(p) for p in svc.get_unit(focus).path.strip("/").split("/")]
-            except NotFoundError:
-                focus_path = []
+        if focus and scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT, focus):
+            # only the part of the path the user may see: a unit outside the scope is ignored, ancestors above
+            # the scope are not named
+            path = [int(p) for p in svc.get_unit(focus).path.strip("/").split("/")]
+            visible = _visible_ids(path)
+            focus_path = [p for p in path if p in visible]
         return self.render_template(
             "org_units/tree.html",
             title=_("Cây cơ cấu tổ chức"),
@@ -334,7 +345,9 @@ class OrgTreeView(BaseView):
         ids = scope.unit_ids(g.user, action, resource)
         units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed, ids=ids)
         trail = svc.ancestors(units)
-        items = [_unit_json(u, trail=trail) for u in units]
+        visible = _visible_ids(list(trail) + [u.id for u in units])
+        trail = {i: unit for i, unit in trail.items() if i in visible}  # nothing above the user's scope
+        items = [_unit_json(u, trail=trail, visible=visible) for u in units]
         for item in items:
             item["text"] = item["name"] + (f" ({item['code']})" if item["code"] else "")
         return jsonify({"results": items})
