@@ -3,23 +3,15 @@
 One request guard refuses NUL and control characters (query, form, JSON, file names; tab/CR/LF only in
 multi-line form values, never in ``next``); one integer parser bounds every integer query argument and the
 ``int`` URL converter; FAB's list parameters and ``<pk>`` are checked; the forms take column lengths from the
-model. Every 500 that still happens is logged with its traceback. Issue 13 §13: pooled connections the
-server dropped come back (pre-ping) and the error path never touches a broken connection.
+model. (The logging of 500s and the dropped connections of §13: ``tests/test_error_path.py``.)
 """
 
 import html
 import io
-import logging
-import re
-import threading
 
-import psycopg2
-import pytest
 from flask import Request
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.serving import make_server
 
 from models.accounts import Account, PasswordRequest
 from models.audit import AccessLog
