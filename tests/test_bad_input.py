@@ -16,7 +16,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from models.accounts import Account, PasswordRequest
 from models.audit import AccessLog
 from models.org_units import OrgUnit
-from models.personnel import ChangeItem, ChangeSet, Person
+from models.personnel import Attachment, ChangeItem, ChangeSet, Person
 from tests.conftest import login
 from tests.test_accounts import IsolatedClient
 from tests.test_personnel import account, person_for
@@ -87,18 +87,24 @@ def test_nul_in_a_search_and_a_filter_is_400(app, demo):
 
 
 def test_nul_in_an_upload_file_name_is_400(app, demo):
-    """§8: an uploaded file whose name holds a NUL is refused before the view stores anything."""
+    """§8: an uploaded file whose name holds a NUL is refused before the view stores anything; the same
+    upload with a clean name is accepted."""
     db = demo
-    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
     staff = client_for(app, "annv.syt")
-    before = snapshot(db)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    resp = staff.post("/my/file/attachments", data={"attachment-file": (io.BytesIO(pdf), "giay\x00to.pdf"),
-                                                    "attachment-description": "x"},
-                      content_type="multipart/form-data")
-    assert resp.status_code == 400
-    assert snapshot(db) == before
-    assert person.id
+
+    def upload(name):
+        return staff.post("/my/file/attachments", data={
+            "attachment-file": (io.BytesIO(pdf), name), "attachment-kind": "quyet_dinh",
+            "attachment-section": "work", "attachment-description": "Bản sao"}, content_type="multipart/form-data")
+
+    before = count(db, Attachment)
+    resp = upload("Quyết định\x00.pdf")
+    assert resp.status_code == 400 and "ký tự không hợp lệ" in body(resp)
+    assert count(db, Attachment) == before
+    assert upload("Quyết định tuyển dụng.pdf").status_code == 302
+    assert count(db, Attachment) == before + 1
 
 
 def test_huge_and_unicode_digit_numbers_are_400(app, demo):
