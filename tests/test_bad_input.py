@@ -65,6 +65,9 @@ def test_nul_in_login_is_400_and_logs_nothing_broken(app, demo):
     assert "ký tự không hợp lệ" in body(resp)
     resp = c.post("/login/", data={"username": "sonoivu.admin", "password": "x\x00"})
     assert resp.status_code == 400
+    resp = c.post("/api/v1/security/login", json={"username": "sonoivu.admin\x00", "password": "Demo@2026",
+                                                   "provider": "db"})
+    assert resp.status_code == 400  # the JSON body of the API login too
     assert count(demo, AccessLog) == before  # the guard answered before any login attempt was logged
 
 
