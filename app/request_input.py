@@ -150,26 +150,37 @@ def _guard() -> None:
 def _check_fab_pk() -> None:
     """FAB's ``/show/<pk>``, ``/edit/<pk>``, ``/delete/<pk>``, ``/action/<name>/<pk>`` take any string: a
     model with an integer key answers 404 to anything but an id in range (not a database error). So do its
-    ``/download/<filename>`` with a name not in FAB's stored form and ``/chart/<group_by>`` with a non-index."""
+    ``/download/<filename>`` with a name not in FAB's stored form and ``/chart/<group_by>`` with a non-index.
+    Checked only for a user who holds the route's permission: the others get FAB's login page or 403 first."""
     args = request.view_args or {}
-    if not request.endpoint or "." not in request.endpoint:
+    if not args or not request.endpoint or "." not in request.endpoint:
         return
-    if request.endpoint.endswith(".download") and "_sep_" not in str(args.get("filename", "_sep_")):
+    view_name, method = request.endpoint.split(".", 1)
+    view = _fab_view(view_name)
+    if view is None or not _permitted(view, method):
+        return
+    if method == "download" and "_sep_" not in str(args.get("filename", "_sep_")):
         abort(404)
     if "group_by" in args and parse_int(args["group_by"], 0, 1000) is None:
         abort(404)
-    pk = args.get("pk")
-    if pk is None:
-        return
-    datamodel = getattr(_fab_view(request.endpoint.split(".", 1)[0]), "datamodel", None)
-    if datamodel is None:
+    datamodel = getattr(view, "datamodel", None)
+    if args.get("pk") is None or datamodel is None:
         return
     try:
         python_type = datamodel.get_pk().type.python_type
     except Exception:  # composite or unknown key type: FAB's own handling
         return
-    if python_type is int and parse_int(pk) is None:
+    if python_type is int and parse_int(args["pk"]) is None:
         abort(404)
+
+
+def _permitted(view, method: str) -> bool:
+    """Whether the signed-in user holds the FAB permission of ``view``'s ``method`` (as ``@has_access``)."""
+    name = (getattr(view, "method_permission_name", None) or {}).get(method, method)
+    try:
+        return bool(current_app.appbuilder.sm.has_access("can_" + name, view.class_permission_name))
+    except Exception:  # no permission data: let the view's own decorator decide
+        return False
 
 
 class BoundedIntegerConverter(IntegerConverter):

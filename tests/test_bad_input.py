@@ -129,9 +129,10 @@ def test_fab_action_url_with_a_non_numeric_id_is_404(app, demo):
     for bad in ("abc", SUPERSCRIPT, HUGE):
         assert c.post(f"/org-units/action/export_csv/{bad}").status_code == 404, bad
         assert c.post("/org-units/action_post", data={"action": "export_csv", "rowid": ["1", bad]}).status_code == 404
-    for url in ("/org-units/show/abc", "/org-units/show/" + HUGE, "/org-units/edit/" + SUPERSCRIPT,
-                "/workdays/overrides/show/1x"):
+    for url in ("/org-units/show/abc", "/org-units/show/" + HUGE, "/org-units/show/" + SUPERSCRIPT,
+                "/workdays/overrides/show/1x", "/workdays/overrides/edit/" + HUGE):
         assert c.get(url).status_code == 404, url
+    assert c.get("/org-units/edit/" + SUPERSCRIPT).status_code == 403  # no permission: FAB's answer comes first
     assert c.post("/org-units/action_post", data={"action": "export_csv", "rowid": ["1"]}).status_code == 200
     assert snapshot(demo) == before
 
