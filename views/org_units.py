@@ -22,7 +22,7 @@ from wtforms import SelectField
 
 from app import audit
 from app.extensions import db
-from app.request_input import int_arg
+from app.request_input import MAX_INT, int_arg, parse_int
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -510,13 +510,15 @@ def _split_rows() -> list[svc.UnitData]:
     rows = []
     for i in range(SPLIT_ROWS):
         quota = request.form.get(f"new_units-{i}-bien_che_quota", "").strip()
+        number = parse_int(quota, 0, MAX_INT)
         rows.append(
             svc.UnitData(
                 name=request.form.get(f"new_units-{i}-name"),
                 short_name=request.form.get(f"new_units-{i}-short_name"),
                 unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
                 ma_dinh_danh=request.form.get(f"new_units-{i}-ma_dinh_danh"),
-                bien_che_quota=int(quota) if quota.isdigit() else (quota or None),
+                # anything but a count in range is reported by the service next to the field
+                bien_che_quota=number if number is not None else (quota or None),
             )
         )
     return rows
