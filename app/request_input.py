@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 __all__ = ["MAX_INT", "as_id", "has_control", "init_input_guard", "int_arg", "parse_int"]
@@ -144,20 +145,27 @@ def _guard() -> None:
                 if has_control(text, multiline=not is_key):
                     _refuse()
     _check_fab_list_args()
-    _check_fab_pk()
+    _check_fab_routes()
 
 
-def _check_fab_pk() -> None:
+def _check_fab_routes() -> None:
     """FAB's ``/show/<pk>``, ``/edit/<pk>``, ``/delete/<pk>``, ``/action/<name>/<pk>`` take any string: a
     model with an integer key answers 404 to anything but an id in range (not a database error). So do its
     ``/download/<filename>`` with a name not in FAB's stored form and ``/chart/<group_by>`` with a non-index.
     Checked only for a user who holds the route's permission: the others get FAB's login page or 403 first."""
     args = request.view_args or {}
-    if not args or not request.endpoint or "." not in request.endpoint:
+    if not request.endpoint or "." not in request.endpoint:
         return
     view_name, method = request.endpoint.split(".", 1)
     view = _fab_view(view_name)
-    if view is None or not _permitted(view, method):
+    if view is None:
+        return
+    if method in ("action", "action_post") and current_user.is_authenticated:
+        # FAB runs ``self.actions.get(name).func``: an unknown action name is an AttributeError (a 500)
+        name = args.get("name") if method == "action" else request.form.get("action")
+        if name not in (getattr(view, "actions", None) or {}):
+            abort(404)
+    if not _permitted(view, method):
         return
     if method == "download" and "_sep_" not in str(args.get("filename", "_sep_")):
         abort(404)
