@@ -133,7 +133,7 @@ def column_length(column) -> Length:
     length = getattr(getattr(column, "type", None), "length", None)
     if not length:
         raise TypeError(f"{column} is not a String column with a length")
-    return Length(max=length, message=_l("Tối đa %(max)d ký tự."))
+    return Length(max=length, message=_l("Tối đa %(max)s ký tự."))
 
 
 class DecisionMixin:
