@@ -33,6 +33,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me-0123456789abcdef")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL") or _sqlite_default())
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: A connection the server dropped (restart, failover, pg_terminate_backend) is replaced before use
+    #: instead of failing one request per pooled connection.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     CITY_PROFILE = os.environ.get("CITY_PROFILE", "hanoi")
     #: A bulk approval queued longer than this without a worker is failed and its signing passphrase blanked.

@@ -20,6 +20,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
 
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_validator)
     init_security_headers(app)
+    init_input_guard(app)
     init_csrf(app)
     init_database(app)
     init_audit(app)
@@ -44,6 +45,13 @@ def init_security_headers(app: Flask) -> None:
 def init_csrf(app: Flask) -> None:
     """CSRF protection of every state-changing request (before FAB registers its REST API, which it exempts)."""
     from app.security.csrf import init_csrf as _init
+
+    _init(app)
+
+
+def init_input_guard(app: Flask) -> None:
+    """Refuse control characters and out-of-range list parameters before any view runs (a Vietnamese 400)."""
+    from app.request_input import init_input_guard as _init
 
     _init(app)
 

@@ -248,9 +248,12 @@ def init_audit(app: Flask) -> None:
 
     @app.after_request
     def _log_denied(response):
-        if response.status_code in (403, 404) and not request.path.startswith(("/static/", "/appbuilder/")):
-            user = getattr(g, "user", None)
-            if user is not None and getattr(user, "is_authenticated", False):
-                log_access("denied" if response.status_code == 403 else "not_found",
-                           detail={"method": request.method, "status": response.status_code})
+        try:  # never turn the answer into a 500 (a broken connection, an expired user row)
+            if response.status_code in (403, 404) and not request.path.startswith(("/static/", "/appbuilder/")):
+                user = getattr(g, "user", None)
+                if user is not None and getattr(user, "is_authenticated", False):
+                    log_access("denied" if response.status_code == 403 else "not_found",
+                               detail={"method": request.method, "status": response.status_code})
+        except Exception:
+            log.exception("access log of a refused request failed")
         return response

@@ -3,12 +3,23 @@
 Werkzeug's default pages are English ("Not Found …"). A description given by our code (a service's
 NotFoundError message, ``abort(404, description=…)``) is shown as it is; Werkzeug's own default text is
 replaced by a Vietnamese one.
+
+The error path is itself safe: every unexpected exception is written to the server log with its traceback
+before the page is rendered; the database session is rolled back first (in a ``try``: the connection may be
+the broken one), and when the page cannot be rendered in the layout (the database is down) a plain HTML page
+is sent instead. A value the database refuses (``sqlalchemy.exc.DataError``: a number out of range, a string
+too long) that slipped past the request guard and the forms is a 400, logged as a warning with its traceback.
 """
+
+import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["init_errors"]
 
@@ -46,12 +57,46 @@ def _page(exc: HTTPException):
         body = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
                                code=code, title=title, message=message)
     except Exception:  # the error page must not fail (e.g. the database is down)
+        log.warning("error page rendered without the layout", exc_info=True)
+        _rollback()
         body = f"<!doctype html><html lang=\"vi\"><h1>{escape(title)}</h1><p>{escape(message)}</p></html>"
     return body, code, exc.get_headers() and {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
+def _rollback() -> None:
+    """Give the request's session back clean; never raise (the connection may be the one that broke)."""
+    try:
+        from app.extensions import db
+
+        db.session.rollback()
+    except Exception:
+        log.warning("rollback after an error failed", exc_info=True)
+
+
+def _data_error(exc: DataError):
+    """A value the database refuses (out of range, too long, NUL): the request was bad, nothing is written."""
+    _rollback()
+    current_app.logger.warning("database refused a value of %s %r", request.method, request.path, exc_info=exc)
+    return _page(BadRequest())
+
+
+def _internal_error(exc: Exception):
+    """Any unexpected exception: its traceback in the server log, then the Vietnamese 500 page."""
+    current_app.logger.error("unhandled exception on %s %r", request.method, request.path, exc_info=exc)
+    _rollback()
+    return _page(InternalServerError())
+
+
+def _server_error(exc: InternalServerError):
+    """A 500 that Flask has already logged (an unhandled exception it wrapped) or an explicit ``abort(500)``."""
+    _rollback()
+    return _page(exc)
+
+
 def init_errors(app: Flask) -> None:
-    """Register the Vietnamese error pages."""
+    """Register the Vietnamese error pages and the logging of unexpected exceptions."""
     app.register_error_handler(HTTPException, _page)
+    app.register_error_handler(DataError, _data_error)
+    app.register_error_handler(InternalServerError, _server_error)
     if not app.debug and not app.testing:
-        app.register_error_handler(Exception, lambda exc: _page(InternalServerError()))
+        app.register_error_handler(Exception, _internal_error)

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from app.security.roles import ROLE_CONFIGS, role_config
 from app.services import accounts as acc
 from app.services import personnel as people
+from app.services.personnel.syll import PHOTO_LEVEL
 from models.accounts import Account, RoleAssignment
 from tests.conftest import login
 
@@ -160,6 +161,8 @@ def extra_rule(endpoint, username, where) -> bool:
         return False  # the world's objects belong to other people's files
     if endpoint == "PeopleView.attachment":
         return cfg["admin"] or cfg.get("field_level", 0) >= 2  # proof is sensitive data (HN-4.3)
+    if endpoint == "PeopleView.photo":
+        return cfg["admin"] or cfg.get("field_level", 0) >= PHOTO_LEVEL  # the photo too (issue 13 §9)
     if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
         # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
         return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]

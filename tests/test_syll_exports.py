@@ -69,8 +69,8 @@ def pdf_text(resp) -> str:
 
 def test_print_own_file_and_files_in_scope_only(app, demo_people, unit_by_name):
     """HCM-9.5, HN-8.2: staff print their own file (full, logged with the version, a download with a Vietnamese file
-    name); another file is 403 for them; an officer prints files of the units in scope (403 outside, 404 for an
-    id that does not exist); a reader of level 1 gets restricted items masked (HN-4.3)."""
+    name); another file is 403 for them; an officer prints files of the units in scope (404 outside, as for an
+    id that does not exist: issue 13 §9); a reader of level 1 gets restricted items masked (HN-4.3)."""
     db = demo_people
     staff_account = account(db, "annv.syt")
     own = db.session.scalar(select(Person).where(Person.account_id == staff_account.id))
@@ -98,7 +98,7 @@ def test_print_own_file_and_files_in_scope_only(app, demo_people, unit_by_name):
     assert officer.get(f"/people/syll/{other.id}/print?version=9").status_code == 404
     outside = db.session.scalar(select(Person).where(Person.family_name == "Đặng", Person.given_name == "Đức"))
     refused = officer.get(f"/people/syll/{outside.id}/print")
-    assert refused.status_code == 403 and "ngoài phạm vi" in refused.get_data(as_text=True)
+    assert refused.status_code == 404 and "Không tìm thấy hồ sơ." in refused.get_data(as_text=True)
     assert officer.get("/people/syll/999999/print").status_code == 404
     assert len(events(db, "print_syll")) == 3
 

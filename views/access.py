@@ -33,7 +33,7 @@ from app.services import accounts as svc
 from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
 from models.accounts import DELEGATION_ACTIONS, Account, ConsentGrant, Delegation
 from views.audit import PAGE_SIZE, paginate
-from views.forms import UnitPickerField, VNForm, field_errors
+from views.forms import UnitPickerField, VNForm, column_length, field_errors
 
 __all__ = ["ConsentView", "DelegationView", "STATUS_LABELS", "register", "status_of"]
 
@@ -74,7 +74,7 @@ def _status_condition(model, status: str, day: date):
 class _PeriodMixin:
     """Document number and validity shared by both forms."""
 
-    document_number = StringField(_l("Số văn bản"))
+    document_number = StringField(_l("Số văn bản"), validators=[column_length(ConsentGrant.document_number)])
     valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[OptionalV()])
     valid_to = DateField(_l("Đến hết ngày"), validators=[OptionalV()])
 

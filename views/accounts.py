@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
+from app.request_input import int_arg
 from app.security.permissions import (
     MENU_ACCOUNTS,
     MENU_PASSWORD_REQUESTS,
@@ -26,8 +27,8 @@ from app.security.permissions import (
 from app.security.roles import ROLE_SELF_SERVICE
 from app.services import accounts as svc
 from app.services.errors import NotFoundError, ServiceError, ValidationError
-from models.accounts import ACCOUNT_KINDS
-from views.forms import UnitPickerField, VNForm, field_errors
+from models.accounts import ACCOUNT_KINDS, Account, PasswordRequest, RoleAssignment
+from views.forms import UnitPickerField, VNForm, column_length, field_errors
 
 __all__ = ["AccountsView", "PasswordRequestsView", "QuickRolesView", "register"]
 
@@ -69,16 +70,18 @@ class RoleFieldsMixin:
     org_unit_id = UnitPickerField(_l("Đơn vị"), purpose="accounts")
     include_descendants = BooleanField(_l("Áp dụng cho cả đơn vị trực thuộc"))
     valid_to = DateField(_l("Hiệu lực đến ngày (để trống: không thời hạn)"), validators=[OptionalV()])
-    request_number = StringField(_l("Số văn bản đề nghị"), validators=[OptionalV()])
+    request_number = StringField(_l("Số văn bản đề nghị"),
+                                 validators=[OptionalV(), column_length(RoleAssignment.request_number)])
 
 
 class CreateAccountForm(RoleFieldsMixin, VNForm):
     """Tạo một tài khoản: who, which unit, which role."""
 
-    last_name = StringField(_l("Họ và tên đệm"), validators=[OptionalV()])
-    first_name = StringField(_l("Tên"), validators=[OptionalV()])
-    username = StringField(_l("Tên đăng nhập (để trống: tự sinh từ họ tên)"), validators=[OptionalV()])
-    email = StringField(_l("Thư điện tử"), validators=[OptionalV()])
+    last_name = StringField(_l("Họ và tên đệm"), validators=[OptionalV(), column_length(Account.last_name)])
+    first_name = StringField(_l("Tên"), validators=[OptionalV(), column_length(Account.first_name)])
+    username = StringField(_l("Tên đăng nhập (để trống: tự sinh từ họ tên)"),
+                           validators=[OptionalV(), column_length(Account.username)])
+    email = StringField(_l("Thư điện tử"), validators=[OptionalV(), column_length(Account.email)])
     kind = SelectField(_l("Loại tài khoản"), choices=[], default="personal", validate_choice=False)
 
 
@@ -88,7 +91,8 @@ class BulkForm(VNForm):
     org_unit_id = UnitPickerField(_l("Đơn vị"), purpose="accounts")
     lines = TextAreaField(_l("Danh sách cán bộ: mỗi dòng một người, \"Họ và tên; thư điện tử\" (thư điện tử không "
                              "bắt buộc)"), validators=[OptionalV()])
-    request_number = StringField(_l("Số văn bản đề nghị"), validators=[OptionalV()])
+    request_number = StringField(_l("Số văn bản đề nghị"),
+                                 validators=[OptionalV(), column_length(RoleAssignment.request_number)])
 
 
 class GrantForm(RoleFieldsMixin, VNForm):
@@ -100,26 +104,29 @@ class RestrictForm(VNForm):
 
     drop_descendants = BooleanField(_l("Bỏ đơn vị trực thuộc"))
     valid_to = DateField(_l("Rút ngắn thời hạn đến ngày"), validators=[OptionalV()])
-    request_number = StringField(_l("Số văn bản đề nghị"), validators=[OptionalV()])
+    request_number = StringField(_l("Số văn bản đề nghị"),
+                                 validators=[OptionalV(), column_length(RoleAssignment.request_number)])
 
 
 class ExtendForm(VNForm):
     """Gia hạn phân quyền."""
 
     valid_to = DateField(_l("Gia hạn đến ngày (để trống: không thời hạn)"), validators=[OptionalV()])
-    request_number = StringField(_l("Số văn bản đề nghị"), validators=[OptionalV()])
+    request_number = StringField(_l("Số văn bản đề nghị"),
+                                 validators=[OptionalV(), column_length(RoleAssignment.request_number)])
 
 
 class RevokeForm(VNForm):
     """Thu hồi phân quyền."""
 
-    request_number = StringField(_l("Số văn bản đề nghị"), validators=[OptionalV()])
+    request_number = StringField(_l("Số văn bản đề nghị"),
+                                 validators=[OptionalV(), column_length(RoleAssignment.request_number)])
 
 
 class RenameForm(VNForm):
     """Đổi tên đăng nhập."""
 
-    username = StringField(_l("Tên đăng nhập mới"), validators=[OptionalV()])
+    username = StringField(_l("Tên đăng nhập mới"), validators=[OptionalV(), column_length(Account.username)])
 
 
 class ConfirmForm(VNForm):
@@ -129,7 +136,8 @@ class ConfirmForm(VNForm):
 class ResolveForm(VNForm):
     """Cấp lại mật khẩu theo văn bản báo mất."""
 
-    document_number = StringField(_l("Số văn bản báo mất mật khẩu"), validators=[OptionalV()])
+    document_number = StringField(_l("Số văn bản báo mất mật khẩu"),
+                                  validators=[OptionalV(), column_length(PasswordRequest.document_number)])
 
 
 ASSIGNMENT_FORMS = {"restrict": RestrictForm, "extend": ExtendForm, "revoke": RevokeForm}
@@ -151,7 +159,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 
 
 def _page_args() -> int:
-    return max(request.args.get("offset", 0, type=int) or 0, 0)
+    return int_arg("offset", 0, lo=0)
 
 
 def _no_store(html, status: int = 200):
@@ -400,7 +408,7 @@ class AccountsView(BaseView):
         form.role_name.choices = _role_choices()
         title = _("Tạo tài khoản")
         if request.method == "GET":
-            form.org_unit_id.data = request.args.get("unit", type=int)
+            form.org_unit_id.data = int_arg("unit")
             form.role_name.data = ROLE_SELF_SERVICE
             return self._render_form("accounts/form.html", form, title)
 
@@ -424,7 +432,7 @@ class AccountsView(BaseView):
         form = BulkForm()
         title = _("Tạo tài khoản hàng loạt")
         if request.method == "GET":
-            form.org_unit_id.data = request.args.get("unit", type=int)
+            form.org_unit_id.data = int_arg("unit")
             return self._render_form("accounts/bulk.html", form, title)
 
         def act():

@@ -23,6 +23,7 @@ from wtforms.validators import Optional as OptionalV
 
 from app import audit
 from app.extensions import db
+from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -129,7 +130,7 @@ def _page_url(number: int) -> str:
 
 def paginate(stmt: Select, *, scalars: bool = True) -> Page:
     """Run ``stmt`` (already filtered and ordered) for the page named by ``?page=`` (50 rows, no count)."""
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    number = int_arg("page", 1)
     stmt = stmt.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)
     rows = list(db.session.scalars(stmt) if scalars else db.session.execute(stmt))
     has_next = len(rows) > PAGE_SIZE

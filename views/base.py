@@ -19,6 +19,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app import audit
+from app.request_input import parse_int
 
 __all__ = ["PostOnlyChangesMixin", "ScopedModelView"]
 
@@ -47,6 +48,8 @@ class ScopedModelView(PostOnlyChangesMixin, ModelView):
         if not wanted:
             abort(404)
         pk_col = getattr(self.datamodel.obj, self.datamodel.get_pk_name())
+        if pk_col.type.python_type is int and any(parse_int(pk) is None for pk in wanted):
+            abort(404)  # "abc", "²" or a 30-digit id: no such row (not a database error)
         query = self.datamodel.session.query(self.datamodel.obj).filter(pk_col.in_(list(wanted)))
         query = self._base_filters.apply_all(query)
         items = query.all()

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
+from app.request_input import parse_int
 from app.security.permissions import MENU_COMPLIANCE, MENU_REPORTS, READ, RESOURCE_COMPLIANCE
 from app.services import compliance as svc
 from app.services.errors import NotFoundError
@@ -32,11 +33,9 @@ class ComplianceView(BaseView):
     def index(self):
         """``?unit=<id>`` drill-down, ``?sort=<key>`` or ``?sort=-<key>``."""
         raw_unit = request.args.get("unit", "").strip()
-        unit_id = None
-        if raw_unit:
-            if not raw_unit.isdigit():
-                abort(404, description=_("Không tìm thấy đơn vị trong phạm vi của bạn."))
-            unit_id = int(raw_unit)
+        unit_id = parse_int(raw_unit) if raw_unit else None
+        if raw_unit and unit_id is None:
+            abort(404, description=_("Không tìm thấy đơn vị trong phạm vi của bạn."))
         sort = request.args.get("sort", "name")
         try:
             table = svc.compliance_table(g.user, unit_id, sort)

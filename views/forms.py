@@ -7,14 +7,17 @@ from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange
 from wtforms.validators import Optional as OptionalV
 
 from app.extensions import db
+from app.request_input import MAX_INT, parse_int
 from app.services.org_units import Decision, UnitData
-from models.org_units import UNIT_TYPES, OrgUnit
+from models.org_units import UNIT_TYPES, OrgEvent, OrgUnit
 
 __all__ = [
     "VNForm",
+    "column_length",
     "DecisionMixin",
     "UnitFieldsMixin",
     "UnitPickerField",
@@ -117,16 +120,27 @@ class UnitPickerField(Field):
 
     @staticmethod
     def _int_or_raw(value):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return value
+        """An id in range as an int; a number out of range as 0 (no such unit); other text as typed."""
+        number = parse_int(value)
+        if number is not None:
+            return number
+        return 0 if str(value).strip().lstrip("-").isdigit() else value
+
+
+def column_length(column) -> Length:
+    """A WTForms ``Length`` validator with the length of a model's ``String`` column (``Account.last_name``):
+    the form refuses, next to the field, what the database would refuse with a 500."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    if not length:
+        raise TypeError(f"{column} is not a String column with a length")
+    return Length(max=length, message=_l("Tối đa %(max)s ký tự."))
 
 
 class DecisionMixin:
     """The decision block every restructuring form ends with."""
 
-    decision_number = StringField(_l("Số quyết định"), validators=[OptionalV()])
+    decision_number = StringField(_l("Số quyết định"),
+                                  validators=[OptionalV(), column_length(OrgEvent.decision_number)])
     decision_date = DateField(_l("Ngày quyết định"), validators=[OptionalV()])
     effective_date = DateField(_l("Ngày hiệu lực"), validators=[OptionalV()])
     note = TextAreaField(_l("Ghi chú"), validators=[OptionalV()])
@@ -135,12 +149,14 @@ class DecisionMixin:
 class UnitFieldsMixin:
     """Descriptive fields of a unit."""
 
-    name = StringField(_l("Tên đơn vị"))
-    short_name = StringField(_l("Tên viết tắt"), validators=[OptionalV()])
+    name = StringField(_l("Tên đơn vị"), validators=[column_length(OrgUnit.name)])
+    short_name = StringField(_l("Tên viết tắt"), validators=[OptionalV(), column_length(OrgUnit.short_name)])
     unit_type = SelectField(_l("Loại đơn vị"), choices=[("", "")] + [(k, v) for k, v in UNIT_TYPES.items()])
-    ma_dinh_danh = StringField(_l("Mã định danh (QĐ 20/2020/QĐ-TTg)"), validators=[OptionalV()])
-    bien_che_quota = IntegerField(_l("Chỉ tiêu biên chế"), validators=[OptionalV()])
-    address = StringField(_l("Địa chỉ"), validators=[OptionalV()])
+    ma_dinh_danh = StringField(_l("Mã định danh (QĐ 20/2020/QĐ-TTg)"),
+                               validators=[OptionalV(), column_length(OrgUnit.ma_dinh_danh)])
+    bien_che_quota = IntegerField(_l("Chỉ tiêu biên chế"), validators=[
+        OptionalV(), NumberRange(min=0, max=MAX_INT, message=_l("Phải là số từ %(min)s đến %(max)s."))])
+    address = StringField(_l("Địa chỉ"), validators=[OptionalV(), column_length(OrgUnit.address)])
     valid_from = DateField(_l("Ngày bắt đầu hoạt động"), validators=[OptionalV()])
 
 

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, g, has_request_context, redirect, r
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
+from app.request_input import int_arg
 from app.security.permissions import READ, RESOURCE_NOTIFICATION, WRITE
 from app.services import notifications as svc
 from app.services.errors import NotFoundError
@@ -57,7 +58,7 @@ class NotificationsView(BaseView):
     @has_access
     def index(self):
         """``?page=N`` (from 1), ``?unread=1`` for the unread ones only."""
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        page = int_arg("page", 1)
         unread_only = request.args.get("unread") == "1"
         rows, more = svc.list_notifications(g.user, (page - 1) * PAGE_SIZE, PAGE_SIZE, unread_only=unread_only)
         args = {"unread": "1"} if unread_only else {}
@@ -89,7 +90,7 @@ class NotificationsView(BaseView):
             svc.mark_read(g.user, nid)
         except NotFoundError as exc:
             abort(404, description=" ".join(exc.messages))
-        return redirect(url_for("NotificationsView.index", page=request.args.get("page", 1, type=int)))
+        return redirect(url_for("NotificationsView.index", page=int_arg("page", 1)))
 
     @expose("/read-all", methods=["POST"])
     @has_access

@@ -17,9 +17,12 @@ from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import SelectField
 
 from app import audit
+from app.extensions import db
+from app.request_input import MAX_INT, int_arg, parse_int
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -251,7 +254,15 @@ def _translated(labels: dict, key: str | None) -> str:
     return cache[(id(labels), key)]
 
 
-def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None) -> dict:
+def _visible_ids(ids: list[int]) -> set[int]:
+    """Those of ``ids`` that the user may read (one query)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(ids), OrgUnit.id.in_(read_scope()))))
+
+
+def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None = None,
+               visible: set[int] | None = None) -> dict:
     data = {
         "id": unit.id,
         "name": unit.name,
@@ -261,7 +272,7 @@ def _unit_json(unit: OrgUnit, child_count: int | None = None, trail: dict | None
         "level": unit.level,
         "open": unit.is_open,
         "status": _translated(UNIT_STATUSES, unit.status),
-        "path": [int(p) for p in unit.path.strip("/").split("/")],
+        "path": [int(p) for p in unit.path.strip("/").split("/") if visible is None or int(p) in visible],
         "url": url_for("OrgUnitModelView.show", pk=unit.id),
     }
     if child_count is not None:
@@ -293,13 +304,14 @@ class OrgTreeView(BaseView):
     @has_access
     def tree(self):
         """The tree page: roots are rendered by the page script; children load when a node opens."""
-        focus = request.args.get("focus", type=int)
+        focus = int_arg("focus")
         focus_path = []
-        if focus:
-            try:
-                focus_path = [int(p) for p in svc.get_unit(focus).path.strip("/").split("/")]
-            except NotFoundError:
-                focus_path = []
+        if focus and scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT, focus):
+            # only the part of the path the user may see: a unit outside the scope is ignored, ancestors above
+            # the scope are not named
+            path = [int(p) for p in svc.get_unit(focus).path.strip("/").split("/")]
+            visible = _visible_ids(path)
+            focus_path = [p for p in path if p in visible]
         return self.render_template(
             "org_units/tree.html",
             title=_("Cây cơ cấu tổ chức"),
@@ -312,12 +324,12 @@ class OrgTreeView(BaseView):
     @has_access
     def api_children(self):
         """JSON: one page of a unit's children (roots when no parent), each with its sub-unit count."""
-        parent = request.args.get("parent", type=int)
+        parent = int_arg("parent")
         if "parent" in request.args and (parent is None or not scope.allows(g.user, ACTION_READ, RESOURCE_ORG_UNIT,
                                                                                parent)):
             abort(404)
         closed = request.args.get("closed") == "1"
-        offset = max(request.args.get("offset", 0, type=int), 0)
+        offset = int_arg("offset", 0, lo=0)
         rows, more = svc.children(parent, include_closed=closed, offset=offset, within=read_scope())
         return jsonify(
             {"items": [_unit_json(u, n) for u, n in rows], "more": more, "next_offset": offset + len(rows)}
@@ -333,7 +345,9 @@ class OrgTreeView(BaseView):
         ids = scope.unit_ids(g.user, action, resource)
         units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed, ids=ids)
         trail = svc.ancestors(units)
-        items = [_unit_json(u, trail=trail) for u in units]
+        visible = _visible_ids(list(trail) + [u.id for u in units])
+        trail = {i: unit for i, unit in trail.items() if i in visible}  # nothing above the user's scope
+        items = [_unit_json(u, trail=trail, visible=visible) for u in units]
         for item in items:
             item["text"] = item["name"] + (f" ({item['code']})" if item["code"] else "")
         return jsonify({"results": items})
@@ -346,7 +360,7 @@ class OrgTreeView(BaseView):
         """Thành lập đơn vị."""
         form = CreateForm()
         if request.method == "GET":
-            form.parent_id.data = request.args.get("parent", type=int)
+            form.parent_id.data = int_arg("parent")
             return self._render_form(form, _("Thành lập đơn vị"), "create")
 
         def act():
@@ -398,7 +412,7 @@ class OrgTreeView(BaseView):
         """Hợp nhất hai hay nhiều đơn vị thành một đơn vị mới."""
         form = ConsolidateForm()
         if request.method == "GET":
-            first = request.args.get("source", type=int)
+            first = int_arg("source")
             form.source_ids.data = [first] if first else []
         return self._event(
             form, None, "consolidate", _("Hợp nhất đơn vị"),
@@ -496,13 +510,15 @@ def _split_rows() -> list[svc.UnitData]:
     rows = []
     for i in range(SPLIT_ROWS):
         quota = request.form.get(f"new_units-{i}-bien_che_quota", "").strip()
+        number = parse_int(quota, 0, MAX_INT)
         rows.append(
             svc.UnitData(
                 name=request.form.get(f"new_units-{i}-name"),
                 short_name=request.form.get(f"new_units-{i}-short_name"),
                 unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
                 ma_dinh_danh=request.form.get(f"new_units-{i}-ma_dinh_danh"),
-                bien_che_quota=int(quota) if quota.isdigit() else (quota or None),
+                # anything but a count in range is reported by the service next to the field
+                bien_che_quota=number if number is not None else (quota or None),
             )
         )
     return rows

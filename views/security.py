@@ -14,7 +14,8 @@ from wtforms.validators import Optional as OptionalV
 from app.security.permissions import READ, RESOURCE_MY_ACCOUNT, WRITE
 from app.services import accounts as svc
 from app.services.errors import ForbiddenError, ServiceError, ValidationError
-from views.forms import VNForm, field_errors
+from models.accounts import PasswordRequest
+from views.forms import VNForm, column_length, field_errors
 
 __all__ = ["LostPasswordForm", "LostPasswordView", "MyAccountView", "PasswordForm", "register"]
 
@@ -30,8 +31,9 @@ class PasswordForm(VNForm):
 class LostPasswordForm(VNForm):
     """Báo mất mật khẩu (HCM-15.4)."""
 
-    username = StringField(_l("Tên đăng nhập"))
-    contact = StringField(_l("Số điện thoại hoặc thư điện tử để liên hệ"), validators=[OptionalV()])
+    username = StringField(_l("Tên đăng nhập"), validators=[column_length(PasswordRequest.username)])
+    contact = StringField(_l("Số điện thoại hoặc thư điện tử để liên hệ"),
+                          validators=[OptionalV(), column_length(PasswordRequest.contact)])
     note = TextAreaField(_l("Hoàn cảnh mất mật khẩu"), validators=[OptionalV()])
 
 

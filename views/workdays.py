@@ -19,6 +19,7 @@ from wtforms.validators import Optional as OptionalV
 from wtforms.validators import StopValidation
 
 from app import workdays as wd
+from app.request_input import parse_int
 from app.security.permissions import (
     MENU_WORKDAY_CALENDAR,
     MENU_WORKDAY_OVERRIDES,
@@ -141,13 +142,15 @@ class WorkdayCalendarView(BaseView):
         """``?year=YYYY`` (default: this year); ``?start=YYYY-MM-DD&n=N`` computes a deadline."""
         today = date.today()
         errors: list[str] = []
+        raw_year = request.args.get("year", "").strip()
+        year = parse_int(raw_year, 1, 9999) if raw_year else today.year
         try:
-            year = int(request.args.get("year") or today.year)
+            if year is None:
+                raise ValueError(_("Năm không hợp lệ."))
             days = wd.year_days(year)
             total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
         except ValueError as exc:
-            errors.append(str(exc) if request.args.get("year", "").strip().isdigit()
-                          else _("Năm không hợp lệ."))
+            errors.append(str(exc) if year is not None else _("Năm không hợp lệ."))
             year, days = today.year, wd.year_days(today.year)
             total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
         form = CalculatorForm(request.args, meta={"csrf": False})

@@ -38,7 +38,7 @@ from app.crypto import mask
 from app.extensions import db
 from app.pdf.fonts import BOLD, ITALIC, REGULAR, register_fonts
 from app.services.personnel import values as fv
-from app.services.personnel.syll import FORM_ITEMS, SECTIONS, Field, Section, section
+from app.services.personnel.syll import FORM_ITEMS, PHOTO_LEVEL, SECTIONS, Field, Section, section
 from app.text import nfc
 from models.org_units import OrgUnit
 from models.personnel import FileVersion, PersonPhoto
@@ -317,7 +317,7 @@ def _header(version: FileVersion, snap: dict, level: int) -> list:
     top = Table([[left, right]], colWidths=[FRAME_W - NATION_W, NATION_W])
     top.setStyle(_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER"),
                          ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    photo = _PhotoBox(_photo(version, meta), str(section("photo").label))
+    photo = _PhotoBox(_photo(version, meta) if level >= PHOTO_LEVEL else None, str(section("photo").label))
     title = [_p(_t(_("SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC")), "title"),
              _p("<i>%s</i>" % _t(_("(Mẫu ban hành kèm theo Thông tư số 06/2023/TT-BNV ngày 04/5/2023 "
                                    "của Bộ trưởng Bộ Nội vụ)")), "center")]

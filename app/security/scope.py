@@ -19,6 +19,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import false, or_, select
 
 from app.extensions import db
+from app.request_input import as_id
 from app.security.permissions import (
     ACTION_APPROVE,
     ACTION_READ,
@@ -198,7 +199,7 @@ def allows(user, action: str, resource: str, unit: OrgUnit | int | None) -> bool
         return False
     if not isinstance(unit, OrgUnit):
         try:
-            unit = db.session.get(OrgUnit, int(unit))
+            unit = db.session.get(OrgUnit, as_id(unit))
         except (TypeError, ValueError):
             return False
         if unit is None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError, use_case
@@ -51,7 +52,7 @@ def expired_message() -> str:
 
 def _unit(unit_id) -> OrgUnit | None:
     try:
-        return db.session.get(OrgUnit, int(unit_id))
+        return db.session.get(OrgUnit, as_id(unit_id))
     except (TypeError, ValueError):
         return None
 
@@ -81,7 +82,7 @@ def start_unit_syll_export(user, unit_id) -> ExportJob:
 def get_export(user, export_id) -> ExportJob:
     """The export ``export_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
     try:
-        eid = int(export_id)
+        eid = as_id(export_id)
     except (TypeError, ValueError):
         eid = None
     job = db.session.get(ExportJob, eid) if eid is not None else None

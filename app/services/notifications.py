@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.mail import Mail, Mailer, mail_configured
+from app.request_input import as_id
 from app.services.errors import NotFoundError, use_case
 from models.accounts import Account
 from models.notifications import Notification
@@ -106,7 +107,7 @@ def list_notifications(user, offset: int = 0, limit: int = 25, *, unread_only: b
 
 def _own(user, notification_id) -> Notification:
     try:
-        nid = int(notification_id)
+        nid = as_id(notification_id)
     except (TypeError, ValueError):
         nid = None
     row = db.session.get(Notification, nid) if nid is not None else None

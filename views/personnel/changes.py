@@ -29,6 +29,7 @@ from wtforms.validators import Optional as OptionalV
 
 from app import audit, workflow
 from app.extensions import db
+from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import ACTION_APPROVE, ACTION_READ, ACTION_WRITE, READ, RESOURCE_PERSONNEL
 from app.services import code_lists
@@ -148,10 +149,10 @@ class ChangeSetsView(BaseView):
             filter_errors["unit_id"] = [_("Không tìm thấy đơn vị; bộ lọc này chưa được áp dụng.")]
             unit_id = None
         step = filters.step.data if filters.step.data in dict(choices) else None
-        page_no = max(request.args.get("page", 1, type=int) or 1, 1)
+        page_no = int_arg("page", 1)
         page = svc.inbox(g.user, svc.InboxFilter(unit_id=unit_id, step_key=step), page_no - 1, PAGE_SIZE)
         bulk = None
-        bulk_id = request.args.get("bulk", type=int)
+        bulk_id = int_arg("bulk")
         if bulk_id:
             bulk = _bulk_json(call(bulk_jobs.get_bulk_decision, g.user, bulk_id))
         args = _filter_args()
@@ -192,7 +193,7 @@ class ChangeSetsView(BaseView):
     @has_access
     def bulk_status(self):
         """JSON of a bulk decision's progress and outcomes (polled by the inbox)."""
-        bulk_id = request.args.get("id", type=int)
+        bulk_id = int_arg("id")
         if not bulk_id:
             return jsonify({"error": _("Thiếu mã lần xử lý hàng loạt.")}), 400
         return jsonify(_bulk_json(call(bulk_jobs.get_bulk_decision, g.user, bulk_id)))

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import audit
 from app.extensions import db
+from app.request_input import int_arg
 from app.security import scope
 from app.security.downloads import attachment_name
 from app.security.permissions import (
@@ -58,16 +59,15 @@ def pdf_name(name: str, version_no: int) -> str:
 
 
 def print_response(person_id: int):
-    """The SYLL PDF of a file the user may read (a download); 404 for no such file or version, 403 outside scope."""
+    """The SYLL PDF of a file the user may read (a download); 404 for no such file or version and for a file
+    outside the user's scope alike (as the file page: the answer does not tell whether the file exists)."""
     from app.pdf.syll import person_name, render_syll
 
     person = db.session.get(Person, person_id)
-    if person is None:
+    access = scope.person_access(g.user, person) if person is not None else None
+    if access is None or not access.read:
         abort(404, description=_("Không tìm thấy hồ sơ."))
-    access = scope.person_access(g.user, person)
-    if not access.read:
-        abort(403, description=_("Hồ sơ này nằm ngoài phạm vi bạn được xem."))
-    no = request.args.get("version", type=int) or person.version_no
+    no = int_arg("version") or person.version_no
     version = svc.get_version(person.id, no) if no else None
     if version is None:
         abort(404, description=_("Hồ sơ chưa có phiên bản đã duyệt này để in."))

@@ -27,7 +27,7 @@ from app.services import personnel as svc
 from app.services.errors import ValidationError
 from app.services.personnel import files
 from app.services.personnel import values as field_values
-from app.services.personnel.syll import Field, Section, section
+from app.services.personnel.syll import PHOTO_LEVEL, Field, Section, section
 from models.personnel import Attachment, PersonPhoto
 from views.forms import field_errors
 from views.personnel.common import (
@@ -120,7 +120,8 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
         "personnel/file.html", title=person.full_name, person=person, access=access, cs=cs, links=links,
         tabs=tabs, with_draft=with_draft, approved_only=approved_only, can_edit=can_edit, officer=officer,
         forms=forms, active=active, errors=errors or {}, confirm=ConfirmForm(formdata=None),
-        has_photo=bool(snap["meta"].get("photo_sha256")), completeness_draft=files.completeness(overlay),
+        has_photo=bool(snap["meta"].get("photo_sha256")) and access.level >= PHOTO_LEVEL,
+        completeness_draft=files.completeness(overlay),
         versions=versions, change_sets=change_sets, attachments=svc.list_attachments(person.id),
         categories=svc.CATEGORIES, statuses=svc.STATUSES, archived=svc.is_archived(person),
         status_labels=svc.STATUS_LABELS, status_class=STATUS_CLASS,
@@ -387,10 +388,11 @@ def download(att_id: int):
 
 
 def photo(person_id: int):
-    """The approved photo of a file the user may read; 404 when there is none."""
+    """The approved photo of a file the user may read at the photo's level (the person themself, readers of
+    sensitive data); 404 when there is none or the reader's level is below it (as if there were none)."""
     person = call(svc.get_person, g.user, person_id)
     stored = db.session.get(PersonPhoto, person.id)
-    if stored is None:
+    if stored is None or scope.person_access(g.user, person).level < PHOTO_LEVEL:
         abort(404, description=_("Hồ sơ chưa có ảnh."))
     resp = send_file(io.BytesIO(stored.content), mimetype=stored.mime_type, max_age=0)
     resp.headers["Cache-Control"] = "private, no-store"

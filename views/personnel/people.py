@@ -15,6 +15,7 @@ from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
 from app.extensions import db
+from app.request_input import int_arg, parse_int
 from app.security import scope
 from app.security.permissions import (
     ACTION_APPROVE,
@@ -79,8 +80,9 @@ def _age(form: FilterForm, name: str, errors: dict) -> int | None:
     raw = clean(form[name].data)
     if not raw:
         return None
-    if raw.isdigit() and int(raw) <= MAX_AGE:
-        return int(raw)
+    age = parse_int(raw, 0, MAX_AGE)
+    if age is not None:
+        return age
     errors[name] = [_("Tuổi phải là số nguyên từ 0 đến %(max)s; bộ lọc này chưa được áp dụng.", max=MAX_AGE)]
     return None
 
@@ -105,8 +107,8 @@ def _filter(form: FilterForm, archive: bool) -> tuple[svc.PersonFilter, dict]:
 
 
 def _page_args() -> tuple[int, int]:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    size = min(max(request.args.get("size", PAGE_SIZE, type=int) or PAGE_SIZE, 1), MAX_PAGE_SIZE)
+    page = int_arg("page", 1)
+    size = min(int_arg("size", PAGE_SIZE), MAX_PAGE_SIZE)
     return page, size
 
 
@@ -196,7 +198,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         form.gender.choices = code_choices("gender", form.gender.data)
         errors: dict = {}
         if request.method == "GET":
-            form.org_unit_id.data = request.args.get("unit", type=int)
+            form.org_unit_id.data = int_arg("unit")
         else:
             errors = field_errors(form)
             if not errors:

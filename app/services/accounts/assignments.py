@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.services.accounts.authority import (
     _load_unit,
@@ -69,7 +70,7 @@ def grant_role(actor, account_id: Any, role_name: str, unit_id: Any, *, include_
 
 def _assignment_for(actor, assignment_id: Any) -> RoleAssignment:
     try:
-        assignment = db.session.get(RoleAssignment, int(assignment_id))
+        assignment = db.session.get(RoleAssignment, as_id(assignment_id))
     except (TypeError, ValueError):
         assignment = None
     if assignment is None:

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from app import audit
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT
 from app.security.roles import ROLE_CONFIGS, ROLE_SELF_SERVICE, role_config
@@ -29,7 +30,7 @@ __all__ = ["can_manage", "get_account", "grantable_role_names", "grantable_roles
 def get_account(account_id: Any) -> Account:
     """Load an account or raise a translated NotFoundError (also for a malformed id)."""
     try:
-        account = db.session.get(Account, int(account_id))
+        account = db.session.get(Account, as_id(account_id))
     except (TypeError, ValueError):
         account = None
     if account is None:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_WRITE, RESOURCE_CONSENT, RESOURCE_DELEGATION
 from app.security.roles import role_config
@@ -51,7 +52,7 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
         from models.personnel import Person
 
         try:
-            person = db.session.get(Person, int(person_id))
+            person = db.session.get(Person, as_id(person_id))
         except (TypeError, ValueError):
             person = None
         if person is None or not person.org_unit.path.startswith(unit.path):
@@ -77,7 +78,7 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
 def revoke_consent(actor, grant_id: Any) -> ConsentGrant:
     """End a consent grant now (once: a revoked grant is a field error)."""
     try:
-        grant = db.session.get(ConsentGrant, int(grant_id))
+        grant = db.session.get(ConsentGrant, as_id(grant_id))
     except (TypeError, ValueError):
         grant = None
     if grant is None:
@@ -141,7 +142,7 @@ def delegate(actor, delegate_id: Any, unit_id: Any, action: str, *, document_num
 def revoke_delegation(actor, delegation_id: Any) -> Delegation:
     """Revoke a delegation (its delegator, or whoever may delegate on that unit); once only."""
     try:
-        row = db.session.get(Delegation, int(delegation_id))
+        row = db.session.get(Delegation, as_id(delegation_id))
     except (TypeError, ValueError):
         row = None
     if row is None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_ACCOUNT, RESOURCE_ORG_UNIT
 from app.services.errors import NotFoundError, ValidationError
@@ -138,7 +139,7 @@ def roles_in_force(account_ids: list[int]) -> dict[int, list[RoleAssignment]]:
 def visible_account(actor, account_id: Any) -> Account:
     """The account if ``actor`` may read it; NotFoundError otherwise (also for a forged or malformed id)."""
     try:
-        wanted = int(account_id)
+        wanted = as_id(account_id)
     except (TypeError, ValueError):
         wanted = None
     account = None
@@ -153,7 +154,7 @@ def account_assignment(actor, account_id: Any, assignment_id: Any) -> tuple[Acco
     """An assignment named in a URL together with its account; NotFoundError unless both match and are readable."""
     account = visible_account(actor, account_id)
     try:
-        assignment = db.session.get(RoleAssignment, int(assignment_id))
+        assignment = db.session.get(RoleAssignment, as_id(assignment_id))
     except (TypeError, ValueError):
         assignment = None
     if assignment is None or assignment.user_id != account.id:
@@ -208,7 +209,7 @@ def open_password_requests(actor, *, offset: int = 0, limit: int = PAGE_SIZE) ->
 def password_request_in_scope(actor, request_id: Any) -> PasswordRequest:
     """An open request ``actor`` may resolve; NotFoundError otherwise (forged, resolved or out of scope)."""
     try:
-        wanted = int(request_id)
+        wanted = as_id(request_id)
     except (TypeError, ValueError):
         wanted = None
     req = None

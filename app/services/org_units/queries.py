@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.request_input import as_id
 from app.services.errors import NotFoundError, ValidationError
 from app.text import search_key
 from models.org_units import (
@@ -27,7 +28,7 @@ __all__ = ["ancestors", "children", "get_unit", "search_units", "subtree_ids", "
 def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = False) -> OrgUnit:
     """Load a unit by id or raise a translated :class:`NotFoundError` (also for a malformed id)."""
     try:
-        uid = int(unit_id)
+        uid = as_id(unit_id)
     except (TypeError, ValueError):
         uid = None
     unit = db.session.get(OrgUnit, uid) if uid is not None else None

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.request_input import MAX_INT
 from app.services.errors import Errors, NotFoundError, ValidationError
 from app.services.org_units.queries import get_unit
 from app.services.org_units.values import Decision, UnitData
@@ -82,7 +83,8 @@ def _check_unit_data(
         errors.add(prefix + "address", _("Địa chỉ dài quá %(max)s ký tự.", max=MAX_ADDRESS))
     if data.unit_type not in UNIT_TYPES:
         errors.add(prefix + "unit_type", _("Loại đơn vị không hợp lệ."))
-    if data.bien_che_quota is not None and (not isinstance(data.bien_che_quota, int) or data.bien_che_quota < 0):
+    if data.bien_che_quota is not None and (not isinstance(data.bien_che_quota, int)
+                                            or not 0 <= data.bien_che_quota <= MAX_INT):
         errors.add(prefix + "bien_che_quota", _("Chỉ tiêu biên chế phải là số nguyên không âm."))
     code = validate_code(data.ma_dinh_danh)
     if code:

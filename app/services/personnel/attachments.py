@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services import code_lists
@@ -90,7 +91,7 @@ def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, s
 
 def _attachment(actor, attachment_id) -> Attachment:
     try:
-        aid = int(attachment_id)
+        aid = as_id(attachment_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("Không tìm thấy tệp.")) from None
     att = db.session.get(Attachment, aid)

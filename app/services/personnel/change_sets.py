@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app import audit, workflow
 from app.extensions import db
 from app.profiles import active_profile
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services import code_lists
@@ -202,7 +203,7 @@ def _check_coefficient(errors: Errors, rank, step, coefficient, field_name: str,
 
 def _row_in(snap: dict, sec: Section, row_id) -> dict:
     try:
-        rid = int(row_id)
+        rid = as_id(row_id)
     except (TypeError, ValueError):
         rid = None
     row = next((r for r in snap["sections"][sec.key] if r.get("id") == rid), None)
@@ -217,7 +218,7 @@ def _item(cs: ChangeSet, **match) -> ChangeItem | None:
 
 def _own_item(cs: ChangeSet, item_id, sec: Section | None = None) -> ChangeItem:
     try:
-        iid = int(item_id)
+        iid = as_id(item_id)
     except (TypeError, ValueError):
         iid = None
     item = _item(cs, id=iid)
@@ -383,7 +384,7 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
 def get_change_set(actor, change_set_id, action: str = ACTION_READ) -> ChangeSet:
     """A change set whose file ``actor`` may ``action``; NotFoundError otherwise."""
     try:
-        cid = int(change_set_id)
+        cid = as_id(change_set_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("Không tìm thấy đề nghị thay đổi.")) from None
     cs = db.session.scalar(select(ChangeSet).join(Person, Person.id == ChangeSet.person_id).where(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import audit
 from app.crypto import blind_index
 from app.extensions import db
+from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PERSONNEL
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
@@ -80,7 +81,7 @@ def refresh_derived(person: Person) -> None:
 def get_person(actor, person_id, action: str = ACTION_READ) -> Person:
     """The file ``person_id`` if ``actor`` may ``action`` it; NotFoundError otherwise (no existence leak)."""
     try:
-        pid = int(person_id)
+        pid = as_id(person_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("Không tìm thấy hồ sơ.")) from None
     person = db.session.scalar(select(Person).where(Person.id == pid, scope.person_filter(actor, action)))
@@ -103,7 +104,7 @@ def create_person(actor, data: dict) -> Person:
     errors = Errors()
     unit = None
     try:
-        unit = db.session.get(OrgUnit, int(data.get("org_unit_id") or 0))
+        unit = db.session.get(OrgUnit, as_id(data.get("org_unit_id") or 0))
     except (TypeError, ValueError):
         unit = None
     if unit is None:
@@ -122,6 +123,12 @@ def create_person(actor, data: dict) -> Person:
     if not given:
         errors.add("full_name", _("Hãy nhập họ và tên."))
     identity = section("identity")
+    for name, value in (("family_name", family), ("middle_name", middle), ("given_name", given)):
+        f = identity.field(name)
+        limit = fv.max_length(identity, f)
+        if limit and len(value or "") > limit:
+            errors.add("full_name" if clean(data.get("full_name")) else name,
+                       _("Mục “%(label)s” dài quá %(n)s ký tự.", label=f.label, n=limit))
     parsed = fv.parse_section(identity, data, errors, agency=True, only={"gender", "birth_date"})
     cccd = checks.normalize_cccd(data.get("cccd") or "")
     if cccd:
@@ -148,7 +155,7 @@ def create_person(actor, data: dict) -> Person:
 
 def _check_account(actor, account_id, person: Person | None, errors: Errors) -> Account | None:
     try:
-        account = db.session.get(Account, int(account_id))
+        account = db.session.get(Account, as_id(account_id))
     except (TypeError, ValueError):
         account = None
     if account is None or not db.session.scalar(

@@ -24,6 +24,7 @@ __all__ = [
     "LEVEL_PUBLIC",
     "LEVEL_RESTRICTED",
     "LEVEL_SENSITIVE",
+    "PHOTO_LEVEL",
     "SECTIONS",
     "Section",
     "TABS",
@@ -35,6 +36,9 @@ LEVEL_PUBLIC = 0
 LEVEL_INTERNAL = 1
 LEVEL_SENSITIVE = 2
 LEVEL_RESTRICTED = 3
+#: The 4×6 photo (item 0) is biometric personal data (NĐ 13/2023 Art. 2.4): readers below this level get no
+#: photo (no ``<img>``, 404 on its URL, an empty frame in the PDF); the person themself always sees it.
+PHOTO_LEVEL = LEVEL_SENSITIVE
 
 #: Field types: text, longtext, date (full date), pdate (partial date, with a ``<name>_precision`` column),
 #: month ("YYYY-MM" or "YYYY"), int, year, decimal, money (integer đồng), code (a code list), bool.

@@ -18,7 +18,7 @@ from app.services.personnel import checks
 from app.services.personnel.syll import Field, Section
 from app.text import clean
 
-__all__ = ["display", "from_json", "parse_section", "precision_key", "to_json", "typed_row"]
+__all__ = ["display", "from_json", "max_length", "parse_section", "precision_key", "to_json", "typed_row"]
 
 
 def precision_key(name: str) -> str:
@@ -26,7 +26,23 @@ def precision_key(name: str) -> str:
     return f"{name}_precision"
 
 
-def _parse_one(f: Field, raw, errors: Errors, on: date | None, kept=None) -> tuple[object, str | None]:
+def max_length(sec: Section, f: Field) -> int | None:
+    """The longest text ``f`` accepts: its registry ``max_length`` and, for text, the length of the ``String``
+    column that stores it (the smaller wins), so a value the database would refuse is a field error."""
+    limits = [f.max_length] if f.max_length else []
+    if f.type in ("text", "longtext"):
+        from models.personnel import SECTION_MODELS, Person
+
+        model = SECTION_MODELS[sec.table] if sec.table else Person
+        column = model.__table__.columns.get(f.name)
+        length = getattr(getattr(column, "type", None), "length", None)
+        if length and not f.encrypted:
+            limits.append(length)
+    return min(limits) if limits else None
+
+
+def _parse_one(f: Field, raw, errors: Errors, on: date | None, kept=None,
+               limit: int | None = None) -> tuple[object, str | None]:
     """Parse one input; returns (typed value, precision) and records problems in ``errors``."""
     text = clean(raw if isinstance(raw, str) else ("" if raw is None else str(raw)))
     if f.type == "bool":
@@ -35,8 +51,9 @@ def _parse_one(f: Field, raw, errors: Errors, on: date | None, kept=None) -> tup
         if f.required:
             errors.add(f.name, _("Mục “%(label)s” là bắt buộc.", label=f.label))
         return None, None
-    if f.max_length and len(text) > f.max_length:
-        errors.add(f.name, _("Mục “%(label)s” dài quá %(n)s ký tự.", label=f.label, n=f.max_length))
+    limit = limit if limit is not None else f.max_length
+    if limit and len(text) > limit:
+        errors.add(f.name, _("Mục “%(label)s” dài quá %(n)s ký tự.", label=f.label, n=limit))
         return None, None
     try:
         if f.type in ("text", "longtext"):
@@ -98,7 +115,8 @@ def parse_section(sec: Section, data: dict, errors: Errors, *, agency: bool, on:
     for f in sec.fields:
         if (not f.self_edit and not agency) or (only is not None and f.name not in only):
             continue
-        value, precision = _parse_one(f, data.get(f.name), errors, on, (approved or {}).get(f.name))
+        value, precision = _parse_one(f, data.get(f.name), errors, on, (approved or {}).get(f.name),
+                                      max_length(sec, f))
         values[f.name] = value
         if f.type == "pdate":
             values[precision_key(f.name)] = precision
