@@ -20,8 +20,8 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
 
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_validator)
     init_security_headers(app)
-    init_input_guard(app)
     init_csrf(app)
+    init_input_guard(app)
     init_database(app)
     init_audit(app)
     with app.app_context():

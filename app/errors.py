@@ -21,7 +21,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["init_errors"]
+__all__ = ["error_page", "init_errors"]
 
 TITLES = {
     400: _l("Yêu cầu không hợp lệ"),
@@ -45,7 +45,8 @@ DEFAULTS = {
 }
 
 
-def _page(exc: HTTPException):
+def error_page(exc: HTTPException):
+    """The Vietnamese error page (or JSON error) of ``exc``, in the app's layout when it can be rendered."""
     code = exc.code or 500
     own_text = exc.description and exc.description != type(exc).description
     message = exc.description if own_text else DEFAULTS.get(code, DEFAULTS[500])
@@ -77,25 +78,25 @@ def _data_error(exc: DataError):
     """A value the database refuses (out of range, too long, NUL): the request was bad, nothing is written."""
     _rollback()
     current_app.logger.warning("database refused a value of %s %r", request.method, request.path, exc_info=exc)
-    return _page(BadRequest())
+    return error_page(BadRequest())
 
 
 def _internal_error(exc: Exception):
     """Any unexpected exception: its traceback in the server log, then the Vietnamese 500 page."""
     current_app.logger.error("unhandled exception on %s %r", request.method, request.path, exc_info=exc)
     _rollback()
-    return _page(InternalServerError())
+    return error_page(InternalServerError())
 
 
 def _server_error(exc: InternalServerError):
     """A 500 that Flask has already logged (an unhandled exception it wrapped) or an explicit ``abort(500)``."""
     _rollback()
-    return _page(exc)
+    return error_page(exc)
 
 
 def init_errors(app: Flask) -> None:
     """Register the Vietnamese error pages and the logging of unexpected exceptions."""
-    app.register_error_handler(HTTPException, _page)
+    app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(DataError, _data_error)
     app.register_error_handler(InternalServerError, _server_error)
     if not app.debug and not app.testing:

@@ -144,6 +144,11 @@ def _guard() -> None:
             for text, is_key in _json_strings(request.get_json(silent=True)):
                 if has_control(text, multiline=not is_key):
                     _refuse()
+
+
+def _check_fab_request() -> None:
+    """FAB's list parameters out of range, and its routes' arguments (after the CSRF check: a forged request is
+    refused as forged whatever its arguments)."""
     _check_fab_list_args()
     _check_fab_routes()
 
@@ -200,6 +205,9 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def init_input_guard(app: Flask) -> None:
-    """Bound the ``int`` URL converter and make the guard the first ``before_request`` of the app."""
+    """Bound the ``int`` URL converter, make the control-character guard the first ``before_request`` of the app
+    and the check of FAB's arguments the last one so far (``create_app`` calls this after ``init_csrf``)."""
     app.url_map.converters["int"] = BoundedIntegerConverter
-    app.before_request_funcs.setdefault(None, []).insert(0, _guard)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, _guard)
+    hooks.append(_check_fab_request)

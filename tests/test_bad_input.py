@@ -20,6 +20,7 @@ from models.personnel import Attachment, ChangeItem, ChangeSet, Person
 from tests.conftest import login
 from tests.test_accounts import IsolatedClient
 from tests.test_personnel import account, person_for
+from tests.url_routes import build_url, routes
 
 NUL = "a\x00b"
 HUGE = "99999999999999999999"
@@ -223,21 +224,10 @@ class _RecordingRequest(Request):
 SKIP_ENDPOINTS = ("static", "logout", ".delete", ".action", "appbuilder.static")
 
 
-def _get_routes(app):
-    """(endpoint, URL with converters filled) of every GET route; ids are ones the demo city has."""
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or any(s in rule.endpoint for s in SKIP_ENDPOINTS):
-            continue
-        values = {}
-        for name, conv in rule._converters.items():
-            values[name] = 1 if type(conv).__name__.lower().startswith(("integer", "bounded")) else (
-                "1" if name in ("pk", "id") else "identity" if name == "key" else "x")
-        try:
-            routes.append((rule.endpoint, rule.build(values, append_unknown=False)[1]))
-        except Exception:
-            continue
-    return sorted(set(routes))
+def _walk(app, method: str, skipped: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(endpoint, URL) of every ``method`` route of the URL map but the skipped ones (``tests/url_routes.py``)."""
+    return sorted({(rule.endpoint, build_url(app, rule)) for rule in routes(app, method)
+                   if not any(s in rule.endpoint for s in skipped)})
 
 
 def _fab_list_args(app, endpoint):
@@ -258,9 +248,9 @@ def test_every_get_route_answers_bad_input_below_500(app, demo, monkeypatch):
     before = snapshot(db)
     failures = []
     sent = 0
-    routes = _get_routes(app)
-    assert len(routes) > 60
-    for endpoint, url in routes:
+    walk = _walk(app, "GET", SKIP_ENDPOINTS)
+    assert len(walk) > 60
+    for endpoint, url in walk:
         _RecordingArgs.seen = set()
         try:
             c.get(url)
@@ -288,24 +278,6 @@ def test_every_get_route_answers_bad_input_below_500(app, demo, monkeypatch):
 SKIP_POST = ("logout", "login", "password", ".lock", ".reset_password", ".rename", ".delete")
 
 
-def _post_routes(app):
-    """(endpoint, URL) of every POST route, converters filled like the GET walk."""
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or any(s in rule.endpoint for s in SKIP_POST):
-            continue
-        values = {}
-        for name, conv in rule._converters.items():
-            values[name] = 1 if type(conv).__name__.lower().startswith(("integer", "bounded")) else (
-                "1" if name in ("pk", "id") else "identity" if name == "key" else "restrict" if name == "kind"
-                else "x")
-        try:
-            routes.append((rule.endpoint, rule.build(values, append_unknown=False)[1]))
-        except Exception:
-            continue
-    return sorted(set(routes))
-
-
 def test_every_post_route_answers_bad_form_input_below_500(app, demo, monkeypatch):
     """§8: every POST route, as the city administrator, with a huge number, ``²``, a NUL, a negative number
     and a 400-character text in each form field it reads, answers below 500."""
@@ -314,9 +286,9 @@ def test_every_post_route_answers_bad_form_input_below_500(app, demo, monkeypatc
     c = client_for(app)
     monkeypatch.setattr(app, "request_class", _RecordingRequest)
     failures = []
-    routes = _post_routes(app)
-    assert len(routes) > 40
-    for _endpoint, url in routes:
+    walk = _walk(app, "POST", SKIP_POST)
+    assert len(walk) > 40
+    for _endpoint, url in walk:
         _RecordingArgs.seen = set()
         try:
             c.post(url, data={})

@@ -7,7 +7,8 @@ import re
 from sqlalchemy import text
 from werkzeug.routing import Rule
 
-__all__ = ["EXCLUDED_FROM_FINGERPRINT", "build_url", "csrf_login", "csrf_token_of", "fingerprint", "routes"]
+__all__ = ["EXCLUDED_FROM_FINGERPRINT", "build_url", "csrf_login", "csrf_token_of", "fingerprint", "routes",
+           "without_per_response_tokens"]
 
 #: Tables that a read legitimately writes: reads, exports and downloads are audited by design.
 EXCLUDED_FROM_FINGERPRINT = {"access_log", "alembic_version"}
@@ -95,3 +96,10 @@ def csrf_login(client, username: str = "sonoivu.admin", password: str = "Demo@20
     resp = client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
     assert resp.status_code == 302, f"login of {username} failed: {resp.status_code}"
     return resp
+
+
+def without_per_response_tokens(html: str) -> str:
+    """A page without what changes on every response (the CSP nonce and the CSRF token), to compare two answers."""
+    html = re.sub(r'nonce="[^"]*"', 'nonce=""', html)
+    html = re.sub(r'name="csrf_token"([^>]*)value="[^"]*"', r'name="csrf_token"\1value=""', html)
+    return re.sub(r'<meta name="csrf-token" content="[^"]*">', "", html)

@@ -6,31 +6,24 @@ API (bearer JWT, no cookie) is exempted by FAB itself because ``CSRFProtect`` is
 A failed check answers the Vietnamese 400 page (JSON for JSON clients), never Flask-WTF's English text.
 """
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import escape
+from werkzeug.exceptions import BadRequest
 
 __all__ = ["csrf", "init_csrf"]
 
 csrf = CSRFProtect()
 
-TITLE = _l("Yêu cầu không hợp lệ")
 MESSAGE = _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã xác thực CSRF). "
              "Hãy tải lại trang rồi thử lại.")
 
 
 def _csrf_failed(exc: CSRFError):
-    """The 400 page of a missing or wrong CSRF token, in the app's layout (as app/errors.py renders errors)."""
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith(("/api/", "/org/api/")):
-        return {"error": str(TITLE), "message": str(MESSAGE)}, 400
-    try:
-        appbuilder = current_app.appbuilder
-        body = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
-                               code=400, title=TITLE, message=MESSAGE)
-    except Exception:  # the error page must not fail
-        body = f"<!doctype html><html lang=\"vi\"><h1>{escape(TITLE)}</h1><p>{escape(MESSAGE)}</p></html>"
-    return body, 400
+    """The Vietnamese 400 page of a missing or wrong CSRF token (``app/errors.py``), never Flask-WTF's text."""
+    from app.errors import error_page
+
+    return error_page(BadRequest(description=str(MESSAGE)))
 
 
 def init_csrf(app: Flask) -> CSRFProtect:
