@@ -112,6 +112,20 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="module")
+def dev_pki(app, tmp_path_factory):
+    """A dev CA, TSA and test certificates (each naming its demo account in the UID) in the module's own PKI_DIR."""
+    from app.signing import forget_signers
+    from tests.fixtures.signing import build_dev_pki
+
+    directory = tmp_path_factory.mktemp("pki")
+    old = app.config["PKI_DIR"]
+    app.config["PKI_DIR"] = str(directory)
+    yield build_dev_pki(directory)
+    app.config["PKI_DIR"] = old
+    forget_signers()
+
+
 @pytest.fixture()
 def unit_by_name(db):
     """Look a unit up by exact name (the demo city has unique names except 'Phòng Tổ chức cán bộ')."""

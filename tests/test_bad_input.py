@@ -6,18 +6,16 @@ multi-line form values, never in ``next``); one integer parser bounds every inte
 model. (The logging of 500s and the dropped connections of §13: ``tests/test_error_path.py``.)
 """
 
-import html
 import io
 
 from flask import Request
-from sqlalchemy import func, select
 from werkzeug.datastructures import ImmutableMultiDict
 
 from models.accounts import Account, PasswordRequest
 from models.audit import AccessLog
 from models.org_units import OrgUnit
 from models.personnel import Attachment, ChangeItem, ChangeSet, Person
-from tests.conftest import login
+from tests.clients import body, client_for, count
 from tests.test_accounts import IsolatedClient
 from tests.test_personnel import account, person_for
 from tests.url_routes import build_url, routes
@@ -27,21 +25,6 @@ HUGE = "99999999999999999999"
 SUPERSCRIPT = "²"
 CRLF = "a\r\nSet-Cookie: x=1"
 BAD_VALUES = (NUL, HUGE, SUPERSCRIPT, CRLF)
-
-
-def client_for(app, username="sonoivu.admin"):
-    c = IsolatedClient(app, app.response_class, use_cookies=True)
-    assert login(c, username).status_code == 302
-    return c
-
-
-def body(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
-
-
-def count(db, model, *where):
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def snapshot(db) -> dict:

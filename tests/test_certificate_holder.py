@@ -11,25 +11,15 @@ from sqlalchemy import select
 
 from app import pki
 from app.services.errors import ForbiddenError, ValidationError
-from app.signing import active_credential, forget_signers, register_pkcs11, store_pkcs12
+from app.signing import active_credential, register_pkcs11, store_pkcs12
 from models.audit import AccessLog, ChangeLog
 from models.signing import SigningCredential
 from tests.conftest import login
-from tests.fixtures.signing import PASSPHRASE, build_dev_pki
+from tests.fixtures.signing import PASSPHRASE
 from tests.test_personnel import account, person_for
 
 CCCD = "001080012345"
 
-
-@pytest.fixture(scope="module")
-def dev_pki(app, tmp_path_factory):
-    """A dev CA and test certificates (each naming its demo account in the UID) in this module's PKI_DIR."""
-    directory = tmp_path_factory.mktemp("pki")
-    old = app.config["PKI_DIR"]
-    app.config["PKI_DIR"] = str(directory)
-    yield build_dev_pki(directory)
-    app.config["PKI_DIR"] = old
-    forget_signers()
 
 
 def p12_for(dev_pki, name, uid):

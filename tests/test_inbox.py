@@ -9,7 +9,6 @@ passphrase is never stored in clear).
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
@@ -25,8 +24,7 @@ from jobs import approvals as bulk_jobs
 from models.approvals import ApprovalStep, BulkDecision, ChangeSetDocument
 from models.audit import ChangeLog
 from models.personnel import ChangeSet, FileVersion, Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.clients import body, client_for, count
 from tests.test_personnel import account, person_for
 from tests.test_workflow import PASSPHRASE, at, dev_ca, documents, use_profile, with_certificates  # noqa: F401
 
@@ -81,21 +79,6 @@ def ids_of(page) -> list[int]:
 def inbox_of(db, username, **kwargs):
     scope.forget()
     return svc.inbox(account(db, username), **kwargs)
-
-
-def client_for(app, username):
-    c = IsolatedClient(app, app.response_class, use_cookies=True)
-    assert login(c, username).status_code == 302
-    return c
-
-
-def body(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
-
-
-def count(db, model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 # --------------------------------------------------------------------------- the inbox query

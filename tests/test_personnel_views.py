@@ -6,11 +6,10 @@ HN-12.3 (archive), design.md §7 (no per-row queries on the list).
 """
 
 import functools
-import html
 import io
 import re
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, select, text
 
 from app.crypto import mask
 from app.security import scope
@@ -18,8 +17,7 @@ from app.services import personnel as svc
 from models.audit import AccessLog
 from models.org_units import OrgUnit
 from models.personnel import Attachment, ChangeItem, ChangeSet, Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.clients import body, client_for, count
 from tests.test_personnel import account
 from tests.test_personnel import person_for as base_person_for
 
@@ -29,22 +27,6 @@ CCCD = "001080012345"
 
 #: Files opened by these tests carry a name no demo person has.
 person_for = functools.partial(base_person_for, name="Mạc Văn Thử", cccd=CCCD)
-
-
-def client_for(app, username):
-    """A signed-in test client of its own (several users in one test)."""
-    c = IsolatedClient(app, app.response_class, use_cookies=True)
-    assert login(c, username).status_code == 302
-    return c
-
-
-def body(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
-
-
-def count(db, model, *where):
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def field_errors(page: str) -> dict[str, str]:

@@ -33,7 +33,7 @@ from models.accounts import Account
 from models.audit import AccessLog
 from models.signing import SigningCredential
 from tests.conftest import login
-from tests.fixtures.signing import PASSPHRASE, build_dev_pki, make_pdf, pdfsig, pdftotext, tamper
+from tests.fixtures.signing import PASSPHRASE, make_pdf, pdfsig, pdftotext, tamper
 
 #: Who signs which field: the person, the personnel officer, the head, the agency (seal).
 ROLE_USERS = {"person": "annv.syt", "reviewer": "syt.tccb", "approver": "syt.thutruong", "seal": "syt.quantri"}
@@ -41,16 +41,6 @@ BOXES = {FIELD_PERSON: (1, (40, 60, 180, 120)), FIELD_REVIEWER: (1, (200, 60, 34
          FIELD_APPROVER: (1, (360, 60, 500, 120)), FIELD_SEAL: (1, (360, 140, 500, 200))}
 SOFTHSM_LIB = "/usr/lib/softhsm/libsofthsm2.so"
 
-
-@pytest.fixture(scope="module")
-def dev_pki(app, tmp_path_factory):
-    """A dev CA, TSA and test certificates in this module's own PKI_DIR."""
-    directory = tmp_path_factory.mktemp("pki")
-    old = app.config["PKI_DIR"]
-    app.config["PKI_DIR"] = str(directory)
-    yield build_dev_pki(directory)
-    app.config["PKI_DIR"] = old
-    forget_signers()
 
 
 def account(db, username) -> Account:

@@ -4,7 +4,6 @@ HN-8.2 (scope: nothing outside it is named or confirmed), HN-4.3/HCM-6.2 (the ph
 only to readers of its level and to the person themself).
 """
 
-import html
 import io
 import json
 import re
@@ -14,20 +13,9 @@ from sqlalchemy import select
 
 from app.services import personnel as svc
 from models.org_units import OrgUnit
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.clients import body, client_for
 from tests.test_personnel import account, person_for
 from tests.url_routes import without_per_response_tokens
-
-
-def client_for(app, username):
-    c = IsolatedClient(app, app.response_class, use_cookies=True)
-    assert login(c, username).status_code == 302
-    return c
-
-
-def body(resp) -> str:
-    return html.unescape(resp.get_data(as_text=True))
 
 
 def city_root(db) -> OrgUnit:
