@@ -18,11 +18,11 @@ from app.extensions import db
 from app.request_input import as_id
 from app.security import scope
 from app.services.accounts.authority import (
-    _load_unit,
-    _require_grantable,
-    _require_manage_account,
-    _role_names,
     get_account,
+    load_unit,
+    require_grantable,
+    require_manage_account,
+    role_names,
 )
 from app.services.errors import Errors, NotFoundError, ValidationError, use_case
 from app.text import clean
@@ -44,16 +44,16 @@ def grant_role(actor, account_id: Any, role_name: str, unit_id: Any, *, include_
     """Grant a role on a unit to an account, on a written request."""
     account = get_account(account_id)
     errors = Errors()
-    unit = _load_unit(unit_id, errors)
-    if role_name not in _role_names():
+    unit = load_unit(unit_id, errors)
+    if role_name not in role_names():
         errors.add("role_name", _("Vai trò không hợp lệ."))
     _require_request_number(request_number, errors)
     start = valid_from or scope.today()
     if valid_to is not None and valid_to < start:
         errors.add("valid_to", _("Ngày hết hạn không được trước ngày bắt đầu."))
     errors.raise_if_any()
-    _require_manage_account(actor, account)
-    _require_grantable(actor, unit, role_name)
+    require_manage_account(actor, account)
+    require_grantable(actor, unit, role_name)
     role = current_app.appbuilder.sm.find_role(role_name)
     assignment = RoleAssignment(user_id=account.id, role_id=role.id, org_unit_id=unit.id,
                                 include_descendants=bool(include_descendants), valid_from=start, valid_to=valid_to,
@@ -75,8 +75,8 @@ def _assignment_for(actor, assignment_id: Any) -> RoleAssignment:
         assignment = None
     if assignment is None:
         raise NotFoundError(_("Không tìm thấy phân quyền có mã %(id)s.", id=assignment_id))
-    _require_manage_account(actor, assignment.user)
-    _require_grantable(actor, assignment.org_unit, assignment.role.name)
+    require_manage_account(actor, assignment.user)
+    require_grantable(actor, assignment.org_unit, assignment.role.name)
     if assignment.revoked_at is not None:
         raise ValidationError({"assignment": [_("Phân quyền này đã bị thu hồi.")]})
     return assignment

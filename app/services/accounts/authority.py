@@ -24,7 +24,17 @@ from app.services.org_units import get_unit
 from models.accounts import Account, RoleAssignment
 from models.org_units import OrgUnit
 
-__all__ = ["can_manage", "get_account", "grantable_role_names", "grantable_roles"]
+__all__ = [
+    "can_manage",
+    "get_account",
+    "grantable_role_names",
+    "grantable_roles",
+    "load_unit",
+    "require_grantable",
+    "require_manage_account",
+    "require_take_over",
+    "role_names",
+]
 
 
 def get_account(account_id: Any) -> Account:
@@ -38,7 +48,8 @@ def get_account(account_id: Any) -> Account:
     return account
 
 
-def _role_names() -> list[str]:
+def role_names() -> list[str]:
+    """Names of every role defined in ``app/security/roles.py``."""
     return [cfg["name"] for cfg in ROLE_CONFIGS]
 
 
@@ -56,14 +67,14 @@ def grantable_roles(actor, unit: OrgUnit) -> list[str]:
             cfg = role_config(assignment.role.name)
         except KeyError:
             continue
-        allowed = _role_names() if cfg.get("grantable") == "*" else list(cfg.get("grantable", []))
+        allowed = role_names() if cfg.get("grantable") == "*" else list(cfg.get("grantable", []))
         if unit.id == assignment.org_unit_id:
             allowed = [r for r in allowed if r not in cfg.get("below_only", [])]
         names.update(allowed)
     for grant in scope.grants_for(actor, ACTION_WRITE, RESOURCE_ACCOUNT):
         if grant.source == "delegation" and grant.covers(unit):
             names.add(ROLE_SELF_SERVICE)
-    return [n for n in _role_names() if n in names]
+    return [n for n in role_names() if n in names]
 
 
 def _require_manage(actor, unit: OrgUnit) -> None:
@@ -72,7 +83,8 @@ def _require_manage(actor, unit: OrgUnit) -> None:
         raise ForbiddenError(_("Bạn không có quyền quản lý tài khoản của %(unit)s.", unit=unit.name))
 
 
-def _require_manage_account(actor, account: Account) -> None:
+def require_manage_account(actor, account: Account) -> None:
+    """Raise ForbiddenError (logged) unless ``actor`` may manage ``account``, never their own."""
     if account.org_unit_id is None or not scope.allows(actor, ACTION_WRITE, RESOURCE_ACCOUNT, account.org_unit_id):
         audit.log_security("denied", user=actor, detail={"what": "manage_account", "account": account.id})
         raise ForbiddenError(_("Bạn không có quyền quản lý tài khoản %(name)s.", name=account.username))
@@ -89,13 +101,13 @@ def _outranked_by(actor, account: Account) -> RoleAssignment | None:
     return None
 
 
-def _require_take_over(actor, account: Account) -> None:
+def require_take_over(actor, account: Account) -> None:
     """Reset, lock, unlock or rename only accounts whose every right the actor could itself grant (HN-9.2).
 
     Otherwise an agency administrator could reset the password of an account holding higher rights
     (a city-wide role, or a peer administrator of the same agency) and log in as it.
     """
-    _require_manage_account(actor, account)
+    require_manage_account(actor, account)
     above = _outranked_by(actor, account)
     if above is not None:
         audit.log_security("denied", user=actor, detail={"what": "take_over", "account": account.id,
@@ -116,7 +128,8 @@ def _assignments_not_ended(user_id: int, day: date) -> list[RoleAssignment]:
     ).unique())
 
 
-def _load_unit(unit_id: Any, errors: Errors, field: str = "org_unit_id") -> OrgUnit | None:
+def load_unit(unit_id: Any, errors: Errors, field: str = "org_unit_id") -> OrgUnit | None:
+    """The open unit ``unit_id``, or None with the reason added to ``errors`` under ``field``."""
     try:
         return get_unit(unit_id, field_name=field, open_only=True)
     except NotFoundError as exc:
@@ -127,7 +140,8 @@ def _load_unit(unit_id: Any, errors: Errors, field: str = "org_unit_id") -> OrgU
     return None
 
 
-def _require_grantable(actor, unit: OrgUnit, role_name: str) -> None:
+def require_grantable(actor, unit: OrgUnit, role_name: str) -> None:
+    """Raise ForbiddenError (logged) unless ``actor`` may grant ``role_name`` at ``unit``."""
     _require_manage(actor, unit)
     if role_name not in grantable_roles(actor, unit):
         audit.log_security("denied", user=actor, detail={"what": "grant", "role": role_name, "unit": unit.id})
@@ -154,5 +168,5 @@ def grantable_role_names(actor) -> list[str]:
             cfg = role_config(grant.role_name)
         except KeyError:
             continue
-        names.update(_role_names() if cfg.get("grantable") == "*" else cfg.get("grantable", []))
-    return [n for n in _role_names() if n in names]
+        names.update(role_names() if cfg.get("grantable") == "*" else cfg.get("grantable", []))
+    return [n for n in role_names() if n in names]

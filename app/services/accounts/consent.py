@@ -16,7 +16,7 @@ from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_WRITE, RESOURCE_CONSENT, RESOURCE_DELEGATION
 from app.security.roles import role_config
-from app.services.accounts.authority import _load_unit, get_account
+from app.services.accounts.authority import get_account, load_unit
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
 from app.text import clean
 from models.accounts import DELEGATION_ACTIONS, ConsentGrant, Delegation
@@ -42,7 +42,7 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
     """Record a written consent (HN-8.3) letting a user read a unit's files (or one person's) for a period."""
     grantee = get_account(grantee_id)
     errors = Errors()
-    unit = _load_unit(unit_id, errors)
+    unit = load_unit(unit_id, errors)
     if not clean(purpose):
         errors.add("purpose", _("Mục đích khai thác là bắt buộc."))
     if not clean(document_number):
@@ -114,7 +114,7 @@ def delegate(actor, delegate_id: Any, unit_id: Any, action: str, *, document_num
     """Ủy quyền (HN-6.4): delegate approval or account management on a unit to a named user for a period."""
     delegate_account = get_account(delegate_id)
     errors = Errors()
-    unit = _load_unit(unit_id, errors)
+    unit = load_unit(unit_id, errors)
     if action not in DELEGATION_ACTIONS:
         errors.add("action", _("Nội dung ủy quyền không hợp lệ."))
     if not clean(document_number):

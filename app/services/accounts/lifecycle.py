@@ -23,14 +23,14 @@ from app.security import scope
 from app.security.roles import ROLE_SELF_SERVICE
 from app.security.session import end_sessions
 from app.services.accounts.authority import (
-    _load_unit,
-    _require_grantable,
-    _require_take_over,
-    _role_names,
     get_account,
+    load_unit,
+    require_grantable,
+    require_take_over,
+    role_names,
 )
-from app.services.accounts.passwords import _hash, check_password_policy, generate_password
-from app.services.accounts.queries import _escape_like, password_request_in_scope
+from app.services.accounts.passwords import check_password_policy, generate_password, hash_password
+from app.services.accounts.queries import escape_like, password_request_in_scope
 from app.services.errors import Errors, ValidationError, use_case
 from app.text import clean, search_key
 from models.accounts import ACCOUNT_KINDS, Account, PasswordRequest, RoleAssignment
@@ -117,7 +117,7 @@ def _taken_usernames(bases: set[str]) -> set[str]:
 
 
 def _like_prefix(text: str) -> str:
-    return _escape_like(text) + "%"
+    return escape_like(text) + "%"
 
 
 def _split_name(full_name: str) -> tuple[str, str]:
@@ -136,7 +136,7 @@ def _new_account(actor, data: AccountData, unit: OrgUnit, password: str) -> Acco
         org_unit_id=unit.id,
         kind=data.kind,
         must_change_password=True,
-        password=_hash(password),
+        password=hash_password(password),
     )
     db.session.add(account)
     db.session.flush()
@@ -173,8 +173,8 @@ def _check_new_account(actor, data: AccountData, errors: Errors, prefix: str = "
         errors.add(prefix + "first_name", _("Tên là bắt buộc."))
     if data.kind not in ACCOUNT_KINDS:
         errors.add(prefix + "kind", _("Loại tài khoản không hợp lệ."))
-    unit = _load_unit(data.org_unit_id, errors)
-    if data.role_name not in _role_names():
+    unit = load_unit(data.org_unit_id, errors)
+    if data.role_name not in role_names():
         errors.add(prefix + "role_name", _("Vai trò không hợp lệ."))
     if data.valid_to is not None and data.valid_to < scope.today():
         errors.add(prefix + "valid_to", _("Ngày hết hạn không được trước hôm nay."))
@@ -194,7 +194,7 @@ def create_account(actor, data: AccountData) -> tuple[Account, str]:
         data = replace(data, username=make_username(full_name, _taken_usernames({base})))
     unit = _check_new_account(actor, data, errors)
     errors.raise_if_any()
-    _require_grantable(actor, unit, data.role_name)
+    require_grantable(actor, unit, data.role_name)
     password = generate_password()
     account = _new_account(actor, data, unit, password)
     audit.log_security("account_created", user=actor,
@@ -209,14 +209,14 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
     Returns ``[{"name", "username", "password"}]`` for the printable hand-out list.
     """
     errors = Errors()
-    unit = _load_unit(unit_id, errors)
+    unit = load_unit(unit_id, errors)
     rows = [line for line in (lines or "").splitlines() if line.strip()]
     if not rows:
         errors.add("lines", _("Hãy nhập ít nhất một người (mỗi dòng một người)."))
     if len(rows) > MAX_BULK:
         errors.add("lines", _("Mỗi lần tạo tối đa %(n)s tài khoản.", n=MAX_BULK))
     errors.raise_if_any()
-    _require_grantable(actor, unit, ROLE_SELF_SERVICE)
+    require_grantable(actor, unit, ROLE_SELF_SERVICE)
     taken = _taken_usernames({_username_base(line.partition(";")[0]) for line in rows})
     emails: set[str] = set()
     specs = []
@@ -254,7 +254,7 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
 def rename_account(actor, account_id: Any, new_username: str) -> Account:
     """Change a username (HN-3.8)."""
     account = get_account(account_id)
-    _require_take_over(actor, account)
+    require_take_over(actor, account)
     username = clean(new_username).lower()
     if not USERNAME_RE.match(username):
         raise ValidationError({"username": [str(USERNAME_RULE)]})
@@ -271,9 +271,9 @@ def reset_password(actor, account_id: Any) -> str:
     """Give a new default password (to be changed at next login); also unlocks and ends every session of the
     account. Returns it (shown once)."""
     account = get_account(account_id)
-    _require_take_over(actor, account)
+    require_take_over(actor, account)
     password = generate_password()
-    account.password = _hash(password)
+    account.password = hash_password(password)
     account.must_change_password = True
     account.locked_at = None
     account.fail_login_count = 0
@@ -286,7 +286,7 @@ def reset_password(actor, account_id: Any) -> str:
 def lock_account(actor, account_id: Any) -> Account:
     """Lock an account (no login until unlocked); every open session of the account ends."""
     account = get_account(account_id)
-    _require_take_over(actor, account)
+    require_take_over(actor, account)
     account.locked_at = utcnow()
     end_sessions(account.id)
     audit.log_security("account_locked", user=actor, detail={"account": account.username})
@@ -297,7 +297,7 @@ def lock_account(actor, account_id: Any) -> Account:
 def unlock_account(actor, account_id: Any) -> Account:
     """Unlock an account locked by an administrator or by repeated failed logins."""
     account = get_account(account_id)
-    _require_take_over(actor, account)
+    require_take_over(actor, account)
     account.locked_at = None
     account.fail_login_count = 0
     audit.log_security("account_unlocked", user=actor, detail={"account": account.username})
@@ -318,7 +318,7 @@ def change_own_password(user, old_password: str, new_password: str, confirm: str
     if old_password and new_password == old_password:
         errors.add("new_password", _("Mật khẩu mới phải khác mật khẩu cũ."))
     errors.raise_if_any()
-    user.password = _hash(new_password)
+    user.password = hash_password(new_password)
     user.must_change_password = False
     user.password_changed_at = utcnow()
     end_sessions(user.id, keep_current=True)

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
-__all__ = ["check_password_policy", "generate_password"]
+__all__ = ["check_password_policy", "generate_password", "hash_password"]
 
 
 def generate_password(length: int = 12) -> str:
@@ -38,5 +38,6 @@ def check_password_policy(password: str | None) -> list[str]:
     return problems
 
 
-def _hash(password: str) -> str:
+def hash_password(password: str) -> str:
+    """The password hash FAB stores (``FAB_PASSWORD_HASH_METHOD``, scrypt by default)."""
     return generate_password_hash(password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))

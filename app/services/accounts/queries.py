@@ -21,13 +21,14 @@ from models.accounts import Account, PasswordRequest, RoleAssignment
 from models.org_units import OrgUnit
 
 __all__ = [
+    "AccountPage",
     "MAX_ASSIGNMENTS_SHOWN",
     "PAGE_SIZE",
-    "AccountPage",
     "account_assignment",
     "accounts_in_scope",
     "assignment_status",
     "assignments_of",
+    "escape_like",
     "open_password_requests",
     "password_request_in_scope",
     "roles_in_force",
@@ -53,16 +54,17 @@ def accounts_in_scope(actor):
     return select(Account).where(or_(*conditions))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards and the escape character escaped (use ``escape="\\"``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _name_match(query: str):
     """WHERE clause: username or "họ tên" contains ``query``, ignoring case (and diacritics on PostgreSQL)."""
-    raw = "%" + _escape_like(clean(query).lower()) + "%"
+    raw = "%" + escape_like(clean(query).lower()) + "%"
     full_name = func.coalesce(Account.last_name, "") + " " + func.coalesce(Account.first_name, "")
     conditions = [Account.username.ilike(raw, escape="\\"), full_name.ilike(raw, escape="\\")]
-    key = "%" + _escape_like(search_key(query)) + "%"
+    key = "%" + escape_like(search_key(query)) + "%"
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         conditions.append(func.translate(func.lower(full_name), _VI_FROM, _VI_TO).like(key, escape="\\"))

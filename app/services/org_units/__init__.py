@@ -26,8 +26,11 @@ from app.services.org_units.use_cases import (
     split_unit,
     update_unit,
 )
-from app.services.org_units.validation import CODE_PATTERNS, _code_is_valid, validate_code
+from app.services.org_units.validation import CODE_PATTERNS, code_is_valid, validate_code
 from app.services.org_units.values import Decision, NewUnit, RestructurePlan, Target, UnitData
+
+#: The former name (tests/test_org_units.py checks the code shapes through it).
+_code_is_valid = code_is_valid
 
 __all__ = [
     "CODE_PATTERNS",
@@ -38,6 +41,7 @@ __all__ = [
     "UnitData",
     "UnitReference",
     "_code_is_valid",
+    "code_is_valid",
     "ancestors",
     "children",
     "consolidate_units",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 
-__all__ = ["UnitReference", "reference_labels", "register_unit_reference"]
+__all__ = ["REFERENCES", "UnitReference", "member_counts", "reference_labels", "register_unit_reference"]
 
 
 # --------------------------------------------------------------------------- references carried along
@@ -27,12 +27,12 @@ class UnitReference:
     column: InstrumentedAttribute
 
 
-_REFERENCES: dict[str, UnitReference] = {}
+REFERENCES: dict[str, UnitReference] = {}
 
 
 def register_unit_reference(key: str, label: Any, column: InstrumentedAttribute) -> None:
     """Declare that rows with ``column`` = unit id belong to that unit and move with it."""
-    _REFERENCES[key] = UnitReference(key, label, column)
+    REFERENCES[key] = UnitReference(key, label, column)
 
 
 def _register_builtin_references() -> None:
@@ -46,13 +46,13 @@ def _register_builtin_references() -> None:
 _register_builtin_references()
 
 
-def _member_counts(unit_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+def member_counts(unit_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """For each unit id, how many rows of each registered reference point at it (one query per reference)."""
     ids = list(unit_ids)
     counts: dict[int, dict[str, int]] = {uid: {} for uid in ids}
     if not ids:
         return counts
-    for ref in _REFERENCES.values():
+    for ref in REFERENCES.values():
         rows = db.session.execute(
             select(ref.column, func.count()).where(ref.column.in_(ids)).group_by(ref.column)
         ).all()
@@ -63,5 +63,5 @@ def _member_counts(unit_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 
 def reference_labels() -> dict[str, str]:
     """Translated label of each registered reference, for screens."""
-    return {key: str(ref.label) for key, ref in _REFERENCES.items()}
+    return {key: str(ref.label) for key, ref in REFERENCES.items()}
 

@@ -11,19 +11,19 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.services.errors import Errors, ValidationError, use_case
 from app.services.org_units.queries import get_unit
-from app.services.org_units.references import _member_counts
+from app.services.org_units.references import member_counts
 from app.services.org_units.validation import (
-    _check_decision,
-    _check_unit_data,
-    _has_members,
-    _inside,
-    _load_open,
-    _load_parent,
-    _open_children,
+    check_decision,
+    check_unit_data,
+    has_members,
+    is_inside,
+    load_open,
+    load_parent,
+    open_children,
     validate_code,
 )
 from app.services.org_units.values import Decision, NewUnit, RestructurePlan, UnitData
-from app.services.org_units.writers import _apply, _new_unit, _record_event, _refresh_search_key, require_org_write
+from app.services.org_units.writers import apply_plan, new_unit, record_event, refresh_search_key, require_org_write
 from app.text import clean
 from models.org_units import (
     ROOT_TYPE,
@@ -57,10 +57,10 @@ __all__ = [
 def create_unit(data: UnitData, decision: Decision, actor=None) -> OrgUnit:
     """Create a unit under an open parent (or the city root when the tree is empty)."""
     errors = Errors()
-    _check_decision(decision, errors)
+    check_decision(decision, errors)
     parent = None
     if data.parent_id not in (None, ""):
-        parent = _load_parent(data.parent_id, errors)
+        parent = load_parent(data.parent_id, errors)
     else:
         if data.unit_type != ROOT_TYPE:
             errors.add("parent_id", _("Đơn vị cấp trên là bắt buộc."))
@@ -70,16 +70,16 @@ def create_unit(data: UnitData, decision: Decision, actor=None) -> OrgUnit:
             errors.add("parent_id", _("Cây tổ chức đã có đơn vị gốc; hãy chọn đơn vị cấp trên."))
     if parent is not None and data.unit_type == ROOT_TYPE:
         errors.add("unit_type", _("UBND Thành phố chỉ có thể là đơn vị gốc của cây tổ chức."))
-    _check_unit_data(data, errors)
+    check_unit_data(data, errors)
     errors.raise_if_any()
     require_org_write(actor, [parent])
     plan = RestructurePlan("create", decision)
-    unit = _new_unit(data, parent, decision.effective)
+    unit = new_unit(data, parent, decision.effective)
     if parent is None:
         plan.subject = unit
-        _record_event(plan, actor, {"after": _snapshot(unit)}, [(unit, "created")])
+        record_event(plan, actor, {"after": _snapshot(unit)}, [(unit, "created")])
     else:
-        _record_event(plan, actor, {"after": _snapshot(unit)}, [(unit, "created"), (parent, "new_parent")])
+        record_event(plan, actor, {"after": _snapshot(unit)}, [(unit, "created"), (parent, "new_parent")])
     return unit
 
 
@@ -104,12 +104,12 @@ def update_unit(unit_id: Any, data: UnitData, decision: Decision, actor=None) ->
     if not unit.is_open:
         errors.add("unit_id", _("Đơn vị %(name)s đã chấm dứt hoạt động; không thể sửa.", name=unit.name))
     renamed = clean(data.name) != unit.name
-    _check_decision(decision, errors, required=renamed)
+    check_decision(decision, errors, required=renamed)
     if data.unit_type == ROOT_TYPE and unit.parent_id is not None:
         errors.add("unit_type", _("UBND Thành phố chỉ có thể là đơn vị gốc của cây tổ chức."))
     if unit.parent_id is None and data.unit_type != ROOT_TYPE:
         errors.add("unit_type", _("Đơn vị gốc phải có loại UBND Thành phố."))
-    _check_unit_data(data, errors, existing=unit)
+    check_unit_data(data, errors, existing=unit)
     errors.raise_if_any()
     require_org_write(actor, [unit])
     before = _snapshot(unit)
@@ -120,13 +120,13 @@ def update_unit(unit_id: Any, data: UnitData, decision: Decision, actor=None) ->
     unit.bien_che_quota = data.bien_che_quota
     unit.address = clean(data.address) or None
     unit.valid_from = data.valid_from or unit.valid_from
-    _refresh_search_key(unit)
+    refresh_search_key(unit)
     after = _snapshot(unit)
     changes = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
     if not changes:
         raise ValidationError({"name": [_("Không có thay đổi nào để lưu.")]})
     plan = RestructurePlan("rename" if renamed else "update", decision, subject=unit)
-    _record_event(plan, actor, {"changes": changes}, [(unit, "subject")])
+    record_event(plan, actor, {"changes": changes}, [(unit, "subject")])
     return unit
 
 
@@ -136,13 +136,13 @@ def update_unit(unit_id: Any, data: UnitData, decision: Decision, actor=None) ->
 def plan_move(unit_id: Any, new_parent_id: Any, decision: Decision) -> RestructurePlan:
     """Validate moving a unit (with its subtree) under another parent; writes nothing."""
     errors = Errors()
-    _check_decision(decision, errors)
-    unit = _load_open(unit_id, errors, "unit_id")
-    parent = _load_parent(new_parent_id, errors, "new_parent_id")
+    check_decision(decision, errors)
+    unit = load_open(unit_id, errors, "unit_id")
+    parent = load_parent(new_parent_id, errors, "new_parent_id")
     if unit is not None and parent is not None:
         if unit.parent_id is None:
             errors.add("unit_id", _("Không thể chuyển đơn vị gốc của cây tổ chức."))
-        elif _inside(parent, unit):
+        elif is_inside(parent, unit):
             errors.add(
                 "new_parent_id",
                 _(
@@ -165,7 +165,7 @@ def move_unit(unit_id: Any, new_parent_id: Any, decision: Decision, actor=None) 
     """Move a unit and its whole subtree under a new parent (cycles refused)."""
     plan = plan_move(unit_id, new_parent_id, decision)
     old_parent = plan.old_parent
-    event = _apply(plan, actor, {"from": old_parent.id, "to": plan.receivers[0].id})
+    event = apply_plan(plan, actor, {"from": old_parent.id, "to": plan.receivers[0].id})
     db.session.add(OrgEventUnit(event_id=event.id, unit_id=old_parent.id, role="old_parent"))
     return event
 
@@ -176,15 +176,15 @@ def move_unit(unit_id: Any, new_parent_id: Any, decision: Decision, actor=None) 
 def plan_merge(source_id: Any, target_id: Any, decision: Decision) -> RestructurePlan:
     """Validate merging unit A into unit B: A's sub-units and members go to B, A closes."""
     errors = Errors()
-    _check_decision(decision, errors)
-    source = _load_open(source_id, errors, "source_id")
-    target = _load_open(target_id, errors, "target_id")
+    check_decision(decision, errors)
+    source = load_open(source_id, errors, "source_id")
+    target = load_open(target_id, errors, "target_id")
     if source is not None and target is not None:
         if source.id == target.id:
             errors.add("target_id", _("Đơn vị nhận sáp nhập phải khác đơn vị bị sáp nhập."))
         elif source.parent_id is None:
             errors.add("source_id", _("Không thể sáp nhập đơn vị gốc của cây tổ chức."))
-        elif _inside(target, source):
+        elif is_inside(target, source):
             errors.add(
                 "target_id",
                 _("Không thể sáp nhập %(source)s vào đơn vị cấp dưới của chính nó.", source=source.name),
@@ -192,8 +192,8 @@ def plan_merge(source_id: Any, target_id: Any, decision: Decision) -> Restructur
     errors.raise_if_any()
     plan = RestructurePlan("merge", decision, subject=source)
     plan.close.append((source, target))
-    plan.child_moves = [(child, target) for child in _open_children(source)]
-    plan.member_moves.append((source, target, _member_counts([source.id])[source.id]))
+    plan.child_moves = [(child, target) for child in open_children(source)]
+    plan.member_moves.append((source, target, member_counts([source.id])[source.id]))
     plan.receivers.append(target)
     return plan
 
@@ -202,7 +202,7 @@ def plan_merge(source_id: Any, target_id: Any, decision: Decision) -> Restructur
 def merge_units(source_id: Any, target_id: Any, decision: Decision, actor=None) -> OrgEvent:
     """Merge (sáp nhập) A into B."""
     plan = plan_merge(source_id, target_id, decision)
-    return _apply(plan, actor, {"source": plan.subject.id, "target": plan.receivers[0].id})
+    return apply_plan(plan, actor, {"source": plan.subject.id, "target": plan.receivers[0].id})
 
 
 # --------------------------------------------------------------------------- consolidate (hợp nhất)
@@ -211,10 +211,10 @@ def merge_units(source_id: Any, target_id: Any, decision: Decision, actor=None) 
 def plan_consolidate(source_ids: list[Any], new: UnitData, decision: Decision) -> RestructurePlan:
     """Validate consolidating A + B (+ ...) into a new unit C under ``new.parent_id``."""
     errors = Errors()
-    _check_decision(decision, errors)
+    check_decision(decision, errors)
     sources: list[OrgUnit] = []
     for sid in dict.fromkeys(s for s in source_ids if s not in (None, "")):
-        unit = _load_open(sid, errors, "source_ids")
+        unit = load_open(sid, errors, "source_ids")
         if unit is not None:
             if unit.parent_id is None:
                 errors.add("source_ids", _("Không thể hợp nhất đơn vị gốc của cây tổ chức."))
@@ -223,31 +223,31 @@ def plan_consolidate(source_ids: list[Any], new: UnitData, decision: Decision) -
         errors.add("source_ids", _("Hợp nhất cần ít nhất hai đơn vị."))
     for a in sources:
         for b in sources:
-            if a.id != b.id and _inside(b, a):
+            if a.id != b.id and is_inside(b, a):
                 errors.add(
                     "source_ids",
                     _("%(child)s là đơn vị cấp dưới của %(parent)s; không thể hợp nhất hai đơn vị này.",
                       child=b.name, parent=a.name),
                 )
-    parent = _load_parent(new.parent_id, errors, "parent_id")
+    parent = load_parent(new.parent_id, errors, "parent_id")
     if parent is not None:
         for s in sources:
-            if _inside(parent, s):
+            if is_inside(parent, s):
                 errors.add(
                     "parent_id",
                     _("Đơn vị cấp trên của đơn vị mới không được nằm trong %(name)s, đơn vị sẽ chấm dứt.", name=s.name),
                 )
     if new.unit_type == ROOT_TYPE:
         errors.add("unit_type", _("UBND Thành phố chỉ có thể là đơn vị gốc của cây tổ chức."))
-    _check_unit_data(new, errors, freed_codes=[s.ma_dinh_danh for s in sources if s.ma_dinh_danh])
+    check_unit_data(new, errors, freed_codes=[s.ma_dinh_danh for s in sources if s.ma_dinh_danh])
     errors.raise_if_any()
     target = NewUnit(new, parent)
     plan = RestructurePlan("consolidate", decision)
     plan.create.append(target)
-    counts = _member_counts([s.id for s in sources])
+    counts = member_counts([s.id for s in sources])
     for s in sources:
         plan.close.append((s, target))
-        plan.child_moves.extend((child, target) for child in _open_children(s))
+        plan.child_moves.extend((child, target) for child in open_children(s))
         plan.member_moves.append((s, target, counts[s.id]))
     return plan
 
@@ -256,7 +256,7 @@ def plan_consolidate(source_ids: list[Any], new: UnitData, decision: Decision) -
 def consolidate_units(source_ids: list[Any], new: UnitData, decision: Decision, actor=None) -> OrgEvent:
     """Consolidate (hợp nhất) several units into a new one; the sources close."""
     plan = plan_consolidate(source_ids, new, decision)
-    return _apply(plan, actor, {"sources": [s.id for s, _t in plan.close]})
+    return apply_plan(plan, actor, {"sources": [s.id for s, _t in plan.close]})
 
 
 # --------------------------------------------------------------------------- split (chia tách)
@@ -276,8 +276,8 @@ def plan_split(
     accounts and people.
     """
     errors = Errors()
-    _check_decision(decision, errors)
-    source = _load_open(source_id, errors, "source_id")
+    check_decision(decision, errors)
+    source = load_open(source_id, errors, "source_id")
     if source is None:
         errors.raise_if_any()
     if source.parent_id is None:
@@ -289,11 +289,11 @@ def plan_split(
     for i, spec in enumerate(specs):
         if spec.unit_type == ROOT_TYPE:
             errors.add(f"new_units-{i}-unit_type", _("UBND Thành phố chỉ có thể là đơn vị gốc của cây tổ chức."))
-        _check_unit_data(
+        check_unit_data(
             spec, errors, prefix=f"new_units-{i}-",
             freed_codes=[source.ma_dinh_danh] if source.ma_dinh_danh else [], taken_codes=taken,
         )
-    kids = _open_children(source)
+    kids = open_children(source)
     targets = [NewUnit(spec, source.parent) for spec in specs]
 
     def pick(raw: Any, field_name: str, label: str) -> NewUnit | None:
@@ -318,8 +318,8 @@ def plan_split(
         target = pick(wanted.get(str(child.id)), f"child-{child.id}", child.name)
         if target is not None:
             plan.child_moves.append((child, target))
-    counts = _member_counts([source.id])[source.id]
-    if _has_members(counts) or members_target not in (None, ""):
+    counts = member_counts([source.id])[source.id]
+    if has_members(counts) or members_target not in (None, ""):
         target = pick(members_target, "members_target", str(_l("tài khoản và nhân sự trực thuộc")))
         if target is not None:
             plan.member_moves.append((source, target, counts))
@@ -340,7 +340,7 @@ def split_unit(
 ) -> OrgEvent:
     """Split (chia tách) A into new units; A closes."""
     plan = plan_split(source_id, new_units, child_targets, members_target, decision)
-    return _apply(plan, actor, {"source": plan.subject.id})
+    return apply_plan(plan, actor, {"source": plan.subject.id})
 
 
 # --------------------------------------------------------------------------- dissolve (giải thể)
@@ -349,23 +349,23 @@ def split_unit(
 def plan_dissolve(source_id: Any, receiver_id: Any, decision: Decision) -> RestructurePlan:
     """Validate dissolving a unit. Its open sub-units and members need a receiving unit."""
     errors = Errors()
-    _check_decision(decision, errors)
-    source = _load_open(source_id, errors, "source_id")
+    check_decision(decision, errors)
+    source = load_open(source_id, errors, "source_id")
     receiver = None
     if receiver_id not in (None, ""):
-        receiver = _load_open(receiver_id, errors, "receiver_id")
+        receiver = load_open(receiver_id, errors, "receiver_id")
     if source is None:
         errors.raise_if_any()
     if source.parent_id is None:
         errors.add("source_id", _("Không thể giải thể đơn vị gốc của cây tổ chức."))
-    if receiver is not None and _inside(receiver, source):
+    if receiver is not None and is_inside(receiver, source):
         errors.add(
             "receiver_id",
             _("Đơn vị tiếp nhận không được là %(name)s hoặc đơn vị cấp dưới của nó.", name=source.name),
         )
-    kids = _open_children(source)
-    counts = _member_counts([source.id])[source.id]
-    if receiver is None and (kids or _has_members(counts)):
+    kids = open_children(source)
+    counts = member_counts([source.id])[source.id]
+    if receiver is None and (kids or has_members(counts)):
         errors.add(
             "receiver_id",
             _(
@@ -389,7 +389,7 @@ def plan_dissolve(source_id: Any, receiver_id: Any, decision: Decision) -> Restr
 def dissolve_unit(source_id: Any, receiver_id: Any, decision: Decision, actor=None) -> OrgEvent:
     """Dissolve (giải thể) a unit; it closes and stays readable in the history."""
     plan = plan_dissolve(source_id, receiver_id, decision)
-    return _apply(plan, actor, {"source": plan.subject.id})
+    return apply_plan(plan, actor, {"source": plan.subject.id})
 
 
 # --------------------------------------------------------------------------- maintenance

@@ -21,7 +21,18 @@ from models.org_units import (
     OrgUnit,
 )
 
-__all__ = ["CODE_PATTERNS", "validate_code"]
+__all__ = [
+    "CODE_PATTERNS",
+    "check_decision",
+    "check_unit_data",
+    "code_is_valid",
+    "has_members",
+    "is_inside",
+    "load_open",
+    "load_parent",
+    "open_children",
+    "validate_code",
+]
 
 
 #: Accepted shapes of a mã định danh (QĐ 20/2020/QĐ-TTg, amended QĐ 09/2025; domain.md §4).
@@ -46,11 +57,13 @@ def validate_code(code: str | None) -> str | None:
     return value or None
 
 
-def _code_is_valid(code: str) -> bool:
+def code_is_valid(code: str) -> bool:
+    """True when ``code`` has one of the shapes of QĐ 20/2020/QĐ-TTg."""
     return any(p.match(code) for p in CODE_PATTERNS)
 
 
-def _check_decision(decision: Decision, errors: Errors, *, required: bool = True) -> None:
+def check_decision(decision: Decision, errors: Errors, *, required: bool = True) -> None:
+    """Add to ``errors`` what is missing or wrong in the decision (number, dates)."""
     number = clean(decision.number)
     if required and not number:
         errors.add("decision_number", _("Số quyết định là bắt buộc."))
@@ -62,7 +75,7 @@ def _check_decision(decision: Decision, errors: Errors, *, required: bool = True
         errors.add("effective_date", _("Ngày hiệu lực không được trước ngày quyết định."))
 
 
-def _check_unit_data(
+def check_unit_data(
     data: UnitData,
     errors: Errors,
     *,
@@ -88,7 +101,7 @@ def _check_unit_data(
         errors.add(prefix + "bien_che_quota", _("Chỉ tiêu biên chế phải là số nguyên không âm."))
     code = validate_code(data.ma_dinh_danh)
     if code:
-        if not _code_is_valid(code):
+        if not code_is_valid(code):
             errors.add(
                 prefix + "ma_dinh_danh",
                 _(
@@ -118,7 +131,7 @@ def _check_unit_data(
             taken_codes.add(code)
 
 
-def _load_parent(parent_id: Any, errors: Errors, field_name: str = "parent_id") -> OrgUnit | None:
+def load_parent(parent_id: Any, errors: Errors, field_name: str = "parent_id") -> OrgUnit | None:
     """Load an open parent unit or record why it cannot be one."""
     try:
         return get_unit(parent_id, field_name=field_name, open_only=True)
@@ -130,7 +143,8 @@ def _load_parent(parent_id: Any, errors: Errors, field_name: str = "parent_id") 
     return None
 
 
-def _load_open(unit_id: Any, errors: Errors, field_name: str) -> OrgUnit | None:
+def load_open(unit_id: Any, errors: Errors, field_name: str) -> OrgUnit | None:
+    """The open unit ``unit_id``, or None with the reason added to ``errors`` under ``field_name``."""
     try:
         return get_unit(unit_id, field_name=field_name, open_only=True)
     except NotFoundError as exc:
@@ -141,12 +155,13 @@ def _load_open(unit_id: Any, errors: Errors, field_name: str) -> OrgUnit | None:
     return None
 
 
-def _inside(unit: OrgUnit, root: OrgUnit) -> bool:
+def is_inside(unit: OrgUnit, root: OrgUnit) -> bool:
     """True when ``unit`` is ``root`` or one of its descendants."""
     return unit.path.startswith(root.path)
 
 
-def _open_children(unit: OrgUnit) -> list[OrgUnit]:
+def open_children(unit: OrgUnit) -> list[OrgUnit]:
+    """The open direct children of ``unit``, in name order."""
     stmt = (
         select(OrgUnit)
         .where(OrgUnit.parent_id == unit.id, OrgUnit.status == STATUS_ACTIVE)
@@ -155,6 +170,7 @@ def _open_children(unit: OrgUnit) -> list[OrgUnit]:
     return list(db.session.scalars(stmt))
 
 
-def _has_members(counts: dict[str, int]) -> bool:
+def has_members(counts: dict[str, int]) -> bool:
+    """True when any registered reference counts a row in ``counts``."""
     return any(counts.values())
 

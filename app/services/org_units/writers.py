@@ -10,7 +10,7 @@ from sqlalchemy import func, literal, select, text, update
 
 from app.extensions import db
 from app.services.errors import ForbiddenError
-from app.services.org_units.references import _REFERENCES
+from app.services.org_units.references import REFERENCES
 from app.services.org_units.validation import validate_code
 from app.services.org_units.values import NewUnit, RestructurePlan, Target, UnitData
 from app.text import clean, search_key
@@ -22,7 +22,7 @@ from models.org_units import (
     OrgUnit,
 )
 
-__all__ = ["require_org_write"]
+__all__ = ["apply_plan", "new_unit", "record_event", "refresh_search_key", "require_org_write"]
 
 
 # --------------------------------------------------------------------------- writers (no commit)
@@ -35,7 +35,8 @@ def _next_unit_id() -> int:
     return (db.session.scalar(select(func.max(OrgUnit.id))) or 0) + 1  # SQLite: one writer at a time
 
 
-def _new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUnit:
+def new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUnit:
+    """Add an open unit under ``parent`` (id, path, level and search key set); no event recorded."""
     new_id = _next_unit_id()
     unit = OrgUnit(
         id=new_id,
@@ -52,13 +53,14 @@ def _new_unit(data: UnitData, parent: OrgUnit | None, valid_from: date) -> OrgUn
         valid_from=data.valid_from or valid_from,
         status=STATUS_ACTIVE,
     )
-    _refresh_search_key(unit)
+    refresh_search_key(unit)
     db.session.add(unit)
     db.session.flush()
     return unit
 
 
-def _refresh_search_key(unit: OrgUnit) -> None:
+def refresh_search_key(unit: OrgUnit) -> None:
+    """Recompute the diacritic-free search key from the unit's name, short name and code."""
     unit.search_key = search_key(" ".join(x for x in (unit.name, unit.short_name, unit.ma_dinh_danh) if x))
 
 
@@ -83,7 +85,7 @@ def _move_subtree(unit: OrgUnit, new_parent: OrgUnit) -> None:
 
 def _move_members(source: OrgUnit, target: OrgUnit) -> dict[str, int]:
     moved = {}
-    for ref in _REFERENCES.values():
+    for ref in REFERENCES.values():
         result = db.session.execute(
             update(ref.column.class_)
             .where(ref.column == source.id)
@@ -94,7 +96,8 @@ def _move_members(source: OrgUnit, target: OrgUnit) -> dict[str, int]:
     return moved
 
 
-def _record_event(plan: RestructurePlan, actor, details: dict, roles: list[tuple[OrgUnit, str]]) -> OrgEvent:
+def record_event(plan: RestructurePlan, actor, details: dict, roles: list[tuple[OrgUnit, str]]) -> OrgEvent:
+    """Add the org event of ``plan`` with its details and one link per (unit, role)."""
     event = OrgEvent(
         event_type=plan.event_type,
         decision_number=clean(plan.decision.number) or None,
@@ -146,7 +149,7 @@ def _plan_units(plan: RestructurePlan) -> list[OrgUnit]:
     return units
 
 
-def _apply(plan: RestructurePlan, actor, extra_details: dict | None = None) -> OrgEvent:
+def apply_plan(plan: RestructurePlan, actor, extra_details: dict | None = None) -> OrgEvent:
     """Write a validated plan: close, create, move sub-units and members, record the event."""
     require_org_write(actor, _plan_units(plan))
     effective = plan.decision.effective
@@ -158,7 +161,7 @@ def _apply(plan: RestructurePlan, actor, extra_details: dict | None = None) -> O
         unit.valid_to = effective
     db.session.flush()
     for new in plan.create:
-        new.unit = _new_unit(new.data, new.parent, effective)
+        new.unit = new_unit(new.data, new.parent, effective)
         roles.append((new.unit, "created"))
     for unit, successor in plan.close:
         if successor is not None:
@@ -182,5 +185,5 @@ def _apply(plan: RestructurePlan, actor, extra_details: dict | None = None) -> O
             details.setdefault("created_units", []).append(new.unit.id)
     if plan.subject is not None:
         roles.insert(0, (plan.subject, "subject"))
-    return _record_event(plan, actor, details, roles)
+    return record_event(plan, actor, details, roles)
 
