@@ -359,7 +359,7 @@ def plan_people(rng: random.Random, units: list[UnitRow], n_people: int) -> list
         while len(roles) < n:
             roles.append("tap_su" if rng.random() < 0.04 else "staff")
         for role in roles:
-            status = dp._pick(rng, archived) if role == "staff" and rng.random() < 0.02 else None
+            status = dp.pick(rng, archived) if role == "staff" and rng.random() < 0.02 else None
             plan.append((i, role, status))
     return plan
 
@@ -396,7 +396,7 @@ class _State:
 
     seed: object
     units: list[UnitRow]
-    gen_units: dict[int, dp._Unit]
+    gen_units: dict[int, dp.Unit]
     plan: list[tuple[int, str, str | None]]
     scale: object
     ring: KeyRing
@@ -417,7 +417,7 @@ class _State:
 _STATE: _State | None = None
 
 
-class _ChunkGen(dp._Gen):
+class _ChunkGen(dp.Generator):
     """The demo generator, with CCCD and BHXH numbers unique across chunks (a residue class per chunk)."""
 
     def __init__(self, scale, seed, as_of, chunk: int, n_chunks: int):
@@ -640,10 +640,10 @@ def gen_city(people: int, units: int = 10_000, seed: int = 2026, force: bool = F
     db.session.commit()  # release the locks of these reads before the bulk load's connection starts
     tree = build_tree(rng, units, max_ids[0] + 1)
     plan = plan_people(rng, tree, people)
-    gen_units: dict[int, dp._Unit] = {}
+    gen_units: dict[int, dp.Unit] = {}
     for u in tree:
         parent = gen_units.get(u.parent.id) if u.parent else None
-        gen_units[u.id] = dp._Unit(f"{u.id}.{u.level}.{u.l2:03d}", u.name, u.unit_type, u.short_name, parent)
+        gen_units[u.id] = dp.Unit(f"{u.id}.{u.level}.{u.l2:03d}", u.name, u.unit_type, u.short_name, parent)
     big = next(u for u in tree if u.level == 2)
     n_chunks = (people + CHUNK - 1) // CHUNK
     person_first, user_first = max_ids[1] + 1, max_ids[2] + 1
