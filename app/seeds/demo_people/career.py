@@ -201,9 +201,9 @@ class CareerMixin:
             # Military service and the studies after it open the summary of the career.
             periods.insert(0, [study_start, recruited_m - 1, degree[0] if degree else "Trường Đại học Luật Hà Nội",
                                "Sinh viên"])
-            periods.insert(0, [month_no(enlisted), month_no(discharged), r.choice(("Sư đoàn 308, Quân đoàn 1",
-                                                                       "Bộ Tư lệnh Thủ đô Hà Nội",
-                                                                       "Lữ đoàn 201, Binh chủng Tăng - Thiết giáp")),
+            periods.insert(0, [month_no(enlisted), month_no(discharged),
+                               r.choice(("Sư đoàn 308, Quân đoàn 1", "Bộ Tư lệnh Thủ đô Hà Nội",
+                                         "Lữ đoàn 201, Binh chủng Tăng - Thiết giáp")),
                                "Chiến sĩ"])
         work_rows = [{"start": month_text(s), "end": month_text(e) if e is not None else None, "unit_name": u,
                       "title": t} for s, e, u, t in periods]

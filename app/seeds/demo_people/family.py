@@ -19,11 +19,11 @@ class FamilyMixin:
         birth, commune, district, ethnicity = draft.birth, draft.commune, draft.district, draft.ethnicity
         family, home_province, sex, until = draft.family, draft.home_province, draft.sex, draft.until
         family_rows, spouse_rows, married = self.relatives(sex, family, ethnicity, birth, home_province, commune,
-                                                                    district, until)
+                                                           district, until)
         draft.family_rows, draft.married, draft.spouse_rows = family_rows, married, spouse_rows
 
     def relatives(self, sex: str, family: str, ethnicity: str, birth: date, home_province: str, commune: str,
-                district: str, until: date):
+                  district: str, until: date):
         """Rows of 36.1 and 36.2: parents, spouse, children, siblings; the spouse's parents and siblings.
 
         Kinh (and most minority) families pass the father's family name on; Ê Đê families are matrilineal:

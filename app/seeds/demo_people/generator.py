@@ -255,10 +255,10 @@ class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin
         training = [t for t in training if month_no_of(t["end"], until) < month_no(until)]
         rows = {
             "training_record": self.numbered(training, ("professional", "political", "management", "defence",
-                                                         "it", "language")),
+                                                        "it", "language")),
             "work_record": with_positions(work_rows),
             "history_record": with_positions([{"kind": "foreign", "start": foreign[0], "end": foreign[1],
-                                           "description": foreign[2]}] if foreign else []),
+                                               "description": foreign[2]}] if foreign else []),
             "evaluation_record": with_positions(evaluations),
             "discipline_record": with_positions(discipline_rows),
             "relative": with_positions(family_rows) + with_positions(spouse_rows),

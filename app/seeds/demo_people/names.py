@@ -58,7 +58,7 @@ EDE_CLANS = ("Ênuôl", "Niê", "Mlô", "Êban", "Kpă", "Ksơr", "Adrơng", "By
 
 
 EDE_GIVEN = {"nam": ("Kông", "Bhin", "Blô", "Ju", "Thuột", "Khuê", "Dhăm", "Tlam"),
-              "nu": ("Yim", "Linh", "Zawa", "Hen", "Rin", "Drim", "Bia", "Nguôn")}
+             "nu": ("Yim", "Linh", "Zawa", "Hen", "Rin", "Drim", "Bia", "Nguôn")}
 
 
 #: Names that are hard on purpose: (unit code prefix, họ, đệm, tên, sex, ethnicity, religion, home place).

@@ -83,17 +83,17 @@ PROFILES = {
                          ("Phó Trưởng phòng", "0.20"), LAW, 4, LAW_MASTERS, CITY_EARLIER, 0.55),
     "agency_leader": Profile("agency_leader", "cong_chuc", ("V.08.01.03", "V.08.01.02", "01.002", "01.001"),
                               ("Giám đốc Sở", "1.00"), ("Phó Giám đốc Sở", "0.80"), MED, 6, MED_MASTERS,
-                              MED_EARLIER, 0.3),
+                             MED_EARLIER, 0.3),
     "district": Profile("district", "cong_chuc", ("01.003", "01.002"), ("Trưởng phòng", "0.40"),
                          ("Phó Trưởng phòng", "0.25"), LAW, 4, LAW_MASTERS, CITY_EARLIER, 0.55),
     "commune": Profile("commune", "cong_chuc", ("01.003",), ("Chủ tịch UBND", "0.25"),
                         ("Phó Chủ tịch UBND", "0.20"), LAW, 4, LAW_MASTERS[:1], CITY_EARLIER[:3], 0.5,
-                        staff_titles=("Công chức Văn phòng - Thống kê", "Công chức Tư pháp - Hộ tịch",
-                                      "Công chức Tài chính - Kế toán", "Công chức Văn hóa - Xã hội",
-                                      "Công chức Địa chính - Xây dựng - Đô thị và Môi trường")),
+                       staff_titles=("Công chức Văn phòng - Thống kê", "Công chức Tư pháp - Hộ tịch",
+                                     "Công chức Tài chính - Kế toán", "Công chức Văn hóa - Xã hội",
+                                     "Công chức Địa chính - Xây dựng - Đô thị và Môi trường")),
     "hospital": Profile("hospital", "vien_chuc", ("V.08.01.03", "V.08.01.02", "V.08.01.01"),
                          ("Trưởng khoa", "0.70"), ("Phó Trưởng khoa", "0.50"), MED, 6, MED_MASTERS,
-                         MED_EARLIER, 0.5, incentive=40),
+                        MED_EARLIER, 0.5, incentive=40),
     "hospital_admin": Profile("hospital_admin", "vien_chuc", ("01.003", "01.002"), ("Trưởng phòng", "0.60"),
                                ("Phó Trưởng phòng", "0.40"), LAW[:3], 4, LAW_MASTERS[:1], MED_EARLIER, 0.6),
     "thpt": Profile("thpt", "vien_chuc", ("V.07.05.15", "V.07.05.14", "V.07.05.13"),
@@ -121,21 +121,21 @@ PROFILES = {
                          (("Trường Đại học Y Hà Nội", "Điều dưỡng"), ("Trường Đại học Điều dưỡng Nam Định",
                                                                        "Điều dưỡng")), 4,
                          (("Trường Đại học Y Hà Nội", "Điều dưỡng"), ("Trường Đại học Thăng Long", "Điều dưỡng")),
-                         MED_EARLIER[2:], 0.75, incentive=40),
+                        MED_EARLIER[2:], 0.75, incentive=40),
     "college_admin": Profile("college_admin", "vien_chuc", ("01.003", "01.002"), ("Trưởng phòng", "0.45"),
                               ("Phó Trưởng phòng", "0.35"), LAW[:4], 4, EDU_MASTERS[1:], CITY_EARLIER[4:6],
-                              0.6),
+                             0.6),
     "archive": Profile("archive", "vien_chuc", ("01.003", "01.002"), ("Giám đốc Trung tâm", "0.40"),
                         ("Phó Giám đốc Trung tâm", "0.30"),
                         (("Trường Đại học Khoa học Xã hội và Nhân văn - ĐHQG Hà Nội",
                           "Lưu trữ học và Quản trị văn phòng"), ("Trường Đại học Nội vụ Hà Nội", "Lưu trữ học")),
-                        4, LAW_MASTERS[:1], CITY_EARLIER[4:], 0.65),
+                       4, LAW_MASTERS[:1], CITY_EARLIER[4:], 0.65),
     "association": Profile("association", "vien_chuc", ("01.003", "01.002"), ("Phó Chủ tịch Thường trực Hội",
                                                                                  "0.70"),
                             ("Phó Chủ tịch Hội", "0.50"),
                             (("Trường Đại học Lao động - Xã hội", "Công tác xã hội"),
                              ("Trường Đại học Khoa học Xã hội và Nhân văn - ĐHQG Hà Nội", "Xã hội học")),
-                            4, LAW_MASTERS[:1], CITY_EARLIER[5:7], 0.6),
+                           4, LAW_MASTERS[:1], CITY_EARLIER[5:7], 0.6),
 }
 
 
@@ -148,7 +148,7 @@ SUBJECTS = {  # tổ chuyên môn -> (subject, degree major)
 
 
 EDU_SCHOOLS = ("Trường Đại học Sư phạm Hà Nội", "Trường Đại học Sư phạm Hà Nội 2",
-                "Trường Đại học Giáo dục - ĐHQG Hà Nội", "Trường Đại học Sư phạm - Đại học Thái Nguyên")
+               "Trường Đại học Giáo dục - ĐHQG Hà Nội", "Trường Đại học Sư phạm - Đại học Thái Nguyên")
 
 
 RANK_TITLES = {

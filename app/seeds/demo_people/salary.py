@@ -59,9 +59,9 @@ class SalaryMixin:
         # Probation (12 months) does not count towards the next bậc: the clock starts at the appointment.
         appointed_m = recruited_m + 12
         salary_rows, current, tnvk = self.salary_history(rank_entry, recruited_m, appointed_m, promotions, until,
-                                                   archive is not None,
-                                                   start_step=2 if profile.degree_years == 6 else 1,
-                                                   discipline=discipline)
+                                                         archive is not None,
+                                                         start_step=2 if profile.degree_years == 6 else 1,
+                                                         discipline=discipline)
         rank_code, step, coef, since_m, rank_since_m = current
         draft.appointed_m, draft.coef, draft.rank_code = appointed_m, coef, rank_code
         draft.rank_since_m, draft.salary_rows, draft.since_m, draft.step = rank_since_m, salary_rows, since_m, step
@@ -102,7 +102,7 @@ class SalaryMixin:
         draft.allowance_rows = allowance_rows
 
     def salary_history(self, rank: str, start_m: int, appointed_m: int, promotions, until: date, closed: bool,
-                start_step: int, discipline: int | None):
+                       start_step: int, discipline: int | None):
         """Bậc by bậc from recruitment: rows of 37.1 (from the 2004 tables on), the current bậc, TNVK steps.
 
         Returns (rows, (rank, step, coefficient, since month, rank since month), [(month, percent)]).
