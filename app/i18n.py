@@ -1,24 +1,20 @@
-"""``flask translate``: keep translations/vi in step with the code and with Flask-AppBuilder's strings.
+"""Keep translations/vi in step with the code and with Flask-AppBuilder's strings.
 
 Flask-AppBuilder ships no Vietnamese catalog, so ours carries FAB's own msgids too: they are
-extracted from the installed package into ``translations/fab.pot`` and merged with ours.
+extracted from the installed package into ``translations/fab.pot`` and merged with ours. The commands:
+``flask translate update|compile`` (``app/cli/translate.py``).
 """
 
 import os
 import subprocess
 import sys
 
-import click
-from flask.cli import AppGroup
-
-__all__ = ["translate_cli", "update_catalog", "compile_catalog"]
+__all__ = ["update_catalog", "compile_catalog"]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 TRANSLATIONS = os.path.join(ROOT, "translations")
 KEYWORDS = ["-k", "_", "-k", "_l", "-k", "gettext", "-k", "lazy_gettext", "-k", "ngettext:1,2", "-k", "__",
             "-k", "lazy_formatter_gettext:1"]
-
-translate_cli = AppGroup("translate", help="Extract, update and compile the Vietnamese catalog.")
 
 
 def _pybabel(*args: str) -> None:
@@ -103,16 +99,3 @@ def _merge_templates(out: str, *sources: str) -> None:
 def compile_catalog() -> None:
     """Compile translations/*/LC_MESSAGES/messages.po into .mo files."""
     _pybabel("compile", "-f", "-d", TRANSLATIONS)
-
-
-@translate_cli.command("update")
-@click.option("--refresh-fab", is_flag=True, help="Re-extract Flask-AppBuilder's strings too.")
-def update_command(refresh_fab: bool) -> None:
-    """Extract strings and merge them into translations/vi/LC_MESSAGES/messages.po."""
-    update_catalog(refresh_fab)
-
-
-@translate_cli.command("compile")
-def compile_command() -> None:
-    """Compile the catalogs."""
-    compile_catalog()

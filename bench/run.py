@@ -145,7 +145,7 @@ def fill_database(app_env: dict) -> None:
     if SETTINGS["generator"] == "seed-demo":
         flask("seed-demo", app_env=app_env)
     else:
-        if not (ROOT / "app" / "cli_gen.py").exists():
+        if not (ROOT / "app" / "cli" / "gen_city.py").exists():
             raise BenchError("`flask gen-city` is not available yet; use BENCH_GENERATOR=seed-demo for a smoke run")
         started = time.perf_counter()
         flask("gen-city", "--people", str(SETTINGS["people"]), app_env=app_env)

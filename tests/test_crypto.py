@@ -495,7 +495,7 @@ def test_rotation_refuses_composite_primary_keys(pdb):
 @pytest.fixture()
 def cli(pdb, app, monkeypatch):
     """A CLI runner whose crypto commands work on the probe table."""
-    from app import cli_crypto
+    from app.cli import crypto as cli_crypto
 
     monkeypatch.setattr(cli_crypto, "_metadata", lambda: probe_metadata)
     return app.test_cli_runner()

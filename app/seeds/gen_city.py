@@ -5,7 +5,7 @@ PostgreSQL only. Everything is drawn from ``random.Random`` streams derived from
 worker processes: the tree and the placement plan come from ``Random(seed)``, and the people of chunk *k*
 (``CHUNK`` people in plan order) from ``Random(f"{seed}:{k}")``.
 
-Each file is a full Sơ yếu lý lịch made by the demo generator (``app/seeds/demo_people.py``: names with
+Each file is a full Sơ yếu lý lịch made by the demo generator (``app/seeds/demo_people/``: names with
 their real frequencies, careers, ngạch/bậc with the exact coefficient, training, family …; about 30
 section rows per person). Rows are serialised in worker processes (2 by default) and bulk-loaded with
 ``COPY … FROM STDIN`` in one transaction; ids of units, people and accounts are assigned here and the

@@ -38,7 +38,7 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
     """Load the code lists, create the demo city's missing units and users, then its people; one transaction.
 
     Units are matched by their mã định danh among open units, users by username, and people are created
-    only when there is no person yet (``app/seeds/demo_people.py``, deterministic for a ``seed``), so
+    only when there is no person yet (``app/seeds/demo_people/``, deterministic for a ``seed``), so
     running it again changes nothing. ``people=False`` leaves the files out (tests that open their own).
     """
     code_lists.load_code_lists()

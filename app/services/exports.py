@@ -32,6 +32,8 @@ __all__ = [
     "open_export",
     "recent_exports",
     "start_unit_syll_export",
+    "syll_version",
+    "write_syll_file",
 ]
 
 KIND_SYLL_UNIT = "syll_unit"
@@ -114,3 +116,53 @@ def recent_exports(user, limit: int = 20) -> list[ExportJob]:
     return list(db.session.scalars(
         select(ExportJob).where(ExportJob.requested_by_id == getattr(user, "id", None))
         .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))
+
+
+def syll_version(person_id: int, version_no: int | None = None):
+    """``(person, version)``: the approved version ``version_no`` of a file, or its latest; NotFoundError when
+    there is no such file or version (``flask export-syll``; the operator reads everything)."""
+    from app.services.personnel.queries import get_version
+    from models.personnel import Person
+
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(_("Không tìm thấy hồ sơ số %(id)s.", id=person_id))
+    no = version_no if version_no is not None else person.version_no
+    version = get_version(person.id, no) if no else None
+    if version is None:
+        raise NotFoundError(_("Hồ sơ số %(id)s không có phiên bản đã duyệt %(no)s để in.", id=person_id, no=no or ""))
+    return person, version
+
+
+def write_syll_file(person, version, out: str, *, signer=None, field_name: str | None = None,
+                    passphrase: str | None = None) -> tuple[int, str | None]:
+    """Write the SYLL of ``version`` to the file ``out`` (read in full, level 3) and log it in the access log;
+    ``signer`` (an account) adds the empty signature fields and signs one with its certificate: ``field_name``,
+    else "NguoiKhai" for the person's own file and "CanBoTCCB" otherwise. Returns the page count and the signed
+    field; a signing refusal raises its ServiceError before anything is written."""
+    from app.pdf.syll import render_syll
+
+    pdf = render_syll(version, reader_level=3)
+    data, signed = pdf.data, None
+    if signer is not None:
+        data, signed = _signed(pdf, signer, person, field_name, passphrase, version.version_no)
+    with open(out, "wb") as fh:
+        fh.write(data)
+    audit.log_access("export_syll", user=signer, object_type="Person", object_id=person.id,
+                     org_unit_id=person.org_unit_id,
+                     detail={"version_no": version.version_no, "file": out, "signed_field": signed, "via": "cli"})
+    return pdf.page_count, signed
+
+
+def _signed(pdf, account, person, field_name: str | None, passphrase: str | None,
+            version_no: int) -> tuple[bytes, str]:
+    """Add the empty signature fields, then sign one as ``account`` (``app/signing``, imported only here)."""
+    from app import signing
+
+    field_name = field_name or (signing.FIELD_PERSON if person.account_id == account.id else signing.FIELD_REVIEWER)
+    data = signing.add_signature_fields(pdf.data, pdf.signature_boxes)
+    with signing.load_signer(account, passphrase) as signer:
+        # The person's signature is the document's first: a certification that still allows the others.
+        data = signing.sign_pdf(data, field=field_name, signer=signer, certify=field_name == signing.FIELD_PERSON,
+                                reason=_("Ký sơ yếu lý lịch, phiên bản %(no)s", no=version_no))
+    return data, field_name

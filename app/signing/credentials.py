@@ -47,6 +47,7 @@ __all__ = [
     "forget_signers",
     "holder_match",
     "issue_dev_credential",
+    "list_credentials",
     "load_signer",
     "open_pkcs12",
     "register_pkcs11",
@@ -115,6 +116,17 @@ def active_credential(account) -> SigningCredential | None:
         return None
     return db.session.scalar(select(SigningCredential).where(
         SigningCredential.account_id == account.id, SigningCredential.active.is_(True)))
+
+
+def list_credentials(username: str | None = None, limit: int = 200) -> list[tuple[SigningCredential, str]]:
+    """Active credentials with their account's username, by username (``flask pki list``)."""
+    from models.accounts import Account
+
+    stmt = (select(SigningCredential, Account.username).join(Account, Account.id == SigningCredential.account_id)
+            .where(SigningCredential.active.is_(True)).order_by(Account.username).limit(limit))
+    if username:
+        stmt = stmt.where(Account.username == username)
+    return [(cred, name) for cred, name in db.session.execute(stmt).all()]
 
 
 def credential_status(cred: SigningCredential | None) -> tuple[str, list[str]]:

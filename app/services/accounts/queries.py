@@ -25,6 +25,7 @@ __all__ = [
     "MAX_ASSIGNMENTS_SHOWN",
     "PAGE_SIZE",
     "account_assignment",
+    "account_by_username",
     "accounts_in_scope",
     "assignment_status",
     "assignments_of",
@@ -43,6 +44,11 @@ _VI_TO = "".join(search_key(c) for c in _VI_FROM)
 
 #: Account list page size (design for 250,000 accounts: always a bounded page).
 PAGE_SIZE = 50
+
+
+def account_by_username(username: str) -> Account | None:
+    """The account named ``username`` (exact match), or None (operator commands; no scope check)."""
+    return db.session.scalar(select(Account).where(Account.username == username))
 
 
 def accounts_in_scope(actor):

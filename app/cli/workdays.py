@@ -10,6 +10,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from app.cli.common import fail
+
 __all__ = ["workdays_cli"]
 
 workdays_cli = AppGroup("workdays", help="Ngày làm việc: tính hạn, đếm ngày, lịch năm, điều chỉnh ngày nghỉ/làm bù.")
@@ -43,9 +45,7 @@ def _number(value: str) -> int:
 
 def _fail(exc) -> None:
     """Print a service error and exit with status 1."""
-    for msg in exc.messages:
-        click.echo(f"Lỗi: {msg}", err=True)
-    raise SystemExit(1)
+    fail(exc, prefix="Lỗi: ")
 
 
 @workdays_cli.command("due")

@@ -1,20 +1,17 @@
-"""The project's ``flask`` commands: seed-demo, sync-roles, org-units …, translate …"""
+"""``flask org-units …``: the org tree — show, create, restructure (move, merge, dissolve), history, repair.
+
+Every command calls one use case of ``app/services/org_units``; a refusal prints its messages and exits with 1.
+"""
 
 from datetime import date
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.cli.common import fail
 from app.services.errors import ServiceError
 
-__all__ = ["register_cli"]
-
-
-def _fail(exc: ServiceError) -> None:
-    for msg in exc.messages:
-        click.echo(msg, err=True)
-    raise SystemExit(1)
+__all__ = ["org_cli"]
 
 
 def _decision(number: str | None, when: str | None):
@@ -38,36 +35,6 @@ def with_decision(fn):
     for opt in reversed(decision_options):
         fn = opt(fn)
     return fn
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Only seed when the database has no org unit.")
-def seed_demo_command(if_empty: bool) -> None:
-    """Seed the demo city (about 60 units) and one login per role. Idempotent."""
-    from app.seeds.demo_city import DEMO_PASSWORD, DEMO_USERS
-    from app.services import demo
-
-    if if_empty and not demo.is_empty():
-        click.echo("Database already has data; demo seed skipped.")
-    else:
-        result = demo.seed_demo()
-        click.echo(f"Demo seed: {result['units']} units, {result['users']} users, {result['people']} people created.")
-    click.echo(f"Demo logins (password {DEMO_PASSWORD} for all):")
-    for username, role, *_rest in DEMO_USERS:
-        click.echo(f"  {username:<20} {role}")
-
-
-@click.command("sync-roles")
-@click.option("--markdown", is_flag=True, help="Print the role table (for the README) instead.")
-def sync_roles_command(markdown: bool) -> None:
-    """Create permissions and apply the roles defined in app/security/roles.py."""
-    from app.security.roles import roles_markdown, sync_roles
-
-    if markdown:
-        click.echo(roles_markdown())
-        return
-    for name, count in sync_roles(current_app.appbuilder).items():
-        click.echo(f"{name}: {count} permissions")
 
 
 org_cli = AppGroup("org-units", help="Org tree: show, create, restructure, history, repair.")
@@ -112,7 +79,7 @@ def create_command(name, unit_type, parent_id, code, short_name, decision_number
             _decision(decision_number, decision_date),
         )
     except ServiceError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{unit.id} {unit.path} {unit.name}")
 
 
@@ -126,7 +93,7 @@ def _event_command(name: str, use_case: str, second: str, help_text: str, option
         try:
             event = getattr(org_units, use_case)(unit_id, other_id, _decision(decision_number, decision_date))
         except ServiceError as exc:
-            _fail(exc)
+            fail(exc)
         click.echo(f"event {event.id}: {event.type_label}")
 
     command.__doc__ = help_text
@@ -155,7 +122,7 @@ def history_command(unit_id) -> None:
     try:
         unit = org_units.get_unit(unit_id)
     except ServiceError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{unit.name} — {unit.status_label}")
     for event, role in org_units.unit_history(unit):
         click.echo(f"  {event.effective_date} {event.type_label} {event.decision_number or ''} ({role})")
@@ -175,30 +142,3 @@ def rebuild_paths_command(background: bool) -> None:
         from app.services import org_units
 
         click.echo(f"{org_units.rebuild_paths()} units fixed")
-
-
-def register_cli(app: Flask) -> None:
-    """Attach every command to the app's ``flask`` CLI."""
-    from app.cli_codes import codes_cli
-    from app.cli_crypto import crypto_cli
-    from app.cli_gen import gen_city_command
-    from app.cli_jobs import jobs_cli
-    from app.cli_pdf import export_syll_command
-    from app.cli_pki import pki_cli, verify_pdf_command
-    from app.cli_reminders import reminders_cli
-    from app.cli_workdays import workdays_cli
-    from app.i18n import translate_cli
-
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(sync_roles_command)
-    app.cli.add_command(org_cli)
-    app.cli.add_command(translate_cli)
-    app.cli.add_command(crypto_cli)
-    app.cli.add_command(codes_cli)
-    app.cli.add_command(gen_city_command)
-    app.cli.add_command(pki_cli)
-    app.cli.add_command(verify_pdf_command)
-    app.cli.add_command(export_syll_command)
-    app.cli.add_command(workdays_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(jobs_cli)

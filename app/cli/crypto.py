@@ -1,4 +1,4 @@
-"""``flask crypto …``: encryption keys — new key, usage per key, rotation (see ``app/crypto.py``)."""
+"""``flask crypto …``: encryption keys — new key, usage per key, rotation (``app/services/encryption.py``)."""
 
 from datetime import date
 
@@ -18,13 +18,6 @@ def _metadata():
     return db.metadata
 
 
-def _session():
-    """The session the commands use."""
-    from app.extensions import db
-
-    return db.session
-
-
 def _fail(exc: Exception) -> None:
     """Print an operator error and exit with status 1."""
     click.echo(f"ERROR: {exc}", err=True)
@@ -33,11 +26,11 @@ def _fail(exc: Exception) -> None:
 
 def _print_status() -> int:
     """Print the key ring and the values per kid of each encrypted column; return the number of warnings."""
-    from app.crypto import key_usage, keyring
+    from app.services.encryption import key_status
 
-    ring = keyring()
+    status = key_status(_metadata())
+    ring, usage = status.ring, status.usage
     click.echo(f"Key ring: {', '.join(ring.keys)} (active: {ring.active})")
-    usage = key_usage(_session(), _metadata())
     if not usage:
         click.echo("No encrypted columns.")
     warnings = 0
@@ -91,13 +84,13 @@ def status_command() -> None:
               help="Rows per batch (one commit per batch).")
 def rotate_command(batch_size: int) -> None:
     """Re-encrypt every value under the active key (resumable; safe to run again)."""
-    from app.crypto import DecryptionError, keyring, rotate
+    from app.crypto import DecryptionError, keyring
+    from app.services.encryption import rotate_keys
 
     try:
         click.echo(f"Re-encrypting under key {keyring().active!r} …")
-        counts = rotate(_session(), _metadata(), batch_size=batch_size)
+        counts = rotate_keys(_metadata(), batch_size=batch_size)
     except (RuntimeError, DecryptionError) as exc:
-        _session().rollback()
         _fail(exc)
     for name, count in counts.items():
         click.echo(f"  {name}: {count} re-encrypted")

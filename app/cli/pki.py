@@ -26,65 +26,26 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli.common import fail
 from app.services.errors import ServiceError
 
 __all__ = ["pki_cli", "verify_pdf_command"]
 
 pki_cli = AppGroup("pki", help="Chứng thư số của người ký: init-dev, import-p12, register-token, list, revoke.")
 
-BATCH = 200
-
 
 def _fail(exc: ServiceError, code: int = 1) -> None:
-    for msg in exc.messages:
-        click.echo(f"LỖI: {msg}", err=True)
-    raise SystemExit(code)
+    fail(exc, prefix="LỖI: ", code=code)
 
 
 def _account(username: str):
-    from sqlalchemy import select
+    from app.services.accounts.queries import account_by_username
 
-    from app.extensions import db
-    from models.accounts import Account
-
-    account = db.session.scalar(select(Account).where(Account.username == username))
+    account = account_by_username(username)
     if account is None:
         click.echo(f"LỖI: không có tài khoản {username}.", err=True)
         raise SystemExit(1)
     return account
-
-
-def _signing_accounts(usernames: list[str] | None):
-    """SELECT of the accounts init-dev equips: the named ones, or officers (any role but self-service) and the
-    demo staff ``annv.syt``; active accounts only, in id order."""
-    from flask_appbuilder.security.sqla.models import Role, assoc_user_role
-    from sqlalchemy import or_, select
-
-    from app.security.roles import ROLE_SELF_SERVICE
-    from models.accounts import Account, RoleAssignment
-
-    stmt = select(Account).where(Account.active.is_(True))
-    if usernames:
-        return stmt.where(Account.username.in_(usernames)).order_by(Account.id)
-    excluded = [ROLE_SELF_SERVICE, current_app.config.get("AUTH_ROLE_PUBLIC", "Public")]
-    assigned = (select(RoleAssignment.user_id).join(Role, Role.id == RoleAssignment.role_id)
-                .where(RoleAssignment.revoked_at.is_(None), Role.name.not_in(excluded)))
-    held = (select(assoc_user_role.c.user_id).join(Role, Role.id == assoc_user_role.c.role_id)
-            .where(Role.name.not_in(excluded)))
-    return stmt.where(or_(Account.id.in_(assigned), Account.id.in_(held), Account.username == "annv.syt")
-                      ).order_by(Account.id)
-
-
-def _keeps(cred, ca, force: bool) -> bool:
-    """Whether init-dev leaves this credential alone: usable, and either not a dev credential (a certificate the
-    user brought is never replaced) or, without ``--force``, one issued by the current dev CA."""
-    from app import signing
-
-    if cred is None or signing.credential_status(cred)[0] != "ok":
-        return False
-    if cred.label != signing.DEV_LABEL:
-        return True
-    return not force and _issued_by(cred, ca)
 
 
 @pki_cli.command("init-dev")
@@ -94,9 +55,8 @@ def _keeps(cred, ca, force: bool) -> bool:
               help="Issue at most this many certificates per run (run again to continue).")
 def init_dev_command(force: bool, users: str | None, limit: int) -> None:
     """DEVELOPMENT ONLY: dev CA, dev TSA and demo certificates (passphrase Demo@2026)."""
-    from app import pki, signing
-    from app.extensions import db
-    from models.accounts import Account
+    from app import pki
+    from app.signing import dev
 
     click.echo("CẢNH BÁO: CA phát triển — chỉ dùng cho phát triển và thử nghiệm, KHÔNG dùng cho dữ liệu thật. "
                f"Khóa của CA nằm không mã hóa trong {pki.pki_dir()}; mật khẩu mọi tệp .p12 là "
@@ -109,47 +69,16 @@ def init_dev_command(force: bool, users: str | None, limit: int) -> None:
     ca = pki.create_dev_ca(force=force)
     click.echo(f"CA phát triển: {'tạo mới' if force or not existed else 'đã có'} ({ca.directory})")
     names = [u.strip() for u in users.split(",") if u.strip()] if users else None
-    stmt = _signing_accounts(names)
-    created = skipped = 0
-    last_id, seen, more = 0, set(), False
-    while True:
-        batch = list(db.session.scalars(stmt.where(Account.id > last_id).limit(BATCH)))
-        if not batch:
-            break
-        for account in batch:
-            last_id = account.id
-            seen.add(account.username)
-            if _keeps(signing.active_credential(account), ca, force):
-                skipped += 1
-            elif created >= limit:
-                more = True
-            else:
-                signing.issue_dev_credential(account, ca)
-                created += 1
-        db.session.commit()
-        if created:
-            click.echo(f"  … {created} chứng thư số đã cấp")
-        if more:
-            break
-    for username in sorted(set(names or []) - seen):
+    done = dev.issue_dev_credentials(ca, names, force=force, limit=limit,
+                                     progress=lambda n: click.echo(f"  … {n} chứng thư số đã cấp"))
+    created, skipped, more = done.created, done.skipped, done.more
+    for username in done.missing:
         click.echo(f"LỖI: không có tài khoản {username} (hoặc tài khoản bị khóa).", err=True)
     root_fp = pki.cert_info(ca.root_cert)["fingerprint"]
     click.echo(f"Chứng thư số: {created} cấp mới, {skipped} đã có. Mật khẩu (chỉ môi trường phát triển): "
                f"{pki.DEV_PASSPHRASE}. Gốc tin cậy: {ca.directory / pki.ROOT_FILE} (SHA-256 {root_fp[:16]}…)")
     if more:
         click.echo(f"Đã đạt giới hạn --limit {limit}; chạy lại lệnh để cấp tiếp cho các tài khoản còn lại.")
-
-
-def _issued_by(cred, ca) -> bool:
-    """Whether the credential's certificate was signed by this dev CA's root (not merely by one of that name)."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        x509.load_der_x509_certificate(cred.certificate).verify_directly_issued_by(ca.root_cert)
-        return True
-    except (ValueError, TypeError, InvalidSignature):
-        return False
 
 
 def _bind_options(command):
@@ -236,18 +165,9 @@ def register_token_command(username, module, token_label, key_label, cert_file, 
 @click.option("--limit", type=int, default=200, show_default=True)
 def list_command(username: str | None, limit: int) -> None:
     """Active credentials: account, kind, certificate, validity, status."""
-    from sqlalchemy import select
-
     from app import pki, signing
-    from app.extensions import db
-    from models.accounts import Account
-    from models.signing import SigningCredential
 
-    stmt = (select(SigningCredential, Account.username).join(Account, Account.id == SigningCredential.account_id)
-            .where(SigningCredential.active.is_(True)).order_by(Account.username).limit(limit))
-    if username:
-        stmt = stmt.where(Account.username == username)
-    rows = db.session.execute(stmt).all()
+    rows = signing.list_credentials(username, limit)
     if not rows:
         click.echo("Chưa có chứng thư số nào.")
     for cred, user in rows:
@@ -261,16 +181,15 @@ def list_command(username: str | None, limit: int) -> None:
 @click.argument("username")
 def revoke_command(username: str) -> None:
     """Revoke USERNAME's certificate: blocked here at once; a dev-CA certificate also goes on the dev CRL."""
-    from app import pki, signing
+    from app import signing
+    from app.signing import dev
 
     account = _account(username)
     try:
         cred = signing.revoke_credential(account)
     except ServiceError as exc:
         _fail(exc)
-    ca = pki.load_dev_ca()
-    if ca is not None and _issued_by(cred, ca):
-        pki.revoke_serial(ca, int(cred.serial, 16))
+    if dev.revoke_on_dev_crl(cred):
         click.echo(f"Đã thu hồi chứng thư số {cred.serial} của {username} và đưa vào CRL phát triển.")
     else:
         click.echo(f"Đã khóa chứng thư số {cred.serial} của {username} trong hệ thống; hãy yêu cầu tổ chức cấp "

@@ -1,0 +1,42 @@
+"""The project's ``flask`` commands, one module per command group; each calls services and prints.
+
+``seed-demo`` (:mod:`.demo`), ``sync-roles`` (:mod:`.roles`), ``org-units …`` (:mod:`.org_units`),
+``code-lists …`` (:mod:`.code_lists`), ``crypto …`` (:mod:`.crypto`), ``pki …`` and ``verify-pdf``
+(:mod:`.pki`), ``export-syll`` (:mod:`.syll`), ``workdays …`` (:mod:`.workdays`), ``reminders run``
+(:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``gen-city`` (:mod:`.gen_city`), ``translate …``
+(:mod:`.translate`).
+"""
+
+from flask import Flask
+
+__all__ = ["register_cli"]
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to the app's ``flask`` CLI."""
+    from app.cli.code_lists import codes_cli
+    from app.cli.crypto import crypto_cli
+    from app.cli.demo import seed_demo_command
+    from app.cli.gen_city import gen_city_command
+    from app.cli.jobs import jobs_cli
+    from app.cli.org_units import org_cli
+    from app.cli.pki import pki_cli, verify_pdf_command
+    from app.cli.reminders import reminders_cli
+    from app.cli.roles import sync_roles_command
+    from app.cli.syll import export_syll_command
+    from app.cli.translate import translate_cli
+    from app.cli.workdays import workdays_cli
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(sync_roles_command)
+    app.cli.add_command(org_cli)
+    app.cli.add_command(translate_cli)
+    app.cli.add_command(crypto_cli)
+    app.cli.add_command(codes_cli)
+    app.cli.add_command(gen_city_command)
+    app.cli.add_command(pki_cli)
+    app.cli.add_command(verify_pdf_command)
+    app.cli.add_command(export_syll_command)
+    app.cli.add_command(workdays_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(jobs_cli)
