@@ -7,13 +7,14 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   account. The decision (approval, recruitment, contract) is recorded when the file is opened, so the deadline
   counts from the file's creation day (Việt Nam date of ``person.created_at``). Told to the unit's account
   managers: the (non-administrator) roles holding write on accounts whose assignment covers the person's
-  unit — Quản trị cơ quan — and the valid delegates of ``manage_accounts``.
+  unit — Quản trị cơ quan — and the valid delegates of ``manage_accounts`` (``scope.holders`` again).
 - ``first_entry_missing`` (HCM-7.2, profiles with ``first_entry_deadline``): a person whose account has
   submitted nothing yet; counts from the account's creation day (``ab_user.created_on``). Told to the person.
 - ``approval_due`` / ``approval_overdue`` (HCM-7.2a–c, HN-7): a pending approval step due within the horizon
-  or past its due date. Told to every user who can act on it (``app/workflow.py``'s rule read backwards):
-  role assignments whose role holds the step's authority (its permission, or its named roles) and whose
-  unit covers the person's unit, plus valid delegations — never the person themself. Roles flagged ``admin``
+  or past its due date. Told to every user who can act on it — the holders query the workflow's ``can_act``
+  asks too (``app.security.scope.holders``): role assignments whose role holds the step's authority (its
+  permission, or its named roles) and whose unit covers the person's unit, plus valid delegations — never the
+  person themself. Roles flagged ``admin``
   (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
 - ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
   to its last day, each user who can act on pending window steps gets one reminder (per month) with the
