@@ -19,7 +19,6 @@ the second finds the first one's result and gets :class:`AlreadyDecided` ("Hồ 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,6 @@ from app import workdays
 from app.extensions import db
 from app.profiles import EVENT_PREVIOUS_STEP, Authority, Chain, CityProfile, Step, active_profile
 from app.security import scope
-from app.security.permissions import RESOURCE_PERSONNEL
 from app.services.errors import ForbiddenError, ValidationError
 from models.approvals import ApprovalStep
 from models.org_units import OrgUnit
@@ -140,56 +138,37 @@ def _schedule(row: ApprovalStep, step: Step, cs: ChangeSet, event_day: date) -> 
 
 # --------------------------------------------------------------------------- authority
 
-@dataclass(frozen=True)
-class _Place:
-    unit_id: int
-    path: str
-    include_descendants: bool
-    delegator_id: int | None
-
-    def covers(self, unit: OrgUnit) -> bool:
-        if self.include_descendants:
-            return unit.path.startswith(self.path)
-        return unit.id == self.unit_id
-
-
-def authority_units(user, authority: Authority) -> list[_Place]:
-    """Where ``user`` holds ``authority``: units (and subtrees), each with the delegator when it comes from a
-    delegation. A few rows, from the request's cached assignments and delegations."""
-    places: list[_Place] = []
-    if authority.action:
-        for grant in scope.grants_for(user, authority.action, RESOURCE_PERSONNEL):
-            if grant.source == "delegation" and authority.delegation_action is None:
-                continue
-            places.append(_Place(grant.unit_id, grant.unit_path, grant.include_descendants, grant.delegator_id))
-        return places
-    for assignment in scope.valid_assignments(user):
-        if assignment.role.name in authority.roles:
-            unit = assignment.org_unit
-            places.append(_Place(unit.id, unit.path, assignment.include_descendants, None))
-    if authority.delegation_action:
-        for d in scope.valid_delegations(user):
-            if d.action != authority.delegation_action:
-                continue
-            delegator = db.session.get(type(user), d.delegator_id)
-            held = authority_units(delegator, Authority(authority.key, authority.label, roles=authority.roles,
-                                                        delegation_action=None)) if delegator else []
-            if any(p.covers(d.org_unit) for p in held):
-                places.append(_Place(d.org_unit.id, d.org_unit.path, d.include_descendants, d.delegator_id))
-    return places
+def authority_units(user, authority: Authority) -> list[scope.Grant]:
+    """Where ``user`` holds ``authority`` today: units (and subtrees), each with the delegator when it comes from
+    a delegation — the rows of ``scope.authority_grants`` for this user (one query, cached for the request)."""
+    uid = getattr(user, "id", None)
+    if uid is None:
+        return []
+    day = scope.today()
+    key = ("authority", uid, authority.key, authority.action, authority.roles, authority.delegation_action, day)
+    cache = scope.request_cache()
+    if key not in cache:
+        grants = scope.authority_grants(authority, day, user_id=uid)
+        rows = db.session.execute(grants.order_by("unit_id")).all() if grants is not None else []
+        cache[key] = [scope.Grant(r.unit_id, r.unit_path, r.include_descendants, None,
+                                  "role" if r.delegator_id is None else "delegation", r.delegator_id) for r in rows]
+    return cache[key]
 
 
 def can_act(user, step: ApprovalStep, person: Person) -> tuple[bool, int | None]:
-    """(may ``user`` act on ``step`` of ``person``'s file, the delegator when only a delegation allows it)."""
+    """(may ``user`` act on ``step`` of ``person``'s file, the delegator when only a delegation allows it).
+
+    Asks the holders query (``scope.holders``) the reminders ask too, so both follow one rule."""
     if getattr(user, "id", None) is None or person.account_id == user.id:
         return False, None
-    authority = active_profile().authority(step.authority)
-    unit = person.org_unit
-    places = [p for p in authority_units(user, authority) if p.covers(unit)]
-    if not places:
+    grants = scope.authority_grants(active_profile().authority(step.authority), scope.today(), user_id=user.id)
+    if grants is None:
         return False, None
-    direct = [p for p in places if p.delegator_id is None]
-    return True, (None if direct else places[0].delegator_id)
+    found = scope.holders(grants, [person.org_unit_id]).subquery("holders")
+    delegators = db.session.scalars(select(found.c.delegator_id)).all()
+    if not delegators:
+        return False, None
+    return True, (None if None in delegators else min(delegators))
 
 
 def awaiting_condition(user, profile: CityProfile | None = None):
@@ -204,8 +183,7 @@ def awaiting_condition(user, profile: CityProfile | None = None):
         places = authority_units(user, authority)
         if not places:
             continue
-        units = select(OrgUnit.id).where(or_(*[
-            OrgUnit.path.like(p.path + "%") if p.include_descendants else OrgUnit.id == p.unit_id for p in places]))
+        units = select(OrgUnit.id).where(or_(*[p.condition() for p in places]))
         branches.append(and_(ApprovalStep.authority == key, Person.org_unit_id.in_(units)))
     if not branches:
         return false()

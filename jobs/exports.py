@@ -34,7 +34,7 @@ from jobs import leases
 from jobs.base import job_context
 from models.accounts import Account
 from models.exports import ExportJob
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree
 from models.personnel import FileVersion, Person
 
 __all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_unit_syll", "remove_partials",
@@ -134,7 +134,7 @@ def expire_exports(now: datetime | None = None) -> int:
 def _people_query(requester: Account, unit: OrgUnit):
     """Conditions on Person: in the unit's subtree, active, readable by the requester."""
     return and_(
-        Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))),
+        Person.org_unit_id.in_(select(OrgUnit.id).where(Subtree.of(unit).condition())),
         Person.status.in_(ACTIVE_STATUSES),
         scope.person_filter(requester, ACTION_READ),
     )

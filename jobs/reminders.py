@@ -7,13 +7,14 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   account. The decision (approval, recruitment, contract) is recorded when the file is opened, so the deadline
   counts from the file's creation day (Việt Nam date of ``person.created_at``). Told to the unit's account
   managers: the (non-administrator) roles holding write on accounts whose assignment covers the person's
-  unit — Quản trị cơ quan — and the valid delegates of ``manage_accounts``.
+  unit — Quản trị cơ quan — and the valid delegates of ``manage_accounts`` (``scope.holders`` again).
 - ``first_entry_missing`` (HCM-7.2, profiles with ``first_entry_deadline``): a person whose account has
   submitted nothing yet; counts from the account's creation day (``ab_user.created_on``). Told to the person.
 - ``approval_due`` / ``approval_overdue`` (HCM-7.2a–c, HN-7): a pending approval step due within the horizon
-  or past its due date. Told to every user who can act on it (``app/workflow.py``'s rule read backwards):
-  role assignments whose role holds the step's authority (its permission, or its named roles) and whose
-  unit covers the person's unit, plus valid delegations — never the person themself. Roles flagged ``admin``
+  or past its due date. Told to every user who can act on it — the holders query the workflow's ``can_act``
+  asks too (``app.security.scope.holders``): role assignments whose role holds the step's authority (its
+  permission, or its named roles) and whose unit covers the person's unit, plus valid delegations — never the
+  person themself. Roles flagged ``admin``
   (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
 - ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
   to its last day, each user who can act on pending window steps gets one reminder (per month) with the
@@ -35,22 +36,21 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, cast, exists, func, literal, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, cast, exists, func, literal, select
 from werkzeug.routing import BuildError
 
 from app import workdays
 from app.extensions import db
 from app.profiles import Authority, CityProfile, active_profile
-from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT, RESOURCE_PERSONNEL
+from app.security import scope
+from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT
 from app.security.roles import ROLE_CONFIGS
-from app.security.scope import DELEGATED_PERMISSIONS
 from app.services.compliance import local_date
 from app.services.notifications import insert_notifications, send_digests
 from app.services.personnel.people import ACTIVE_STATUSES
 from app.workflow import local_today
 from jobs.base import job_context
-from models.accounts import Account, Delegation, RoleAssignment
+from models.accounts import Account
 from models.approvals import ApprovalStep
 from models.notifications import Notification
 from models.org_units import OrgUnit
@@ -114,83 +114,18 @@ def _full_name(family: str | None, middle: str | None, given: str | None) -> str
 
 # --------------------------------------------------------------------------- who is responsible
 
-def _admin_roles() -> set[str]:
-    return {cfg["name"] for cfg in ROLE_CONFIGS if cfg["admin"]} | {current_app.config.get("AUTH_ROLE_ADMIN", "")}
-
-
-def _role_ids(*, permission: tuple[str, str] | None = None, names: tuple[str, ...] = ()) -> list[int]:
-    """Ids of the non-administrator roles holding ``permission`` or named in ``names``."""
-    sm = current_app.appbuilder.sm
-    admin = _admin_roles()
-    ids = []
-    for role in sm.get_all_roles():
-        if role.name in admin:
-            continue
-        if role.name in names or (permission is not None and permission in sm.get_role_permissions(role)):
-            ids.append(role.id)
-    return ids
-
-
-def _valid(row, day: date):
-    cond = and_(row.revoked_at.is_(None), row.valid_from <= day)
-    if row is RoleAssignment:
-        return and_(cond, or_(row.valid_to.is_(None), row.valid_to >= day))
-    return and_(cond, row.valid_to >= day)
-
-
-def _covers(inner, outer, include_descendants):
-    """SQL: unit ``inner`` lies in ``outer`` (its subtree when ``include_descendants``)."""
-    return or_(and_(include_descendants.is_(True), inner.path.startswith(outer.path)),
-               and_(include_descendants.is_(False), inner.id == outer.id))
-
-
-def _holders(unit_ids, day: date, role_ids: list[int], delegation_actions: list[str],
-             delegator_role_ids: list[int] | None = None):
-    """SELECT (unit_id, user_id): active users holding a role of ``role_ids`` on a unit covering each unit of
-    ``unit_ids`` (a SELECT of unit ids), or a valid delegation of one of ``delegation_actions`` covering it
-    (when ``delegator_role_ids`` is given, the delegator must hold one of those roles over the delegated unit).
-    One UNION; None when nobody can hold it."""
-    pu, au, du, au2 = aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit), aliased(OrgUnit)
-    branches = []
-    if role_ids:
-        branches.append(
-            select(pu.id.label("unit_id"), RoleAssignment.user_id.label("user_id"))
-            .select_from(pu)
-            .join(RoleAssignment, and_(RoleAssignment.role_id.in_(role_ids), _valid(RoleAssignment, day)))
-            .join(au, and_(au.id == RoleAssignment.org_unit_id, _covers(pu, au, RoleAssignment.include_descendants)))
-            .join(Account, and_(Account.id == RoleAssignment.user_id, Account.active.is_(True)))
-            .where(pu.id.in_(unit_ids)))
-    if delegation_actions:
-        stmt = (
-            select(pu.id.label("unit_id"), Delegation.delegate_id.label("user_id"))
-            .select_from(pu)
-            .join(Delegation, and_(Delegation.action.in_(delegation_actions), _valid(Delegation, day)))
-            .join(du, and_(du.id == Delegation.org_unit_id, _covers(pu, du, Delegation.include_descendants)))
-            .join(Account, and_(Account.id == Delegation.delegate_id, Account.active.is_(True)))
-            .where(pu.id.in_(unit_ids)))
-        if delegator_role_ids is not None:
-            ra2 = aliased(RoleAssignment)
-            stmt = stmt.where(exists(
-                select(literal(1)).select_from(ra2)
-                .join(au2, and_(au2.id == ra2.org_unit_id, _covers(du, au2, ra2.include_descendants)))
-                .where(ra2.user_id == Delegation.delegator_id, ra2.role_id.in_(delegator_role_ids or [-1]),
-                       _valid(ra2, day))))
-        branches.append(stmt)
-    if not branches:
-        return None
-    return (union(*branches) if len(branches) > 1 else branches[0]).subquery("holders")
+def _admin_roles() -> frozenset[str]:
+    """The administrator roles (never reminded: they hold every permission as the system's administrator)."""
+    return frozenset({cfg["name"] for cfg in ROLE_CONFIGS if cfg["admin"]}
+                     | {current_app.config.get("AUTH_ROLE_ADMIN", "")})
 
 
 def _authority_holders(authority: Authority, unit_ids, day: date):
-    """:func:`_holders` for an authority of the profile (the rule of ``workflow.authority_units``)."""
-    if authority.action:
-        role_ids = _role_ids(permission=(authority.action, RESOURCE_PERSONNEL))
-        actions = [] if authority.delegation_action is None else [
-            a for a, perms in DELEGATED_PERMISSIONS.items() if (authority.action, RESOURCE_PERSONNEL) in perms]
-        return _holders(unit_ids, day, role_ids, actions)
-    role_ids = _role_ids(names=authority.roles)
-    actions = [authority.delegation_action] if authority.delegation_action else []
-    return _holders(unit_ids, day, role_ids, actions, delegator_role_ids=role_ids)
+    """Who is reminded of a step of ``authority`` on each unit of ``unit_ids``: the holders query the workflow
+    asks (``scope.holders``), administrator roles left out. A subquery (unit_id, user_id); None when nobody
+    can hold it."""
+    grants = scope.authority_grants(authority, day, except_roles=_admin_roles())
+    return None if grants is None else scope.holders(grants, unit_ids, with_delegator=False).subquery("holders")
 
 
 def _not_reminded(user_col, kind: str, object_type: str, object_col, due_col=None):
@@ -209,11 +144,13 @@ def _account_missing(run: _Run) -> Iterator[dict]:
     created = local_date(Person.created_at)
     target = (Person.status.in_(ACTIVE_STATUSES), Person.account_id.is_(None),
               Person.category.in_(run.profile.categories), created <= run.latest_start(deadline.workdays))
-    role_ids = _role_ids(permission=(ACTION_WRITE, RESOURCE_ACCOUNT))
-    actions = [a for a, perms in DELEGATED_PERMISSIONS.items() if (ACTION_WRITE, RESOURCE_ACCOUNT) in perms]
-    holders = _holders(select(Person.org_unit_id).where(*target).distinct(), run.day, role_ids, actions)
-    if holders is None:
+    permission = (ACTION_WRITE, RESOURCE_ACCOUNT)
+    grants = scope.grants_of(run.day, permission=permission, delegation_actions=scope.delegated_actions(permission),
+                             except_roles=_admin_roles())
+    if grants is None:
         return
+    holders = scope.holders(grants, select(Person.org_unit_id).where(*target).distinct(),
+                            with_delegator=False).subquery("holders")
     rows = db.session.execute(
         select(holders.c.user_id, Person.id, Person.family_name, Person.middle_name, Person.given_name,
                created.label("created"), OrgUnit.name)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.mixins import utcnow
+from models.mixins import InForceMixin, utcnow
 
 __all__ = [
     "ACCOUNT_KINDS",
@@ -71,7 +71,7 @@ class Account(FabUser):
         return " ".join(x for x in (self.last_name, self.first_name) if x)
 
 
-class RoleAssignment(Model):
+class RoleAssignment(InForceMixin, Model):
     """A role held on an org unit (and optionally its sub-units) for a period, on a written request (HCM-11.2)."""
 
     __tablename__ = "role_assignment"
@@ -110,23 +110,16 @@ class RoleAssignment(Model):
     org_unit = relationship("OrgUnit", lazy="joined")
     granted_by = relationship("Account", foreign_keys=[granted_by_id])
 
-    def is_valid_on(self, day: date) -> bool:
-        """In force on ``day``: started, not ended, not revoked."""
-        return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
-
-class DatedGrantMixin:
-    """A written, dated authorisation: document number, validity period, revocation (consents, delegations)."""
+class DatedGrantMixin(InForceMixin):
+    """A written, dated authorisation: document number, validity period, revocation (consents, delegations).
+    It always has an end (``valid_to``): it expires by itself."""
 
     document_number: Mapped[str] = mapped_column(String(100), nullable=False)
     valid_from: Mapped[date] = mapped_column(Date, nullable=False)
     valid_to: Mapped[date] = mapped_column(Date, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-
-    def is_valid_on(self, day: date) -> bool:
-        """In force on ``day``: started, not past ``valid_to`` (it expires by itself), not revoked."""
-        return self.revoked_at is None and self.valid_from <= day <= self.valid_to
 
 
 class ConsentGrant(DatedGrantMixin, Model):

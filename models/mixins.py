@@ -1,11 +1,12 @@
 """Cross-cutting column mixins shared by the aggregates."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["BackgroundJobMixin", "TimestampMixin", "utcnow"]
+__all__ = ["BackgroundJobMixin", "InForceMixin", "TimestampMixin", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -20,6 +21,26 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class InForceMixin:
+    """A dated grant (role assignment, consent, delegation): ``valid_from``, ``valid_to`` (None: no end),
+    ``revoked_at``. :meth:`in_force` is THE rule of "in force on this day", in Python and in SQL."""
+
+    @hybrid_method
+    def in_force(self, day: date) -> bool:
+        """In force on ``day``: started, not past ``valid_to`` (the last day counts), not revoked."""
+        return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @in_force.expression
+    def in_force(cls, day: date):  # noqa: N805 - the SQL form receives the class (or an alias of it)
+        """SQL form of :meth:`in_force` (a condition on the class or an ``aliased`` copy of it)."""
+        return and_(cls.revoked_at.is_(None), cls.valid_from <= day,
+                    or_(cls.valid_to.is_(None), cls.valid_to >= day))
+
+    def is_valid_on(self, day: date) -> bool:
+        """Same as :meth:`in_force` (kept for callers that read better this way)."""
+        return self.in_force(day)
 
 
 class BackgroundJobMixin:

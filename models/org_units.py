@@ -6,11 +6,13 @@ SQLite alike. A unit is never deleted: restructuring closes it (``status = close
 :class:`OrgEvent` that says what moved where (HN-3.9, HN-21.2).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, and_, or_, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +28,8 @@ __all__ = [
     "UNIT_TYPES",
     "STATUS_ACTIVE",
     "STATUS_CLOSED",
+    "Subtree",
+    "unit_or_subtree",
 ]
 
 #: Unit types (code -> Vietnamese label). The root of a city is always ``ubnd_tp``.
@@ -145,6 +149,47 @@ class OrgUnit(TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class Subtree:
+    """The subtree of a unit (the unit and everything below it), named by its materialised path.
+
+    THE subtree test: :meth:`covers` in Python, :meth:`condition` in SQL — a prefix match ``LIKE '/1/17/%'``
+    served by ``ix_org_unit_path`` (``text_pattern_ops``). Paths are ``/``-terminated digits, so ``/1/17/``
+    never covers ``/1/170/`` and there is nothing to escape. ``path`` may also be a SQL expression (another
+    unit's path column) to test one unit against another inside a statement.
+    """
+
+    path: Any
+
+    @classmethod
+    def of(cls, unit: "OrgUnit") -> "Subtree":
+        """The subtree of ``unit``."""
+        return cls(unit.path)
+
+    def covers(self, unit: "OrgUnit | str") -> bool:
+        """True when ``unit`` (a unit or a path) lies inside this subtree (the root itself included)."""
+        return (unit if isinstance(unit, str) else unit.path).startswith(self.path)
+
+    def condition(self, column: Any = None):
+        """SQL: ``column`` (default ``org_unit.path``) lies inside this subtree."""
+        column = OrgUnit.path if column is None else column
+        return column.like(self.path + "%")
+
+
+def unit_or_subtree(unit_id: Any, path: Any, include_descendants: Any, *, id_column: Any = None,
+                    path_column: Any = None):
+    """SQL: a unit (``id_column``/``path_column``, default ``org_unit``) lies in the place of a grant — the
+    subtree at ``path`` when ``include_descendants``, else the unit ``unit_id`` alone. The grant's values may
+    be Python values (one indexed condition) or columns of a grant row (both branches, chosen per row)."""
+    id_column = OrgUnit.id if id_column is None else id_column
+    subtree = Subtree(path).condition(path_column)
+    if include_descendants is True:
+        return subtree
+    if include_descendants is False:
+        return id_column == unit_id
+    return or_(and_(include_descendants.is_(True), subtree), and_(include_descendants.is_(False), id_column == unit_id))
 
 
 class OrgEvent(Model):

@@ -48,13 +48,13 @@ STATUS_LABELS = {
 
 def status_of(row, day: date) -> str:
     """Status of a consent grant or delegation on ``day``: revoked, expired, pending or active."""
+    if row.in_force(day):
+        return "active"
     if row.revoked_at is not None:
         return "revoked"
     if row.valid_to < day:
         return "expired"
-    if row.valid_from > day:
-        return "pending"
-    return "active"
+    return "pending"
 
 
 def _status_condition(model, status: str, day: date):
@@ -64,7 +64,7 @@ def _status_condition(model, status: str, day: date):
         "revoked": model.revoked_at.is_not(None),
         "expired": and_(live, model.valid_to < day),
         "pending": and_(live, model.valid_from > day, model.valid_to >= day),
-        "active": and_(live, model.valid_from <= day, model.valid_to >= day),
+        "active": model.in_force(day),
     }.get(status)
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import false, or_, select
+from sqlalchemy import Integer, and_, cast, exists, false, literal, null, or_, select, union
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.request_input import as_id
@@ -29,7 +30,7 @@ from app.security.permissions import (
     RESOURCE_PERSONNEL,
 )
 from models.accounts import Account, ConsentGrant, Delegation, RoleAssignment
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree, unit_or_subtree
 from models.personnel import Person
 
 __all__ = [
@@ -38,16 +39,22 @@ __all__ = [
     "PersonAccess",
     "account_ids",
     "allows",
+    "authority_grants",
     "consents_for",
+    "delegated_actions",
+    "delegations_in_force",
     "field_level",
     "forget",
     "grants_for",
+    "grants_of",
     "has_permission",
+    "holders",
     "level_filter",
     "person_access",
     "person_filter",
     "person_ids",
     "reads_level_somewhere",
+    "request_cache",
     "today",
     "unit_ids",
     "valid_assignments",
@@ -76,8 +83,12 @@ class Grant:
     def covers(self, unit: OrgUnit) -> bool:
         """True when ``unit`` lies inside this grant."""
         if self.include_descendants:
-            return unit.path.startswith(self.unit_path)
+            return Subtree(self.unit_path).covers(unit)
         return unit.id == self.unit_id
+
+    def condition(self):
+        """SQL on ``OrgUnit``: the units inside this grant (one indexed prefix match, or one id)."""
+        return unit_or_subtree(self.unit_id, self.unit_path, self.include_descendants)
 
 
 def today() -> date:
@@ -85,7 +96,8 @@ def today() -> date:
     return date.today()
 
 
-def _cache() -> dict:
+def request_cache() -> dict:
+    """The per-request (per app context) cache of grants; :func:`forget` empties it."""
     if not has_app_context():
         return {}
     if not hasattr(g, "_scope_cache"):
@@ -95,7 +107,7 @@ def _cache() -> dict:
 
 def forget(user_id: int | None = None) -> None:
     """Drop cached grants (after assignments, delegations or roles change in this request/context)."""
-    cache = _cache()
+    cache = request_cache()
     if user_id is None:
         cache.clear()
     else:
@@ -115,18 +127,12 @@ def valid_assignments(user) -> list[RoleAssignment]:
     if uid is None or not getattr(user, "is_active", False):
         return []
     key = ("assignments", uid)
-    cache = _cache()
+    cache = request_cache()
     if key not in cache:
-        day = today()
         cache[key] = list(
             db.session.scalars(
                 select(RoleAssignment)
-                .where(
-                    RoleAssignment.user_id == uid,
-                    RoleAssignment.revoked_at.is_(None),
-                    RoleAssignment.valid_from <= day,
-                    or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= day),
-                )
+                .where(RoleAssignment.user_id == uid, RoleAssignment.in_force(today()))
                 .order_by(RoleAssignment.id)
             ).unique()
         )
@@ -135,7 +141,7 @@ def valid_assignments(user) -> list[RoleAssignment]:
 
 def _role_permissions(role) -> set[tuple[str, str]]:
     key = ("role_perms", role.id)
-    cache = _cache()
+    cache = request_cache()
     if key not in cache:
         cache[key] = current_app.appbuilder.sm.get_role_permissions(role)
     return cache[key]
@@ -147,20 +153,17 @@ def valid_delegations(user) -> list[Delegation]:
     if uid is None:
         return []
     key = ("delegations", uid)
-    cache = _cache()
+    cache = request_cache()
     if key not in cache:
-        day = today()
-        cache[key] = list(
-            db.session.scalars(
-                select(Delegation).where(
-                    Delegation.delegate_id == uid,
-                    Delegation.revoked_at.is_(None),
-                    Delegation.valid_from <= day,
-                    Delegation.valid_to >= day,
-                )
-            )
-        )
+        cache[key] = list(db.session.scalars(
+            select(Delegation).where(Delegation.delegate_id == uid, delegations_in_force(today()))))
     return cache[key]
+
+
+def delegations_in_force(day: date):
+    """SQL on ``Delegation``: the delegations that count on ``day`` — THE delegation rule of the scope, the
+    workflow and the reminders (ủy quyền, HN-6.4: dated, expires by itself, revocable)."""
+    return Delegation.in_force(day)
 
 
 def grants_for(user, action: str, resource: str) -> list[Grant]:
@@ -186,11 +189,7 @@ def unit_ids(user, action: str, resource: str):
     grants = grants_for(user, action, resource)
     if not grants:
         return select(OrgUnit.id).where(false())
-    conditions = [
-        OrgUnit.path.like(grant.unit_path + "%") if grant.include_descendants else OrgUnit.id == grant.unit_id
-        for grant in grants
-    ]
-    return select(OrgUnit.id).where(or_(*conditions))
+    return select(OrgUnit.id).where(or_(*[grant.condition() for grant in grants]))
 
 
 def allows(user, action: str, resource: str, unit: OrgUnit | int | None) -> bool:
@@ -227,18 +226,18 @@ def consents_for(user) -> list[ConsentGrant]:
     if uid is None:
         return []
     key = ("consents", uid)
-    cache = _cache()
+    cache = request_cache()
     if key not in cache:
-        day = today()
         cache[key] = list(db.session.scalars(
-            select(ConsentGrant).where(
-                ConsentGrant.grantee_id == uid,
-                ConsentGrant.revoked_at.is_(None),
-                ConsentGrant.valid_from <= day,
-                ConsentGrant.valid_to >= day,
-            ).order_by(ConsentGrant.id)
+            select(ConsentGrant).where(ConsentGrant.grantee_id == uid, ConsentGrant.in_force(today()))
+            .order_by(ConsentGrant.id)
         ))
     return cache[key]
+
+
+def _consent_place(grant: ConsentGrant) -> Grant:
+    """The unit (and maybe subtree) a unit-wide consent grant covers, as a :class:`Grant`."""
+    return Grant(grant.org_unit_id, grant.org_unit.path, grant.include_descendants, None, "consent")
 
 
 def _consent_conditions(user) -> list:
@@ -247,8 +246,7 @@ def _consent_conditions(user) -> list:
         if grant.person_id is not None:
             conditions.append(Person.id == grant.person_id)
         elif grant.org_unit_id is not None:
-            units = (select(OrgUnit.id).where(OrgUnit.path.like(grant.org_unit.path + "%"))
-                     if grant.include_descendants else select(OrgUnit.id).where(OrgUnit.id == grant.org_unit_id))
+            units = select(OrgUnit.id).where(_consent_place(grant).condition())
             conditions.append(Person.org_unit_id.in_(units))
     return conditions
 
@@ -326,8 +324,7 @@ def level_filter(user, min_level: int):
     grants = [grant for grant in grants_for(user, ACTION_READ, RESOURCE_PERSONNEL) if _grant_level(grant) >= min_level]
     if grants:
         conditions.append(Person.org_unit_id.in_(select(OrgUnit.id).where(or_(*[
-            OrgUnit.path.like(grant.unit_path + "%") if grant.include_descendants else OrgUnit.id == grant.unit_id
-            for grant in grants]))))
+            grant.condition() for grant in grants]))))
     if grants_for(user, ACTION_APPROVE, RESOURCE_PERSONNEL):
         conditions.append(Person.org_unit_id.in_(unit_ids(user, ACTION_APPROVE, RESOURCE_PERSONNEL))
                           & (Person.account_id.is_(None) | (Person.account_id != uid)))
@@ -359,9 +356,7 @@ def person_access(user, person: Person) -> PersonAccess:
     if not read_unit and not own_read:
         for grant in consents_for(user):
             if grant.person_id == person.id or (
-                grant.person_id is None and grant.org_unit_id is not None and (
-                    unit.path.startswith(grant.org_unit.path) if grant.include_descendants
-                    else unit.id == grant.org_unit_id)):
+                    grant.person_id is None and grant.org_unit_id is not None and _consent_place(grant).covers(unit)):
                 consent_id = grant.id
                 break
     read = read_unit or own_read or consent_id is not None
@@ -374,3 +369,102 @@ def person_access(user, person: Person) -> PersonAccess:
     if consent_id is not None:
         level = max(level, 1)
     return PersonAccess(read, write and read, approve and read, own, consent_id, level)
+
+
+# --------------------------------------------------------------------------- holders of an authority
+
+def _role_ids(permission: tuple[str, str] | None, names: tuple[str, ...], except_roles: frozenset[str]) -> list[int]:
+    """Ids of the roles holding ``permission`` or named in ``names``, except the roles named in
+    ``except_roles`` (cached for the request)."""
+    key = ("role_ids", 0, permission, tuple(names), except_roles)
+    cache = request_cache()
+    if key not in cache:
+        cache[key] = [role.id for role in current_app.appbuilder.sm.get_all_roles()
+                      if role.name not in except_roles
+                      and (role.name in names or (permission is not None and permission in _role_permissions(role)))]
+    return cache[key]
+
+
+def delegated_actions(permission: tuple[str, str]) -> list[str]:
+    """The delegation actions whose delegate gains ``permission`` (:data:`DELEGATED_PERMISSIONS`)."""
+    return [action for action, perms in DELEGATED_PERMISSIONS.items() if permission in perms]
+
+
+def grants_of(day: date, *, permission: tuple[str, str] | None = None, roles: tuple[str, ...] = (),
+              delegation_actions: tuple[str, ...] | list[str] = (), delegator_needs_role: bool = False,
+              user_id: int | None = None, except_roles: frozenset[str] = frozenset()):
+    """SELECT (user_id, unit_id, unit_path, include_descendants, delegator_id) of the places held on ``day``:
+    assignments in force of a role holding ``permission`` or named in ``roles``, and delegations in force
+    (:func:`delegations_in_force`) of one of ``delegation_actions`` — when ``delegator_needs_role``, only
+    those whose delegator (active) holds one of those roles over the delegated unit. Active accounts only;
+    ``user_id`` narrows it to one user; ``except_roles`` leaves roles out. None when nothing can hold it."""
+    role_ids = _role_ids(permission, roles, frozenset(except_roles))
+    branches = []
+    if role_ids:
+        au = aliased(OrgUnit)
+        stmt = (select(RoleAssignment.user_id.label("user_id"), au.id.label("unit_id"), au.path.label("unit_path"),
+                       RoleAssignment.include_descendants.label("include_descendants"),
+                       cast(null(), Integer).label("delegator_id"))
+                .select_from(RoleAssignment)
+                .join(au, au.id == RoleAssignment.org_unit_id)
+                .join(Account, and_(Account.id == RoleAssignment.user_id, Account.active.is_(True)))
+                .where(RoleAssignment.role_id.in_(role_ids), RoleAssignment.in_force(day)))
+        if user_id is not None:
+            stmt = stmt.where(RoleAssignment.user_id == user_id)
+        branches.append(stmt)
+    if delegation_actions and (role_ids or not delegator_needs_role):
+        du = aliased(OrgUnit)
+        stmt = (select(Delegation.delegate_id.label("user_id"), du.id.label("unit_id"), du.path.label("unit_path"),
+                       Delegation.include_descendants.label("include_descendants"),
+                       Delegation.delegator_id.label("delegator_id"))
+                .select_from(Delegation)
+                .join(du, du.id == Delegation.org_unit_id)
+                .join(Account, and_(Account.id == Delegation.delegate_id, Account.active.is_(True)))
+                .where(Delegation.action.in_(list(delegation_actions)), delegations_in_force(day)))
+        if user_id is not None:
+            stmt = stmt.where(Delegation.delegate_id == user_id)
+        if delegator_needs_role:
+            ra, au2, delegator = aliased(RoleAssignment), aliased(OrgUnit), aliased(Account)
+            stmt = stmt.where(exists(
+                select(literal(1)).select_from(ra)
+                .join(au2, au2.id == ra.org_unit_id)
+                .join(delegator, and_(delegator.id == ra.user_id, delegator.active.is_(True)))
+                .where(ra.user_id == Delegation.delegator_id, ra.role_id.in_(role_ids), ra.in_force(day),
+                       unit_or_subtree(au2.id, au2.path, ra.include_descendants, id_column=du.id,
+                                       path_column=du.path))))
+        branches.append(stmt)
+    if not branches:
+        return None
+    return union(*branches) if len(branches) > 1 else branches[0]
+
+
+def authority_grants(authority, day: date, *, user_id: int | None = None,
+                     except_roles: frozenset[str] = frozenset()):
+    """:func:`grants_of` for an authority of the city profile (``app.profiles.Authority``) — who may act on an
+    approval step: the roles holding its permission on personnel files and the delegations giving it, or its
+    named roles and the delegations of its ``delegation_action`` by a holder of one of them."""
+    if authority.action:
+        permission = (authority.action, RESOURCE_PERSONNEL)
+        actions = delegated_actions(permission) if authority.delegation_action is not None else []
+        return grants_of(day, permission=permission, delegation_actions=actions, user_id=user_id,
+                         except_roles=except_roles)
+    actions = [authority.delegation_action] if authority.delegation_action else []
+    return grants_of(day, roles=tuple(authority.roles), delegation_actions=actions, delegator_needs_role=True,
+                     user_id=user_id, except_roles=except_roles)
+
+
+def holders(grants, unit_ids, *, with_delegator: bool = True):
+    """THE holders query: SELECT (unit_id, user_id[, delegator_id]) of the users holding ``grants`` (a
+    :func:`grants_of` / :func:`authority_grants` SELECT) over each unit of ``unit_ids`` (ids, or a SELECT of
+    them). The workflow asks it whether a user may act on a step; the reminders ask it whom to remind.
+    Without ``with_delegator``: distinct (unit_id, user_id) pairs."""
+    places = grants.subquery("places")
+    unit = aliased(OrgUnit)
+    columns = [unit.id.label("unit_id"), places.c.user_id]
+    if with_delegator:
+        columns.append(places.c.delegator_id)
+    stmt = (select(*columns).select_from(unit)
+            .join(places, unit_or_subtree(places.c.unit_id, places.c.unit_path, places.c.include_descendants,
+                                          id_column=unit.id, path_column=unit.path))
+            .where(unit.id.in_(unit_ids)))
+    return stmt if with_delegator else stmt.distinct()

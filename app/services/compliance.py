@@ -36,7 +36,7 @@ from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import NotFoundError
 from app.services.personnel.people import ACTIVE_STATUSES
 from models.approvals import ApprovalStep
-from models.org_units import STATUS_ACTIVE, OrgUnit
+from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import ChangeSet, Person
 
 __all__ = ["COLUMNS", "SORT_KEYS", "ComplianceRow", "ComplianceTable", "compliance_table", "local_date"]
@@ -183,9 +183,9 @@ def _tops(user) -> tuple[list[int], list[int]]:
     grants = scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)
     subtree = [g for g in grants if g.include_descendants]
     tops_sub = {g.unit_id: g for g in subtree
-                if not any(o.unit_id != g.unit_id and g.unit_path.startswith(o.unit_path) for o in subtree)}
+                if not any(o.unit_id != g.unit_id and Subtree(o.unit_path).covers(g.unit_path) for o in subtree)}
     singles = {g.unit_id for g in grants if not g.include_descendants
-               and not any(g.unit_path.startswith(o.unit_path) for o in subtree)}
+               and not any(Subtree(o.unit_path).covers(g.unit_path) for o in subtree)}
     return list(tops_sub), sorted(singles - set(tops_sub))
 
 
@@ -217,11 +217,11 @@ def compliance_table(user, unit_id: int | None = None, sort: str = "name", *, da
         if parent is None:
             return _table(None, subtree, singles, readable, day, threshold, key, descending)
     children = select(OrgUnit.id).where(OrgUnit.parent_id == parent.id, OrgUnit.status == STATUS_ACTIVE)
-    if any(g.include_descendants and parent.path.startswith(g.unit_path)
+    if any(g.include_descendants and Subtree(g.unit_path).covers(parent)
            for g in scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)):
         # The whole subtree is readable: count it without a scope filter (the whole city: no filter at all).
         readable = None if parent.parent_id is None else select(OrgUnit.id).where(
-            OrgUnit.path.startswith(parent.path))
+            Subtree.of(parent).condition())
     else:
         children = children.where(OrgUnit.id.in_(readable))
     table = _table(parent, children, [parent.id], readable, day, threshold, key, descending)
@@ -236,7 +236,7 @@ def _trail(user, unit: OrgUnit) -> list[tuple[int, str, bool]]:
     trail = []
     for i in ids:
         path = "/" + "/".join(str(x) for x in ids[:ids.index(i) + 1]) + "/"
-        readable = any((g.include_descendants and path.startswith(g.unit_path)) or g.unit_id == i for g in grants)
+        readable = any((g.include_descendants and Subtree(g.unit_path).covers(path)) or g.unit_id == i for g in grants)
         trail.append((i, names.get(i, str(i)), readable))
     return trail
 
@@ -259,12 +259,12 @@ def _table(parent: OrgUnit | None, subtree_ids, direct_ids: list[int], readable,
                        else_=cast(func.nullif(func.split_part(su.path, "/", depth), ""), Integer))
         agg = (select(row_key.label("row_id"), *sums)
                .select_from(stats).join(su, su.id == stats.c.unit_id)
-               .where(su.path.startswith(parent.path))
+               .where(Subtree.of(parent).condition(su.path))
                .group_by(row_key).subquery("agg"))
     else:
         ru = aliased(OrgUnit, name="ru")
         in_subtree = ru.id.in_(subtree_ids) if not isinstance(subtree_ids, list) or subtree_ids else literal(False)
-        covers = or_(and_(in_subtree, su.path.startswith(ru.path)),
+        covers = or_(and_(in_subtree, Subtree(ru.path).condition(su.path)),
                      and_(ru.id.in_(direct_ids or [-1]), su.id == ru.id))
         agg = (select(ru.id.label("row_id"), *sums)
                .select_from(stats).join(su, su.id == stats.c.unit_id).join(ru, covers)

@@ -22,7 +22,7 @@ from app.services.org_units import Decision, UnitData, create_unit
 from app.services.personnel import files
 from app.services.personnel.people import refresh_derived
 from models.accounts import Account, RoleAssignment
-from models.org_units import STATUS_ACTIVE, OrgUnit
+from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import SECTION_MODELS, Person
 
 __all__ = ["seed_demo", "is_empty"]
@@ -117,7 +117,7 @@ def _seed_pending_changes() -> None:
     officer = db.session.scalar(select(Account).where(Account.username == PENDING_OFFICER))
     if officer is None or officer.org_unit is None:
         return
-    unit_ids = select(OrgUnit.id).where(OrgUnit.path.like(officer.org_unit.path + "%"))
+    unit_ids = select(OrgUnit.id).where(Subtree.of(officer.org_unit).condition())
     candidates = db.session.scalars(
         select(Person.id).where(Person.org_unit_id.in_(unit_ids), Person.account_id.is_(None),
                                 Person.status == "active").order_by(Person.id).limit(PENDING_COUNT * 10))

@@ -86,7 +86,7 @@ def _sync_fab_roles(account: Account) -> None:
     """Keep ab_user_role (shown on FAB's own screens) equal to the roles of in-force assignments."""
     day = scope.today()
     roles = {a.role.id: a.role for a in db.session.scalars(select(RoleAssignment).where(
-        RoleAssignment.user_id == account.id)) if a.is_valid_on(day)}
+        RoleAssignment.user_id == account.id)) if a.in_force(day)}
     account.roles = list(roles.values())
     scope.forget(account.id)
 

@@ -22,7 +22,7 @@ from app.security.roles import ROLE_CONFIGS, ROLE_SELF_SERVICE, role_config
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError
 from app.services.org_units import get_unit
 from models.accounts import Account, RoleAssignment
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree
 
 __all__ = [
     "can_manage",
@@ -59,7 +59,7 @@ def grantable_roles(actor, unit: OrgUnit) -> list[str]:
     for assignment in scope.valid_assignments(actor):
         if not assignment.include_descendants and assignment.org_unit_id != unit.id:
             continue
-        if assignment.include_descendants and not unit.path.startswith(assignment.org_unit.path):
+        if assignment.include_descendants and not Subtree.of(assignment.org_unit).covers(unit):
             continue
         if not scope.allows(actor, ACTION_WRITE, RESOURCE_ACCOUNT, unit):
             continue

@@ -21,7 +21,7 @@ from app.services.errors import Errors, ForbiddenError, NotFoundError, Validatio
 from app.text import clean
 from models.accounts import DELEGATION_ACTIONS, ConsentGrant, Delegation
 from models.mixins import utcnow
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree
 
 __all__ = ["delegate", "grant_consent", "revoke_consent", "revoke_delegation"]
 
@@ -55,7 +55,7 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
             person = db.session.get(Person, as_id(person_id))
         except (TypeError, ValueError):
             person = None
-        if person is None or not person.org_unit.path.startswith(unit.path):
+        if person is None or not Subtree.of(unit).covers(person.org_unit):
             errors.add("person_id", _("Không tìm thấy hồ sơ này trong đơn vị đã chọn."))
         else:
             person_id = person.id
@@ -95,7 +95,7 @@ def revoke_consent(actor, grant_id: Any) -> ConsentGrant:
 def _can_delegate(actor, action: str, unit: OrgUnit) -> bool:
     """The delegator must hold the power it delegates, on that unit."""
     for assignment in scope.valid_assignments(actor):
-        covers = (unit.path.startswith(assignment.org_unit.path) if assignment.include_descendants
+        covers = (Subtree.of(assignment.org_unit).covers(unit) if assignment.include_descendants
                   else assignment.org_unit_id == unit.id)
         if not covers:
             continue

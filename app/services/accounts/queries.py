@@ -18,7 +18,7 @@ from app.services.errors import NotFoundError, ValidationError
 from app.services.org_units import get_unit
 from app.text import clean, search_key
 from models.accounts import Account, PasswordRequest, RoleAssignment
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree
 
 __all__ = [
     "AccountPage",
@@ -105,7 +105,7 @@ def search_accounts(actor, query: str | None = None, unit_id: Any = None, *, inc
     if unit_id not in (None, ""):
         unit = _unit_in_reach(actor, unit_id)
         if include_sub_units:
-            stmt = stmt.where(Account.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))))
+            stmt = stmt.where(Account.org_unit_id.in_(select(OrgUnit.id).where(Subtree.of(unit).condition())))
         else:
             stmt = stmt.where(Account.org_unit_id == unit.id)
     offset, limit = max(int(offset or 0), 0), max(min(int(limit or PAGE_SIZE), PAGE_SIZE), 1)
@@ -135,10 +135,7 @@ def roles_in_force(account_ids: list[int]) -> dict[int, list[RoleAssignment]]:
         return result
     day = scope.today()
     for assignment in db.session.scalars(select(RoleAssignment).where(
-        RoleAssignment.user_id.in_(account_ids),
-        RoleAssignment.revoked_at.is_(None),
-        RoleAssignment.valid_from <= day,
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= day),
+        RoleAssignment.user_id.in_(account_ids), RoleAssignment.in_force(day),
     ).order_by(RoleAssignment.id)).unique():
         result[assignment.user_id].append(assignment)
     return result
@@ -188,13 +185,13 @@ def assignments_of(account: Account) -> list[RoleAssignment]:
 def assignment_status(assignment: RoleAssignment, day: date | None = None) -> str:
     """``revoked``, ``expired``, ``pending`` (starts later) or ``active``."""
     day = day or scope.today()
+    if assignment.in_force(day):
+        return "active"
     if assignment.revoked_at is not None:
         return "revoked"
     if assignment.valid_to is not None and assignment.valid_to < day:
         return "expired"
-    if assignment.valid_from > day:
-        return "pending"
-    return "active"
+    return "pending"
 
 
 def _requests_in_scope(actor):

@@ -17,6 +17,7 @@ from models.org_units import (
     OrgEvent,
     OrgEventUnit,
     OrgUnit,
+    Subtree,
 )
 
 __all__ = ["ancestors", "children", "get_unit", "search_units", "subtree_ids", "unit_history"]
@@ -41,7 +42,7 @@ def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = Fal
 
 def subtree_ids(unit: OrgUnit, *, include_closed: bool = False):
     """A SELECT of the ids of ``unit`` and all its descendants: one prefix match on the indexed path."""
-    stmt = select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))
+    stmt = select(OrgUnit.id).where(Subtree.of(unit).condition())
     if not include_closed:
         stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
     return stmt
@@ -101,7 +102,7 @@ def search_units(query: str, *, limit: int = 20, include_closed: bool = False, w
     if not include_closed:
         stmt = stmt.where(OrgUnit.status == STATUS_ACTIVE)
     if within is not None:
-        stmt = stmt.where(OrgUnit.path.like(within.path + "%"))
+        stmt = stmt.where(Subtree.of(within).condition())
     if ids is not None:
         stmt = stmt.where(OrgUnit.id.in_(ids))
     stmt = stmt.order_by(OrgUnit.level, OrgUnit.search_key, OrgUnit.id).limit(limit)

@@ -19,6 +19,7 @@ from models.org_units import (
     STATUS_ACTIVE,
     UNIT_TYPES,
     OrgUnit,
+    Subtree,
 )
 
 __all__ = [
@@ -157,7 +158,7 @@ def load_open(unit_id: Any, errors: Errors, field_name: str) -> OrgUnit | None:
 
 def is_inside(unit: OrgUnit, root: OrgUnit) -> bool:
     """True when ``unit`` is ``root`` or one of its descendants."""
-    return unit.path.startswith(root.path)
+    return Subtree.of(root).covers(unit)
 
 
 def open_children(unit: OrgUnit) -> list[OrgUnit]:

@@ -20,6 +20,7 @@ from models.org_units import (
     OrgEvent,
     OrgEventUnit,
     OrgUnit,
+    Subtree,
 )
 
 __all__ = ["apply_plan", "new_unit", "record_event", "refresh_search_key", "require_org_write"]
@@ -73,7 +74,7 @@ def _move_subtree(unit: OrgUnit, new_parent: OrgUnit) -> None:
     db.session.flush()
     db.session.execute(
         update(OrgUnit)
-        .where(OrgUnit.path.like(old_prefix + "%"))
+        .where(Subtree(old_prefix).condition())
         .values(
             path=literal(new_prefix) + func.substr(OrgUnit.path, len(old_prefix) + 1),
             level=OrgUnit.level + delta,

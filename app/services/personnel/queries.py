@@ -43,7 +43,7 @@ from app.services.personnel.syll import section
 from app.text import search_key
 from models.accounts import Account
 from models.approvals import ApprovalStep
-from models.org_units import OrgUnit
+from models.org_units import OrgUnit, Subtree
 from models.personnel import ChangeSet, FileVersion, Person
 
 __all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "SearchRateLimited",
@@ -97,7 +97,7 @@ def _years_ago(day: date, years: int) -> date:
 def _unit_scope_implied(user, unit: OrgUnit, with_sub_units: bool) -> bool:
     """True when every file of the unit filter lies inside the user's read scope (the scope test is redundant)."""
     for grant in scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL):
-        if grant.include_descendants and unit.path.startswith(grant.unit_path):
+        if grant.include_descendants and Subtree(grant.unit_path).covers(unit):
             return True
         if not with_sub_units and grant.covers(unit):
             return True
@@ -113,7 +113,7 @@ def _conditions(user, flt: PersonFilter, today: date) -> list:
             conds.append(Person.id.is_(None))
         else:
             if flt.include_sub_units:
-                conds.append(Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.like(unit.path + "%"))))
+                conds.append(Person.org_unit_id.in_(select(OrgUnit.id).where(Subtree.of(unit).condition())))
             else:
                 conds.append(Person.org_unit_id == unit.id)
             scope_implied = _unit_scope_implied(user, unit, flt.include_sub_units)
@@ -387,7 +387,7 @@ def inbox(user, flt: InboxFilter | None = None, page: int = 0, page_size: int = 
     conds = []
     if flt.unit_id:
         unit = db.session.get(OrgUnit, flt.unit_id)
-        conds.append(OrgUnit.path.like(unit.path + "%") if unit is not None else false())
+        conds.append(Subtree.of(unit).condition() if unit is not None else false())
     if flt.step_key:
         conds.append(ApprovalStep.key == flt.step_key)
     stmt = (_inbox_select(user, conds, today).add_columns(func.count().over().label("total"))
