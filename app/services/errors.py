@@ -8,7 +8,16 @@ from typing import Any, TypeVar
 
 from app.extensions import db
 
-__all__ = ["Errors", "ForbiddenError", "NotFoundError", "ServiceError", "ValidationError", "after_commit", "use_case"]
+__all__ = [
+    "AfterCommit",
+    "Errors",
+    "ForbiddenError",
+    "NotFoundError",
+    "ServiceError",
+    "ValidationError",
+    "after_commit",
+    "use_case",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,22 +74,37 @@ class Errors:
 
 
 _depth: ContextVar[int] = ContextVar("use_case_depth", default=0)
-#: Callables registered by :func:`after_commit` inside the running (outermost) use case.
+#: Calls registered by :func:`after_commit` inside the running (outermost) use case.
 _after_commit: ContextVar[list | None] = ContextVar("use_case_after_commit", default=None)
 
 
-def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Call ``fn(*args, **kwargs)`` once the outermost use case has committed (design.md §4: a job is queued only
-    after the commit that wrote what it reads); dropped when it rolls back.
+class AfterCommit:
+    """A call registered by :func:`after_commit`; ``result`` holds its return value once it has run."""
 
-    Only inside a use case. The callables run in registration order after the commit, outside the use case
-    (use cases they call are transactions of their own); their errors propagate to the caller, the commit
-    stands.
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.done = False
+        self.result: Any = None
+
+    def __call__(self) -> None:
+        self.result = self.fn(*self.args, **self.kwargs)
+        self.done = True
+
+
+def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> AfterCommit:
+    """Call ``fn(*args, **kwargs)`` once the outermost use case has committed (design.md §4: a job is queued only
+    after the commit that wrote what it reads); dropped when it rolls back. Returns the pending call (its
+    ``result`` is set once it has run).
+
+    Only inside a use case. The calls run in registration order after the commit, outside the use case (use
+    cases they call are transactions of their own); their errors propagate to the caller, the commit stands.
     """
     hooks = _after_commit.get()
     if hooks is None:
         raise RuntimeError("after_commit() outside a use case")
-    hooks.append((fn, args, kwargs))
+    call = AfterCommit(fn, args, kwargs)
+    hooks.append(call)
+    return call
 
 
 def use_case(fn: F) -> F:
@@ -110,7 +134,7 @@ def use_case(fn: F) -> F:
             if hooks_token is not None:
                 _after_commit.reset(hooks_token)
             _depth.reset(token)
-            for hook, hook_args, hook_kwargs in hooks:
-                hook(*hook_args, **hook_kwargs)
+            for hook in hooks:
+                hook()
 
     return wrapper  # type: ignore[return-value]
