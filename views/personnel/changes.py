@@ -6,8 +6,9 @@ page with the approval chain, approve or return one change set, or many at once.
   overdue rows in red with the working days late, the HN monthly window, filters by unit (subtree, the select2
   unit picker) and by step, 50 a page.
 - Bulk approve / return (``/people/changes/bulk``) of the ticked rows with one comment or reason: checked up
-  front (``jobs.approvals.start_bulk_decision``), then decided item by item by a background job whose progress
-  the page polls (``/people/changes/bulk/status?id=``) and shows as a progress bar, then the outcome of each.
+  front (``app.services.personnel.bulk.request_bulk_decision``, which queues the job after its commit), then
+  decided item by item by a background job whose progress the page polls (``/people/changes/bulk/status?id=``)
+  and shows as a progress bar, then the outcome of each.
 - The review page shows the diff, the proof and every step of the current round (who, when, comment, on whose
   delegation, deadline, rule, signature), and the approve / return forms when the workflow lets the user act
   (with the passphrase field when the step is signed).
