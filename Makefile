@@ -27,15 +27,17 @@ run: install
 	@echo "Serving on http://127.0.0.1:5000"
 	$(BIN)/python run.py
 
-# RQ worker (+ its scheduler for enqueue_at/enqueue_in) and RQ's cron scheduler for jobs/schedule.py's table
-# (daily reminders at 07:00 Việt Nam time, the job reconciler every 5 minutes). A worker that exits (Redis down,
-# a crash) is started again after a back-off (2 s doubling to 60 s; back to 2 s after a run of 5 minutes);
-# stopping `make worker` stops both. Production: deploy/ (systemd units with Restart=always).
+# RQ worker (jobs.worker.AppWorker: the app is built once, not once per job; with its scheduler for
+# enqueue_at/enqueue_in) and RQ's cron scheduler for jobs/schedule.py's table (daily reminders at 07:00 Việt Nam
+# time, the job reconciler every 5 minutes). A worker that exits (Redis down, a crash) is started again after a
+# back-off (2 s doubling to 60 s; back to 2 s after a run of 5 minutes); stopping `make worker` stops both.
+# Production: deploy/ (systemd units with Restart=always).
 worker: install
 	@: $${REDIS_URL:?set REDIS_URL}
 	@bash deploy/run-forever.sh $(BIN)/rq cron --url $$REDIS_URL jobs.rq_cron & cron=$$!; \
 	trap 'kill $$cron 2>/dev/null' EXIT INT TERM; \
-	bash deploy/run-forever.sh $(BIN)/rq worker --with-scheduler --url $$REDIS_URL $${RQ_QUEUE:-cbccvc}
+	bash deploy/run-forever.sh $(BIN)/rq worker --worker-class jobs.worker.AppWorker --with-scheduler --url $$REDIS_URL \
+		$${RQ_QUEUE:-cbccvc}
 
 test: install
 	$(BIN)/python -m tests.create_db

@@ -45,7 +45,7 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.services.errors import Errors, ForbiddenError, NotFoundError, use_case
-from models.workdays import OVERRIDE_KINDS, OVERRIDE_OFF, OVERRIDE_WORK, WorkdayOverride
+from models.workdays import OVERRIDE_KINDS, OVERRIDE_OFF, OVERRIDE_WORK, WEEKDAY_NAMES, WorkdayOverride
 
 __all__ = [
     "BUILTIN_OVERRIDES",
@@ -82,10 +82,6 @@ MIN_YEAR = 1990
 MAX_YEAR = 2099
 #: Longest range :func:`workdays_between` lists, in days.
 MAX_LIST_DAYS = 3700
-
-WEEKDAY_NAMES = (
-    _l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), _l("Thứ Sáu"), _l("Thứ Bảy"), _l("Chủ nhật"),
-)
 
 #: Where a day's status comes from.
 SOURCE_LABELS = {

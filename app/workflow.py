@@ -10,10 +10,12 @@ officer and the Director of Sở Nội vụ (HCM-7.2a).
 Deadlines are computed by ``app/workdays.py`` when a step becomes the one to act on, and stored on the step;
 overdue is a query. Every action records who, when, comment, the delegator when acting under a delegation,
 and the signature reference when the step requires one. Nobody acts on their own file; a valid delegation
-lets the delegate act; an expired one does not. The caller (``change_sets``) holds the transaction: the final
-approval applies the changes and writes the file version in the same one, and it locks the rows first
-(person, then change set: ``change_sets._lock_for_decision``) and re-reads them, so of two concurrent decisions
-the second finds the first one's result and gets :class:`AlreadyDecided` ("Hồ sơ đã được xử lý").
+lets the delegate act; an expired one does not. The status vocabulary (:data:`STATUS_LABELS`, open, editable and
+decided statuses) is declared here, next to the transitions; the services and pages read it from here. The
+caller (``change_sets``) holds the transaction: the final approval applies the changes and writes the file
+version in the same one, and it locks the rows first (person, then change set: ``change_sets._lock_for_decision``)
+and re-reads them, so of two concurrent decisions the second finds the first one's result and gets
+:class:`AlreadyDecided` ("Hồ sơ đã được xử lý").
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 
 from app import workdays
@@ -35,6 +38,10 @@ from models.org_units import OrgUnit
 from models.personnel import ChangeSet, Person
 
 __all__ = [
+    "DECIDED_STATUSES",
+    "EDITABLE_STATUSES",
+    "OPEN_STATUSES",
+    "STATUS_LABELS",
     "TRANSITIONS",
     "AlreadyDecided",
     "IllegalTransition",
@@ -50,6 +57,23 @@ __all__ = [
 ]
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# --------------------------------------------------------------------------- the status vocabulary
+
+#: Every status of a change set and its Vietnamese label.
+STATUS_LABELS = {
+    "draft": _l("Đang soạn"),
+    "submitted": _l("Chờ duyệt"),
+    "returned": _l("Bị trả lại"),
+    "approved": _l("Đã duyệt"),
+    "cancelled": _l("Đã hủy"),
+}
+#: A person has at most one change set in these (``change_sets.open_change_set``).
+OPEN_STATUSES = ("draft", "returned", "submitted")
+#: Statuses whose draft its author (or an officer) may still edit.
+EDITABLE_STATUSES = ("draft", "returned")
+#: Statuses a submitted change set reaches by a decision (``draft``: returned, then edited by its author).
+DECIDED_STATUSES = ("approved", "returned", "cancelled")
 
 #: (status, action) -> next status. "act" completes a non-final step; "approve" the final one.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -78,10 +102,6 @@ class AlreadyDecided(IllegalTransition):
     status = 409
 
 
-#: Statuses a submitted change set reaches by a decision (``draft``: returned, then edited by its author).
-DECIDED_STATUSES = ("approved", "returned", "cancelled")
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -98,8 +118,6 @@ def _local_day(moment: datetime | None) -> date:
 def _move(cs: ChangeSet, action: str) -> None:
     nxt = TRANSITIONS.get((cs.status, action))
     if nxt is None:
-        from app.services.personnel.change_sets import STATUS_LABELS
-
         raise IllegalTransition({"__all__": [_(
             "Không thể thực hiện thao tác này khi đề nghị đang ở trạng thái “%(status)s”.",
             status=STATUS_LABELS.get(cs.status, cs.status))]})
@@ -236,8 +254,6 @@ def submit(cs: ChangeSet, person: Person, actor, *, on_behalf: bool, signature_r
 
 
 def _already_decided(cs: ChangeSet) -> AlreadyDecided:
-    from app.services.personnel.change_sets import STATUS_LABELS
-
     return AlreadyDecided({"__all__": [_(
         "Hồ sơ đã được xử lý: đề nghị đang ở trạng thái “%(status)s”; không có gì được thay đổi. "
         "Hãy tải lại trang.", status=STATUS_LABELS.get(cs.status, cs.status))]})

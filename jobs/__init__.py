@@ -1,9 +1,11 @@
 """Background jobs: RQ on Redis when ``REDIS_URL`` is set, run in-process otherwise (embedded default).
 
-Jobs take ids, open their own app context, and are safe to run twice. ``enqueue`` must be called after
-the database commit that created what the job reads.
+Jobs take ids, run in an app context (``jobs.base.job_context``: the caller's, or the worker's app, built once per
+process by ``jobs.worker``), and are safe to run twice. Services queue their jobs by dotted path once their
+transaction has committed (``app.services.errors.after_commit``); the leased jobs' lifecycle is ``jobs/runner.py``.
 """
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -45,9 +47,13 @@ def init_queue(app: Flask) -> None:
         )
 
 
-def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any):
-    """Queue ``func(*args, **kwargs)`` on RQ, or run it now when no Redis is configured."""
+def enqueue(func: Callable[..., Any] | str, *args: Any, **kwargs: Any):
+    """Queue ``func(*args, **kwargs)`` on RQ, or run it now when no Redis is configured. ``func`` may be the
+    dotted path of the job function (how services name jobs without importing the job modules)."""
     queue = current_app.extensions.get("rq_queue")
     if queue is None:
+        if isinstance(func, str):
+            module, _sep, name = func.rpartition(".")
+            func = getattr(importlib.import_module(module), name)
         return InlineJob(func(*args, **kwargs))
     return queue.enqueue(func, *args, **kwargs)

@@ -1,11 +1,8 @@
-"""Bulk decisions from the approver's inbox (issue 8, part 4): approve or return many change sets at once.
+"""The job of a bulk decision (issue 8, part 4): approve or return many change sets at once.
 
-:func:`start_bulk_decision` (one transaction) checks everything up front — the ids parse, at most
-:data:`MAX_BATCH`, each one awaits the user (``queries.awaiting_ids``: the same condition as the inbox), the
-reason of a return, and, when a selected step needs a signature, that the passphrase opens the user's
-certificate — then writes a :class:`~models.approvals.BulkDecision` row. Nothing is queued when anything is
-refused. The caller queues :func:`run_bulk_decision` after the commit (:func:`dispatch`, through
-``jobs.enqueue``: RQ, or in-process without Redis) with the row's id only.
+The request — checks, the row, queueing after the commit — is the personnel service
+``app.services.personnel.bulk`` (``request_bulk_decision``; ``start_bulk_decision`` writes the row only, and is
+re-exported here with its friends for older callers). :func:`run_bulk_decision` takes the row's id.
 
 The job decides each change set in its own transaction through the ordinary use cases
 (``change_sets.approve`` / ``return_change_set``: the workflow decides who may act, signs when the step
@@ -26,20 +23,25 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app import audit
 from app.extensions import db
-from app.security import scope
-from app.security.permissions import ACTION_READ
 from app.services import personnel as svc
-from app.services.errors import Errors, NotFoundError, ServiceError, ValidationError, use_case
-from app.services.personnel.queries import awaiting_ids
+from app.services.errors import ServiceError, use_case
+from app.services.personnel.bulk import (
+    JOB,
+    MAX_BATCH,
+    OUTCOME_LABELS,
+    get_bulk_decision,
+    parse_ids,
+    start_bulk_decision,
+)
 from jobs import leases
 from jobs.base import job_context
+from jobs.runner import LeasedJob, Run
 from models.accounts import Account
-from models.approvals import BULK_ACTIONS, BulkDecision, BulkDecisionItem
+from models.approvals import BulkDecision, BulkDecisionItem
 from models.personnel import ChangeSet, Person
 
 __all__ = [
@@ -54,104 +56,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Change sets decided in one bulk decision at most.
-MAX_BATCH = 100
-#: What happened to one change set of a bulk decision.
-OUTCOME_LABELS = {
-    "approved": _l("Đã duyệt"),
-    "forwarded": _l("Đã xác thực, chuyển bước sau"),
-    "returned": _l("Đã trả lại"),
-    "refused": _l("Không xử lý được"),
-}
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def parse_ids(values) -> list[int]:
-    """The change set ids of a form (strings), in order, without repeats; ValidationError on a bad one."""
-    ids: list[int] = []
-    bad = []
-    for raw in values or []:
-        text = str(raw).strip()
-        if not text:
-            continue
-        if not text.isdigit() or len(text) > 9:
-            bad.append(text[:20])
-            continue
-        if int(text) not in ids:
-            ids.append(int(text))
-    if bad:
-        raise ValidationError({"ids": [_("Mã đề nghị không hợp lệ: %(values)s.", values=", ".join(bad[:5]))]})
-    return ids
-
-
-def _refuse_unknown(user, missing: list[int]) -> None:
-    """Ids not awaiting ``user``: a 404 when some are not change sets the user may read (a forged or
-    out-of-scope id), else a 400 saying they no longer await them (decided meanwhile, another step)."""
-    readable = set(db.session.scalars(
-        select(ChangeSet.id).join(Person, Person.id == ChangeSet.person_id)
-        .where(ChangeSet.id.in_(missing), scope.person_filter(user, ACTION_READ))))
-    if set(missing) - readable:
-        raise NotFoundError(_("Không tìm thấy đề nghị thay đổi."))
-    raise ValidationError({"ids": [_(
-        "Các đề nghị số %(ids)s không còn chờ bạn xử lý (đã được xử lý hoặc không thuộc bước của bạn); "
-        "hãy tải lại danh sách.", ids=", ".join(str(i) for i in missing[:10]))]})
-
-
-@use_case
-def start_bulk_decision(user, action: str, change_set_ids, comment: str | None = None, *,
-                        passphrase: str | None = None) -> BulkDecision:
-    """Check a bulk approve / return and write its row (nothing queued: see :func:`dispatch`).
-
-    ``change_set_ids`` are the form's values; every one must await ``user``. A return needs its reason
-    (``comment``); an approval of steps that need a signature needs the passphrase of the user's
-    certificate, checked here so that a wrong one refuses the batch before anything is decided.
-    """
-    if action not in BULK_ACTIONS:
-        raise ValidationError({"__all__": [_("Thao tác không hợp lệ.")]})
-    ids = parse_ids(change_set_ids)
-    errors = Errors()
-    if not ids:
-        errors.add("ids", _("Hãy chọn ít nhất một đề nghị."))
-    elif len(ids) > MAX_BATCH:
-        errors.add("ids", _("Mỗi lần chỉ xử lý được tối đa %(max)s đề nghị; bạn đã chọn %(n)s.", max=MAX_BATCH,
-                            n=len(ids)))
-    comment = (comment or "").strip() or None
-    if action == "return" and not comment:
-        errors.add("comment", _("Hãy nêu lý do trả lại."))
-    errors.raise_if_any()
-    awaiting = awaiting_ids(user, ids)
-    missing = [i for i in ids if i not in awaiting]
-    if missing:
-        _refuse_unknown(user, missing)
-    signing = action == "approve" and any(awaiting.values())
-    if signing:
-        if not passphrase:
-            raise ValidationError({"passphrase": [_("Các đề nghị đã chọn cần chữ ký số: hãy nhập mật khẩu "
-                                                    "chứng thư số của bạn.")]})
-        from app.signing import load_signer
-
-        with load_signer(user, passphrase):
-            pass
-    row = BulkDecision(requested_by_id=user.id, action=action, comment=comment, change_set_ids=ids, total=len(ids),
-                       done=0, results=[], status="queued", passphrase=passphrase if signing else None)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def get_bulk_decision(user, bulk_id) -> BulkDecision:
-    """The bulk decision ``bulk_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
-    try:
-        bid = int(bulk_id)
-    except (TypeError, ValueError):
-        bid = None
-    row = db.session.get(BulkDecision, bid) if bid is not None else None
-    if row is None or row.requested_by_id != getattr(user, "id", None):
-        raise NotFoundError(_("Không tìm thấy lần xử lý hàng loạt này."))
-    return row
 
 
 def _ttl_cutoff(now: datetime) -> datetime:
@@ -173,7 +80,7 @@ def _retry_refusal(row: BulkDecision, now: datetime) -> str | None:
     return decide_again_message() if created < _ttl_cutoff(now) else None
 
 
-KIND = leases.register(leases.JobKind(model=BulkDecision, func_name="jobs.approvals.run_bulk_decision",
+KIND = leases.register(leases.JobKind(model=BulkDecision, func_name=JOB,
                                       job_timeout=3600, result_ttl=24 * 3600, retry_refusal=_retry_refusal,
                                       fail_values={"passphrase": None}))
 
@@ -207,7 +114,7 @@ def _results(bulk_id: int, names: dict[int, str], order: list[int]) -> list[dict
 
 
 @use_case
-def _decide_item(actor, row: BulkDecision, token: str, cs_id: int, names: dict[int, str], order: list[int]) -> str:
+def _decide_item(actor, row: BulkDecision, run: Run, cs_id: int, names: dict[int, str], order: list[int]) -> str:
     """Decide one change set and record its outcome and the row's progress in ONE transaction (a SAVEPOINT around
     the decision keeps a refusal from undoing the outcome): a crash before the commit leaves neither, after it
     both, so a re-run decides exactly the change sets without an outcome. A refusal (decided meanwhile by
@@ -224,7 +131,7 @@ def _decide_item(actor, row: BulkDecision, token: str, cs_id: int, names: dict[i
     db.session.add(BulkDecisionItem(bulk_id=row.id, change_set_id=cs_id, outcome=outcome, message=message))
     db.session.flush()
     results = _results(row.id, names, order)
-    leases.beat(BulkDecision, row.id, token, conn=db.session.connection(), done=len(results), results=results)
+    run.beat(conn=db.session.connection(), done=len(results), results=results)
     return outcome
 
 
@@ -249,44 +156,46 @@ def expire_stale(now: datetime | None = None) -> int:
         return result.rowcount or 0
 
 
-def run_bulk_decision(bulk_id: int) -> dict:
-    """Decide every change set of bulk decision ``bulk_id`` not decided yet; returns ``{"status", "done",
-    "total"}``. The run takes the row's lease; a re-run after a crash resumes where the outcomes stop."""
-    with job_context():
-        row = db.session.get(BulkDecision, bulk_id)
-        if row is None:
-            return {"status": "missing", "done": 0, "total": 0}
-        if row.status in ("finished", "failed"):
-            return {"status": row.status, "done": row.done, "total": row.total}
+class BulkDecisionJob(LeasedJob):
+    """The lifecycle is the runner's (``jobs/runner.py``); this job refuses stale or expired rows before it takes
+    the lease and decides what is left."""
+
+    kind = KIND
+    summary_fields = ("done", "total")
+
+    def failure_message(self) -> str:
+        """The row's error after an unexpected failure (the passphrase is blanked by the kind's ``fail_values``)."""
+        return _("Lỗi hệ thống khi xử lý hàng loạt; các đề nghị đã xử lý được giữ nguyên, hãy thử lại hoặc báo quản "
+                 "trị hệ thống.")
+
+    def before_claim(self, row: BulkDecision) -> dict | None:
+        """A row nobody ran in time expires; a resumed signed batch past its TTL fails (decide again)."""
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
         if row.status == "queued" and row.attempts == 0 and created < _stale_before(_now()):
             expire_stale()
             return {"status": "failed", "done": 0, "total": row.total}
         if row.status == "queued" and _retry_refusal(row, _now()):  # a resumed signed batch past its TTL
-            leases.fail(KIND, bulk_id, decide_again_message(), only_if=("queued",))
+            leases.fail(KIND, row.id, decide_again_message(), only_if=("queued",))
             return {"status": "failed", "done": row.done, "total": row.total}
-        token = leases.claim(BulkDecision, bulk_id)
-        if token is None:
-            db.session.refresh(row)
-            return {"status": row.status, "done": row.done, "total": row.total}
-        try:
-            db.session.refresh(row)
-            return _run(row)
-        except leases.LeaseLost:  # another run holds the row now (and needs the passphrase): leave it
-            log.warning("bulk decision %s: lease lost, this run stops", bulk_id)
-            db.session.rollback()
-            return {"status": "lost", "done": 0, "total": 0}
-        except Exception:
-            log.exception("bulk decision %s failed", bulk_id)
-            db.session.rollback()
-            leases.release(BulkDecision, bulk_id, token, "failed", passphrase=None, error=_(
-                "Lỗi hệ thống khi xử lý hàng loạt; các đề nghị đã xử lý được giữ nguyên, hãy thử lại hoặc báo quản "
-                "trị hệ thống."))
-            return {"status": "failed", "done": 0, "total": 0}
+        return None
+
+    def run(self, row: BulkDecision, run: Run) -> dict:
+        """Decide what is left (``_run``, looked up at call time)."""
+        return _run(row)
+
+
+_JOB = BulkDecisionJob()
+
+
+def run_bulk_decision(bulk_id: int) -> dict:
+    """Decide every change set of bulk decision ``bulk_id`` not decided yet; returns ``{"status", "done",
+    "total"}``. The run takes the row's lease; a re-run after a crash resumes where the outcomes stop."""
+    return _JOB(bulk_id)
 
 
 def _run(row: BulkDecision) -> dict:
-    bulk_id, token = row.id, row.lease_token
+    run = Run(KIND, row.id, row.lease_token)
+    bulk_id = row.id
     ids = [int(i) for i in row.change_set_ids]
     decided = set(db.session.scalars(select(BulkDecisionItem.change_set_id)
                                      .where(BulkDecisionItem.bulk_id == bulk_id)))
@@ -297,16 +206,15 @@ def _run(row: BulkDecision) -> dict:
         select(ChangeSet.id, Person.family_name, Person.middle_name, Person.given_name)
         .join(Person, Person.id == ChangeSet.person_id).where(ChangeSet.id.in_(ids)))}
     results = _results(bulk_id, names, ids)
-    leases.beat(BulkDecision, bulk_id, token, done=len(results), results=results)
+    run.beat(done=len(results), results=results)
     db.session.commit()
     with audit.acting_as(actor):
         for cs_id in ids:
             if cs_id in decided:
                 continue
-            _decide_item(actor, row, token, cs_id, names, ids)
+            _decide_item(actor, row, run, cs_id, names, ids)
             decided.add(cs_id)
             leases.meta_progress(len(decided), len(ids))
             leases.item_delay()
-    if not leases.release(BulkDecision, bulk_id, token, "finished", passphrase=None, note=None):
-        raise leases.LeaseLost(f"bulk decision {bulk_id}")
+    run.finish(passphrase=None, note=None)
     return {"status": "finished", "done": len(decided), "total": len(ids)}

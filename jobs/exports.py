@@ -5,6 +5,7 @@
 once: a unit may have 8,000 people), renders each file's latest approved version with the requester's
 reader level, and writes ``<họ tên>_<id>.pdf`` entries into a ZIP under the export folder. Progress is kept
 in the row (and, best-effort, in the RQ job's ``meta`` when RQ runs it), so a page can show a progress bar.
+The lifecycle of a run (lease, progress, finished / failed, partial files removed) is ``jobs/runner.py``.
 The row is leased (``jobs/leases.py``): a run killed mid-way is re-queued by the reconciler and the re-run
 rebuilds the ZIP from a fresh ``.zip.part``; a failure removes partial files. Running it twice rebuilds the
 same ZIP; a finished export is left as it is. Finished files expire after ``EXPORT_RETENTION_HOURS``.
@@ -29,9 +30,10 @@ from app import audit
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
+from app.services.exports import SYLL_UNIT_JOB, export_folder
 from app.text import nfc
 from jobs import leases
-from jobs.base import job_context
+from jobs.runner import LeasedJob, Run
 from models.accounts import Account
 from models.exports import ExportJob
 from models.org_units import OrgUnit, Subtree
@@ -63,8 +65,6 @@ def part_prefix(export_id: int) -> str:
 
 def remove_partials(export_id: int) -> int:
     """Delete every partial ZIP an earlier (dead or failed) run of the export left behind; returns how many."""
-    from app.services.exports import export_folder
-
     folder = export_folder()
     removed = 0
     for name in os.listdir(folder):
@@ -81,7 +81,7 @@ def _retention_hours() -> int:
     return int(current_app.config.get("EXPORT_RETENTION_HOURS", 72))
 
 
-KIND = leases.register(leases.JobKind(model=ExportJob, func_name="jobs.exports.export_unit_syll",
+KIND = leases.register(leases.JobKind(model=ExportJob, func_name=SYLL_UNIT_JOB,
                                       job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials))
 
 
@@ -95,8 +95,6 @@ def dispatch(export_id: int):
 def remove_stale_partials(now: datetime | None = None) -> int:
     """Delete ``.zip.part`` files nobody has written to for longer than the heartbeat timeout (left by a run that
     died before the reconciler saw its row, or by an older version); returns how many."""
-    from app.services.exports import export_folder
-
     folder = export_folder()
     cutoff = (now or datetime.now(UTC)).timestamp() - int(current_app.config.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", 180))
     removed = 0
@@ -114,8 +112,6 @@ def remove_stale_partials(now: datetime | None = None) -> int:
 def expire_exports(now: datetime | None = None) -> int:
     """Delete the files of exports finished more than ``EXPORT_RETENTION_HOURS`` ago and mark them expired
     (the page says so), and stale partial files; returns how many exports expired. Part of the reconciler."""
-    from app.services.exports import export_folder
-
     now = now or datetime.now(UTC)
     remove_stale_partials(now)
     cutoff = now - timedelta(hours=_retention_hours())
@@ -164,40 +160,40 @@ def _versions(people: list[Person]) -> dict[int, FileVersion]:
     return {v.person_id: v for v in rows}
 
 
+class ExportJobRunner(LeasedJob):
+    """The lifecycle is the runner's (``jobs/runner.py``); a failure removes the partial ZIPs (the kind's
+    ``cleanup``)."""
+
+    kind = KIND
+    summary_fields = ("done", "skipped")
+
+    def failure_message(self) -> str:
+        """The row's error after an unexpected failure."""
+        return _("Lỗi hệ thống khi xuất sơ yếu lý lịch; hãy thử lại sau hoặc báo quản trị hệ thống.")
+
+    def is_done(self, row: ExportJob) -> bool:
+        """A finished (or expired) export with its file is left as it is."""
+        return row.status in ("finished", "expired") and bool(row.stored_name)
+
+    def run(self, row: ExportJob, run: Run) -> dict:
+        """Build the ZIP."""
+        return _run(row, run)
+
+
+_JOB = ExportJobRunner()
+
+
 def export_unit_syll(export_id: int) -> dict:
     """Build the ZIP of export ``export_id``; returns ``{"status", "done", "skipped"}``.
 
     The run takes the row's lease; a re-run (after a crash) rebuilds into a fresh ``.zip.part`` after removing
     the partial files of earlier runs; a failure removes its partial file and leaves a Vietnamese error.
     """
-    with job_context():
-        job = db.session.get(ExportJob, export_id)
-        if job is None:
-            return {"status": "missing", "done": 0, "skipped": 0}
-        if job.status in ("finished", "expired") and job.stored_name:
-            return {"status": job.status, "done": job.done, "skipped": job.skipped}
-        token = leases.claim(ExportJob, export_id)
-        if token is None:
-            db.session.refresh(job)
-            return {"status": job.status, "done": job.done, "skipped": job.skipped}
-        try:
-            return _run(job, token)
-        except leases.LeaseLost:
-            log.warning("export %s: lease lost, this run stops", export_id)
-            db.session.rollback()
-            return {"status": "lost", "done": 0, "skipped": 0}
-        except Exception:  # the row says what went wrong, in Vietnamese; the traceback goes to the log
-            log.exception("export %s failed", export_id)
-            db.session.rollback()
-            if leases.release(ExportJob, export_id, token, "failed", error=_(
-                    "Lỗi hệ thống khi xuất sơ yếu lý lịch; hãy thử lại sau hoặc báo quản trị hệ thống.")):
-                remove_partials(export_id)
-            return {"status": "failed", "done": 0, "skipped": 0}
+    return _JOB(export_id)
 
 
-def _run(job: ExportJob, token: str) -> dict:
+def _run(job: ExportJob, run: Run) -> dict:
     from app.pdf.syll import person_name, render_syll
-    from app.services.exports import export_folder
 
     export_id = job.id
     requester = db.session.get(Account, job.requested_by_id)
@@ -205,12 +201,11 @@ def _run(job: ExportJob, token: str) -> dict:
     if requester is None or unit is None:
         raise LookupError("export without requester or unit")
     total = db.session.scalar(select(func.count()).select_from(Person).where(_people_query(requester, unit)))
-    leases.beat(ExportJob, export_id, token, total=total, done=0, skipped=0)
+    run.beat(total=total, done=0, skipped=0)
     remove_partials(export_id)
     folder = export_folder()
     stored = f"{uuid.uuid4().hex}.zip"
-    part = os.path.join(folder, f"{part_prefix(export_id)}{token}.zip.part")
-    heartbeat = leases.Heartbeat(ExportJob, export_id, token)
+    part = os.path.join(folder, f"{part_prefix(export_id)}{run.token}.zip.part")
     done = skipped = 0
     try:
         with audit.acting_as(requester), zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED,
@@ -230,18 +225,17 @@ def _run(job: ExportJob, token: str) -> dict:
                     printed.append(person.id)
                     done += 1
                     leases.item_delay()
-                    heartbeat(done=done, skipped=skipped)
+                    run.progress(done=done, skipped=skipped)
                 audit.log_access("export_syll", user=requester, object_type="OrgUnit", object_id=unit.id,
                                  org_unit_id=unit.id, detail={"export_id": export_id, "person_ids": printed})
                 for obj in list(versions.values()) + people:
                     db.session.expunge(obj)
-                heartbeat(force=True, done=done, skipped=skipped)
-                leases.meta_progress(done + skipped, total)
+                run.progress(force=True, meta=(done + skipped, total), done=done, skipped=skipped)
         digest = hashlib.sha256()
         with open(part, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-        heartbeat(force=True, done=done, skipped=skipped)
+        run.beat(done=done, skipped=skipped)
         os.replace(part, os.path.join(folder, stored))
     except BaseException:
         if os.path.exists(part):
@@ -249,11 +243,12 @@ def _run(job: ExportJob, token: str) -> dict:
         raise
     name = nfc(_("Sơ yếu lý lịch - %(unit)s - %(day)s.zip", unit=unit.name, day=datetime.now().strftime("%Y-%m-%d")))
     old = job.stored_name
-    if not leases.release(ExportJob, export_id, token, "finished", done=done, skipped=skipped, stored_name=stored,
-                          download_name=name[:255], size=os.path.getsize(os.path.join(folder, stored)),
-                          sha256=digest.hexdigest(), error=None, note=None):
+    try:
+        run.finish(done=done, skipped=skipped, stored_name=stored, download_name=name[:255],
+                   size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(), error=None, note=None)
+    except leases.LeaseLost:
         os.remove(os.path.join(folder, stored))
-        raise leases.LeaseLost(f"export {export_id}")
+        raise
     if old and old != stored and os.path.isfile(os.path.join(folder, old)):
         os.remove(os.path.join(folder, old))
     return {"status": "finished", "done": done, "skipped": skipped}

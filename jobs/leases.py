@@ -9,11 +9,14 @@ conditional on its token: a run that lost its lease (the reconciler gave the row
 (:func:`on_job_failure`) so the row is told at once when RQ sees the job fail or abandoned; when Redis cannot be
 reached the row stays queued with a Vietnamese note, for the reconciler (``jobs/reconcile.py``) to queue later.
 Each job module registers its :class:`JobKind` (model, function, what to clean on failure, whether a dead run
-may be re-queued) with :func:`register`.
+may be re-queued) with :func:`register`; services queue a job by its dotted name (:func:`dispatch_named`, from
+``app.services.errors.after_commit``), so they never import the job modules. The lifecycle of one run (claim,
+progress, finish, failure) is ``jobs/runner.py``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 import uuid
@@ -37,6 +40,7 @@ __all__ = [
     "beat",
     "claim",
     "dispatch",
+    "dispatch_named",
     "fail",
     "item_delay",
     "kind_of",
@@ -83,16 +87,24 @@ def register(kind: JobKind) -> JobKind:
 
 
 def kinds() -> list[JobKind]:
-    """Every registered kind (the job modules imported)."""
-    import jobs.approvals  # noqa: F401
-    import jobs.exports  # noqa: F401
-
+    """Every registered kind (of the job modules imported: the reconciler imports them all)."""
     return list(_KINDS.values())
 
 
+def _function(func_name: str) -> Callable[..., Any]:
+    """The function of a dotted path, its module imported by name — as RQ does; services name their jobs this way,
+    so that they never import the job modules that import them."""
+    module, _sep, name = func_name.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def kind_of(func_name: str) -> JobKind | None:
-    """The kind of a job function's dotted path, or None."""
-    kinds()
+    """The kind of a job function's dotted path (its module imported, so registered), or None."""
+    if func_name not in _KINDS and func_name.startswith("jobs."):
+        try:
+            _function(func_name)
+        except (ImportError, AttributeError):
+            return None
     return _KINDS.get(func_name)
 
 
@@ -196,11 +208,12 @@ def queue_note() -> str:
              "hoạt động trở lại.")
 
 
-def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any], *, note: str | None = None):
+def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any] | None = None, *, note: str | None = None):
     """Queue the job of row ``row_id`` (after the commit that wrote it): RQ with the failure callback, or run it
     now without Redis (the ``InlineJob``). When Redis cannot be reached the row stays queued with a note and
-    None is returned — never an exception to the page."""
+    None is returned — never an exception to the page. ``func``: the kind's function unless given."""
     model = kind.model
+    func = func or _function(kind.func_name)
     queue = current_app.extensions.get("rq_queue")
     if queue is None:
         job = InlineJob(func(row_id))
@@ -221,6 +234,15 @@ def dispatch(kind: JobKind, row_id: int, func: Callable[[int], Any], *, note: st
     _execute(update(model).where(model.id == row_id, model.status == "queued", model.queue_job_id == job_id)
              .values(note=note))
     return job
+
+
+def dispatch_named(func_name: str, row_id: int):
+    """:func:`dispatch` the leased job named by its dotted path (how services queue their jobs after the commit:
+    ``after_commit(dispatch_named, "jobs.exports.export_unit_syll", row.id)``)."""
+    kind = kind_of(func_name)
+    if kind is None:
+        raise LookupError(f"no leased job {func_name}")
+    return dispatch(kind, row_id)
 
 
 def fail(kind: JobKind, row_id: int, message: str, *, only_if: tuple[str, ...] = ("queued", "running")) -> bool:
@@ -264,11 +286,6 @@ def requeue(kind: JobKind, row, func: Callable[[int], Any] | None = None, *, now
     if not result.rowcount:
         return ""
     kind.cleanup(row.id)
-    if func is None:
-        module, _sep, name = kind.func_name.rpartition(".")
-        import importlib
-
-        func = getattr(importlib.import_module(module), name)
     job = dispatch(kind, row.id, func, note=note)
     if job is not None and isinstance(job, InlineJob):
         return "finished"

@@ -1,7 +1,7 @@
 """The reconciler of background jobs (issue 13, items 11–12): the database rows are the truth, not Redis.
 
 :func:`reconcile` (a periodic job of ``jobs/schedule.py``, and ``flask jobs reconcile`` for a system cron or by
-hand) looks at every leased job row (``jobs/leases.py``):
+hand) looks at every leased job row (``jobs/leases.py``; the job modules it imports register their kinds):
 
 - **running with a stale heartbeat** (no progress for ``JOB_HEARTBEAT_TIMEOUT_SECONDS``): its worker is gone.
   The row is queued again — the re-run finishes only what is left — unless it may not be (attempts used up,
@@ -25,7 +25,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from jobs import leases
+from jobs.approvals import expire_stale
 from jobs.base import job_context
+from jobs.exports import expire_exports
 
 __all__ = ["reconcile"]
 
@@ -54,9 +56,6 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     """Fail or re-queue the job rows whose worker is gone, re-queue rows Redis lost, expire old exports and
     unclaimed passphrases. Returns counts: requeued, failed, expired_exports, expired_bulk."""
     with job_context():
-        from jobs.approvals import expire_stale
-        from jobs.exports import expire_exports
-
         now = now or datetime.now(UTC)
         counts = {"requeued": 0, "failed": 0, "expired_exports": 0, "expired_bulk": 0}
         queue = current_app.extensions.get("rq_queue")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.mixins import utcnow
 
-__all__ = ["OVERRIDE_KINDS", "OVERRIDE_OFF", "OVERRIDE_WORK", "WorkdayOverride"]
+__all__ = ["OVERRIDE_KINDS", "OVERRIDE_OFF", "OVERRIDE_WORK", "WEEKDAY_NAMES", "WorkdayOverride"]
 
 OVERRIDE_OFF = "off"
 OVERRIDE_WORK = "work"
@@ -24,6 +24,11 @@ OVERRIDE_KINDS = {
     OVERRIDE_OFF: _l("Ngày nghỉ"),
     OVERRIDE_WORK: _l("Ngày làm việc"),
 }
+
+#: Monday … Sunday in Vietnamese (``app.workdays.weekday_name``).
+WEEKDAY_NAMES = (
+    _l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), _l("Thứ Sáu"), _l("Thứ Bảy"), _l("Chủ nhật"),
+)
 
 
 class WorkdayOverride(Model):
@@ -57,9 +62,7 @@ class WorkdayOverride(Model):
     @property
     def weekday_label(self) -> str:
         """The day of the week in Vietnamese ("Thứ Bảy")."""
-        from app.workdays import weekday_name
-
-        return weekday_name(self.day) if self.day else ""
+        return str(WEEKDAY_NAMES[self.day.weekday()]) if self.day else ""
 
     def __str__(self) -> str:
         return f"{self.day.isoformat() if self.day else '?'} {self.kind}"

@@ -132,13 +132,9 @@ def history_command(unit_id) -> None:
 @click.option("--background", is_flag=True, help="Run as a job (RQ when REDIS_URL is set).")
 def rebuild_paths_command(background: bool) -> None:
     """Recompute materialised paths and levels from parent links (repair)."""
-    from jobs import enqueue
-    from jobs.org_units import rebuild_paths
+    from app.services import org_units
 
     if background:
-        job = enqueue(rebuild_paths)
-        click.echo(f"job {job.id} queued")
+        click.echo(f"job {org_units.request_rebuild_paths().result.id} queued")
     else:
-        from app.services import org_units
-
         click.echo(f"{org_units.rebuild_paths()} units fixed")

@@ -8,7 +8,16 @@ from typing import Any, TypeVar
 
 from app.extensions import db
 
-__all__ = ["Errors", "ForbiddenError", "NotFoundError", "ServiceError", "ValidationError", "use_case"]
+__all__ = [
+    "AfterCommit",
+    "Errors",
+    "ForbiddenError",
+    "NotFoundError",
+    "ServiceError",
+    "ValidationError",
+    "after_commit",
+    "use_case",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,29 +74,67 @@ class Errors:
 
 
 _depth: ContextVar[int] = ContextVar("use_case_depth", default=0)
+#: Calls registered by :func:`after_commit` inside the running (outermost) use case.
+_after_commit: ContextVar[list | None] = ContextVar("use_case_after_commit", default=None)
+
+
+class AfterCommit:
+    """A call registered by :func:`after_commit`; ``result`` holds its return value once it has run."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.done = False
+        self.result: Any = None
+
+    def __call__(self) -> None:
+        self.result = self.fn(*self.args, **self.kwargs)
+        self.done = True
+
+
+def after_commit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> AfterCommit:
+    """Call ``fn(*args, **kwargs)`` once the outermost use case has committed (design.md §4: a job is queued only
+    after the commit that wrote what it reads); dropped when it rolls back. Returns the pending call (its
+    ``result`` is set once it has run).
+
+    Only inside a use case. The calls run in registration order after the commit, outside the use case (use
+    cases they call are transactions of their own); their errors propagate to the caller, the commit stands.
+    """
+    hooks = _after_commit.get()
+    if hooks is None:
+        raise RuntimeError("after_commit() outside a use case")
+    call = AfterCommit(fn, args, kwargs)
+    hooks.append(call)
+    return call
 
 
 def use_case(fn: F) -> F:
     """Run a service function as one transaction: commit on success, roll back on any error.
 
     Use cases compose: one called from inside another joins the outer transaction, so only the
-    outermost call commits (or rolls everything back).
+    outermost call commits (or rolls everything back), then runs what :func:`after_commit` registered.
     """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _depth.set(_depth.get() + 1)
         outermost = token.old_value in (0, Token.MISSING)
+        hooks_token = _after_commit.set([]) if outermost else None
+        hooks: list = []
         try:
             result = fn(*args, **kwargs)
             if outermost:
                 db.session.commit()
+                hooks = _after_commit.get() or []
             return result
         except BaseException:
             if outermost:
                 db.session.rollback()
             raise
         finally:
+            if hooks_token is not None:
+                _after_commit.reset(hooks_token)
             _depth.reset(token)
+            for hook in hooks:
+                hook()
 
     return wrapper  # type: ignore[return-value]

@@ -1,10 +1,11 @@
 """Exports aggregate: asking for a batch export, following it, downloading its result (design.md §5).
 
 A unit's Sơ yếu lý lịch batch (``syll_unit``): every active person of the unit and its sub-units that the
-requester may read, each file's latest approved version as a PDF, all in one ZIP. Asking writes an
-:class:`~models.exports.ExportJob` row (one transaction); the caller queues the job after the commit
-(``jobs.exports.dispatch``). Only the requester sees the row and downloads the result, and only while the
-unit is still in their scope; each download is in the access log.
+requester may read, each file's latest approved version as a PDF, all in one ZIP. Asking
+(:func:`request_unit_syll_export`) writes an :class:`~models.exports.ExportJob` row (one transaction) and queues
+the job :data:`SYLL_UNIT_JOB` with the row's id once that is committed (``after_commit``). Only the requester
+sees the row and downloads the result, and only while the unit is still in their scope; each download is in
+the access log.
 """
 
 from __future__ import annotations
@@ -20,23 +21,28 @@ from app.extensions import db
 from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
-from app.services.errors import ForbiddenError, NotFoundError, ValidationError, use_case
+from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, use_case
+from jobs.leases import dispatch_named
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 
 __all__ = [
     "KIND_SYLL_UNIT",
+    "SYLL_UNIT_JOB",
     "expired_message",
     "export_folder",
     "get_export",
     "open_export",
     "recent_exports",
+    "request_unit_syll_export",
     "start_unit_syll_export",
     "syll_version",
     "write_syll_file",
 ]
 
 KIND_SYLL_UNIT = "syll_unit"
+#: The job that builds a unit's ZIP (its dotted path: services name jobs, never import them).
+SYLL_UNIT_JOB = "jobs.exports.export_unit_syll"
 
 
 def export_folder() -> str:
@@ -64,7 +70,7 @@ def start_unit_syll_export(user, unit_id) -> ExportJob:
     """Ask for the SYLL of every active person of ``unit_id`` and its sub-units, as a ZIP of PDFs.
 
     A unit that does not exist is a ValidationError (on ``unit_id``); a unit outside the files the user may
-    read is a ForbiddenError. Nothing is queued here: the caller dispatches the job after the commit.
+    read is a ForbiddenError. Nothing is queued here (:func:`request_unit_syll_export` queues).
     """
     unit = _unit(unit_id) if unit_id not in (None, "") else None
     if unit is None:
@@ -78,6 +84,18 @@ def start_unit_syll_export(user, unit_id) -> ExportJob:
     db.session.flush()
     audit.log_access("export_syll_batch", user=user, object_type="OrgUnit", object_id=unit.id,
                      org_unit_id=unit.id, detail={"export_id": job.id})
+    return job
+
+
+@use_case
+def request_unit_syll_export(user, unit_id) -> ExportJob:
+    """Ask for a unit's SYLL export (:func:`start_unit_syll_export`) and queue its job once committed.
+
+    When the queue cannot be reached the row stays queued with a Vietnamese ``note`` (``jobs.leases.dispatch``)
+    and the reconciler queues it when Redis is back; without Redis the job runs in-process after the commit.
+    """
+    job = start_unit_syll_export(user, unit_id)
+    after_commit(dispatch_named, SYLL_UNIT_JOB, job.id)
     return job
 
 

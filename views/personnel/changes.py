@@ -6,8 +6,9 @@ page with the approval chain, approve or return one change set, or many at once.
   overdue rows in red with the working days late, the HN monthly window, filters by unit (subtree, the select2
   unit picker) and by step, 50 a page.
 - Bulk approve / return (``/people/changes/bulk``) of the ticked rows with one comment or reason: checked up
-  front (``jobs.approvals.start_bulk_decision``), then decided item by item by a background job whose progress
-  the page polls (``/people/changes/bulk/status?id=``) and shows as a progress bar, then the outcome of each.
+  front (``app.services.personnel.bulk.request_bulk_decision``, which queues the job after its commit), then
+  decided item by item by a background job whose progress the page polls (``/people/changes/bulk/status?id=``)
+  and shows as a progress bar, then the outcome of each.
 - The review page shows the diff, the proof and every step of the current round (who, when, comment, on whose
   delegation, deadline, rule, signature), and the approve / return forms when the workflow lets the user act
   (with the passphrase field when the step is signed).
@@ -35,10 +36,9 @@ from app.security.permissions import ACTION_APPROVE, ACTION_READ, ACTION_WRITE, 
 from app.services import code_lists
 from app.services import personnel as svc
 from app.services.errors import ServiceError, ValidationError
+from app.services.personnel import bulk as bulk_svc
 from app.services.personnel import files
-from app.services.personnel.change_sets import OPEN_STATUSES
 from app.services.personnel.queries import step_choices
-from jobs import approvals as bulk_jobs
 from models.personnel import FileVersion
 from views.forms import UnitPickerField, VNForm, field_errors
 from views.personnel.common import (
@@ -92,7 +92,7 @@ def _bulk_json(row) -> dict:
         "id": row.id, "action": row.action, "status": row.status, "done": row.done, "total": row.total,
         "percent": row.percent, "error": row.error if row.status == "failed" else None,
         "note": row.note if row.status in ("queued", "running") else None,
-        "results": [{**r, "label": str(bulk_jobs.OUTCOME_LABELS.get(r.get("outcome"), r.get("outcome"))),
+        "results": [{**r, "label": str(bulk_svc.OUTCOME_LABELS.get(r.get("outcome"), r.get("outcome"))),
                      "url": url_for("ChangeSetsView.show", cs_id=r["id"])} for r in row.results or []],
     }
 
@@ -154,13 +154,13 @@ class ChangeSetsView(BaseView):
         bulk = None
         bulk_id = int_arg("bulk")
         if bulk_id:
-            bulk = _bulk_json(call(bulk_jobs.get_bulk_decision, g.user, bulk_id))
+            bulk = _bulk_json(call(bulk_svc.get_bulk_decision, g.user, bulk_id))
         args = _filter_args()
         return self.render_template(
             "personnel/changes.html", title=_("Đề nghị chờ duyệt"), page=page, first=(page_no - 1) * PAGE_SIZE,
             filters=filters, filter_errors=filter_errors, form=form or BulkForm(formdata=None), errors=errors,
             selected={str(i) for i in selected}, signing=any(r.signature_required for r in page.rows),
-            bulk=bulk, poll_ms=POLL_MS, max_batch=bulk_jobs.MAX_BATCH, args=args,
+            bulk=bulk, poll_ms=POLL_MS, max_batch=bulk_svc.MAX_BATCH, args=args,
             prev_url=url_for("ChangeSetsView.index", page=page_no - 1, **args) if page_no > 1 else None,
             next_url=url_for("ChangeSetsView.index", page=page_no + 1, **args) if page.has_next else None,
         ), status
@@ -175,12 +175,12 @@ class ChangeSetsView(BaseView):
         errors = field_errors(form)
         if not errors:
             try:
-                row = call(bulk_jobs.start_bulk_decision, g.user, action, ids, form.comment.data,
+                row = call(bulk_svc.request_bulk_decision, g.user, action, ids, form.comment.data,
                            passphrase=form.passphrase.data or None)
             except ValidationError as exc:
                 errors = exc.errors
             else:
-                if bulk_jobs.dispatch(row.id) is None:  # Redis unreachable: the row waits for the reconciler
+                if row.status == "queued" and row.note:  # Redis unreachable: the row waits for the reconciler
                     flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
                             "hoạt động trở lại.", n=row.total), "warning")
                 else:
@@ -196,7 +196,7 @@ class ChangeSetsView(BaseView):
         bulk_id = int_arg("id")
         if not bulk_id:
             return jsonify({"error": _("Thiếu mã lần xử lý hàng loạt.")}), 400
-        return jsonify(_bulk_json(call(bulk_jobs.get_bulk_decision, g.user, bulk_id)))
+        return jsonify(_bulk_json(call(bulk_svc.get_bulk_decision, g.user, bulk_id)))
 
     # ----------------------------------------------------------------- one change set
 
@@ -210,7 +210,7 @@ class ChangeSetsView(BaseView):
         cs = call(svc.get_change_set, g.user, cs_id)
         person = cs.person
         access = scope.person_access(g.user, person)
-        is_open = cs.status in OPEN_STATUSES
+        is_open = cs.status in workflow.OPEN_STATUSES
         changes = masked_diff(files.diff(files.snapshot(person), list(cs.items)), access.level) if is_open else []
         version_no = db.session.scalar(select(FileVersion.version_no).where(FileVersion.id == cs.version_id)) \
             if cs.version_id else None

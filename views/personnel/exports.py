@@ -122,15 +122,13 @@ class SyllView(BaseView):
             errors = field_errors(form)
             if not errors:
                 try:
-                    job = export_svc.start_unit_syll_export(g.user, form.unit_id.data)
+                    job = export_svc.request_unit_syll_export(g.user, form.unit_id.data)
                 except ValidationError as exc:
                     errors, status = exc.errors, 400
                 except ForbiddenError as exc:
                     errors, status = {"unit_id": exc.messages}, 403
                 else:
-                    from jobs.exports import dispatch
-
-                    if dispatch(job.id) is None:  # Redis unreachable: the row waits for the reconciler
+                    if job.status == "queued" and job.note:  # Redis unreachable: the row waits for the reconciler
                         flash(_("Đã ghi nhận yêu cầu xuất sơ yếu lý lịch; việc xuất sẽ bắt đầu khi hàng đợi việc nền "
                                 "hoạt động trở lại."), "warning")
                     else:

@@ -23,6 +23,7 @@ from app.services.org_units.use_cases import (
     plan_move,
     plan_split,
     rebuild_paths,
+    request_rebuild_paths,
     split_unit,
     update_unit,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "rebuild_paths",
     "reference_labels",
     "register_unit_reference",
+    "request_rebuild_paths",
     "search_units",
     "split_unit",
     "subtree_ids",

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.services.errors import Errors, ValidationError, use_case
+from app.services.errors import AfterCommit, Errors, ValidationError, after_commit, use_case
 from app.services.org_units.queries import get_unit
 from app.services.org_units.references import member_counts
 from app.services.org_units.validation import (
@@ -25,6 +25,7 @@ from app.services.org_units.validation import (
 from app.services.org_units.values import Decision, NewUnit, RestructurePlan, UnitData
 from app.services.org_units.writers import apply_plan, new_unit, record_event, refresh_search_key, require_org_write
 from app.text import clean
+from jobs import enqueue
 from models.org_units import (
     ROOT_TYPE,
     STATUS_ACTIVE,
@@ -45,6 +46,7 @@ __all__ = [
     "plan_move",
     "plan_split",
     "rebuild_paths",
+    "request_rebuild_paths",
     "split_unit",
     "update_unit",
 ]
@@ -393,6 +395,17 @@ def dissolve_unit(source_id: Any, receiver_id: Any, decision: Decision, actor=No
 
 
 # --------------------------------------------------------------------------- maintenance
+
+
+#: The job that runs :func:`rebuild_paths` (its dotted path: services name jobs, never import them).
+REBUILD_PATHS_JOB = "jobs.org_units.rebuild_paths"
+
+
+@use_case
+def request_rebuild_paths() -> AfterCommit:
+    """Queue :func:`rebuild_paths` as a background job once the transaction commits (RQ; in-process without
+    Redis). Returns the pending call: its ``result`` is the queued job."""
+    return after_commit(enqueue, REBUILD_PATHS_JOB)
 
 
 @use_case

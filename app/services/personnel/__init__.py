@@ -16,6 +16,7 @@ from app.services.personnel.change_sets import (  # noqa: F401
     delete_row,
     draft_view,
     get_change_set,
+    leave,
     open_change_set,
     return_change_set,
     save_section,
@@ -30,7 +31,6 @@ from app.services.personnel.people import (  # noqa: F401
     create_person,
     get_person,
     is_archived,
-    leave,
     link_account,
 )
 from app.services.personnel.queries import (  # noqa: F401

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import audit, workflow
@@ -22,13 +21,21 @@ from app.extensions import db
 from app.profiles import active_profile
 from app.request_input import as_id
 from app.security import scope
-from app.security.permissions import ACTION_READ
+from app.security.permissions import ACTION_READ, ACTION_WRITE
 from app.services import code_lists
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
 from app.services.personnel import checks, files, signatures
 from app.services.personnel import values as fv
-from app.services.personnel.people import get_person, refresh_derived, require_unarchived
+from app.services.personnel.people import (
+    ARCHIVE_STATUSES,
+    get_person,
+    is_archived,
+    refresh_derived,
+    require_unarchived,
+)
 from app.services.personnel.syll import SECTIONS, Section, section
+from app.text import clean
+from app.workflow import EDITABLE_STATUSES, OPEN_STATUSES, STATUS_LABELS
 from models.personnel import SECTION_MODELS, Attachment, ChangeItem, ChangeSet, Person, PersonPhoto
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "delete_row",
     "draft_view",
     "get_change_set",
+    "leave",
     "lock_person",
     "open_change_set",
     "return_change_set",
@@ -50,15 +58,6 @@ __all__ = [
     "undo_item",
 ]
 
-OPEN_STATUSES = ("draft", "returned", "submitted")
-EDITABLE_STATUSES = ("draft", "returned")
-STATUS_LABELS = {
-    "draft": _l("Đang soạn"),
-    "submitted": _l("Chờ duyệt"),
-    "returned": _l("Bị trả lại"),
-    "approved": _l("Đã duyệt"),
-    "cancelled": _l("Đã hủy"),
-}
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -486,6 +485,34 @@ def close_open_change_set(actor, person: Person, reason: str) -> None:
     cs = _locked_open_change_set(person)
     if cs is not None:
         workflow.cancel(cs, actor, reason=reason, action="close")
+
+
+@use_case
+def leave(actor, person_id, status: str, on: date | None, decision: str | None) -> Person:
+    """Retirement, resignation, end of contract, death, leaving the city: the file goes to the archive (here, not
+    in ``people``: it closes the open change set, which sits above the people).
+
+    Nothing is deleted (HN-12.3, HCM-8.4); an open draft is closed as returned. The personal account is
+    left to the account screens (it may still be needed to read the own file).
+    """
+    person = get_person(actor, person_id, ACTION_WRITE)
+    errors = Errors()
+    if status not in ARCHIVE_STATUSES:
+        errors.add("status", _("Hãy chọn lý do: nghỉ hưu, thôi việc, từ trần …"))
+    if on is None:
+        errors.add("on", _("Hãy nhập ngày có hiệu lực."))
+    if not clean(decision):
+        errors.add("decision", _("Hãy nhập số quyết định (hoặc giấy chứng tử)."))
+    if is_archived(person):
+        errors.add("status", _("Hồ sơ đã ở trong kho lưu trữ."))
+    errors.raise_if_any()
+    close_open_change_set(actor, person, _("Hồ sơ chuyển vào lưu trữ."))
+    person.status = status
+    person.status_since = on
+    person.status_decision = clean(decision)
+    with audit.reason(clean(decision)):
+        files.write_version(person, actor, None)
+    return person
 
 
 def sections_in_order() -> tuple[Section, ...]:

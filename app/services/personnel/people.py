@@ -6,8 +6,6 @@ resigns, dies or leaves the city keeps every row and version, read-only, in the 
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -35,7 +33,6 @@ __all__ = [
     "create_person",
     "get_person",
     "is_archived",
-    "leave",
     "link_account",
     "refresh_derived",
 ]
@@ -178,35 +175,6 @@ def link_account(actor, person_id, account_id) -> Person:
     account = _check_account(actor, account_id, person, errors)
     errors.raise_if_any()
     person.account_id = account.id
-    return person
-
-
-@use_case
-def leave(actor, person_id, status: str, on: date | None, decision: str | None) -> Person:
-    """Retirement, resignation, end of contract, death, leaving the city: the file goes to the archive.
-
-    Nothing is deleted (HN-12.3, HCM-8.4); an open draft is closed as returned. The personal account is
-    left to the account screens (it may still be needed to read the own file).
-    """
-    person = get_person(actor, person_id, ACTION_WRITE)
-    errors = Errors()
-    if status not in ARCHIVE_STATUSES:
-        errors.add("status", _("Hãy chọn lý do: nghỉ hưu, thôi việc, từ trần …"))
-    if on is None:
-        errors.add("on", _("Hãy nhập ngày có hiệu lực."))
-    if not clean(decision):
-        errors.add("decision", _("Hãy nhập số quyết định (hoặc giấy chứng tử)."))
-    if is_archived(person):
-        errors.add("status", _("Hồ sơ đã ở trong kho lưu trữ."))
-    errors.raise_if_any()
-    from app.services.personnel.change_sets import close_open_change_set
-
-    close_open_change_set(actor, person, _("Hồ sơ chuyển vào lưu trữ."))
-    person.status = status
-    person.status_since = on
-    person.status_decision = clean(decision)
-    with audit.reason(clean(decision)):
-        files.write_version(person, actor, None)
     return person
 
 
