@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from config import TestConfig
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.factories import IsolatedClient, login
 from tests.url_routes import build_url, csrf_login, csrf_token_of, fingerprint, routes
 
 #: POST routes outside CSRF on purpose: FAB's REST login and refresh authenticate with a JWT in the body or the

@@ -25,18 +25,21 @@ from models.approvals import ApprovalStep, BulkDecision, ChangeSetDocument
 from models.audit import ChangeLog
 from models.personnel import ChangeSet, FileVersion, Person
 from tests.clients import body, client_for, count
-from tests.test_personnel import account, person_for
-from tests.test_workflow import PASSPHRASE, at, dev_ca, documents, use_profile, with_certificates  # noqa: F401
-
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khánh", "Long", "Minh", "Nam"]
+from tests.factories import (
+    PASSPHRASE,
+    account,
+    at,
+    documents,
+    officer_change,
+    person_for,
+    use_profile,
+    with_certificates,
+)
 
 
 @pytest.fixture(autouse=True)
-def code_lists_and_inline_jobs(db, app, monkeypatch):
+def code_lists_and_inline_jobs(codes, app, monkeypatch):
     """The national code lists; jobs run in-process (no Redis) unless a test gives its own queue."""
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
     monkeypatch.setitem(app.extensions, "rq_queue", None)
 
 
@@ -51,19 +54,6 @@ def rq_queue(app, monkeypatch):
     monkeypatch.setitem(app.extensions, "rq_queue", queue)
     yield queue
     queue.empty()
-
-
-def officer_change(db, unit, n: int, *, btv: bool = False) -> ChangeSet:
-    """A file in ``unit`` with one change, submitted by the TCCB officer on the person's behalf."""
-    cccd = f"0010800{n:05d}"
-    person = person_for(db, unit, name=f"Trần Văn {GIVEN[n % len(GIVEN)]}", cccd=cccd)
-    if btv:
-        db.session.execute(text("UPDATE person SET btv_managed = true WHERE id = :p"), {"p": person.id})
-        db.session.commit()
-    officer = account(db, "syt.tccb")
-    svc.save_section(officer, person.id, "documents", documents(cccd=cccd))
-    cs = svc.submit(officer, person.id, f"Đề nghị {n}")
-    return db.session.get(ChangeSet, cs.id)
 
 
 def set_due(db, cs_id: int, due: date | None) -> None:

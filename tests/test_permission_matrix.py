@@ -23,7 +23,7 @@ from app.services import accounts as acc
 from app.services import personnel as people
 from app.services.personnel.syll import PHOTO_LEVEL
 from models.accounts import Account, RoleAssignment
-from tests.conftest import login
+from tests.factories import PDF, PNG, login
 
 OUR_VIEWS = {
     "OrgTreeView", "OrgUnitModelView", "AccountsView", "PasswordRequestsView", "QuickRolesView", "ConsentView",
@@ -66,8 +66,6 @@ MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
                       "org_event", "person", "change_set", "change_item", "attachment", "file_version")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture()

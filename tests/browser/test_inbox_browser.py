@@ -26,7 +26,7 @@ def browser_context_args(browser_context_args):
 def three_submitted(app, db, unit_by_name, monkeypatch):
     """Hà Nội profile, jobs in-process, and three change sets submitted by the TCCB officer in Khoa Cấp cứu."""
     from app.services import code_lists
-    from tests.test_inbox import officer_change
+    from tests.factories import officer_change
 
     monkeypatch.setitem(app.config, "CITY_PROFILE", "hanoi")
     monkeypatch.setitem(app.extensions, "rq_queue", None)
