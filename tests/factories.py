@@ -15,8 +15,10 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-__all__ = ["DOMAIN_MD", "GIVEN", "PASSPHRASE", "PDF", "PNG", "TZ", "IsolatedClient", "account", "at", "documents",
-           "flat", "hoa", "login", "officer_change", "person_for", "poppler", "use_profile",
+from config import TestConfig
+
+__all__ = ["DOMAIN_MD", "GIVEN", "PASSPHRASE", "PDF", "PNG", "TZ", "CsrfConfig", "IsolatedClient", "account", "at",
+           "documents", "flat", "hoa", "login", "officer_change", "person_for", "poppler", "use_profile",
            "with_certificates"]
 
 #: The item table of the Sơ yếu lý lịch (domain.md §1.1), copied into the repository.
@@ -26,6 +28,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PASSPHRASE = "Demo@2026"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khánh", "Long", "Minh", "Nam"]
+
+
+class CsrfConfig(TestConfig):
+    """The test configuration with CSRF protection on, as in production."""
+
+    WTF_CSRF_ENABLED = True
 
 
 def login(client, username="sonoivu.admin", password="Demo@2026"):

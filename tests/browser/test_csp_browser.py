@@ -13,7 +13,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from tests.browser.test_org_tree_browser import PASSWORD, shot
-from tests.test_csrf_headers import CsrfConfig
+from tests.factories import CsrfConfig
 
 pytestmark = pytest.mark.usefixtures("demo_people")
 TIMEOUT_MS = 10_000
