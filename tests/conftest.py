@@ -71,7 +71,9 @@ class DatabaseState:
             "AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') JOIN pg_class t ON t.oid = d.refobjid "
             "WHERE s.relkind = 'S' AND t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace"),
             {"tables": self.tables})]
-        conn.execute(text("DROP SCHEMA IF EXISTS testsnap CASCADE"))
+        for (schema,) in conn.execute(text(
+                "SELECT nspname FROM pg_namespace WHERE nspname = 'testsnap' OR nspname LIKE 'testsnap\\_%'")).all():
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))  # an earlier session's
         conn.execute(text("CREATE SCHEMA testsnap"))
         conn.execute(text("CREATE UNLOGGED TABLE testsnap.dirty (t text NOT NULL)"))
         conn.execute(text(
