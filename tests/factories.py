@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import g
@@ -17,9 +18,9 @@ from sqlalchemy import select, text
 
 from config import TestConfig
 
-__all__ = ["DOMAIN_MD", "GIVEN", "PASSPHRASE", "PDF", "PNG", "TZ", "CsrfConfig", "IsolatedClient", "account", "at",
-           "documents", "flat", "hoa", "login", "officer_change", "person_for", "poppler", "use_profile",
-           "with_certificates"]
+__all__ = ["ARTIFACTS", "DOMAIN_MD", "GIVEN", "PASSPHRASE", "PASSWORD", "PDF", "PNG", "TIMEOUT_MS", "TZ", "CsrfConfig",
+           "IsolatedClient", "account", "at", "documents", "flat", "hoa", "login", "officer_change", "person_for",
+           "poppler", "shot", "use_profile", "with_certificates"]
 
 #: The item table of the Sơ yếu lý lịch (domain.md §1.1), copied into the repository.
 DOMAIN_MD = os.path.join(os.path.dirname(__file__), "fixtures", "domain_syll_items.md")
@@ -27,6 +28,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PASSPHRASE = "Demo@2026"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PASSWORD = "Demo@2026"
+TIMEOUT_MS = 10_000
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khánh", "Long", "Minh", "Nam"]
 
 
@@ -144,3 +148,9 @@ def hoa(db):
 
     return db.session.scalar(select(Person).where(Person.family_name == "Nguyễn", Person.middle_name == "Thị",
                                                   Person.given_name == "Hoà"))
+
+
+def shot(page, name: str) -> None:
+    """Save a full-page screenshot under tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
