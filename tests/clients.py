@@ -4,8 +4,7 @@ import html
 
 from sqlalchemy import func, select
 
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.factories import IsolatedClient, login
 
 __all__ = ["body", "client_for", "count"]
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.security import scope
 from models.accounts import Account, ConsentGrant, Delegation, PasswordRequest
 from models.org_units import OrgUnit
-from tests.conftest import login
+from tests.factories import login
 from tests.url_routes import without_per_response_tokens
 
 

@@ -11,8 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.security import scope
@@ -21,16 +19,7 @@ from app.security.roles import ROLE_ADMIN, ROLE_AGENCY_ADMIN, ROLE_REPORT_VIEWER
 from app.services import accounts as acc
 from models.accounts import Account, PasswordRequest, RoleAssignment
 from models.audit import AccessLog, ChangeLog
-from tests.conftest import login
-
-
-class IsolatedClient(FlaskClient):
-    """A test client for a second user: the tests share one app context, so Flask-Login's cached user in ``g``
-    must be dropped before each request (FAB's login page would otherwise see the first user)."""
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
+from tests.factories import IsolatedClient, login
 
 
 def two_clients(app):

@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 
 from app.services import personnel as svc
 from models.personnel import ChangeSet, FileVersion, WorkRecord
-from tests.test_personnel import account
-from tests.test_workflow import use_profile
+from tests.factories import account, use_profile
 
 TRIALS = int(os.environ.get("RACE_TRIALS", "50"))
 ALREADY = "đã được xử lý"
@@ -30,11 +29,8 @@ HEADS = ("syt.thutruong", "sonoivu.giamdoc")  # both approve files of Sở Y t�
 
 
 @pytest.fixture(autouse=True)
-def code_lists(db):
+def code_lists(codes):
     """The national code lists (the checks of a save read them)."""
-    from app.services import code_lists as lists
-
-    lists.load_code_lists()
 
 
 class Browser:

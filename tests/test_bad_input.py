@@ -16,8 +16,7 @@ from models.audit import AccessLog
 from models.org_units import OrgUnit
 from models.personnel import Attachment, ChangeItem, ChangeSet, Person
 from tests.clients import body, client_for, count
-from tests.test_accounts import IsolatedClient
-from tests.test_personnel import account, person_for
+from tests.factories import IsolatedClient, account, person_for
 from tests.url_routes import build_url, routes
 
 NUL = "a\x00b"

@@ -14,9 +14,8 @@ from app.services.errors import ForbiddenError, ValidationError
 from app.signing import active_credential, register_pkcs11, store_pkcs12
 from models.audit import AccessLog, ChangeLog
 from models.signing import SigningCredential
-from tests.conftest import login
+from tests.factories import account, login, person_for
 from tests.fixtures.signing import PASSPHRASE
-from tests.test_personnel import account, person_for
 
 CCCD = "001080012345"
 

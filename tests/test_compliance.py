@@ -25,9 +25,7 @@ from app.services import compliance as svc
 from app.services.errors import NotFoundError
 from models.approvals import ApprovalStep
 from models.personnel import ChangeSet, Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
-from tests.test_personnel import account
+from tests.factories import IsolatedClient, account, login
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 6, 15)

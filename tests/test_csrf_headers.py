@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from config import TestConfig
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.factories import CsrfConfig, IsolatedClient, login
 from tests.url_routes import build_url, csrf_login, csrf_token_of, fingerprint, routes
 
 #: POST routes outside CSRF on purpose: FAB's REST login and refresh authenticate with a JWT in the body or the
@@ -26,12 +25,6 @@ GET_SKIPPED: set[str] = set()
 #: e-mail link marks it read (a read receipt of one's own notification, like the access log of a read).
 GET_MAY_WRITE = {"NotificationsView.open": "notification"}
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
-
-
-class CsrfConfig(TestConfig):
-    """The test configuration with CSRF protection on, as in production."""
-
-    WTF_CSRF_ENABLED = True
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """The demo people of ``flask seed-demo``: full, consistent, versioned files; deterministic and idempotent.
 
-Seeding takes a few seconds, so the read-only checks share one seeded database (``seeded``, once for the
-module); the tests that seed again (idempotence, determinism) come last and use the per-test ``db``.
+Seeding takes a few seconds, so the read-only checks share one seeded database (``seeded``: the session's
+seeded copy, restored once for the module); the tests that seed again (idempotence, determinism) come last
+and use the per-test ``db``.
 """
 
 import hashlib
@@ -21,16 +22,12 @@ def _month(value: str) -> int:
 
 @pytest.fixture(scope="module")
 def seeded_once(app):
-    """The demo city with its people, seeded once for this module on truncated tables."""
+    """The demo city with its people (the session's seeded copy, ``demo_people``), once for this module."""
     from app.extensions import db as _db
-    from app.services import demo as demo_service
-    from tests.conftest import APP_TABLES
+    from tests.conftest import reset_tables
 
     with app.app_context():
-        with _db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(APP_TABLES)} RESTART IDENTITY CASCADE"))
-        result = demo_service.seed_demo()
-        assert result["people"] > 0
+        reset_tables(app, "demo_people")
         yield _db
         _db.session.remove()
 

@@ -25,18 +25,21 @@ from models.approvals import ApprovalStep, BulkDecision, ChangeSetDocument
 from models.audit import ChangeLog
 from models.personnel import ChangeSet, FileVersion, Person
 from tests.clients import body, client_for, count
-from tests.test_personnel import account, person_for
-from tests.test_workflow import PASSPHRASE, at, dev_ca, documents, use_profile, with_certificates  # noqa: F401
-
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Khánh", "Long", "Minh", "Nam"]
+from tests.factories import (
+    PASSPHRASE,
+    account,
+    at,
+    documents,
+    officer_change,
+    person_for,
+    use_profile,
+    with_certificates,
+)
 
 
 @pytest.fixture(autouse=True)
-def code_lists_and_inline_jobs(db, app, monkeypatch):
+def code_lists_and_inline_jobs(codes, app, monkeypatch):
     """The national code lists; jobs run in-process (no Redis) unless a test gives its own queue."""
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
     monkeypatch.setitem(app.extensions, "rq_queue", None)
 
 
@@ -51,19 +54,6 @@ def rq_queue(app, monkeypatch):
     monkeypatch.setitem(app.extensions, "rq_queue", queue)
     yield queue
     queue.empty()
-
-
-def officer_change(db, unit, n: int, *, btv: bool = False) -> ChangeSet:
-    """A file in ``unit`` with one change, submitted by the TCCB officer on the person's behalf."""
-    cccd = f"0010800{n:05d}"
-    person = person_for(db, unit, name=f"Trần Văn {GIVEN[n % len(GIVEN)]}", cccd=cccd)
-    if btv:
-        db.session.execute(text("UPDATE person SET btv_managed = true WHERE id = :p"), {"p": person.id})
-        db.session.commit()
-    officer = account(db, "syt.tccb")
-    svc.save_section(officer, person.id, "documents", documents(cccd=cccd))
-    cs = svc.submit(officer, person.id, f"Đề nghị {n}")
-    return db.session.get(ChangeSet, cs.id)
 
 
 def set_due(db, cs_id: int, due: date | None) -> None:
@@ -135,7 +125,7 @@ def test_filters_by_unit_subtree_and_step(app, demo, unit_by_name, monkeypatch):
     assert inbox_of(db, "syt.thutruong", flt=flt(step_key="review")).rows == []
 
 
-def test_hcm_inbox_tccb_review_then_head_and_btv_chain(app, demo, dev_ca, unit_by_name, monkeypatch):  # noqa: F811
+def test_hcm_inbox_tccb_review_then_head_and_btv_chain(app, demo, dev_ca, unit_by_name, monkeypatch):
     """HCM-7.2b: the TCCB officer sees the review step (with write, not approve), the head only once it is done;
     HCM-7.2a: a BTV-managed person's change awaits the Chuyên viên Sở Nội vụ, then the Director — never the
     agency's TCCB officer or head."""
@@ -318,7 +308,7 @@ def test_ids_outside_the_inbox_are_refused_before_anything_is_queued(app, demo, 
     assert job.args == (db.session.scalar(select(BulkDecision.id)),)
 
 
-def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, dev_ca, rq_queue, unit_by_name,  # noqa: F811
+def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, dev_ca, rq_queue, unit_by_name,
                                                                    monkeypatch):
     """HCM-7.2b: the TCCB officer authenticates two change sets at once, each signed with their certificate;
     the passphrase is checked up front, kept only encrypted in the row (never in the RQ payload) and blanked
@@ -383,7 +373,7 @@ def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, d
         assert [r.field for r in reports] == ["CanBoTCCB", "ThuTruong"] and all(r.bottom_line for r in reports)
 
 
-def test_passphrase_is_blanked_when_the_job_fails(app, demo, dev_ca, unit_by_name, monkeypatch):  # noqa: F811
+def test_passphrase_is_blanked_when_the_job_fails(app, demo, dev_ca, unit_by_name, monkeypatch):
     """design.md §3: a job that fails still blanks the passphrase; the row says it failed."""
     db = demo
     use_profile(app, monkeypatch, "hcm")
@@ -404,7 +394,7 @@ def test_passphrase_is_blanked_when_the_job_fails(app, demo, dev_ca, unit_by_nam
     assert db.session.get(ChangeSet, cs.id).status == "submitted"
 
 
-def test_a_queued_bulk_decision_nobody_runs_expires_with_its_passphrase(app, demo, dev_ca, unit_by_name,  # noqa: F811
+def test_a_queued_bulk_decision_nobody_runs_expires_with_its_passphrase(app, demo, dev_ca, unit_by_name,
                                                                           monkeypatch):
     """A passphrase is never kept for a job that may never run: past BULK_PASSPHRASE_TTL_MINUTES the periodic
     job (jobs/schedule.py) fails the row and blanks it; a late worker then decides nothing."""
@@ -458,7 +448,7 @@ def test_inbox_page_bulk_approve_and_review_chain(app, demo, unit_by_name, monke
     assert 'id="approve-form"' not in review
 
 
-def test_review_page_signs_the_hcm_steps_and_the_person_signs_the_submission(app, demo, dev_ca,  # noqa: F811
+def test_review_page_signs_the_hcm_steps_and_the_person_signs_the_submission(app, demo, dev_ca,
                                                                               monkeypatch):
     """HCM-7.2c: the person signs the submission from the draft page's passphrase field; HCM-7.2b: the TCCB
     officer (write, not approve) authenticates from the review page with the passphrase, the head approves."""

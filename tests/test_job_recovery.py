@@ -35,11 +35,7 @@ from models.approvals import BulkDecision
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 from models.personnel import ChangeSet, FileVersion, Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
-from tests.test_inbox import officer_change
-from tests.test_personnel import account
-from tests.test_workflow import use_profile
+from tests.factories import IsolatedClient, account, login, officer_change, use_profile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RQ = os.path.join(os.path.dirname(sys.executable), "rq")
@@ -49,10 +45,8 @@ LEASE = 3
 
 
 @pytest.fixture(autouse=True)
-def _code_lists(db):
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
+def _code_lists(codes):
+    """The national code lists (the session's loaded copy)."""
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ from app.security.roles import ROLE_HR_OFFICER
 from models.accounts import RoleAssignment
 from models.audit import AccessLog
 from models.personnel import ChangeSet, HistoryRecord, Person
-from tests.test_personnel import account, person_for
-from tests.test_personnel_views import client_for
+from tests.clients import client_for
+from tests.factories import account, person_for
 
 CCCD_A = "001080012345"
 CCCD_B = "001185022222"

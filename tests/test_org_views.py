@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from models.org_units import OrgEvent, OrgUnit
-from tests.conftest import login
+from tests.factories import login
 
 
 def count(db, model):

@@ -6,7 +6,6 @@ HN-12.3 (leaving is not deleting).
 """
 
 import hashlib
-import os
 import re
 from datetime import date
 
@@ -19,40 +18,14 @@ from app.services import personnel as svc
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError
 from app.services.personnel import files
 from app.services.personnel.syll import FORM_ITEMS, SECTIONS, fields_for_item
-from models.accounts import Account
 from models.audit import ChangeLog
 from models.personnel import SECTION_MODELS, ChangeItem, FileVersion, Person
-
-DOMAIN_MD = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared", "docs", "domain.md")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.factories import DOMAIN_MD, PDF, account, person_for
 
 
 @pytest.fixture(autouse=True)
-def code_lists_loaded(db):
-    """The national code lists (the demo seed loads them too; loading is idempotent)."""
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
-
-
-def account(db, username):
-    db.session.expire_all()
-    return db.session.scalar(select(Account).where(Account.username == username))
-
-
-def person_for(db, unit, username=None, name="Nguyễn Văn An", cccd="001080012345", born="05/03/1980",
-               officer="syt.tccb", gender="nam"):
-    """Open a file in ``unit`` as a TCCB officer, optionally linked to ``username``'s account (moved off any
-    other file first)."""
-    data = {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name, "gender": gender,
-            "birth_date": born, "cccd": cccd}
-    if username:
-        data["account_id"] = account(db, username).id
-        db.session.execute(text("UPDATE person SET account_id = NULL WHERE account_id = :a"), {"a": data["account_id"]})
-        db.session.commit()
-    person = svc.create_person(account(db, officer), data)
-    scope.forget()
-    return person
+def code_lists_loaded(codes):
+    """The national code lists (the demo seed loads them too)."""
 
 
 def count(db, model):
@@ -365,7 +338,7 @@ def test_hometown_may_name_a_province_of_its_time(app, demo):
 
 def test_every_section_has_an_edit_form_with_all_its_fields(app, demo, client):
     """HN-6.1: each field of each section (items 0–38) is editable on a screen — the agency's edit form."""
-    from tests.conftest import login
+    from tests.factories import login
 
     db = demo
     person = person_for(db, account(db, "syt.tccb").org_unit)

@@ -18,8 +18,8 @@ from models.audit import AccessLog
 from models.org_units import OrgUnit
 from models.personnel import Attachment, ChangeItem, ChangeSet, Person
 from tests.clients import body, client_for, count
-from tests.test_personnel import account
-from tests.test_personnel import person_for as base_person_for
+from tests.factories import account
+from tests.factories import person_for as base_person_for
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CCCD = "001080012345"

@@ -25,9 +25,7 @@ from models.accounts import Account, Delegation
 from models.approvals import ApprovalStep
 from models.notifications import Notification
 from models.personnel import ChangeSet, Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
-from tests.test_personnel import account, person_for
+from tests.factories import IsolatedClient, account, login, person_for, use_profile
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -112,14 +110,8 @@ def smtp(app, monkeypatch):
 # --------------------------------------------------------------------------- helpers
 
 @pytest.fixture(autouse=True)
-def code_lists_loaded(db):
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
-
-
-def use_profile(app, monkeypatch, name):
-    monkeypatch.setitem(app.config, "CITY_PROFILE", name)
+def code_lists_loaded(codes):
+    """The national code lists (the session's loaded copy)."""
 
 
 def at(monkeypatch, day: date, hour: int = 9):

@@ -12,7 +12,7 @@ from app.services import org_units as org
 from models.accounts import Account, RoleAssignment
 from models.audit import AccessLog, ChangeLog
 from models.org_units import OrgUnit
-from tests.conftest import login
+from tests.factories import login
 
 
 def user(db, username):

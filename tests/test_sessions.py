@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.services import accounts as acc
 from models.accounts import Account
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
+from tests.factories import IsolatedClient, login
 
 STAFF = "annv.syt"
 PAGE = "/my/password"  # every signed-in role may open it; anonymous requests are sent to the login page

@@ -32,7 +32,7 @@ from app.signing import (
 from models.accounts import Account
 from models.audit import AccessLog
 from models.signing import SigningCredential
-from tests.conftest import login
+from tests.factories import login
 from tests.fixtures.signing import PASSPHRASE, make_pdf, pdfsig, pdftotext, tamper
 
 #: Who signs which field: the person, the personnel officer, the head, the agency (seal).
@@ -373,7 +373,7 @@ def test_export_syll_signed_by_an_officer_validates(app, signers, tmp_path):
     from app.extensions import db as _db
     from app.services import code_lists
     from app.signing import verify_pdf
-    from tests.test_personnel import person_for
+    from tests.factories import person_for
 
     code_lists.load_code_lists()
     person = person_for(_db, account(_db, "syt.tccb").org_unit, name="Đặng Văn Đức", cccd="001080012345")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.services import personnel as svc
 from models.org_units import OrgUnit
 from tests.clients import body, client_for
-from tests.test_personnel import account, person_for
+from tests.factories import account, person_for
 from tests.url_routes import without_per_response_tokens
 
 

@@ -21,18 +21,12 @@ from models.audit import AccessLog
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 from models.personnel import Person
-from tests.conftest import login
-from tests.test_accounts import IsolatedClient
-from tests.test_personnel import account, person_for
-from tests.test_syll_pdf import flat, hoa, poppler
+from tests.factories import IsolatedClient, account, flat, hoa, login, person_for, poppler
 
 
 @pytest.fixture(autouse=True)
-def _code_lists(db):
-    """The national code lists (idempotent)."""
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
+def _code_lists(codes):
+    """The national code lists (the session's loaded copy)."""
 
 
 @pytest.fixture()

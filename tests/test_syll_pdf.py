@@ -7,9 +7,7 @@ NFC text).
 """
 
 import io
-import os
 import re
-import subprocess
 import time
 from copy import deepcopy
 
@@ -22,8 +20,8 @@ from app.pdf import SIGNATURE_FIELDS, render_syll
 from app.services import personnel as svc
 from app.services.personnel.syll import FORM_ITEMS
 from models.audit import AccessLog
-from models.personnel import FileVersion, Person
-from tests.test_personnel import DOMAIN_MD, account, person_for
+from models.personnel import FileVersion
+from tests.factories import DOMAIN_MD, account, flat, hoa, person_for, poppler
 
 A4_W, A4_H = 595.28, 841.89
 
@@ -35,34 +33,10 @@ def domain_items() -> list[str]:
     return re.findall(r"^\| (\d+(?:\.\d)?) \|", table, flags=re.M)
 
 
-def poppler(tool: str, pdf: bytes, *args: str) -> str:
-    """Run a poppler tool on ``pdf`` (stdin is not supported by all of them: a temporary file)."""
-    path = f"/tmp/syll-test-{os.getpid()}-{time.monotonic_ns()}.pdf"
-    with open(path, "wb") as fh:
-        fh.write(pdf)
-    try:
-        out = subprocess.run([tool, *args, path, *(["-"] if tool == "pdftotext" else [])], capture_output=True,
-                             check=True, timeout=60)
-    finally:
-        os.remove(path)
-    return out.stdout.decode("utf-8")
-
-
-def flat(text: str) -> str:
-    """The text without page footers, white space folded (labels may wrap across lines)."""
-    lines = [line for line in text.splitlines() if not re.search(r"Trang \d+/\d+", line)]
-    return " ".join(" ".join(lines).split())
-
-
 def version_of(db, person) -> FileVersion:
     db.session.expire_all()
     return db.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id)
                              .order_by(FileVersion.version_no.desc()).limit(1))
-
-
-def hoa(db) -> Person:
-    return db.session.scalar(select(Person).where(Person.family_name == "Nguyễn", Person.middle_name == "Thị",
-                                                  Person.given_name == "Hoà"))
 
 
 def test_every_item_of_the_form_with_its_label_name_fonts_pages_and_signature_room(app, demo_people):
@@ -221,8 +195,5 @@ def test_export_syll_cli_writes_the_pdf_and_logs_it(app, demo, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _code_lists(db):
-    """The national code lists (idempotent)."""
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
+def _code_lists(codes):
+    """The national code lists (the session's loaded copy)."""

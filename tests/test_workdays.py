@@ -14,7 +14,7 @@ from app import workdays as wd
 from models.accounts import Account
 from models.audit import ChangeLog
 from models.workdays import WorkdayOverride
-from tests.conftest import login
+from tests.factories import login
 
 
 def d(text: str) -> date:

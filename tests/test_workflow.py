@@ -5,8 +5,7 @@ event's day never counts; Tết 2026 is 16–20/2, Tết 2027 is 4–10/2, Satur
 day. The clock of the workflow is set per test so the dates are those of the regulation's examples.
 """
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,58 +18,12 @@ from app.services.errors import ForbiddenError, ValidationError
 from models.accounts import Delegation
 from models.approvals import ApprovalStep, ChangeSetDocument
 from models.personnel import ChangeSet, FileVersion, Person
-from tests.test_personnel import PDF, account, person_for
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PASSPHRASE = "Demo@2026"
-
-
-def documents(cccd="001080012345", phone="0912 345 678"):
-    """A valid "documents" section (CCCD, its date, phone, residence)."""
-    return {"cccd": cccd, "cccd_issued_on": "01/02/2021", "phone": phone, "residence": "Số 5 phố Huế, Hà Nội"}
+from tests.factories import PASSPHRASE, PDF, account, at, documents, person_for, use_profile, with_certificates
 
 
 @pytest.fixture(autouse=True)
-def code_lists_loaded(db):
-    from app.services import code_lists
-
-    code_lists.load_code_lists()
-
-
-@pytest.fixture(scope="module")
-def dev_ca(app, tmp_path_factory):
-    """A development CA and TSA in this module's own PKI_DIR."""
-    from app import pki
-    from app.signing import forget_signers
-
-    directory = tmp_path_factory.mktemp("pki")
-    old = app.config.get("PKI_DIR")
-    app.config["PKI_DIR"] = str(directory)
-    with app.app_context():
-        ca = pki.create_dev_ca(directory, force=True)
-    yield ca
-    app.config["PKI_DIR"] = old
-    forget_signers()
-
-
-def with_certificates(db, ca, *usernames):
-    """Each account gets a dev certificate (PKCS#12, passphrase Demo@2026)."""
-    from app.signing import forget_signers, issue_dev_credential
-
-    for username in usernames:
-        issue_dev_credential(account(db, username), ca)
-    db.session.commit()
-    forget_signers()
-
-
-def at(monkeypatch, day: date, hour: int = 9):
-    """Set the workflow's clock to ``day`` (Việt Nam time)."""
-    moment = datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
-    monkeypatch.setattr(workflow, "_now", lambda: moment)
-
-
-def use_profile(app, monkeypatch, name):
-    monkeypatch.setitem(app.config, "CITY_PROFILE", name)
+def code_lists_loaded(codes):
+    """The national code lists (the session's loaded copy)."""
 
 
 def staff_change(db, *, passphrase=None, btv=False):
@@ -360,7 +313,7 @@ def test_hcm_chain_through_the_web_pages(app, demo, dev_ca, monkeypatch):
     """HCM-7.2c, HCM-7.2b in the screens: "Hồ sơ của tôi" asks the person for the certificate's passphrase when
     sending (a wrong one is refused in Vietnamese and sends nothing); the TCCB officer authenticates and the head
     approves from "Đề nghị chờ duyệt", each signing; the file then shows version 2."""
-    from tests.test_personnel_views import body, client_for
+    from tests.clients import body, client_for
 
     use_profile(app, monkeypatch, "hcm")
     with_certificates(demo, dev_ca, "annv.syt", "syt.tccb", "syt.thutruong")

@@ -12,11 +12,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from tests.browser.test_org_tree_browser import PASSWORD, shot
-from tests.test_csrf_headers import CsrfConfig
+from tests.factories import PASSWORD, TIMEOUT_MS, CsrfConfig, shot
 
 pytestmark = pytest.mark.usefixtures("demo_people")
-TIMEOUT_MS = 10_000
+
 CSP_MARKERS = ("Content Security Policy", "Refused to", "Content-Security-Policy")
 
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.test_org_tree_browser import PASSWORD, js_errors, shot  # noqa: F401  (fixture)
+from tests.factories import PASSWORD, shot
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -26,7 +26,7 @@ def browser_context_args(browser_context_args):
 def three_submitted(app, db, unit_by_name, monkeypatch):
     """Hà Nội profile, jobs in-process, and three change sets submitted by the TCCB officer in Khoa Cấp cứu."""
     from app.services import code_lists
-    from tests.test_inbox import officer_change
+    from tests.factories import officer_change
 
     monkeypatch.setitem(app.config, "CITY_PROFILE", "hanoi")
     monkeypatch.setitem(app.extensions, "rq_queue", None)
@@ -36,7 +36,7 @@ def three_submitted(app, db, unit_by_name, monkeypatch):
 
 
 def test_head_bulk_approves_three_change_sets_from_the_inbox(page: Page, live_server, db, three_submitted,
-                                                             js_errors):  # noqa: F811
+                                                             js_errors):
     """HN-6.4: sign in as the head, tick three change sets in the inbox, approve them at once, follow the
     progress to the end and see "Đã duyệt" for each; the database agrees (three new versions)."""
     from models.personnel import ChangeSet, FileVersion

@@ -5,15 +5,12 @@ diacritic-free search, and a merge decision through the form with its preview st
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PASSWORD = "Demo@2026"
-TIMEOUT_MS = 10_000
+from tests.factories import PASSWORD, shot
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -27,48 +24,6 @@ def browser_context_args(browser_context_args):
         "timezone_id": "Asia/Ho_Chi_Minh",
         "viewport": {"width": 1280, "height": 800},
     }
-
-
-class BrowserErrors:
-    """Console errors and uncaught exceptions seen by the page, minus responses a test expects."""
-
-    def __init__(self):
-        self.errors: list[tuple[str, str]] = []
-        self.expected_urls: set[str] = set()
-
-    def on_console(self, msg) -> None:
-        url = msg.location.get("url", "")
-        if msg.type == "error":
-            self.errors.append((url, f"console.error: {msg.text} ({url})"))
-
-    def on_page_error(self, exc) -> None:
-        self.errors.append(("", f"pageerror: {exc}"))
-
-    def expect_failed_load(self, url: str) -> None:
-        """A test navigates to ``url`` expecting an error status: its console line is not a script error."""
-        self.expected_urls.add(url)
-
-    def unexpected(self) -> list[str]:
-        return [text for url, text in self.errors if url not in self.expected_urls]
-
-
-@pytest.fixture()
-def js_errors(page: Page):
-    """Watch the page for JavaScript errors; the test fails if any happened."""
-    watcher = BrowserErrors()
-    page.on("console", watcher.on_console)
-    page.on("pageerror", watcher.on_page_error)
-    page.set_default_timeout(TIMEOUT_MS)
-    expect.set_options(timeout=TIMEOUT_MS)
-    yield watcher
-    unexpected = watcher.unexpected()
-    assert unexpected == [], "JavaScript errors in the browser:\n" + "\n".join(unexpected)
-
-
-def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot under tests/artifacts/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 def sign_in(page: Page, live_server: str, username: str) -> None:

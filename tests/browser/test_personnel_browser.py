@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.test_org_tree_browser import PASSWORD, js_errors, shot  # noqa: F401  (fixture)
+from tests.factories import PASSWORD, shot
 
 pytestmark = pytest.mark.usefixtures("demo_people")
 
@@ -26,7 +26,7 @@ def browser_context_args(browser_context_args):
             "viewport": {"width": 1280, "height": 900}}
 
 
-def test_staff_updates_own_file_with_proof_and_submits(page: Page, live_server, db, js_errors):  # noqa: F811
+def test_staff_updates_own_file_with_proof_and_submits(page: Page, live_server, db, js_errors):
     """HN-6.2, HN-6.3, HCM-7.2c: "Hồ sơ của tôi" — edit a section, attach proof, see the diff, submit."""
     from models.accounts import Account
     from models.personnel import Attachment, ChangeSet, Person
