@@ -20,7 +20,7 @@ from app.services.errors import ForbiddenError
 from jobs.reminders import run_reminders
 from models.accounts import ConsentGrant, Delegation, RoleAssignment
 from models.org_units import OrgUnit, Subtree
-from tests.test_personnel import account
+from tests.factories import account
 from tests.test_reminders import at, delegation, may_act, officer_change, pending_step, use_profile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services import code_lists
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
-from app.services.personnel.change_sets import EDITABLE_STATUSES, _editable_set, _writable_person
+from app.services.personnel.change_sets import EDITABLE_STATUSES, editable_set, writable_person
 from app.services.personnel.people import get_person
 from app.services.personnel.syll import LEVEL_SENSITIVE, SECTIONS
 from app.text import clean
@@ -51,7 +51,7 @@ def attachment_path(stored_name: str) -> str:
 def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, section: str | None = None,
                    description: str | None = None) -> Attachment:
     """Attach a PDF/JPEG/PNG proof to the person's draft; every problem is reported at once."""
-    person, _agency = _writable_person(actor, person_id)
+    person, _agency = writable_person(actor, person_id)
     errors = Errors()
     name = clean(os.path.basename((filename or "").replace("\\", "/")))
     if not content:
@@ -70,7 +70,7 @@ def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, s
     if section and section not in {s.key for s in SECTIONS}:
         errors.add("section", _("Không có mục này trong sơ yếu lý lịch."))
     errors.raise_if_any()
-    cs = _editable_set(actor, person)
+    cs = editable_set(actor, person)
     stored = uuid.uuid4().hex + detected[1]
     path = attachment_path(stored)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -105,7 +105,7 @@ def _attachment(actor, attachment_id) -> Attachment:
 def remove_attachment(actor, attachment_id) -> None:
     """Remove a proof from an open draft (approved proof stays with the file for good)."""
     att = _attachment(actor, attachment_id)
-    _writable_person(actor, att.person_id)
+    writable_person(actor, att.person_id)
     cs = db.session.get(ChangeSet, att.change_set_id) if att.change_set_id else None
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Chỉ gỡ được tệp của bản nháp chưa gửi.")]})

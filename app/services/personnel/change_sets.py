@@ -107,7 +107,7 @@ def _locked_open_change_set(person: Person) -> ChangeSet | None:
     return _lock_change_set(cs) if cs is not None else None
 
 
-def _editable_set(actor, person: Person) -> ChangeSet:
+def editable_set(actor, person: Person) -> ChangeSet:
     """The draft to write into, created on first use; refused while a submission awaits approval."""
     require_unarchived(person)
     cs = _locked_open_change_set(person)
@@ -121,7 +121,7 @@ def _editable_set(actor, person: Person) -> ChangeSet:
     return cs
 
 
-def _writable_person(actor, person_id) -> tuple[Person, bool]:
+def writable_person(actor, person_id) -> tuple[Person, bool]:
     """The file, locked for the rest of the transaction, and whether ``actor`` writes as the agency (False: the
     person themselves)."""
     person = get_person(actor, person_id, ACTION_READ)
@@ -234,7 +234,7 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
     in this draft, neither adds a row. Every problem of the input is reported at once; nothing is
     written when there is one. A change that restores the approved values removes the item.
     """
-    person, agency = _writable_person(actor, person_id)
+    person, agency = writable_person(actor, person_id)
     sec = _section(section_key)
     if sec.key == "photo":
         raise NotFoundError(_("Không có mục này trong sơ yếu lý lịch."))
@@ -252,7 +252,7 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
     if sec.key == "salary_history" and not errors:
         _check_coefficient(errors, new.get("rank_code"), new.get("step"), new.get("coefficient"), "coefficient",
                            None)
-    cs = _editable_set(actor, person)
+    cs = editable_set(actor, person)
     if sec.repeating:
         if row_id not in (None, ""):
             old = _row_in(snap, sec, row_id)
@@ -292,11 +292,11 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
 @use_case
 def delete_row(actor, person_id, section_key: str, *, row_id=None, item_id=None) -> ChangeSet:
     """Propose deleting an approved row (``row_id``) or drop a row added in the draft (``item_id``)."""
-    person, _agency = _writable_person(actor, person_id)
+    person, _agency = writable_person(actor, person_id)
     sec = _section(section_key)
     if not sec.repeating:
         raise NotFoundError(_("Không có mục này trong sơ yếu lý lịch."))
-    cs = _editable_set(actor, person)
+    cs = editable_set(actor, person)
     if item_id not in (None, ""):
         item = _own_item(cs, item_id, sec)
         cs.items.remove(item)
@@ -314,8 +314,8 @@ def delete_row(actor, person_id, section_key: str, *, row_id=None, item_id=None)
 @use_case
 def undo_item(actor, person_id, item_id) -> ChangeSet:
     """Take one change back out of the draft (the approved value shows again)."""
-    person, _agency = _writable_person(actor, person_id)
-    cs = _editable_set(actor, person)
+    person, _agency = writable_person(actor, person_id)
+    cs = editable_set(actor, person)
     cs.items.remove(_own_item(cs, item_id))
     cs.updated_at = _now()
     db.session.flush()
@@ -325,13 +325,13 @@ def undo_item(actor, person_id, item_id) -> ChangeSet:
 @use_case
 def set_photo(actor, person_id, content: bytes) -> ChangeSet:
     """Put a new 4×6 photo (JPEG or PNG, ≤ 2 MB) in the draft; it is stored encrypted."""
-    person, _agency = _writable_person(actor, person_id)
+    person, _agency = writable_person(actor, person_id)
     mime = next((m for magic, m in PHOTO_TYPES.items() if content.startswith(magic)), None)
     if not content or mime is None:
         raise ValidationError({"photo": [_("Ảnh phải là tệp JPEG hoặc PNG.")]})
     if len(content) > PHOTO_MAX_BYTES:
         raise ValidationError({"photo": [_("Ảnh không được lớn hơn 2 MB.")]})
-    cs = _editable_set(actor, person)
+    cs = editable_set(actor, person)
     item = _item(cs, section="photo", op="set") or ChangeItem(section="photo", op="set")
     item.values = {"mime_type": mime, "sha256": hashlib.sha256(content).hexdigest(),
                    "data": base64.b64encode(content).decode("ascii")}
@@ -354,7 +354,7 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
     """Send the draft for approval: it must change something, pass every check, carry proof when the city
     profile wants it (HN-6.3) and the person's signature when it wants that (HCM-7.2c); the workflow then
     starts the profile's chain."""
-    person, agency = _writable_person(actor, person_id)
+    person, agency = writable_person(actor, person_id)
     cs = _locked_open_change_set(person)
     if cs is not None and cs.status == "submitted":
         raise workflow.AlreadyDecided({"__all__": [_(
@@ -471,7 +471,7 @@ def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
 @use_case
 def cancel_draft(actor, person_id) -> None:
     """Abandon the open draft (not a submission): its items are dropped, the approved file stays."""
-    person, _agency = _writable_person(actor, person_id)
+    person, _agency = writable_person(actor, person_id)
     cs = _locked_open_change_set(person)
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Không có bản nháp nào để hủy.")]})
