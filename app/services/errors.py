@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from app.extensions import db
+from app.request_input import as_id
 
 __all__ = [
     "AfterCommit",
@@ -16,6 +17,7 @@ __all__ = [
     "ServiceError",
     "ValidationError",
     "after_commit",
+    "requested_row",
     "use_case",
 ]
 
@@ -36,6 +38,19 @@ class NotFoundError(ServiceError):
     """The object named by an id does not exist (or is outside the caller's reach)."""
 
     status = 404
+
+
+def requested_row(model, user, raw_id, message: str):
+    """The ``model`` row (a background job's) with id ``raw_id`` if ``user`` asked for it; ``NotFoundError(message)``
+    for a missing row, a malformed id and another user's row alike (no existence leak)."""
+    try:
+        row_id = as_id(raw_id)
+    except (TypeError, ValueError):
+        row_id = None
+    row = db.session.get(model, row_id) if row_id is not None else None
+    if row is None or row.requested_by_id != getattr(user, "id", None):
+        raise NotFoundError(message)
+    return row
 
 
 class ForbiddenError(ServiceError):

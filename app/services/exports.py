@@ -21,7 +21,7 @@ from app.extensions import db
 from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
-from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, use_case
+from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, requested_row, use_case
 from jobs.leases import dispatch_named
 from models.exports import ExportJob
 from models.org_units import OrgUnit
@@ -101,14 +101,7 @@ def request_unit_syll_export(user, unit_id) -> ExportJob:
 
 def get_export(user, export_id) -> ExportJob:
     """The export ``export_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
-    try:
-        eid = as_id(export_id)
-    except (TypeError, ValueError):
-        eid = None
-    job = db.session.get(ExportJob, eid) if eid is not None else None
-    if job is None or job.requested_by_id != getattr(user, "id", None):
-        raise NotFoundError(_("Không tìm thấy yêu cầu xuất dữ liệu."))
-    return job
+    return requested_row(ExportJob, user, export_id, _("Không tìm thấy yêu cầu xuất dữ liệu."))
 
 
 def open_export(user, export_id) -> tuple[ExportJob, str]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
-from app.services.errors import Errors, NotFoundError, ValidationError, after_commit, use_case
+from app.services.errors import Errors, NotFoundError, ValidationError, after_commit, requested_row, use_case
 from app.services.personnel.queries import awaiting_ids
 from jobs.leases import dispatch_named
 from models.approvals import BULK_ACTIONS, BulkDecision
@@ -136,11 +136,4 @@ def request_bulk_decision(user, action: str, change_set_ids, comment: str | None
 
 def get_bulk_decision(user, bulk_id) -> BulkDecision:
     """The bulk decision ``bulk_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
-    try:
-        bid = int(bulk_id)
-    except (TypeError, ValueError):
-        bid = None
-    row = db.session.get(BulkDecision, bid) if bid is not None else None
-    if row is None or row.requested_by_id != getattr(user, "id", None):
-        raise NotFoundError(_("Không tìm thấy lần xử lý hàng loạt này."))
-    return row
+    return requested_row(BulkDecision, user, bulk_id, _("Không tìm thấy lần xử lý hàng loạt này."))
