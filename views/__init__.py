@@ -30,3 +30,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     workdays.register(appbuilder)
     signatures.register(appbuilder)
     security.register(appbuilder)
+
+    from flask import current_app
+
+    from views.menu import init_menu_cache
+
+    init_menu_cache(current_app)

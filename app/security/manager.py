@@ -70,13 +70,23 @@ class SecurityManager(FabSecurityManager):
         key = tuple(sorted(role_ids))
         cache = g.setdefault("_cbccvc_role_pairs", {})
         if key not in cache:
-            rows = (self.session.query(self.viewmenu_model.name, self.permission_model.name)
-                    .select_from(self.permissionview_model)
-                    .join(self.permission_model).join(self.viewmenu_model)
-                    .join(self.permissionview_model.role)
-                    .filter(self.role_model.id.in_(key)))
-            cache[key] = {(view, perm) for view, perm in rows}
+            cache[key] = {(view, perm) for view, perm in self._role_pairs_uncached(key)}
         return cache[key]
+
+    def permission_fingerprint(self, role_ids) -> int:
+        """A value that changes whenever the (view, permission) pairs of ``role_ids`` change (the menu cache key)."""
+        pairs = self._role_pairs(role_ids)
+        if pairs is None:  # outside a request: read them now
+            pairs = {(view, perm) for view, perm in self._role_pairs_uncached(role_ids)}
+        return hash(frozenset(pairs))
+
+    def _role_pairs_uncached(self, role_ids):
+        """The (view, permission) pairs of ``role_ids``, one query."""
+        return (self.session.query(self.viewmenu_model.name, self.permission_model.name)
+                .select_from(self.permissionview_model)
+                .join(self.permission_model).join(self.viewmenu_model)
+                .join(self.permissionview_model.role)
+                .filter(self.role_model.id.in_(tuple(role_ids))))
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         """FAB's check, answered from the request's cached pairs (see the module docstring)."""
