@@ -118,11 +118,14 @@ def _check_fab_list_args() -> None:
 
 
 def _fab_view(class_name: str):
-    appbuilder = getattr(current_app, "appbuilder", None)
-    for view in getattr(appbuilder, "baseviews", ()):
-        if type(view).__name__ == class_name:
-            return view
-    return None
+    """The registered FAB view of that class name (an index built once: this runs on every request)."""
+    index = current_app.extensions.get("cbccvc_views_by_name")
+    if index is None:
+        appbuilder = getattr(current_app, "appbuilder", None)
+        index = {type(view).__name__: view for view in getattr(appbuilder, "baseviews", ())}
+        if appbuilder is not None:
+            current_app.extensions["cbccvc_views_by_name"] = index
+    return index.get(class_name)
 
 
 def _guard() -> None:

@@ -27,16 +27,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.translate import translate_cli
     from app.cli.workdays import workdays_cli
 
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(sync_roles_command)
-    app.cli.add_command(org_cli)
-    app.cli.add_command(translate_cli)
-    app.cli.add_command(crypto_cli)
-    app.cli.add_command(codes_cli)
-    app.cli.add_command(gen_city_command)
-    app.cli.add_command(pki_cli)
-    app.cli.add_command(verify_pdf_command)
-    app.cli.add_command(export_syll_command)
-    app.cli.add_command(workdays_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(jobs_cli)
+    for command in (seed_demo_command, sync_roles_command, org_cli, translate_cli, crypto_cli, codes_cli,
+                    gen_city_command, pki_cli, verify_pdf_command, export_syll_command, workdays_cli, reminders_cli,
+                    jobs_cli):
+        app.cli.add_command(command)

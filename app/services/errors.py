@@ -40,15 +40,16 @@ class NotFoundError(ServiceError):
     status = 404
 
 
-def requested_row(model, user, raw_id, message: str):
-    """The ``model`` row (a background job's) with id ``raw_id`` if ``user`` asked for it; ``NotFoundError(message)``
-    for a missing row, a malformed id and another user's row alike (no existence leak)."""
+def requested_row(model, user, raw_id, message: str, owner: str = "requested_by_id"):
+    """The ``model`` row with id ``raw_id`` if it is ``user``'s (its ``owner`` column: who asked for a job, whom a
+    notification is for); ``NotFoundError(message)`` for a missing row, a malformed id and another user's row alike
+    (no existence leak)."""
     try:
         row_id = as_id(raw_id)
     except (TypeError, ValueError):
         row_id = None
     row = db.session.get(model, row_id) if row_id is not None else None
-    if row is None or row.requested_by_id != getattr(user, "id", None):
+    if row is None or getattr(row, owner) != getattr(user, "id", None):
         raise NotFoundError(message)
     return row
 

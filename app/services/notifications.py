@@ -23,8 +23,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.mail import Mail, Mailer, mail_configured
-from app.request_input import as_id
-from app.services.errors import NotFoundError, use_case
+from app.services.errors import requested_row, use_case
 from models.accounts import Account
 from models.notifications import Notification
 
@@ -106,14 +105,8 @@ def list_notifications(user, offset: int = 0, limit: int = 25, *, unread_only: b
 
 
 def _own(user, notification_id) -> Notification:
-    try:
-        nid = as_id(notification_id)
-    except (TypeError, ValueError):
-        nid = None
-    row = db.session.get(Notification, nid) if nid is not None else None
-    if row is None or row.user_id != getattr(user, "id", None):
-        raise NotFoundError(_("Không tìm thấy thông báo."))
-    return row
+    """The notification ``notification_id`` if it is for ``user`` (NotFoundError otherwise)."""
+    return requested_row(Notification, user, notification_id, _("Không tìm thấy thông báo."), owner="user_id")
 
 
 @use_case
