@@ -1,17 +1,20 @@
 """Consent grants (HN-8.3, HCM-4.7) and delegations (ủy quyền, HN-6.4): scoped lists, create, revoke.
 
-Views parse, call one ``app.services.accounts`` function, flash a translated message and redirect.
+Screens of the view kit (``views/kit.py``): a list page and a form, each one service call.
 A list shows the rows of the units where the scope function lets the user read that resource, plus
 the rows naming the user (grantee, delegator, delegate); 50 a page, newest first. A row outside that
 set is a 404; a write the service refuses is a 403.
 """
 
 from datetime import date
+from operator import attrgetter
+from typing import Any
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask import abort, current_app, g, jsonify, request, url_for
+from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -30,10 +33,21 @@ from app.security.permissions import (
     WRITE,
 )
 from app.services import accounts as svc
-from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
+from app.services.errors import ValidationError
 from models.accounts import DELEGATION_ACTIONS, Account, ConsentGrant, Delegation
-from views.audit import PAGE_SIZE, paginate
-from views.forms import UnitPickerField, VNForm, column_length, field_errors
+from views.forms import UnitPickerField, VNForm, column_length
+from views.kit import (
+    Column,
+    ListView,
+    Page,
+    day,
+    paginate,
+    post_action,
+    post_button,
+    service_form,
+    small,
+    status_label,
+)
 
 __all__ = ["ConsentView", "DelegationView", "STATUS_LABELS", "register", "status_of"]
 
@@ -70,32 +84,34 @@ def _status_condition(model, status: str, day: date):
 
 # --------------------------------------------------------------------------- forms
 
-
-class _PeriodMixin:
-    """Document number and validity shared by both forms."""
-
-    document_number = StringField(_l("Số văn bản"), validators=[column_length(ConsentGrant.document_number)])
-    valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[OptionalV()])
-    valid_to = DateField(_l("Đến hết ngày"), validators=[OptionalV()])
+_FROM_HELP = _l("Để trống: từ hôm nay.")
 
 
-class ConsentForm(_PeriodMixin, VNForm):
+class ConsentForm(VNForm):
     """Văn bản cho phép khai thác dữ liệu (HN-8.3)."""
 
-    grantee_username = StringField(_l("Người được khai thác (tên đăng nhập)"))
+    grantee_username = StringField(_l("Người được khai thác (tên đăng nhập)"), description=_l(
+        "Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được khai thác."))
     org_unit_id = UnitPickerField(_l("Dữ liệu của đơn vị"), purpose="consent")
     include_descendants = BooleanField(_l("Gồm cả các đơn vị trực thuộc"), default=False)
     person_id = StringField(_l("Chỉ hồ sơ có mã số (để trống: mọi hồ sơ của đơn vị)"))
     purpose = TextAreaField(_l("Mục đích khai thác"))
+    document_number = StringField(_l("Số văn bản"), validators=[column_length(ConsentGrant.document_number)])
+    valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[OptionalV()], description=_FROM_HELP)
+    valid_to = DateField(_l("Đến hết ngày"), validators=[OptionalV()])
 
 
-class DelegationForm(_PeriodMixin, VNForm):
+class DelegationForm(VNForm):
     """Ủy quyền (HN-6.4)."""
 
-    delegate_username = StringField(_l("Người được ủy quyền (tên đăng nhập)"))
+    delegate_username = StringField(_l("Người được ủy quyền (tên đăng nhập)"), description=_l(
+        "Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được ủy quyền."))
     org_unit_id = UnitPickerField(_l("Đơn vị"), purpose="delegation")
-    action = SelectField(_l("Nội dung ủy quyền"), choices=list(DELEGATION_ACTIONS.items()), validate_choice=False)
     include_descendants = BooleanField(_l("Gồm cả các đơn vị trực thuộc"), default=True)
+    action = SelectField(_l("Nội dung ủy quyền"), choices=list(DELEGATION_ACTIONS.items()), validate_choice=False)
+    document_number = StringField(_l("Số văn bản"), validators=[column_length(Delegation.document_number)])
+    valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[OptionalV()], description=_FROM_HELP)
+    valid_to = DateField(_l("Đến hết ngày"), validators=[OptionalV()])
 
 
 class RevokeForm(VNForm):
@@ -109,15 +125,15 @@ class StatusFilterForm(VNForm):
                          validate_choice=False)
 
 
-def _account_id(username: str | None, field: str) -> tuple[int | None, dict[str, list[str]]]:
-    """Resolve the typed username (exact, case-insensitive) to an account id, or a field error."""
+def _account_id(username: str | None, field: str) -> int:
+    """The account id of the typed username (exact, case-insensitive); a field error when there is none."""
     name = (username or "").strip().lower()
     if not name:
-        return None, {field: [_("Hãy nhập tên đăng nhập của người nhận.")]}
+        raise ValidationError({field: [_("Hãy nhập tên đăng nhập của người nhận.")]})
     account_id = db.session.scalar(select(Account.id).where(func.lower(Account.username) == name))
     if account_id is None:
-        return None, {field: [_("Không tìm thấy tài khoản có tên đăng nhập %(name)s.", name=name)]}
-    return account_id, {}
+        raise ValidationError({field: [_("Không tìm thấy tài khoản có tên đăng nhập %(name)s.", name=name)]})
+    return account_id
 
 
 def _user_search():
@@ -142,22 +158,37 @@ def _user_search():
     ]})
 
 
-class _GrantViewBase(BaseView):
-    """What the consent and delegation screens share: list page, create form, revoke button."""
+def _account_cell(account) -> Markup:
+    return escape(account.username) + small(account.display_name)
 
-    default_view = "index"
+
+def _unit_cell(row) -> Markup:
+    text = escape(row.org_unit.name if row.org_unit else "—")
+    if row.include_descendants:
+        text += small(_("gồm cả đơn vị trực thuộc"))
+    if getattr(row, "person_id", None):
+        text += Markup("<br><small>%s</small>") % _("chỉ hồ sơ số %(id)s", id=row.person_id)
+    return text
+
+
+def _period_cell(row) -> str:
+    return _("%(start)s – %(end)s", start=day(row.valid_from), end=day(row.valid_to))
+
+
+class _GrantViewBase(ListView):
+    """What the consent and delegation screens share: the kit's list with a status filter, create, revoke."""
+
     base_permissions = ["can_" + READ, "can_" + WRITE]
     model = ConsentGrant
     resource = RESOURCE_CONSENT
-    list_template = ""
-    form_template = "access/grant_form.html"
-    #: Shown above the form, the id of the <form>, help under the username, and the type-specific field.
-    form_intro = ""
+    filter_form = StatusFilterForm
+    filter_fields = ("status",)
+    form_class: type = ConsentForm
     form_id = ""
-    username_help = ""
-    detail_field = ""
+    form_intro: Any = ""
     username_field = ""
     field_map: dict[str, str] = {}
+    revoked_message: Any = ""
 
     def visible(self):
         """SQL condition: rows the signed-in user may see."""
@@ -167,66 +198,51 @@ class _GrantViewBase(BaseView):
         """Eager loads of the list columns."""
         return []
 
-    def _can_write(self) -> bool:
-        return current_app.appbuilder.sm.has_access("can_" + WRITE, self.resource)
-
-    def _list(self, title: str):
-        filters = StatusFilterForm(request.args, meta={"csrf": False})
-        day = scope.today()
+    def list_page(self, filters) -> Page:
+        """Rows the user may see, newest first, with their status today."""
+        day_ = scope.today()
         stmt = select(self.model).options(*self.list_options()).where(self.visible())
-        condition = _status_condition(self.model, filters.status.data or "", day)
+        condition = _status_condition(self.model, filters.status.data or "", day_)
         if condition is not None:
             stmt = stmt.where(condition)
         page = paginate(stmt.order_by(self.model.id.desc()))
-        return self.render_template(
-            self.list_template, title=title, page=page, page_size=PAGE_SIZE, filters=filters,
-            statuses={row.id: status_of(row, day) for row in page.rows},
-            status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
-            can_write=self._can_write(), revoke_form=RevokeForm(), actions=DELEGATION_ACTIONS,
-        )
+        page.extra["status"] = {row.id: status_of(row, day_) for row in page.rows}
+        self._statuses = page.extra["status"]
+        return page
 
-    def _render_form(self, form, title, errors=None):
-        return self.render_template(self.form_template, form=form, title=title, errors=errors or {}, view=self)
+    def row_attrs(self, row) -> dict:
+        status = self._statuses[row.id]
+        return {"class": f"{self.row_class} status-{status}", "data-id": row.id, "data-status": status}
 
-    def _submit(self, form, title, act):
-        """Parse, resolve the username, call the service through ``act(account_id)``; errors next to fields."""
-        errors = field_errors(form)
-        account_id, name_errors = _account_id(form[self.username_field].data, self.username_field)
-        errors.update(name_errors)
-        if errors:
-            return self._render_form(form, title, errors), 400
-        try:
-            return act(account_id)
-        except ValidationError as exc:
-            mapped = {self.field_map.get(k, k): v for k, v in exc.errors.items()}
-            return self._render_form(form, title, mapped), 400
-        except ForbiddenError:
-            abort(403)
-        except ServiceError as exc:
-            return self._render_form(form, title, {"__all__": exc.messages}), exc.status
+    def _status_cell(self, row) -> Markup:
+        return status_label(self._statuses[row.id], STATUS_LABELS)
 
-    def _revoke(self, pk: int, service, done):
+    def _revoke_cell(self, row):
+        if self._statuses[row.id] in ("active", "pending") and self._can_write:
+            return post_button(url_for(f"{type(self).__name__}.revoke", pk=row.id), _("Thu hồi"),
+                               form_class="revoke-form")
+        return ""
+
+    def list_columns(self):
+        self._can_write = self.appbuilder.sm.has_access("can_" + WRITE, self.resource)
+        return [*self.columns, Column(_l("Tình trạng"), self._status_cell), Column("", self._revoke_cell)]
+
+    def _form(self, title, create):
+        """The create form: resolve the username, call the service through ``create(form, account_id)``."""
+        form = self.form_class()
+        form[self.username_field].render_kw = {"data-suggest-url": url_for(f"{type(self).__name__}.api_users")}
+        return service_form(
+            self, form, lambda: create(form, _account_id(form[self.username_field].data, self.username_field)),
+            title=title, done=lambda message: message, back=url_for(f"{type(self).__name__}.index"),
+            field_map=self.field_map)
+
+    def _revoke(self, pk: int, service):
         """Revoke a visible row through ``service``: 404 when the user cannot see it, 403 when refused."""
-        form = RevokeForm()
         if db.session.scalar(select(self.model.id).where(self.model.id == pk, self.visible())) is None:
             abort(404)
-        errors = field_errors(form)
-        if errors:
-            for message in errors.get("__all__", []):
-                flash(message, "danger")
-            return redirect(url_for(f"{type(self).__name__}.index"))
-        try:
-            row = service(g.user, pk)
-        except NotFoundError:
-            abort(404)
-        except ForbiddenError:
-            abort(403)
-        except ServiceError as exc:
-            for message in exc.messages:
-                flash(message, "danger")
-            return redirect(url_for(f"{type(self).__name__}.index"))
-        flash(done(row), "success")
-        return redirect(url_for(f"{type(self).__name__}.index"))
+        return post_action(RevokeForm(), lambda: service(g.user, pk),
+                           done=lambda row: str(self.revoked_message) % {"number": row.document_number},
+                           back=url_for(f"{type(self).__name__}.index"))
 
 
 class ConsentView(_GrantViewBase):
@@ -237,14 +253,27 @@ class ConsentView(_GrantViewBase):
     method_permission_name = {"index": READ, "add": WRITE, "revoke": WRITE, "api_users": WRITE}
     model = ConsentGrant
     resource = RESOURCE_CONSENT
-    list_template = "access/consents.html"
+    form_class = ConsentForm
     username_field = "grantee_username"
     form_id = "consent-form"
-    detail_field = "purpose"
+    field_map = {"grantee_id": "grantee_username"}
+    list_title = _l("Văn bản cho phép khai thác dữ liệu")
+    list_intro = _l("Khai thác dữ liệu của người khác chỉ được phép khi có văn bản đồng ý của cấp có thẩm quyền "
+                    "(HN-8.3, HCM-4.7). Văn bản tự hết hiệu lực sau ngày hết hạn.")
     form_intro = _l("Ghi nhận văn bản đồng ý của cấp có thẩm quyền cho một người được khai thác hồ sơ của đơn vị "
                     "trong một thời hạn (HN-8.3, HCM-4.7). Chỉ chọn được đơn vị thuộc phạm vi bạn có thẩm quyền.")
-    username_help = _l("Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được khai thác.")
-    field_map = {"grantee_id": "grantee_username"}
+    table_id = "consent-list"
+    row_class = "consent-row"
+    empty_message = _l("Chưa có văn bản cho phép khai thác nào trong phạm vi của bạn.")
+    list_links = [(_l("Ghi nhận văn bản cho phép khai thác"), "ConsentView.add", "fa-plus", WRITE)]
+    columns = [
+        Column(_l("Số văn bản"), attrgetter("document_number")),
+        Column(_l("Người được khai thác"), lambda r: _account_cell(r.grantee)),
+        Column(_l("Dữ liệu của đơn vị"), _unit_cell),
+        Column(_l("Mục đích"), attrgetter("purpose")),
+        Column(_l("Hiệu lực"), _period_cell, "text-nowrap"),
+    ]
+    revoked_message = _l("Đã thu hồi văn bản cho phép khai thác số %(number)s.")
 
     def visible(self):
         """Grants on units in the user's consent read scope, and grants made to the user."""
@@ -261,36 +290,29 @@ class ConsentView(_GrantViewBase):
     @has_access
     def index(self):
         """Consents in scope, newest first, with their status today."""
-        return self._list(_("Văn bản cho phép khai thác dữ liệu"))
+        return self.render_list()
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def add(self):
         """Record a written consent (HN-8.3, HCM-4.7)."""
-        form = ConsentForm()
-        title = _("Ghi nhận văn bản cho phép khai thác dữ liệu")
-        if request.method == "GET":
-            return self._render_form(form, title)
-
-        def act(grantee_id):
+        def create(form, grantee_id):
             grant = svc.grant_consent(
                 g.user, grantee_id, form.org_unit_id.data, purpose=form.purpose.data,
                 document_number=form.document_number.data, valid_from=form.valid_from.data,
                 valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
                 person_id=(form.person_id.data or "").strip() or None,
             )
-            flash(_("Đã ghi nhận văn bản số %(number)s cho phép %(user)s khai thác dữ liệu của %(unit)s.",
-                    number=grant.document_number, user=grant.grantee.username, unit=grant.org_unit.name), "success")
-            return redirect(url_for("ConsentView.index"))
+            return _("Đã ghi nhận văn bản số %(number)s cho phép %(user)s khai thác dữ liệu của %(unit)s.",
+                     number=grant.document_number, user=grant.grantee.username, unit=grant.org_unit.name)
 
-        return self._submit(form, title, act)
+        return self._form(_("Ghi nhận văn bản cho phép khai thác dữ liệu"), create)
 
     @expose("/<int:pk>/revoke", methods=["POST"])
     @has_access
     def revoke(self, pk):
         """End a consent now."""
-        return self._revoke(pk, svc.revoke_consent, lambda grant: _(
-            "Đã thu hồi văn bản cho phép khai thác số %(number)s.", number=grant.document_number))
+        return self._revoke(pk, svc.revoke_consent)
 
     @expose("/api/users")
     @has_access
@@ -307,14 +329,28 @@ class DelegationView(_GrantViewBase):
     method_permission_name = {"index": READ, "add": WRITE, "revoke": WRITE, "api_users": WRITE}
     model = Delegation
     resource = RESOURCE_DELEGATION
-    list_template = "access/delegations.html"
+    form_class = DelegationForm
     username_field = "delegate_username"
     form_id = "delegation-form"
-    detail_field = "action"
+    field_map = {"delegate_id": "delegate_username"}
+    list_title = _l("Ủy quyền")
+    list_intro = _l("Thủ trưởng phê duyệt hoặc ủy quyền phê duyệt (HN-6.4); quản trị cơ quan có thể ủy quyền tạo và "
+                    "quản lý tài khoản. Ủy quyền tự hết hiệu lực sau ngày hết hạn.")
     form_intro = _l("Ủy quyền là một văn bản có thời hạn (HN-6.4). Bạn chỉ ủy quyền được quyền mình đang có, "
                     "tại đơn vị thuộc phạm vi của mình.")
-    username_help = _l("Gõ ít nhất 2 ký tự để được gợi ý; nhập đúng tên đăng nhập của người được ủy quyền.")
-    field_map = {"delegate_id": "delegate_username"}
+    table_id = "delegation-list"
+    row_class = "delegation-row"
+    empty_message = _l("Chưa có ủy quyền nào trong phạm vi của bạn.")
+    list_links = [(_l("Ủy quyền mới"), "DelegationView.add", "fa-plus", WRITE)]
+    columns = [
+        Column(_l("Số văn bản"), attrgetter("document_number")),
+        Column(_l("Người ủy quyền"), lambda r: _account_cell(r.delegator)),
+        Column(_l("Người được ủy quyền"), lambda r: _account_cell(r.delegate)),
+        Column(_l("Nội dung"), lambda r: DELEGATION_ACTIONS.get(r.action, r.action)),
+        Column(_l("Đơn vị"), _unit_cell),
+        Column(_l("Hiệu lực"), _period_cell, "text-nowrap"),
+    ]
+    revoked_message = _l("Đã thu hồi ủy quyền theo văn bản số %(number)s.")
 
     def visible(self):
         """Delegations on units in the user's delegation read scope, and those the user gave or received."""
@@ -332,36 +368,29 @@ class DelegationView(_GrantViewBase):
     @has_access
     def index(self):
         """Delegations in scope, newest first, with their status today."""
-        return self._list(_("Ủy quyền"))
+        return self.render_list()
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def add(self):
         """Ủy quyền (HN-6.4): approval or account management on a unit, to a named user, for a period."""
-        form = DelegationForm()
-        title = _("Ủy quyền")
-        if request.method == "GET":
-            return self._render_form(form, title)
-
-        def act(delegate_id):
+        def create(form, delegate_id):
             row = svc.delegate(
                 g.user, delegate_id, form.org_unit_id.data, form.action.data,
                 document_number=form.document_number.data, valid_from=form.valid_from.data,
                 valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
             )
-            flash(_("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
-                    what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,
-                    user=row.delegate.username, number=row.document_number), "success")
-            return redirect(url_for("DelegationView.index"))
+            return _("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
+                     what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,
+                     user=row.delegate.username, number=row.document_number)
 
-        return self._submit(form, title, act)
+        return self._form(_("Ủy quyền"), create)
 
     @expose("/<int:pk>/revoke", methods=["POST"])
     @has_access
     def revoke(self, pk):
         """End a delegation now."""
-        return self._revoke(pk, svc.revoke_delegation, lambda row: _(
-            "Đã thu hồi ủy quyền theo văn bản số %(number)s.", number=row.document_number))
+        return self._revoke(pk, svc.revoke_delegation)
 
     @expose("/api/users")
     @has_access

@@ -8,11 +8,10 @@ where the scope function lets them read ``Audit`` (an agency's administrators: t
 """
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import g, request, url_for
+from flask import g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
@@ -22,8 +21,6 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional as OptionalV
 
 from app import audit
-from app.extensions import db
-from app.request_input import int_arg
 from app.security import scope
 from app.security.permissions import (
     ACTION_READ,
@@ -35,6 +32,7 @@ from app.security.permissions import (
 )
 from models.audit import AccessLog, ChangeLog
 from views.forms import VNForm
+from views.kit import Page, paginate
 
 __all__ = [
     "ACTION_LABELS",
@@ -42,15 +40,9 @@ __all__ = [
     "ChangeLogView",
     "EVENT_LABELS",
     "OBJECT_LABELS",
-    "PAGE_SIZE",
-    "Page",
     "diff_rows",
-    "paginate",
     "register",
 ]
-
-#: Rows per page of every log and access list.
-PAGE_SIZE = 50
 
 #: Security and access events written by ``app.audit.log_access`` / ``log_security``.
 EVENT_LABELS = {
@@ -107,39 +99,7 @@ OBJECT_LABELS = {
 }
 
 
-# --------------------------------------------------------------------------- paging and display helpers
-
-
-@dataclass
-class Page:
-    """One page of a list: its rows, its number and the links to its neighbours (None at either end)."""
-
-    rows: list
-    number: int
-    prev_url: str | None = None
-    next_url: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def _page_url(number: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page" and v != ""}
-    if number > 1:
-        args["page"] = number
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
-def paginate(stmt: Select, *, scalars: bool = True) -> Page:
-    """Run ``stmt`` (already filtered and ordered) for the page named by ``?page=`` (50 rows, no count)."""
-    number = int_arg("page", 1)
-    stmt = stmt.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)
-    rows = list(db.session.scalars(stmt) if scalars else db.session.execute(stmt))
-    has_next = len(rows) > PAGE_SIZE
-    return Page(
-        rows=rows[:PAGE_SIZE],
-        number=number,
-        prev_url=_page_url(number - 1) if number > 1 else None,
-        next_url=_page_url(number + 1) if has_next else None,
-    )
+# --------------------------------------------------------------------------- display helpers
 
 
 def show_value(value: Any) -> str:
@@ -293,7 +253,7 @@ class ChangeLogView(BaseView):
             for row in page.rows
         ]
         body = self.render_template("audit/changes.html", title=_("Nhật ký thay đổi"), form=form, errors=errors,
-                                    rows=rows, page=page, page_size=PAGE_SIZE)
+                                    rows=rows, page=page)
         return (body, 400) if errors else body
 
 
@@ -334,7 +294,7 @@ class AccessLogView(BaseView):
             for row in page.rows
         ]
         body = self.render_template("audit/access.html", title=_("Nhật ký truy cập và bảo mật"), form=form,
-                                    errors=errors, rows=rows, page=page, page_size=PAGE_SIZE)
+                                    errors=errors, rows=rows, page=page)
         return (body, 400) if errors else body
 
 
