@@ -63,26 +63,31 @@ class SecurityManager(FabSecurityManager):
             roles.setdefault(assignment.role.id, assignment.role)
         return list(roles.values())
 
-    def _role_pairs(self, role_ids) -> set[tuple[str, str]] | None:
-        """(view name, permission name) pairs held by ``role_ids``: one query per request, None outside one."""
-        if not has_request_context():
-            return None
-        key = tuple(sorted(role_ids))
-        cache = g.setdefault("_cbccvc_role_pairs", {})
+    def role_permissions(self, role_ids) -> dict[int, frozenset[tuple[str, str]]]:
+        """{role id: {(permission name, view name)}} of ``role_ids``: one query, kept for the request.
+
+        FAB's checks (:meth:`exist_permission_on_roles`, the menu) and the scope function
+        (``scope.grants_for``) read the same answer, so a page costs one permission statement."""
+        key = tuple(sorted(set(role_ids)))
+        cache = g.setdefault("_cbccvc_role_pairs", {}) if has_request_context() else {}
         if key not in cache:
-            cache[key] = {(view, perm) for view, perm in self._role_pairs_uncached(key)}
+            found: dict[int, set] = {rid: set() for rid in key}
+            for rid, view, perm in self._role_triples(key):
+                found[rid].add((perm, view))
+            cache[key] = {rid: frozenset(pairs) for rid, pairs in found.items()}
         return cache[key]
+
+    def _role_pairs(self, role_ids) -> set[tuple[str, str]]:
+        """(view name, permission name) pairs held by any of ``role_ids``."""
+        return {(view, perm) for pairs in self.role_permissions(role_ids).values() for perm, view in pairs}
 
     def permission_fingerprint(self, role_ids) -> int:
         """A value that changes whenever the (view, permission) pairs of ``role_ids`` change (the menu cache key)."""
-        pairs = self._role_pairs(role_ids)
-        if pairs is None:  # outside a request: read them now
-            pairs = {(view, perm) for view, perm in self._role_pairs_uncached(role_ids)}
-        return hash(frozenset(pairs))
+        return hash(frozenset(self._role_pairs(role_ids)))
 
-    def _role_pairs_uncached(self, role_ids):
-        """The (view, permission) pairs of ``role_ids``, one query."""
-        return (self.session.query(self.viewmenu_model.name, self.permission_model.name)
+    def _role_triples(self, role_ids):
+        """(role id, view name, permission name) of ``role_ids``, one query."""
+        return (self.session.query(self.role_model.id, self.viewmenu_model.name, self.permission_model.name)
                 .select_from(self.permissionview_model)
                 .join(self.permission_model).join(self.viewmenu_model)
                 .join(self.permissionview_model.role)
@@ -90,18 +95,12 @@ class SecurityManager(FabSecurityManager):
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         """FAB's check, answered from the request's cached pairs (see the module docstring)."""
-        pairs = self._role_pairs(role_ids)
-        if pairs is None:
-            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
-        return (view_name, permission_name) in pairs
+        return (view_name, permission_name) in self._role_pairs(role_ids)
 
     def find_roles_permission_view_menus(self, permission_name, role_ids):
         """FAB's menu check, from the same cached pairs (callers read ``pvm.view_menu.name`` only)."""
-        pairs = self._role_pairs(role_ids)
-        if pairs is None:
-            return super().find_roles_permission_view_menus(permission_name, role_ids)
-        return [SimpleNamespace(view_menu=SimpleNamespace(name=view)) for view, perm in sorted(pairs)
-                if perm == permission_name]
+        pairs = sorted(self._role_pairs(role_ids))
+        return [SimpleNamespace(view_menu=SimpleNamespace(name=v)) for v, perm in pairs if perm == permission_name]
 
     def create_jwt_manager(self, app):
         """FAB's JWT manager; every REST token also carries the account's session epoch."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Integer, and_, cast, exists, false, literal, null, or_, select, union
 from sqlalchemy.orm import aliased
 
@@ -139,12 +139,17 @@ def valid_assignments(user) -> list[RoleAssignment]:
     return cache[key]
 
 
-def _role_permissions(role) -> set[tuple[str, str]]:
-    key = ("role_perms", role.id)
-    cache = request_cache()
-    if key not in cache:
-        cache[key] = current_app.appbuilder.sm.get_role_permissions(role)
-    return cache[key]
+def _role_permissions(role) -> frozenset[tuple[str, str]]:
+    """(permission, view) pairs of ``role`` — from the security manager's one query for the user's roles."""
+    return current_app.appbuilder.sm.role_permissions(_current_role_ids(role))[role.id]
+
+
+def _current_role_ids(role) -> tuple[int, ...]:
+    """The role ids of the signed-in user's assignments (so every check of the request shares one query),
+    or just ``role`` when it is not among them (another user's role, a CLI call)."""
+    user = getattr(g, "user", None) if has_request_context() else None
+    ids = {a.role_id for a in valid_assignments(user)} if user is not None else set()
+    return tuple(sorted(ids)) if role.id in ids else (role.id,)
 
 
 def valid_delegations(user) -> list[Delegation]:

@@ -25,6 +25,7 @@ from models.codes import CodeAlias, CodeItem, SalaryStep
 __all__ = [
     "KIND_LABELS",
     "LoadReport",
+    "choices",
     "clear_cache",
     "coefficient",
     "entries",
@@ -303,6 +304,14 @@ def entries(kind: str, on: date | None = None) -> list[CodeItem]:
         .order_by(CodeItem.sort_order, CodeItem.name, CodeItem.code)
     )
     return list(db.session.scalars(stmt))
+
+
+def choices(kind: str, on: date | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the entries of ``kind`` valid on ``on`` in :func:`entries`' order, from the cached list
+    (a form's dropdown costs no statement once the list is read)."""
+    day = _today(on)
+    items = sorted((i for i in _kind(kind).items if i.valid_on(day)), key=lambda i: (i.sort_order, i.name, i.code))
+    return [(i.code, i.name) for i in items]
 
 
 def is_valid(kind: str, code: str | None, on: date | None = None) -> bool:

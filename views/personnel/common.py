@@ -179,7 +179,7 @@ class ReturnForm(VNForm):
 
 def code_choices(kind: str, current: str | None = None) -> list[tuple[str, str]]:
     """An empty option, then the entries of ``kind`` valid today; a current code no longer valid is kept."""
-    rows = [(item.code, item.name) for item in code_lists.entries(kind)]
+    rows = code_lists.choices(kind)
     if current and current not in {code for code, _name in rows}:
         rows.insert(0, (current, code_lists.label(kind, current)))
     return [("", "")] + rows

@@ -48,6 +48,7 @@ from views.personnel.common import (
     masked_diff,
     self_editable,
 )
+from views.personnel.sections_html import sections_html
 
 __all__ = [
     "action",
@@ -118,7 +119,8 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
     _log_read(person, access)
     return view.render_template(
         "personnel/file.html", title=person.full_name, person=person, access=access, cs=cs, links=links,
-        tabs=tabs, with_draft=with_draft, approved_only=approved_only, can_edit=can_edit, officer=officer,
+        sections=sections_html(tabs, links, csrf=True), with_draft=with_draft, approved_only=approved_only,
+        can_edit=can_edit, officer=officer,
         forms=forms, active=active, errors=errors or {}, confirm=ConfirmForm(formdata=None),
         has_photo=bool(snap["meta"].get("photo_sha256")) and access.level >= PHOTO_LEVEL,
         completeness_draft=files.completeness(overlay),
@@ -413,6 +415,6 @@ def render_version(view, links: Links, no: int):
     _log_read(person, access, "FileVersion", version.id)
     return view.render_template(
         "personnel/version.html", title=_("Phiên bản %(no)s", no=no), person=person, version=version,
-        links=links, tabs=layout(version.snapshot, access.level), intact=digest == version.sha256,
+        links=links, sections=sections_html(layout(version.snapshot, access.level)), intact=digest == version.sha256,
         meta=version.snapshot.get("meta", {}), statuses=svc.STATUSES, categories=svc.CATEGORIES,
     )

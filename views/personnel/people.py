@@ -9,6 +9,7 @@ from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional as OptionalV
@@ -33,6 +34,7 @@ from app.services.personnel.queries import PersonPage, SearchRateLimited
 from app.text import clean
 from models.accounts import Account
 from views.forms import UnitPickerField, VNForm, field_errors
+from views.kit import Column, render_rows
 from views.personnel import file_pages
 from views.personnel.common import LeaveForm, LinkForm, Links, call, code_choices
 from views.personnel.routes import FILE_PERMISSIONS, file_routes
@@ -106,6 +108,38 @@ def _filter(form: FilterForm, archive: bool) -> tuple[svc.PersonFilter, dict]:
     return flt, errors
 
 
+def _list_columns(first: int, archive: bool) -> list[Column]:
+    """The list's columns; a row is ``(number on the page, person row)``."""
+    genders, ranks = code_lists.labels("gender"), code_lists.labels("rank")
+    show = url_for("PeopleView.show", pk=987654321)
+
+    def name(item):
+        r = item[1]
+        text = " ".join(p for p in (r.family_name, r.middle_name, r.given_name) if p)
+        return Markup('<a href="%s" class="person-link">%s</a>') % (show.replace("987654321", str(r.id)), text)
+
+    def post(item):
+        r = item[1]
+        rank = Markup('<small class="text-muted">%s</small>') % ranks.get(r.rank_code, r.rank_code) \
+            if r.rank_code else ""
+        return escape(r.position or "") + (Markup("<br>") if r.position and r.rank_code else "") + rank
+
+    columns = [
+        Column(_l("STT"), lambda item: first + item[0]),
+        Column(_l("Họ và tên"), name),
+        Column(_l("Ngày sinh"), lambda item: format_partial_date(item[1].birth_date, item[1].birth_date_precision)),
+        Column(_l("Giới tính"), lambda item: genders.get(item[1].gender, item[1].gender or "")),
+        Column(_l("Đơn vị"), lambda item: item[1].unit_name, "unit-name"),
+        Column(_l("Chức vụ / ngạch"), post),
+        Column(_l("Đối tượng"), lambda item: svc.CATEGORIES.get(item[1].category, item[1].category)),
+        Column(_l("Số CCCD"), lambda item: mask(item[1].cccd), "cccd"),
+        Column(_l("Hoàn thiện"), lambda item: f"{item[1].completeness}%"),
+    ]
+    if archive:
+        columns.append(Column(_l("Trạng thái"), lambda item: svc.STATUSES.get(item[1].status, item[1].status)))
+    return columns
+
+
 def _page_args() -> tuple[int, int]:
     page = int_arg("page", 1)
     size = min(int_arg("size", PAGE_SIZE), MAX_PAGE_SIZE)
@@ -177,11 +211,11 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
             page = PersonPage(rows=[], total=0, total_capped=False, page=page_no - 1, page_size=size,
                                   notice=" ".join(exc.messages))
             status = exc.status
+        columns = _list_columns((page_no - 1) * size, archive)
         return self.render_template(
             "personnel/list.html", title=title, form=form, errors=errors, page=page, archive=archive,
-            first=(page_no - 1) * size, categories=svc.CATEGORIES, statuses=svc.STATUSES,
-            gender_labels=code_lists.labels("gender"), rank_labels=code_lists.labels("rank"), mask=mask,
-            pdate=format_partial_date,
+            headers=[c.label for c in columns], rows_html=render_rows(
+                enumerate(page.rows, 1), columns, lambda r: {"data-person-id": r[1].id}),
             can_write=current_app.appbuilder.sm.has_access(ACTION_WRITE, RESOURCE_PERSONNEL),
             prev_url=_page_url(endpoint, page_no - 1) if page_no > 1 else None,
             next_url=_page_url(endpoint, page_no + 1) if page.has_next else None,
