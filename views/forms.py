@@ -139,6 +139,9 @@ def column_length(column) -> Length:
 class DecisionMixin:
     """The decision block every restructuring form ends with."""
 
+    #: kit/form.html shows these fields last, under their legend.
+    fieldsets = ((_l("Căn cứ quyết định"), ("decision_number", "decision_date", "effective_date", "note")),)
+
     decision_number = StringField(_l("Số quyết định"),
                                   validators=[OptionalV(), column_length(OrgEvent.decision_number)])
     decision_date = DateField(_l("Ngày quyết định"), validators=[OptionalV()])
