@@ -5,6 +5,8 @@
 server. One service call, one grouped SQL statement (``app/services/compliance.py``); the kit's list renders it.
 """
 
+from operator import attrgetter
+
 from flask import abort, g, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
@@ -21,19 +23,19 @@ from views.kit import Column, ListView, Page, render_rows, sort_link
 __all__ = ["ComplianceView", "register"]
 
 
-def _pct(value, count, of) -> Column:
-    """A share in percent with its count: "71.4 % (5)", the fraction as the cell's title."""
-    def cell(r):
-        share = "—" if getattr(r, value) is None else Markup("%.1f&nbsp;%%") % getattr(r, value)
-        return share + Markup(' <small class="text-muted">(%s)</small>') % getattr(r, count)
-    return Column(svc.COLUMNS[value], cell, css=f"text-right col-{count.replace('_', '-')}",
-                  attrs=lambda r: {"title": f"{getattr(r, count)}/{getattr(r, of)}"})
+def _share(r, key: str, count: str) -> Markup:
+    share = "—" if getattr(r, key) is None else Markup("%.1f&nbsp;%%") % getattr(r, key)
+    return share + Markup(' <small class="text-muted">(%s)</small>') % getattr(r, count)
 
 
-def _count(key: str, warn: str = "") -> Column:
-    """A count; ``warn`` colours it when it is not zero."""
-    css = f"text-right col-{key.replace('_', '-')}"
-    return Column(svc.COLUMNS[key], lambda r: getattr(r, key), css=css,
+def _measure(key: str, count: str = "", of: str = "", warn: str = "") -> Column:
+    """A measure's column: a count (``warn`` colours it when not zero) or, with ``count``, a share in percent
+    with its count ("71.4 % (5)") and ``count/of`` as the cell's title."""
+    css = f"text-right col-{(count or key).replace('_', '-')}"
+    if count:
+        return Column(svc.COLUMNS[key], lambda r: _share(r, key, count), css=css,
+                      attrs=lambda r: {"title": f"{getattr(r, count)}/{getattr(r, of)}"})
+    return Column(svc.COLUMNS[key], attrgetter(key), css=css,
                   attrs=(lambda r: {"class": f"{css} {warn}"} if getattr(r, key) else {}) if warn else None)
 
 
@@ -43,10 +45,6 @@ def _name(r) -> Markup | str:
     if r.drillable:
         return Markup('<a href="%s" class="drill-link">%s</a>') % (_unit_url(r.unit_id), r.name)
     return r.name
-
-
-def _right(html) -> Markup:
-    return Markup('<div class="text-right">%s</div>') % html
 
 
 def _unit_url(uid: int) -> str:
@@ -64,10 +62,10 @@ class ComplianceView(ListView):
     table_id = "compliance-table"
     row_class = "compliance-row"
     empty_message = _l("Không có đơn vị nào trong phạm vi của bạn.")
-    columns = (Column(svc.COLUMNS["name"], _name, css="col-name"), _count("people"),
-               _pct("complete_pct", "complete", "people"), _count("approved"),
-               _pct("on_time_pct", "on_time", "approved"), _count("pending"), _count("overdue", "text-danger"),
-               _count("no_account", "text-warning"))
+    columns = (Column(svc.COLUMNS["name"], _name, css="col-name"), _measure("people"),
+               _measure("complete_pct", "complete", "people"), _measure("approved"),
+               _measure("on_time_pct", "on_time", "approved"), _measure("pending"),
+               _measure("overdue", warn="text-danger"), _measure("no_account", warn="text-warning"))
 
     def row_attrs(self, r) -> dict:
         return {"class": self.row_class + (" direct" if r.direct else ""), "data-unit": r.unit_id}
@@ -89,7 +87,8 @@ class ComplianceView(ListView):
                          org_unit_id=unit_id, detail={"sort": sort})
         headers = [sort_link(label, key, table.sort, table.descending) for key, label in svc.COLUMNS.items()]
         return self.render_list(
-            Page(table.rows), table=table, headers=[headers[0]] + [_right(h) for h in headers[1:]],
+            Page(table.rows), table=table,
+            headers=[headers[0]] + [Markup('<div class="text-right">%s</div>') % h for h in headers[1:]],
             title=(_("Tình hình cập nhật hồ sơ: %(unit)s", unit=table.parent.name) if table.parent is not None
                    and unit_id is not None else _("Tình hình cập nhật hồ sơ theo đơn vị")),
             intro=_("Số liệu tính đến ngày %(day)s trong phạm vi đơn vị bạn được xem. Hồ sơ đầy đủ: mức hoàn thiện "

@@ -151,27 +151,29 @@ def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[
     return Markup("\n".join(out))
 
 
-def render_table(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[Any], dict] = lambda row: {},
-                 *, css: str = "table table-condensed", **attrs) -> Markup:
-    """A whole table, header and rows, for a section of a page that is no :class:`ListView` (a unit's
-    sub-units, its history …); ``attrs`` are the ``<table>``'s own (``id`` …)."""
+def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[[Any], dict], *,
+                 table_id: str, css: str = "table table-condensed", empty: Any = "") -> Markup:
+    """A whole table (headers and rows) as one string, for a list that is not the page's own (the recent jobs
+    under a form …); ``empty`` (a muted line) when there are no rows."""
+    if not rows:
+        return Markup('<p class="text-muted">%s</p>') % (empty or no_rows_message())
     head = "".join(f"<th>{escape(c.label)}</th>" for c in columns)
-    return Markup(f"<table{_attrs({'class': css, **attrs})}><thead><tr>{head}</tr></thead>"
-                  f"<tbody>\n{render_rows(rows, columns, row_attrs)}\n</tbody></table>")
+    return Markup(f'<table class="{escape(css)}" id="{escape(table_id)}"><thead><tr>{head}</tr></thead>'
+                  f"<tbody>{render_rows(rows, columns, row_attrs)}</tbody></table>")
 
 
 def _blank(value):
     return "" if value is None else value
 
 
-def plain(value):
-    """A value as a FAB ModelView shows it (its ``formatters_columns``): blank for none, a date as dd/mm/yyyy."""
-    return day(value) if hasattr(value, "strftime") else _blank(value)
-
-
 def day(value) -> str:
     """A date as dd/mm/yyyy ("" for none)."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+def plain(value):
+    """A value as a FAB ModelView shows it (its ``formatters_columns``): blank for none, a date as dd/mm/yyyy."""
+    return day(value) if hasattr(value, "strftime") else _blank(value)
 
 
 def small(text) -> Markup:
@@ -374,7 +376,7 @@ class UseCaseInterface(SQLAInterface):
 
     ``add``, ``edit`` and ``delete`` are functions ``(actor, item)`` calling one use case each (validation,
     audit, one transaction); the ``item`` FAB filled from the form only carries the values. A write without
-    its use case is refused, and FAB's bulk delete goes through ``delete`` row by row::
+    its use case is refused; FAB's bulk delete goes through ``delete`` row by row::
 
         datamodel = UseCaseInterface(WorkdayOverride, add=lambda user, o: wd.add_override(user, o.day, …), …)
     """
@@ -385,25 +387,20 @@ class UseCaseInterface(SQLAInterface):
         self.use_cases = {"add": add, "edit": edit, "delete": delete}
 
     def _write(self, name: str, item) -> None:
-        use_case = self.use_cases[name]
-        if use_case is None:
+        if self.use_cases[name] is None:
             raise NotImplementedError(f"{self.obj.__name__} has no {name} use case")
-        use_case(g.user, item)
+        self.use_cases[name](g.user, item)
 
     def add(self, item, commit: bool = True) -> None:
-        """Create the row through the ``add`` use case (the transient ``item`` itself is discarded)."""
         self._write("add", item)
 
     def edit(self, item, commit: bool = True) -> None:
-        """Save the edited row through the ``edit`` use case."""
         self._write("edit", item)
 
     def delete(self, item, commit: bool = True) -> None:
-        """Delete the row through the ``delete`` use case."""
         self._write("delete", item)
 
     def delete_all(self, items) -> None:
-        """FAB's bulk delete: the ``delete`` use case for each row."""
         for item in items:
             self._write("delete", item)
 

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Response, abort, current_app, g, jsonify, request, url_for
@@ -40,14 +41,7 @@ from app.services import org_units as svc
 from app.services.errors import NotFoundError
 from models.org_units import EVENT_UNIT_ROLES, UNIT_STATUSES, UNIT_TYPES, OrgUnit
 from views.base import ScopedModelView
-from views.forms import (
-    DecisionMixin,
-    UnitFieldsMixin,
-    UnitPickerField,
-    VNForm,
-    decision_from,
-    unit_data_from,
-)
+from views.forms import DecisionMixin, UnitFieldsMixin, UnitPickerField, VNForm, decision_from, unit_data_from
 from views.kit import Column, day, plain, render_table, scope_filters, service_form
 
 __all__ = ["OrgTreeView", "OrgUnitModelView", "register"]
@@ -86,29 +80,11 @@ class EditForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Sửa thông tin / đổi tên."""
 
 
-class MoveForm(DecisionMixin, VNForm):
-    """Chuyển đơn vị cấp trên."""
-
-    new_parent_id = UnitPickerField(_l("Đơn vị cấp trên mới"), purpose="write")
-
-
-class MergeForm(DecisionMixin, VNForm):
-    """Sáp nhập vào đơn vị khác."""
-
-    target_id = UnitPickerField(_l("Sáp nhập vào đơn vị"), purpose="write")
-
-
 class ConsolidateForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Hợp nhất nhiều đơn vị thành đơn vị mới."""
 
     source_ids = UnitPickerField(_l("Các đơn vị hợp nhất"), multiple=True, purpose="write")
     parent_id = UnitPickerField(_l("Đơn vị cấp trên của đơn vị mới"), purpose="write")
-
-
-class DissolveForm(DecisionMixin, VNForm):
-    """Giải thể."""
-
-    receiver_id = UnitPickerField(_l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"), purpose="write")
 
 
 class SplitForm(DecisionMixin, VNForm):
@@ -122,23 +98,29 @@ SPLIT_ROWS = 4
 
 @dataclass(frozen=True)
 class PairEvent:
-    """An event on one unit that names one other unit: its form, field, service pair and messages."""
+    """An event on one unit that names one other unit (its ``field``, a picker): service pair and messages."""
 
-    form: type
     field: str
+    label: Any
     plan: Callable
     apply: Callable
     title: Any
     done: Any
 
+    @cached_property
+    def form(self) -> type:
+        """The event's form: the other unit, then the decision."""
+        return type(f"PairForm_{self.field}", (DecisionMixin, VNForm),
+                    {self.field: UnitPickerField(self.label, purpose="write")})
+
 
 PAIR_EVENTS = {
-    "move": PairEvent(MoveForm, "new_parent_id", svc.plan_move, svc.move_unit,
+    "move": PairEvent("new_parent_id", _l("Đơn vị cấp trên mới"), svc.plan_move, svc.move_unit,
                       _l("Chuyển đơn vị cấp trên"), _l("Đã chuyển đơn vị %(name)s.")),
-    "merge": PairEvent(MergeForm, "target_id", svc.plan_merge, svc.merge_units,
+    "merge": PairEvent("target_id", _l("Sáp nhập vào đơn vị"), svc.plan_merge, svc.merge_units,
                        _l("Sáp nhập đơn vị"), _l("Đã sáp nhập %(name)s.")),
-    "dissolve": PairEvent(DissolveForm, "receiver_id", svc.plan_dissolve, svc.dissolve_unit,
-                          _l("Giải thể đơn vị"), _l("Đã giải thể %(name)s.")),
+    "dissolve": PairEvent("receiver_id", _l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"), svc.plan_dissolve,
+                          svc.dissolve_unit, _l("Giải thể đơn vị"), _l("Đã giải thể %(name)s.")),
 }
 
 
@@ -166,20 +148,11 @@ class OrgUnitModelView(ScopedModelView):
     base_filters = scope_filters("id", ACTION_READ, RESOURCE_ORG_UNIT)
     page_size = 25
     label_columns = {
-        "name": _l("Tên đơn vị"),
-        "short_name": _l("Tên viết tắt"),
-        "unit_type": _l("Loại đơn vị"),
-        "type_label": _l("Loại đơn vị"),
-        "ma_dinh_danh": _l("Mã định danh"),
-        "level": _l("Cấp"),
-        "parent": _l("Đơn vị cấp trên"),
-        "parent.name": _l("Đơn vị cấp trên"),
-        "bien_che_quota": _l("Chỉ tiêu biên chế"),
-        "address": _l("Địa chỉ"),
-        "valid_from": _l("Ngày bắt đầu hoạt động"),
-        "valid_to": _l("Ngày chấm dứt"),
-        "status": _l("Trạng thái"),
-        "status_label": _l("Trạng thái"),
+        "name": _l("Tên đơn vị"), "short_name": _l("Tên viết tắt"), "unit_type": _l("Loại đơn vị"),
+        "type_label": _l("Loại đơn vị"), "ma_dinh_danh": _l("Mã định danh"), "level": _l("Cấp"),
+        "parent": _l("Đơn vị cấp trên"), "parent.name": _l("Đơn vị cấp trên"), "address": _l("Địa chỉ"),
+        "bien_che_quota": _l("Chỉ tiêu biên chế"), "valid_from": _l("Ngày bắt đầu hoạt động"),
+        "valid_to": _l("Ngày chấm dứt"), "status": _l("Trạng thái"), "status_label": _l("Trạng thái"),
         "successor": _l("Đơn vị kế thừa"),
     }
     list_template = "org_units/list.html"
@@ -213,11 +186,11 @@ class OrgUnitModelView(ScopedModelView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=self._show(pk),
             related_views=self._related_views, unit=unit, ancestors=_visible_ancestors(unit),
-            children=render_table(kids, CHILD_COLUMNS, css="table table-condensed table-striped",
-                                  id="unit-children") if kids else None,
+            children=render_table(kids, CHILD_COLUMNS, row_attrs=lambda row: {}, table_id="unit-children",
+                                  css="table table-condensed table-striped") if kids else None,
             more_children=more,
-            history=render_table(_history(unit), HISTORY_COLUMNS, lambda row: {"data-event-id": row[0].id},
-                                 id="unit-history"),
+            history=render_table(_history(unit), HISTORY_COLUMNS, row_attrs=lambda row: {"data-event-id": row[0].id},
+                                 table_id="unit-history"),
             can_write=_can_write() and scope.allows(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT, unit),
         )
 
@@ -320,16 +293,8 @@ class OrgTreeView(BaseView):
     route_base = "/org"
     default_view = "tree"
     class_permission_name = RESOURCE_ORG_UNIT
-    method_permission_name = {
-        "tree": READ,
-        "api_children": READ,
-        "api_search": READ,
-        "create": WRITE,
-        "edit": WRITE,
-        "restructure": WRITE,
-        "consolidate": WRITE,
-        "split": WRITE,
-    }
+    method_permission_name = {"tree": READ, "api_children": READ, "api_search": READ, "create": WRITE, "edit": WRITE,
+                              "restructure": WRITE, "consolidate": WRITE, "split": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
 
     @expose("/tree")
@@ -486,36 +451,18 @@ def _split_rows() -> list[svc.UnitData]:
     """The new-unit rows of the split form (empty rows are ignored by the service)."""
     rows = []
     for i in range(SPLIT_ROWS):
+        row = {name: request.form.get(f"new_units-{i}-{name}") for name in ("name", "short_name", "ma_dinh_danh")}
         quota = request.form.get(f"new_units-{i}-bien_che_quota", "").strip()
         number = parse_int(quota, 0, MAX_INT)
-        rows.append(
-            svc.UnitData(
-                name=request.form.get(f"new_units-{i}-name"),
-                short_name=request.form.get(f"new_units-{i}-short_name"),
-                unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
-                ma_dinh_danh=request.form.get(f"new_units-{i}-ma_dinh_danh"),
-                # anything but a count in range is reported by the service next to the field
-                bien_che_quota=number if number is not None else (quota or None),
-            )
-        )
+        # anything but a count in range is reported by the service next to the field
+        rows.append(svc.UnitData(**row, unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
+                                 bien_che_quota=number if number is not None else (quota or None)))
     return rows
 
 
 def register(appbuilder) -> None:
     """Add the org views and their menu entries."""
-    appbuilder.add_view(
-        OrgTreeView,
-        MENU_ORG_TREE,
-        label=_l("Cây tổ chức"),
-        icon="fa-sitemap",
-        category=MENU_ORGANISATION,
-        category_label=_l("Cơ cấu tổ chức"),
-        category_icon="fa-sitemap",
-    )
-    appbuilder.add_view(
-        OrgUnitModelView,
-        MENU_ORG_UNITS,
-        label=_l("Danh sách đơn vị"),
-        icon="fa-list",
-        category=MENU_ORGANISATION,
-    )
+    appbuilder.add_view(OrgTreeView, MENU_ORG_TREE, label=_l("Cây tổ chức"), icon="fa-sitemap",
+                        category=MENU_ORGANISATION, category_label=_l("Cơ cấu tổ chức"), category_icon="fa-sitemap")
+    appbuilder.add_view(OrgUnitModelView, MENU_ORG_UNITS, label=_l("Danh sách đơn vị"), icon="fa-list",
+                        category=MENU_ORGANISATION)

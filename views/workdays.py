@@ -45,23 +45,10 @@ class _Checked:
     def __call__(self, form, field) -> None:
         if field.errors:  # the field's own parsing already failed (e.g. not a date)
             return
-        errors = wd.check_override(
-            form.day.data, form.kind.data, form.reason.data, exclude_id=getattr(form, "_id", None),
-        )
-        messages = errors.get(self.field_name)
-        if messages:
+        errors = wd.check_override(form.day.data, form.kind.data, form.reason.data,
+                                   exclude_id=getattr(form, "_id", None))
+        if messages := errors.get(self.field_name):
             raise StopValidation(" ".join(messages))
-
-
-def _kind_field() -> SelectField:
-    return SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
-                       validators=[_Checked("kind")])
-
-
-def _reason_field() -> TextAreaField:
-    return TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),
-                         validators=[_Checked("reason")],
-                         description=_l("Ví dụ: Thông báo số …/TB-BNV ngày … về lịch nghỉ Tết."))
 
 
 class WorkdayOverrideView(ScopedModelView):
@@ -83,30 +70,25 @@ class WorkdayOverrideView(ScopedModelView):
     show_title = _l("Điều chỉnh lịch ngày làm việc")
     add_title = _l("Thêm điều chỉnh lịch ngày làm việc")
     edit_title = _l("Sửa điều chỉnh lịch ngày làm việc")
-    list_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
-    show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
-    add_columns = ["day", "kind", "reason"]
-    edit_columns = ["day", "kind", "reason"]
-    search_columns = ["day", "kind", "reason"]
+    list_columns = show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
+    add_columns = edit_columns = search_columns = ["day", "kind", "reason"]
     order_columns = ["day", "created_at"]
     base_order = ("day", "desc")
     page_size = 50
     label_columns = {
-        "day": _l("Ngày"),
-        "weekday_label": _l("Thứ"),
-        "kind": _l("Điều chỉnh thành"),
-        "kind_label": _l("Điều chỉnh thành"),
-        "reason": _l("Lý do, văn bản thông báo"),
-        "created_by": _l("Người nhập"),
-        "created_by.username": _l("Người nhập"),
-        "created_at": _l("Thời điểm nhập"),
+        "day": _l("Ngày"), "weekday_label": _l("Thứ"), "kind": _l("Điều chỉnh thành"),
+        "kind_label": _l("Điều chỉnh thành"), "reason": _l("Lý do, văn bản thông báo"), "created_by": _l("Người nhập"),
+        "created_by.username": _l("Người nhập"), "created_at": _l("Thời điểm nhập"),
     }
-    description_columns = {
-        "day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn."),
-    }
+    description_columns = {"day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn.")}
     validators_columns = {"day": [_Checked("day")]}
-    add_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
-    edit_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
+                            validators=[_Checked("kind")]),
+        "reason": TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),
+                                validators=[_Checked("reason")],
+                                description=_l("Ví dụ: Thông báo số …/TB-BNV ngày … về lịch nghỉ Tết.")),
+    }
 
 
 class CalculatorForm(VNForm):
