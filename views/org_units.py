@@ -1,7 +1,8 @@
 """Org tree screens: tree page (lazy children), unit list/show, add/edit, and one form per event.
 
-Views parse, call one service function, flash a translated message and redirect. Every event form
-has a preview step that shows what the decision will move before anything is written.
+Views parse, call one service function, flash a translated message and redirect: every form goes through
+the kit's ``service_form`` (``OrgTreeView._form``, template ``org_units/form.html`` on ``kit/form.html``). Every
+event form has a preview step that shows what the decision will move before anything is written.
 """
 
 import csv
