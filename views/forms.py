@@ -1,7 +1,5 @@
 """Shared form pieces: the decision block, the unit picker (a search box, never a full dropdown)."""
 
-from datetime import date
-
 from flask import url_for
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
@@ -139,6 +137,9 @@ def column_length(column) -> Length:
 class DecisionMixin:
     """The decision block every restructuring form ends with."""
 
+    #: kit/form.html shows these fields last, under their legend.
+    fieldsets = ((_l("Căn cứ quyết định"), ("decision_number", "decision_date", "effective_date", "note")),)
+
     decision_number = StringField(_l("Số quyết định"),
                                   validators=[OptionalV(), column_length(OrgEvent.decision_number)])
     decision_date = DateField(_l("Ngày quyết định"), validators=[OptionalV()])
@@ -194,8 +195,3 @@ def field_errors(form: DynamicForm) -> dict[str, list[str]]:
     if form.errors.get("csrf_token"):
         errors["__all__"] = [str(e) for e in form.errors["csrf_token"]]
     return errors
-
-
-def today() -> date:
-    """Today's date (a function so that tests and forms never freeze it at import)."""
-    return date.today()

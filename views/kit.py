@@ -5,12 +5,16 @@
 - :class:`Column` + :class:`ListView` — a scoped list page: the view names its filter form, its columns and
   the one service call that returns a :class:`Page`; ``kit/list.html`` renders filters, buttons, the table,
   the capped count and the pager. Rows are rendered here in Python (:func:`render_rows`), one string per row:
-  no Jinja macro call per cell (a 50-row page used to make hundreds of them).
+  no Jinja macro call per cell (a 50-row page used to make hundreds of them). :func:`render_table` renders
+  the same rows with their header for a table inside a hand-made page; :func:`plain` formats FAB's cells.
 - :func:`attempt` / :func:`service_form` / :func:`post_action` — parse → call one use case → flash → redirect,
   or the page again with the service's messages next to their fields (``ValidationError``), 403/404 for
   ``ForbiddenError``/``NotFoundError``, other refusals as form-level messages, with the error's HTTP status.
+  With ``preview``, a POST first shows what the call would do (``plan``) and a confirm button.
 - :func:`post_button` — a one-click POST form (CSRF token included) for a list cell.
+- :func:`sort_link` — a column header that sorts the list on the server (``?sort=key`` / ``?sort=-key``).
 - :func:`scope_filters` — FAB ``base_filters`` derived from the scope function, for ModelViews.
+- :class:`UseCaseInterface` — a ModelView's data access whose writes go through use cases (FAB reads as usual).
 
 The macros every template shares (a field with its errors, form-level errors, the pager, the unit picker's
 script, yes/no, a day) live in ``app/templates/kit/ui.html``.
@@ -23,6 +27,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -39,16 +44,20 @@ __all__ = [
     "ListView",
     "Page",
     "ScopeFilter",
+    "UseCaseInterface",
     "attempt",
     "day",
     "page_of",
     "page_url",
     "paginate",
     "post_action",
+    "plain",
     "post_button",
     "render_rows",
+    "render_table",
     "scope_filters",
     "service_form",
+    "sort_link",
     "status_label",
 ]
 
@@ -119,11 +128,13 @@ def paginate(stmt: Select, *, size: int = PAGE_SIZE, scalars: bool = True, count
 
 @dataclass(frozen=True)
 class Column:
-    """A list column: its header and how a row becomes its cell (text is escaped, ``Markup`` is kept)."""
+    """A list column: its header and how a row becomes its cell (text is escaped, ``Markup`` is kept);
+    ``attrs`` gives a cell's own attributes (a ``title`` …) from its row."""
 
     label: Any
     cell: Callable[[Any], Any]
     css: str = ""
+    attrs: Callable[[Any], dict] | None = None
 
 
 def _attrs(attrs: dict) -> str:
@@ -134,10 +145,21 @@ def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[
     """The ``<tr>`` of every row, built as one string (no template call per cell)."""
     out = []
     for row in rows:
-        cells = "".join(
-            f"<td{_attrs({'class': c.css or None})}>{escape(_blank(c.cell(row)))}</td>" for c in columns)
+        cells = "".join(f"<td{_attrs({'class': c.css or None, **(c.attrs(row) if c.attrs else {})})}>"
+                        f"{escape(_blank(c.cell(row)))}</td>" for c in columns)
         out.append(f"<tr{_attrs(row_attrs(row))}>{cells}</tr>")
     return Markup("\n".join(out))
+
+
+def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[[Any], dict], *,
+                 table_id: str, css: str = "table table-condensed", empty: Any = "") -> Markup:
+    """A whole table (headers and rows) as one string, for a list that is not the page's own (the recent jobs
+    under a form …); ``empty`` (a muted line) when there are no rows."""
+    if not rows:
+        return Markup('<p class="text-muted">%s</p>') % (empty or no_rows_message())
+    head = "".join(f"<th>{escape(c.label)}</th>" for c in columns)
+    return Markup(f'<table class="{escape(css)}" id="{escape(table_id)}"><thead><tr>{head}</tr></thead>'
+                  f"<tbody>{render_rows(rows, columns, row_attrs)}</tbody></table>")
 
 
 def _blank(value):
@@ -147,6 +169,11 @@ def _blank(value):
 def day(value) -> str:
     """A date as dd/mm/yyyy ("" for none)."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+def plain(value):
+    """A value as a FAB ModelView shows it (its ``formatters_columns``): blank for none, a date as dd/mm/yyyy."""
+    return day(value) if hasattr(value, "strftime") else _blank(value)
 
 
 def small(text) -> Markup:
@@ -169,6 +196,17 @@ def post_button(url: str, label: str, *, css: str = "btn btn-xs btn-danger", for
         '<button type="submit" class="%s"%s>%s%s</button></form>'
     ) % (url, Markup(_attrs({"class": form_class or None})), generate_csrf(), css,
          Markup(_attrs({"title": title})), icon_html, label)
+
+
+def sort_link(label, key: str, sort: str, descending: bool = False, arg: str = "sort") -> Markup:
+    """A header that sorts the list on ``key`` (``?sort=-key`` when it is already sorted on it ascending), this
+    request's other arguments kept (the page number dropped); the sorted column gets an arrow ``#sorted-by``."""
+    wanted = "-" + key if sort == key and not descending else key
+    args = {k: v for k, v in request.args.items() if k not in (arg, "page") and v != ""}
+    url = url_for(request.endpoint, **(request.view_args or {}), **args, **{arg: wanted})
+    arrow = Markup(' <i class="fa fa-sort-%s" id="sorted-by" data-sort="%s"></i>') % (
+        "desc" if descending else "asc", ("-" if descending else "") + key) if sort == key else ""
+    return Markup('<a href="%s" class="sort-link" data-sort="%s">%s</a>%s') % (url, key, label, arrow)
 
 
 # --------------------------------------------------------------------------- the list page
@@ -213,15 +251,19 @@ class ListView(BaseView):
         return [(label, url_for(endpoint), icon) for label, endpoint, icon, permission in self.list_links
                 if permission is None or sm.has_access("can_" + permission, self.class_permission_name)]
 
-    def render_list(self, **context):
-        """The list page for this request's filters."""
+    def render_list(self, page: Page | None = None, **context):
+        """The list page for this request's filters (or of ``page``, when the view has read it itself).
+
+        ``intro`` (a text of this request) replaces ``list_intro``; ``headers`` (sort links …) the columns'
+        labels; ``foot_html`` (rows from :func:`render_rows`: totals …) goes in the table's ``<tfoot>``.
+        """
         filters = self.filter_form(request.args, meta={"csrf": False}) if self.filter_form else None
         errors = field_errors(filters) if filters is not None and request.args else {}
-        page = self.list_page(filters)
+        page = page if page is not None else self.list_page(filters)
         columns = self.list_columns()
         return self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
-            filter_errors=errors, page=page, headers=[c.label for c in columns],
+            filter_errors=errors, page=page, headers=context.pop("headers", None) or [c.label for c in columns],
             rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), **context)
 
 
@@ -251,17 +293,23 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
 
 
 def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, back,
-                 template: str = "kit/form.html", field_map: dict | None = None, **context):
+                 template: str = "kit/form.html", field_map: dict | None = None,
+                 preview: Callable[[], Any] | None = None, **context):
     """A whole form screen: GET shows ``form``; POST calls ``call()`` (one use case), flashes ``done`` and
     redirects to ``back``, or shows the form again with the errors next to their fields.
 
     ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …).
+    With ``preview`` (what ``call`` would do, nothing written), a POST without ``confirm=1`` shows the form
+    again with ``plan=preview()`` and a "confirm" button; the confirmed POST calls ``call``.
     """
-    def render(errors):
-        return view.render_template(template, form=form, title=title, errors=errors, view=view, **context)
+    def render(errors, plan=None):
+        return view.render_template(template, form=form, title=title, errors=errors, view=view, plan=plan,
+                                    preview=preview is not None, **context)
 
     if request.method == "GET":
         return render({})
+    if preview is not None and request.form.get("confirm") != "1":
+        return attempt(form, lambda: render({}, preview()), render, field_map)
 
     def act():
         result = call()
@@ -321,6 +369,40 @@ class ScopeFilter(BaseFilter):
 def scope_filters(column: str, action: str, resource: str) -> list:
     """``base_filters`` of a ModelView whose rows belong to units: only those in the user's scope."""
     return [[column, ScopeFilter, (action, resource)]]
+
+
+class UseCaseInterface(SQLAInterface):
+    """A ModelView's data access for a small table: FAB reads as usual, but every write goes through a use case.
+
+    ``add``, ``edit`` and ``delete`` are functions ``(actor, item)`` calling one use case each (validation,
+    audit, one transaction); the ``item`` FAB filled from the form only carries the values. A write without
+    its use case is refused; FAB's bulk delete goes through ``delete`` row by row::
+
+        datamodel = UseCaseInterface(WorkdayOverride, add=lambda user, o: wd.add_override(user, o.day, …), …)
+    """
+
+    def __init__(self, model, *, add: Callable | None = None, edit: Callable | None = None,
+                 delete: Callable | None = None, session=None) -> None:
+        super().__init__(model, session)
+        self.use_cases = {"add": add, "edit": edit, "delete": delete}
+
+    def _write(self, name: str, item) -> None:
+        if self.use_cases[name] is None:
+            raise NotImplementedError(f"{self.obj.__name__} has no {name} use case")
+        self.use_cases[name](g.user, item)
+
+    def add(self, item, commit: bool = True) -> None:
+        self._write("add", item)
+
+    def edit(self, item, commit: bool = True) -> None:
+        self._write("edit", item)
+
+    def delete(self, item, commit: bool = True) -> None:
+        self._write("delete", item)
+
+    def delete_all(self, items) -> None:
+        for item in items:
+            self._write("delete", item)
 
 
 def no_rows_message() -> str:

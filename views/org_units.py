@@ -1,22 +1,24 @@
 """Org tree screens: tree page (lazy children), unit list/show, add/edit, and one form per event.
 
-Views parse, call one service function, flash a translated message and redirect. Every event form
-has a preview step that shows what the decision will move before anything is written.
+Views parse, call one service function, flash a translated message and redirect: every form goes through
+the kit's ``service_form`` (``OrgTreeView._form``, template ``org_units/form.html`` on ``kit/form.html``). Every
+event form has a preview step that shows what the decision will move before anything is written.
 """
 
 import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Response, abort, current_app, g, jsonify, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
-from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectField
 
@@ -37,18 +39,11 @@ from app.security.permissions import (
     RESOURCE_PERSONNEL,
 )
 from app.services import org_units as svc
-from app.services.errors import ForbiddenError, NotFoundError, ServiceError, ValidationError
+from app.services.errors import NotFoundError
 from models.org_units import EVENT_UNIT_ROLES, UNIT_STATUSES, UNIT_TYPES, OrgUnit
 from views.base import ScopedModelView
-from views.forms import (
-    DecisionMixin,
-    UnitFieldsMixin,
-    UnitPickerField,
-    VNForm,
-    decision_from,
-    field_errors,
-    unit_data_from,
-)
+from views.forms import DecisionMixin, UnitFieldsMixin, UnitPickerField, VNForm, decision_from, unit_data_from
+from views.kit import Column, day, plain, render_table, scope_filters, service_form
 
 __all__ = ["OrgTreeView", "OrgUnitModelView", "register"]
 
@@ -59,11 +54,6 @@ WRITE = "write"
 def read_scope():
     """Units the signed-in user may read (a SELECT for ``IN``): the scope function, default deny."""
     return scope.unit_ids(g.user, ACTION_READ, RESOURCE_ORG_UNIT)
-
-
-def write_scope():
-    """Units the signed-in user may restructure."""
-    return scope.unit_ids(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT)
 
 
 #: What each unit picker searches: ``?for=<purpose>`` -> (action, resource) of the scope function.
@@ -91,29 +81,11 @@ class EditForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Sửa thông tin / đổi tên."""
 
 
-class MoveForm(DecisionMixin, VNForm):
-    """Chuyển đơn vị cấp trên."""
-
-    new_parent_id = UnitPickerField(_l("Đơn vị cấp trên mới"), purpose="write")
-
-
-class MergeForm(DecisionMixin, VNForm):
-    """Sáp nhập vào đơn vị khác."""
-
-    target_id = UnitPickerField(_l("Sáp nhập vào đơn vị"), purpose="write")
-
-
 class ConsolidateForm(UnitFieldsMixin, DecisionMixin, VNForm):
     """Hợp nhất nhiều đơn vị thành đơn vị mới."""
 
     source_ids = UnitPickerField(_l("Các đơn vị hợp nhất"), multiple=True, purpose="write")
     parent_id = UnitPickerField(_l("Đơn vị cấp trên của đơn vị mới"), purpose="write")
-
-
-class DissolveForm(DecisionMixin, VNForm):
-    """Giải thể."""
-
-    receiver_id = UnitPickerField(_l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"), purpose="write")
 
 
 class SplitForm(DecisionMixin, VNForm):
@@ -127,23 +99,29 @@ SPLIT_ROWS = 4
 
 @dataclass(frozen=True)
 class PairEvent:
-    """An event on one unit that names one other unit: its form, field, service pair and messages."""
+    """An event on one unit that names one other unit (its ``field``, a picker): service pair and messages."""
 
-    form: type
     field: str
+    label: Any
     plan: Callable
     apply: Callable
     title: Any
     done: Any
 
+    @cached_property
+    def form(self) -> type:
+        """The event's form: the other unit, then the decision."""
+        return type(f"PairForm_{self.field}", (DecisionMixin, VNForm),
+                    {self.field: UnitPickerField(self.label, purpose="write")})
+
 
 PAIR_EVENTS = {
-    "move": PairEvent(MoveForm, "new_parent_id", svc.plan_move, svc.move_unit,
+    "move": PairEvent("new_parent_id", _l("Đơn vị cấp trên mới"), svc.plan_move, svc.move_unit,
                       _l("Chuyển đơn vị cấp trên"), _l("Đã chuyển đơn vị %(name)s.")),
-    "merge": PairEvent(MergeForm, "target_id", svc.plan_merge, svc.merge_units,
+    "merge": PairEvent("target_id", _l("Sáp nhập vào đơn vị"), svc.plan_merge, svc.merge_units,
                        _l("Sáp nhập đơn vị"), _l("Đã sáp nhập %(name)s.")),
-    "dissolve": PairEvent(DissolveForm, "receiver_id", svc.plan_dissolve, svc.dissolve_unit,
-                          _l("Giải thể đơn vị"), _l("Đã giải thể %(name)s.")),
+    "dissolve": PairEvent("receiver_id", _l("Đơn vị tiếp nhận đơn vị trực thuộc và nhân sự"), svc.plan_dissolve,
+                          svc.dissolve_unit, _l("Giải thể đơn vị"), _l("Đã giải thể %(name)s.")),
 }
 
 
@@ -168,27 +146,19 @@ class OrgUnitModelView(ScopedModelView):
     ]
     search_columns = ["name", "short_name", "ma_dinh_danh", "unit_type", "status", "level"]
     base_order = ("level", "asc")
-    base_filters = [["id", FilterInFunction, read_scope]]
+    base_filters = scope_filters("id", ACTION_READ, RESOURCE_ORG_UNIT)
     page_size = 25
     label_columns = {
-        "name": _l("Tên đơn vị"),
-        "short_name": _l("Tên viết tắt"),
-        "unit_type": _l("Loại đơn vị"),
-        "type_label": _l("Loại đơn vị"),
-        "ma_dinh_danh": _l("Mã định danh"),
-        "level": _l("Cấp"),
-        "parent": _l("Đơn vị cấp trên"),
-        "parent.name": _l("Đơn vị cấp trên"),
-        "bien_che_quota": _l("Chỉ tiêu biên chế"),
-        "address": _l("Địa chỉ"),
-        "valid_from": _l("Ngày bắt đầu hoạt động"),
-        "valid_to": _l("Ngày chấm dứt"),
-        "status": _l("Trạng thái"),
-        "status_label": _l("Trạng thái"),
+        "name": _l("Tên đơn vị"), "short_name": _l("Tên viết tắt"), "unit_type": _l("Loại đơn vị"),
+        "type_label": _l("Loại đơn vị"), "ma_dinh_danh": _l("Mã định danh"), "level": _l("Cấp"),
+        "parent": _l("Đơn vị cấp trên"), "parent.name": _l("Đơn vị cấp trên"), "address": _l("Địa chỉ"),
+        "bien_che_quota": _l("Chỉ tiêu biên chế"), "valid_from": _l("Ngày bắt đầu hoạt động"),
+        "valid_to": _l("Ngày chấm dứt"), "status": _l("Trạng thái"), "status_label": _l("Trạng thái"),
         "successor": _l("Đơn vị kế thừa"),
     }
     list_template = "org_units/list.html"
     show_template = "org_units/show.html"
+    formatters_columns = dict.fromkeys(show_columns + list_columns, plain)
 
     @action("export_csv", _l("Xuất CSV các đơn vị đã chọn"), None, "fa-download", single=False)
     def export_csv(self, items):
@@ -213,22 +183,58 @@ class OrgUnitModelView(ScopedModelView):
         unit = self.datamodel.get(pk, self._base_filters)
         if unit is None:
             abort(404)
-        widgets = self._show(pk)
         kids, more = svc.children(unit.id, include_closed=True, within=read_scope())
         return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=widgets,
-            related_views=self._related_views,
-            unit=unit,
-            ancestors=_visible_ancestors(unit),
-            children=kids,
+            self.show_template, pk=pk, title=self.show_title, widgets=self._show(pk),
+            related_views=self._related_views, unit=unit, ancestors=_visible_ancestors(unit),
+            children=render_table(kids, CHILD_COLUMNS, row_attrs=lambda row: {}, table_id="unit-children",
+                                  css="table table-condensed table-striped") if kids else None,
             more_children=more,
-            history=svc.unit_history(unit),
-            role_labels={k: str(v) for k, v in EVENT_UNIT_ROLES.items()},
+            history=render_table(_history(unit), HISTORY_COLUMNS, row_attrs=lambda row: {"data-event-id": row[0].id},
+                                 table_id="unit-history"),
             can_write=_can_write() and scope.allows(g.user, ACTION_WRITE, RESOURCE_ORG_UNIT, unit),
         )
+
+
+def _unit_link(row) -> Markup:
+    unit, count = row
+    link = Markup('<a href="%s">%s</a>') % (url_for("OrgUnitModelView.show", pk=unit.id), unit.name)
+    return link + (Markup(' <span class="badge">%s</span>') % count if count else "")
+
+
+#: A unit's sub-units (rows of ``svc.children``: unit and its own sub-unit count).
+CHILD_COLUMNS = (
+    Column(_l("Tên đơn vị"), _unit_link),
+    Column(_l("Mã định danh"), lambda row: row[0].ma_dinh_danh),
+    Column(_l("Loại đơn vị"), lambda row: row[0].type_label),
+    Column(_l("Trạng thái"), lambda row: row[0].status_label),
+)
+
+
+def _decision(event) -> str:
+    return (event.decision_number or "") + (f" {_('ngày')} {day(event.decision_date)}" if event.decision_date else "")
+
+
+#: A unit's history (rows of :func:`_history`: event and the unit's roles in it).
+HISTORY_COLUMNS = (
+    Column(_l("Ngày hiệu lực"), lambda row: day(row[0].effective_date)),
+    Column(_l("Sự kiện"), lambda row: row[0].type_label),
+    Column(_l("Vai trò của đơn vị"), lambda row: row[1]),
+    Column(_l("Quyết định"), lambda row: _decision(row[0])),
+    Column(_l("Người thực hiện"), lambda row: row[0].actor_name),
+    Column(_l("Ghi chú"), lambda row: row[0].note),
+)
+
+
+def _history(unit: OrgUnit) -> list[tuple]:
+    """One row per event, newest first: a unit can take part in one event in several roles (subject and
+    closed), listed in the catalogue's order (subject first), unknown codes last."""
+    events: dict[int, tuple] = {}
+    for event, role in svc.unit_history(unit):
+        events.setdefault(event.id, (event, {}))[1][role] = None
+    order = {code: i for i, code in enumerate(EVENT_UNIT_ROLES)}
+    return [(event, "; ".join(str(EVENT_UNIT_ROLES.get(r, r)) for r in sorted(roles, key=lambda r: order.get(r, 99))))
+            for event, roles in events.values()]
 
 
 def _visible_ancestors(unit: OrgUnit) -> list[OrgUnit]:
@@ -288,16 +294,8 @@ class OrgTreeView(BaseView):
     route_base = "/org"
     default_view = "tree"
     class_permission_name = RESOURCE_ORG_UNIT
-    method_permission_name = {
-        "tree": READ,
-        "api_children": READ,
-        "api_search": READ,
-        "create": WRITE,
-        "edit": WRITE,
-        "restructure": WRITE,
-        "consolidate": WRITE,
-        "split": WRITE,
-    }
+    method_permission_name = {"tree": READ, "api_children": READ, "api_search": READ, "create": WRITE, "edit": WRITE,
+                              "restructure": WRITE, "consolidate": WRITE, "split": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
 
     @expose("/tree")
@@ -352,7 +350,9 @@ class OrgTreeView(BaseView):
             item["text"] = item["name"] + (f" ({item['code']})" if item["code"] else "")
         return jsonify({"results": items})
 
-    # ----------------------------------------------------------------- create / edit
+    # ----------------------------------------------------------------- create / edit and the events
+
+    form_id = "event-form"
 
     @expose("/units/new", methods=["GET", "POST"])
     @has_access
@@ -361,32 +361,23 @@ class OrgTreeView(BaseView):
         form = CreateForm()
         if request.method == "GET":
             form.parent_id.data = int_arg("parent")
-            return self._render_form(form, _("Thành lập đơn vị"), "create")
-
-        def act():
-            unit = svc.create_unit(unit_data_from(form, form.parent_id.data), decision_from(form), g.user)
-            flash(_("Đã thành lập đơn vị %(name)s.", name=unit.name), "success")
-            return redirect(url_for("OrgUnitModelView.show", pk=unit.id))
-
-        return self._submit(form, act, _("Thành lập đơn vị"), "create")
+        return self._form(
+            form, _("Thành lập đơn vị"), None,
+            lambda: svc.create_unit(unit_data_from(form, form.parent_id.data), decision_from(form), g.user),
+            done=lambda unit: _("Đã thành lập đơn vị %(name)s.", name=unit.name),
+            back=lambda unit: url_for("OrgUnitModelView.show", pk=unit.id))
 
     @expose("/units/<int:pk>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, pk):
         """Sửa thông tin đơn vị / đổi tên (a new name needs a decision)."""
         unit = self._unit_or_404(pk)
-        form = EditForm(obj=unit) if request.method == "GET" else EditForm()
-        if request.method == "GET":
-            return self._render_form(form, _("Sửa thông tin đơn vị"), "edit", unit=unit)
-
-        def act():
-            svc.update_unit(pk, unit_data_from(form, unit.parent_id), decision_from(form), g.user)
-            flash(_("Đã cập nhật đơn vị %(name)s.", name=form.name.data), "success")
-            return redirect(url_for("OrgUnitModelView.show", pk=pk))
-
-        return self._submit(form, act, _("Sửa thông tin đơn vị"), "edit", unit=unit)
-
-    # ----------------------------------------------------------------- events with preview
+        form = EditForm(obj=unit if request.method == "GET" else None)
+        return self._form(
+            form, _("Sửa thông tin đơn vị"), unit,
+            lambda: svc.update_unit(pk, unit_data_from(form, unit.parent_id), decision_from(form), g.user),
+            done=lambda _unit: _("Đã cập nhật đơn vị %(name)s.", name=form.name.data),
+            back=url_for("OrgUnitModelView.show", pk=pk))
 
     @expose("/units/<int:pk>/<any(move, merge, dissolve):kind>", methods=["GET", "POST"])
     @has_access
@@ -396,15 +387,11 @@ class OrgTreeView(BaseView):
         spec = PAIR_EVENTS[kind]
         form = spec.form()
 
-        def other():
-            return form[spec.field].data
+        def args():
+            return pk, form[spec.field].data, decision_from(form)
 
-        return self._event(
-            form, unit, kind, str(spec.title),
-            plan=lambda: spec.plan(pk, other(), decision_from(form)),
-            apply=lambda: spec.apply(pk, other(), decision_from(form), g.user),
-            done=str(spec.done) % {"name": unit.name},
-        )
+        return self._form(form, str(spec.title), unit, lambda: spec.apply(*args(), g.user),
+                          preview=lambda: spec.plan(*args()), done=str(spec.done) % {"name": unit.name})
 
     @expose("/consolidate", methods=["GET", "POST"])
     @has_access
@@ -412,16 +399,14 @@ class OrgTreeView(BaseView):
         """Hợp nhất hai hay nhiều đơn vị thành một đơn vị mới."""
         form = ConsolidateForm()
         if request.method == "GET":
-            first = int_arg("source")
-            form.source_ids.data = [first] if first else []
-        return self._event(
-            form, None, "consolidate", _("Hợp nhất đơn vị"),
-            plan=lambda: svc.plan_consolidate(
-                form.source_ids.data, unit_data_from(form, form.parent_id.data), decision_from(form)),
-            apply=lambda: svc.consolidate_units(
-                form.source_ids.data, unit_data_from(form, form.parent_id.data), decision_from(form), g.user),
-            done=_("Đã hợp nhất thành đơn vị %(name)s.", name=form.name.data),
-        )
+            form.source_ids.data = [first] if (first := int_arg("source")) else []
+
+        def args():
+            return form.source_ids.data, unit_data_from(form, form.parent_id.data), decision_from(form)
+
+        return self._form(form, _("Hợp nhất đơn vị"), None, lambda: svc.consolidate_units(*args(), g.user),
+                          preview=lambda: svc.plan_consolidate(*args()),
+                          done=_("Đã hợp nhất thành đơn vị %(name)s.", name=form.name.data))
 
     @expose("/units/<int:pk>/split", methods=["GET", "POST"])
     @has_access
@@ -434,19 +419,12 @@ class OrgTreeView(BaseView):
         targets = {str(c.id): request.form.get(f"child-{c.id}", "") for c, _n in kids}
 
         def args():
-            return (pk, rows, targets, form.members_target.data, decision_from(form))
+            return pk, rows, targets, form.members_target.data, decision_from(form)
 
-        return self._event(
-            form, unit, "split", _("Chia tách đơn vị"),
-            plan=lambda: svc.plan_split(*args()),
-            apply=lambda: svc.split_unit(*args(), actor=g.user),
-            done=_("Đã chia tách %(name)s.", name=unit.name),
-            template="org_units/split.html",
-            rows=rows, kids=kids, targets=targets, row_count=SPLIT_ROWS,
-            type_labels={k: str(v) for k, v in UNIT_TYPES.items()},
-        )
-
-    # ----------------------------------------------------------------- helpers
+        return self._form(form, _("Chia tách đơn vị"), unit, lambda: svc.split_unit(*args(), actor=g.user),
+                          preview=lambda: svc.plan_split(*args()), done=_("Đã chia tách %(name)s.", name=unit.name),
+                          template="org_units/split.html", rows=rows, kids=kids, targets=targets,
+                          row_count=SPLIT_ROWS, type_labels={k: str(v) for k, v in UNIT_TYPES.items()})
 
     def _unit_or_404(self, pk: int) -> OrgUnit:
         """The unit to restructure: 404 outside the read scope, 403 outside the write scope."""
@@ -460,85 +438,32 @@ class OrgTreeView(BaseView):
             abort(403)
         return unit
 
-    def _render_form(self, form, title, kind, *, errors=None, plan=None, unit=None,
-                     template="org_units/form.html", **extra):
-        return self.render_template(
-            template, form=form, title=title, kind=kind, errors=errors or {}, plan=plan, unit=unit,
-            reference_labels=svc.reference_labels(), **extra,
-        )
-
-    def _submit(self, form, act, title, kind, unit=None):
-        errors = field_errors(form)
-        if errors:
-            return self._render_form(form, title, kind, errors=errors, unit=unit), 400
-        try:
-            return act()
-        except ValidationError as exc:
-            return self._render_form(form, title, kind, errors=exc.errors, unit=unit), 400
-        except ForbiddenError:
-            abort(403)
-        except ServiceError as exc:
-            return self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit), exc.status
-
-    def _event(self, form, unit, kind, title, *, plan, apply, done, template="org_units/form.html", **extra):
-        """GET: the form. POST preview: validate and show the plan. POST confirm: apply the event."""
-        if request.method == "GET":
-            return self._render_form(form, title, kind, unit=unit, template=template, **extra)
-        errors = field_errors(form)
-        if errors:
-            return self._render_form(form, title, kind, errors=errors, unit=unit, template=template, **extra), 400
-        try:
-            if request.form.get("confirm") != "1":
-                return self._render_form(form, title, kind, plan=plan(), unit=unit, template=template, **extra)
-            event = apply()
-        except ValidationError as exc:
-            return self._render_form(form, title, kind, errors=exc.errors, unit=unit, template=template, **extra), 400
-        except ForbiddenError:
-            abort(403)
-        except ServiceError as exc:
-            return (
-                self._render_form(form, title, kind, errors={"__all__": exc.messages}, unit=unit,
-                                  template=template, **extra),
-                exc.status,
-            )
-        flash(done, "success")
-        return redirect(url_for("OrgUnitModelView.show", pk=event.units[0].unit_id))
+    def _form(self, form, title, unit, call, *, done, template="org_units/form.html",
+              back=lambda event: url_for("OrgUnitModelView.show", pk=event.units[0].unit_id), **context):
+        """Every org form: the kit's form (the decision block last) through one use case; an event with a
+        ``preview`` shows its plan before anything is written, then the unit's page."""
+        return service_form(
+            self, form, call, title=title, done=done, back=back, template=template,
+            unit=unit, subtitle=unit.name if unit else None, reference_labels=svc.reference_labels(),
+            back_url=url_for("OrgUnitModelView.show", pk=unit.id) if unit else url_for("OrgTreeView.tree"), **context)
 
 
 def _split_rows() -> list[svc.UnitData]:
     """The new-unit rows of the split form (empty rows are ignored by the service)."""
     rows = []
     for i in range(SPLIT_ROWS):
+        row = {name: request.form.get(f"new_units-{i}-{name}") for name in ("name", "short_name", "ma_dinh_danh")}
         quota = request.form.get(f"new_units-{i}-bien_che_quota", "").strip()
         number = parse_int(quota, 0, MAX_INT)
-        rows.append(
-            svc.UnitData(
-                name=request.form.get(f"new_units-{i}-name"),
-                short_name=request.form.get(f"new_units-{i}-short_name"),
-                unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
-                ma_dinh_danh=request.form.get(f"new_units-{i}-ma_dinh_danh"),
-                # anything but a count in range is reported by the service next to the field
-                bien_che_quota=number if number is not None else (quota or None),
-            )
-        )
+        # anything but a count in range is reported by the service next to the field
+        rows.append(svc.UnitData(**row, unit_type=request.form.get(f"new_units-{i}-unit_type") or "phong_ban",
+                                 bien_che_quota=number if number is not None else (quota or None)))
     return rows
 
 
 def register(appbuilder) -> None:
     """Add the org views and their menu entries."""
-    appbuilder.add_view(
-        OrgTreeView,
-        MENU_ORG_TREE,
-        label=_l("Cây tổ chức"),
-        icon="fa-sitemap",
-        category=MENU_ORGANISATION,
-        category_label=_l("Cơ cấu tổ chức"),
-        category_icon="fa-sitemap",
-    )
-    appbuilder.add_view(
-        OrgUnitModelView,
-        MENU_ORG_UNITS,
-        label=_l("Danh sách đơn vị"),
-        icon="fa-list",
-        category=MENU_ORGANISATION,
-    )
+    appbuilder.add_view(OrgTreeView, MENU_ORG_TREE, label=_l("Cây tổ chức"), icon="fa-sitemap",
+                        category=MENU_ORGANISATION, category_label=_l("Cơ cấu tổ chức"), category_icon="fa-sitemap")
+    appbuilder.add_view(OrgUnitModelView, MENU_ORG_UNITS, label=_l("Danh sách đơn vị"), icon="fa-list",
+                        category=MENU_ORGANISATION)

@@ -2,18 +2,18 @@
 
 Everyone holding read on the calendar sees both pages; only Sở Nội vụ administrators (write) add, edit or
 delete an override. The overrides screen is Flask-AppBuilder's ModelView, but its writes go through the use
-cases of ``app.workdays`` (validation, audit reason, one transaction) via :class:`OverrideInterface`; the
+cases of ``app.workdays`` (validation, audit reason, one transaction) via the kit's ``UseCaseInterface``; the
 same validation runs in the form first, so a refused override shows its Vietnamese message next to the field.
 """
 
 from datetime import date
 
-from flask import current_app, g, request
-from flask_appbuilder import BaseView, expose, has_access
+from flask import request
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 from wtforms.validators import StopValidation
@@ -31,8 +31,9 @@ from app.security.permissions import (
 from models.workdays import OVERRIDE_KINDS, WorkdayOverride
 from views.base import ScopedModelView
 from views.forms import VNForm
+from views.kit import Column, ListView, Page, UseCaseInterface
 
-__all__ = ["CalculatorForm", "OverrideInterface", "WorkdayCalendarView", "WorkdayOverrideView", "register"]
+__all__ = ["CalculatorForm", "WorkdayCalendarView", "WorkdayOverrideView", "register"]
 
 
 class _Checked:
@@ -44,46 +45,21 @@ class _Checked:
     def __call__(self, form, field) -> None:
         if field.errors:  # the field's own parsing already failed (e.g. not a date)
             return
-        errors = wd.check_override(
-            form.day.data, form.kind.data, form.reason.data, exclude_id=getattr(form, "_id", None),
-        )
-        messages = errors.get(self.field_name)
-        if messages:
+        errors = wd.check_override(form.day.data, form.kind.data, form.reason.data,
+                                   exclude_id=getattr(form, "_id", None))
+        if messages := errors.get(self.field_name):
             raise StopValidation(" ".join(messages))
-
-
-class OverrideInterface(SQLAInterface):
-    """The ModelView's data access: reads as usual, writes through the ``app.workdays`` use cases."""
-
-    def add(self, item: WorkdayOverride, commit: bool = True) -> None:
-        """Create the override with the form's values (the transient ``item`` itself is discarded)."""
-        wd.add_override(g.user, item.day, item.kind, item.reason)
-
-    def edit(self, item: WorkdayOverride, commit: bool = True) -> None:
-        """Save the edited override."""
-        wd.update_override(g.user, item.id, item.day, item.kind, item.reason)
-
-    def delete(self, item: WorkdayOverride, commit: bool = True) -> None:
-        """Delete the override."""
-        wd.remove_override(g.user, item.id)
-
-
-def _kind_field() -> SelectField:
-    return SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
-                       validators=[_Checked("kind")])
-
-
-def _reason_field() -> TextAreaField:
-    return TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),
-                         validators=[_Checked("reason")],
-                         description=_l("Ví dụ: Thông báo số …/TB-BNV ngày … về lịch nghỉ Tết."))
 
 
 class WorkdayOverrideView(ScopedModelView):
     """Điều chỉnh ngày nghỉ, ngày làm bù: extra days off and extra working Saturdays announced late."""
 
     route_base = "/workdays/overrides"
-    datamodel = OverrideInterface(WorkdayOverride)
+    datamodel = UseCaseInterface(
+        WorkdayOverride,
+        add=lambda user, item: wd.add_override(user, item.day, item.kind, item.reason),
+        edit=lambda user, item: wd.update_override(user, item.id, item.day, item.kind, item.reason),
+        delete=lambda user, item: wd.remove_override(user, item.id))
     class_permission_name = RESOURCE_WORKDAYS
     method_permission_name = {
         "list": READ, "show": READ, "download": READ,
@@ -94,30 +70,25 @@ class WorkdayOverrideView(ScopedModelView):
     show_title = _l("Điều chỉnh lịch ngày làm việc")
     add_title = _l("Thêm điều chỉnh lịch ngày làm việc")
     edit_title = _l("Sửa điều chỉnh lịch ngày làm việc")
-    list_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
-    show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
-    add_columns = ["day", "kind", "reason"]
-    edit_columns = ["day", "kind", "reason"]
-    search_columns = ["day", "kind", "reason"]
+    list_columns = show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
+    add_columns = edit_columns = search_columns = ["day", "kind", "reason"]
     order_columns = ["day", "created_at"]
     base_order = ("day", "desc")
     page_size = 50
     label_columns = {
-        "day": _l("Ngày"),
-        "weekday_label": _l("Thứ"),
-        "kind": _l("Điều chỉnh thành"),
-        "kind_label": _l("Điều chỉnh thành"),
-        "reason": _l("Lý do, văn bản thông báo"),
-        "created_by": _l("Người nhập"),
-        "created_by.username": _l("Người nhập"),
-        "created_at": _l("Thời điểm nhập"),
+        "day": _l("Ngày"), "weekday_label": _l("Thứ"), "kind": _l("Điều chỉnh thành"),
+        "kind_label": _l("Điều chỉnh thành"), "reason": _l("Lý do, văn bản thông báo"), "created_by": _l("Người nhập"),
+        "created_by.username": _l("Người nhập"), "created_at": _l("Thời điểm nhập"),
     }
-    description_columns = {
-        "day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn."),
-    }
+    description_columns = {"day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn.")}
     validators_columns = {"day": [_Checked("day")]}
-    add_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
-    edit_form_extra_fields = {"kind": _kind_field(), "reason": _reason_field()}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
+                            validators=[_Checked("kind")]),
+        "reason": TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),
+                                validators=[_Checked("reason")],
+                                description=_l("Ví dụ: Thông báo số …/TB-BNV ngày … về lịch nghỉ Tết.")),
+    }
 
 
 class CalculatorForm(VNForm):
@@ -127,7 +98,11 @@ class CalculatorForm(VNForm):
     n = IntegerField(_l("Số ngày làm việc"), validators=[OptionalV()])
 
 
-class WorkdayCalendarView(BaseView):
+def _day_cell(info) -> str:
+    return wd.format_day(info.day)
+
+
+class WorkdayCalendarView(ListView):
     """The year's holidays, days off and make-up working days, and a deadline calculator."""
 
     route_base = "/workdays"
@@ -135,6 +110,24 @@ class WorkdayCalendarView(BaseView):
     class_permission_name = RESOURCE_WORKDAYS
     method_permission_name = {"year": READ}
     base_permissions = ["can_" + READ, "can_" + WRITE]
+    list_template = "workdays/year.html"
+    table_id = "year-days"
+    row_class = "workday-row"
+    list_intro = _l('Ngày làm việc là thứ Hai đến thứ Sáu, trừ ngày nghỉ lễ, Tết, ngày nghỉ bù và ngày nghỉ do hoán '
+                    'đổi; cộng các thứ Bảy làm bù. Hạn "trong N ngày làm việc kể từ ngày ..." không tính ngày đó: ngày '
+                    'làm việc thứ nhất là ngày làm việc tiếp theo.')
+    list_links = [(_l("Thêm điều chỉnh"), "WorkdayOverrideView.add", "fa-plus", WRITE)]
+    columns = (
+        Column(_l("Ngày"), _day_cell, css="text-nowrap"),
+        Column(_l("Thứ"), lambda info: info.weekday),
+        Column(_l("Tình trạng"), lambda info: _("Làm việc") if info.working else _("Nghỉ")),
+        Column(_l("Tên ngày, lý do"), lambda info: info.name),
+        Column(_l("Nguồn"), lambda info: Markup("<small>%s</small>") % info.source_label),
+    )
+
+    def row_attrs(self, info) -> dict:
+        return {"class": f"{self.row_class} {'success' if info.working else 'warning'}",
+                "data-day": info.day.isoformat(), "data-working": int(info.working), "data-source": info.source}
 
     @expose("/")
     @has_access
@@ -147,12 +140,11 @@ class WorkdayCalendarView(BaseView):
         try:
             if year is None:
                 raise ValueError(_("Năm không hợp lệ."))
-            days = wd.year_days(year)
-            total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
+            days, total = wd.year_days(year), wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
         except ValueError as exc:
-            errors.append(str(exc) if year is not None else _("Năm không hợp lệ."))
-            year, days = today.year, wd.year_days(today.year)
-            total = wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
+            errors.append(str(exc))
+            year = today.year
+            days, total = wd.year_days(year), wd.count_workdays(date(year - 1, 12, 31), date(year, 12, 31))
         form = CalculatorForm(request.args, meta={"csrf": False})
         due = None
         if request.args.get("start") or request.args.get("n"):
@@ -165,12 +157,9 @@ class WorkdayCalendarView(BaseView):
                     due = wd.add_workdays(form.start.data, form.n.data)
                 except ValueError as exc:
                     errors.append(str(exc))
-        can_write = current_app.appbuilder.sm.has_access("can_" + WRITE, RESOURCE_WORKDAYS)
-        return self.render_template(
-            "workdays/year.html", title=_("Lịch ngày làm việc năm %(year)s", year=year), year=year, days=days,
-            total=total, form=form, due=due, errors=errors, can_write=can_write,
-            format_day=wd.format_day, weekday_name=wd.weekday_name,
-        )
+        return self.render_list(
+            Page(days), title=_("Lịch ngày làm việc năm %(year)s", year=year), year=year, form=form, due=due,
+            errors=errors, total=total, format_day=wd.format_day, weekday_name=wd.weekday_name)
 
 
 def register(appbuilder) -> None:
