@@ -1,7 +1,7 @@
 """The view kit: a new screen is configuration plus one service call (issue 14 item 2).
 
-- :class:`Page` / :func:`paginate` / :func:`page_of` — one page of rows with its neighbours' links and, where
-  asked, a count capped at ``count_cap`` ("hơn 10.000"), so no page counts a million-row table.
+- :class:`Page` / :func:`paginate` / :func:`page_of` / :func:`offset_page` — one page of rows, its neighbours'
+  links and, where asked, a count capped at ``count_cap`` ("hơn 10.000"): no page counts a million-row table.
 - :class:`Column` + :class:`ListView` — a scoped list page: the view names its filter form, its columns and
   the one service call that returns a :class:`Page`; ``kit/list.html`` renders filters, buttons, the table,
   the capped count and the pager. Rows are rendered here in Python (:func:`render_rows`), one string per row:
@@ -11,8 +11,10 @@
   or the page again with the service's messages next to their fields (``ValidationError``), 403/404 for
   ``ForbiddenError``/``NotFoundError``, other refusals as form-level messages, with the error's HTTP status.
   With ``preview``, a POST first shows what the call would do (``plan``) and a confirm button.
-- :func:`post_button` — a one-click POST form (CSRF token included) for a list cell.
 - :func:`sort_link` — a column header that sorts the list on the server (``?sort=key`` / ``?sort=-key``).
+- :func:`post_button` — a one-click POST form (CSRF token included) for a list cell; :func:`row_form` — a
+  small POST form with fields (a document number …) for a list cell, its errors under its fields.
+- :func:`found` — a service lookup whose ``NotFoundError`` is the page's 404; :func:`link`, :func:`label` — cells.
 - :func:`scope_filters` — FAB ``base_filters`` derived from the scope function, for ModelViews.
 - :class:`UseCaseInterface` — a ModelView's data access whose writes go through use cases (FAB reads as usual).
 
@@ -47,6 +49,10 @@ __all__ = [
     "UseCaseInterface",
     "attempt",
     "day",
+    "found",
+    "label",
+    "link",
+    "offset_page",
     "page_of",
     "page_url",
     "paginate",
@@ -55,6 +61,7 @@ __all__ = [
     "post_button",
     "render_rows",
     "render_table",
+    "row_form",
     "scope_filters",
     "service_form",
     "sort_link",
@@ -88,10 +95,10 @@ class Page:
     extra: dict = field(default_factory=dict)
 
 
-def page_url(number: int, arg: str = "page") -> str:
-    """This request's URL (its filters kept) for page ``number``."""
+def page_url(number: int, arg: str = "page", first: int = 1) -> str:
+    """This request's URL (its filters kept) for page ``number`` (``first``, the first page's, is left out)."""
     args = {k: v for k, v in request.args.items() if k != arg and v != ""}
-    if number > 1:
+    if number > first:
         args[arg] = number
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
@@ -101,6 +108,22 @@ def page_of(rows: Sequence, more: bool, number: int, *, size: int = PAGE_SIZE, *
     return Page(rows=list(rows), number=number, size=size,
                 prev_url=page_url(number - 1) if number > 1 else None,
                 next_url=page_url(number + 1) if more else None, **extra)
+
+
+def offset_page(rows: Sequence, more: bool, offset: int, *, size: int = PAGE_SIZE, arg: str = "offset",
+                **fields) -> Page:
+    """A :class:`Page` from a service's ``(rows, more)`` answer read from row ``offset`` (``?offset=`` lists)."""
+    return Page(rows=list(rows), number=offset // size + 1, size=size,
+                prev_url=page_url(max(offset - size, 0), arg, 0) if offset else None,
+                next_url=page_url(offset + size, arg, 0) if more else None, **fields)
+
+
+def found(lookup: Callable[..., Any], *args, **kwargs):
+    """``lookup(*args, **kwargs)`` (a service read of one row or one page); its ``NotFoundError`` is a 404."""
+    try:
+        return lookup(*args, **kwargs)
+    except NotFoundError as exc:
+        abort(404, description=" ".join(exc.messages))
 
 
 def paginate(stmt: Select, *, size: int = PAGE_SIZE, scalars: bool = True, count_cap: int | None = None,
@@ -183,8 +206,17 @@ def small(text) -> Markup:
 
 def status_label(status: str, labels: dict, classes: dict = STATUS_CLASS) -> Markup:
     """A coloured label of a status."""
-    return Markup('<span class="label label-%s">%s</span>') % (classes.get(status, "default"),
-                                                                labels.get(status, status))
+    return label(labels.get(status, status), classes.get(status, "default"))
+
+
+def label(text, kind: str = "default") -> Markup:
+    """A Bootstrap label (``kind``: default, success, warning, danger …)."""
+    return Markup('<span class="label label-%s">%s</span>') % (kind, text)
+
+
+def link(url: str, text) -> Markup:
+    """A link in a cell."""
+    return Markup('<a href="%s">%s</a>') % (url, text)
 
 
 def post_button(url: str, label: str, *, css: str = "btn btn-xs btn-danger", form_class: str = "",
@@ -207,6 +239,27 @@ def sort_link(label, key: str, sort: str, descending: bool = False, arg: str = "
     arrow = Markup(' <i class="fa fa-sort-%s" id="sorted-by" data-sort="%s"></i>') % (
         "desc" if descending else "asc", ("-" if descending else "") + key) if sort == key else ""
     return Markup('<a href="%s" class="sort-link" data-sort="%s">%s</a>%s') % (url, key, label, arrow)
+
+
+def row_form(url: str, form, submit, *, errors: dict | None = None, css: str = "btn btn-sm btn-primary",
+             form_id: str | None = None, form_class: str = "", icon: str = "") -> Markup:
+    """A small POST form for a list cell: its CSRF token, its fields (their label as placeholder; ``errors``,
+    given when this is the form that was posted, under them) and a button."""
+    errors = errors or {}
+    fields = []
+    for f in form:
+        if f.short_name == "csrf_token":
+            continue
+        errs = errors.get(f.short_name, [])
+        fields.append(Markup('<div class="form-group%s">%s%s</div>') % (
+            " has-error" if errs else "", f(class_="form-control input-sm", placeholder=f.label.text),
+            Markup("").join(Markup('<p class="help-block field-error" data-field="%s">%s</p>') % (f.short_name, e)
+                            for e in errs)))
+    token = form.csrf_token() if "csrf_token" in form else ""
+    icon_html = Markup('<i class="fa %s"></i> ') % icon if icon else Markup("")
+    return Markup('<form method="post" action="%s"%s>%s%s<button type="submit" class="%s">%s%s</button></form>') % (
+        url, Markup(_attrs({"id": form_id, "class": form_class or None})), token, Markup("").join(fields), css,
+        icon_html, submit)
 
 
 # --------------------------------------------------------------------------- the list page
@@ -232,10 +285,17 @@ class ListView(BaseView):
     filter_fields: Sequence[str] = ()
     #: Buttons above the list: (label, endpoint, icon, permission name on this view's resource or None).
     list_links: Sequence[tuple] = ()
+    #: Bootstrap columns of each filter field.
+    filter_width = 2
 
     def list_columns(self) -> Sequence[Column]:
         """The columns of this request (override when they depend on the user)."""
         return self.columns
+
+    def page_columns(self, page: Page, context: dict) -> Sequence[Column]:
+        """The columns of this page (override when cells need the page's ``extra`` or the render ``context``,
+        e.g. a posted row form and its errors)."""
+        return self.list_columns()
 
     def list_page(self, filters) -> Page:
         """The one service call: the page of rows for these filters (already in the user's scope)."""
@@ -260,7 +320,7 @@ class ListView(BaseView):
         filters = self.filter_form(request.args, meta={"csrf": False}) if self.filter_form else None
         errors = field_errors(filters) if filters is not None and request.args else {}
         page = page if page is not None else self.list_page(filters)
-        columns = self.list_columns()
+        columns = self.page_columns(page, context)
         return self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
             filter_errors=errors, page=page, headers=context.pop("headers", None) or [c.label for c in columns],
@@ -270,12 +330,14 @@ class ListView(BaseView):
 # --------------------------------------------------------------------------- forms through use cases
 
 
-def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_map: dict | None = None):
+def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_map: dict | None = None, *,
+            forbidden_in_page: bool = False):
     """Check ``form``'s types and CSRF token, then run ``act`` (one service call).
 
     When either refuses, ``render(errors)`` shows the page again with the messages next to their fields
     (the service's field names translated through ``field_map``), with the error's HTTP status; a refusal
-    of access is a 403, a row the user cannot see a 404.
+    of access is a 403 (with ``forbidden_in_page``, the page again with the refusal's message, status 403),
+    a row the user cannot see a 404.
     """
     errors = field_errors(form)
     if errors:
@@ -284,7 +346,9 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
         return act()
     except ValidationError as exc:
         return render({(field_map or {}).get(k, k): v for k, v in exc.errors.items()}), exc.status
-    except ForbiddenError:
+    except ForbiddenError as exc:
+        if forbidden_in_page:
+            return render({"__all__": exc.messages}), exc.status
         abort(403)
     except NotFoundError:
         abort(404)
@@ -292,15 +356,18 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
         return render({"__all__": exc.messages}), exc.status
 
 
-def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, back,
+def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done=None, back=None,
                  template: str = "kit/form.html", field_map: dict | None = None,
-                 preview: Callable[[], Any] | None = None, **context):
-    """A whole form screen: GET shows ``form``; POST calls ``call()`` (one use case), flashes ``done`` and
-    redirects to ``back``, or shows the form again with the errors next to their fields.
+                 preview: Callable[[], Any] | None = None, respond: Callable[[Any], Any] | None = None,
+                 forbidden_in_page: bool = False, **context):
+    """A whole form screen: GET shows ``form``; POST calls ``call()`` (one use case), flashes ``done`` (unless
+    empty) and redirects to ``back``, or shows the form again with the errors next to their fields.
 
-    ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …).
+    ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …);
+    ``respond(result)``, when given, is the answer instead (a page that shows the result once).
     With ``preview`` (what ``call`` would do, nothing written), a POST without ``confirm=1`` shows the form
     again with ``plan=preview()`` and a "confirm" button; the confirmed POST calls ``call``.
+    ``kit/form.html`` also takes ``intro``, ``notice``, ``form_id``, ``submit_label``, ``back_url`` in ``context``.
     """
     def render(errors, plan=None):
         return view.render_template(template, form=form, title=title, errors=errors, view=view, plan=plan,
@@ -309,14 +376,18 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, 
     if request.method == "GET":
         return render({})
     if preview is not None and request.form.get("confirm") != "1":
-        return attempt(form, lambda: render({}, preview()), render, field_map)
+        return attempt(form, lambda: render({}, preview()), render, field_map, forbidden_in_page=forbidden_in_page)
 
     def act():
         result = call()
-        flash(done(result) if callable(done) else done, "success")
+        if respond is not None:
+            return respond(result)
+        message = done(result) if callable(done) else done
+        if message:
+            flash(message, "success")
         return redirect(back(result) if callable(back) else back)
 
-    return attempt(form, act, render, field_map)
+    return attempt(form, act, render, field_map, forbidden_in_page=forbidden_in_page)
 
 
 def post_action(form, call: Callable[[], Any], *, done, back: str):

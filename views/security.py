@@ -1,10 +1,11 @@
 """The signed-in user's own account (password change, forced at first login: HN-6.2) and the public
 lost-password form (HCM-15.4).
 
-Views parse, call one ``app.services.accounts`` function, flash a translated message and redirect.
+Forms of the view kit (``service_form``): parse, call one ``app.services.accounts`` function, flash and redirect,
+or show the form again with the messages next to their fields.
 """
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import current_app, g, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,9 +14,9 @@ from wtforms.validators import Optional as OptionalV
 
 from app.security.permissions import READ, RESOURCE_MY_ACCOUNT, WRITE
 from app.services import accounts as svc
-from app.services.errors import ForbiddenError, ServiceError, ValidationError
 from models.accounts import PasswordRequest
-from views.forms import VNForm, column_length, field_errors
+from views.forms import VNForm, column_length
+from views.kit import service_form
 
 __all__ = ["LostPasswordForm", "LostPasswordView", "MyAccountView", "PasswordForm", "register"]
 
@@ -52,33 +53,20 @@ class MyAccountView(BaseView):
     class_permission_name = RESOURCE_MY_ACCOUNT
     method_permission_name = {"password": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
-
-    def _render(self, form, errors=None):
-        return self.render_template(
-            "security/password.html", title=_("Đổi mật khẩu"), form=form, errors=errors or {},
-            policy=policy_text(), must_change=bool(getattr(g.user, "must_change_password", False)),
-        )
+    form_id = "password-form"
 
     @expose("/password", methods=["GET", "POST"])
     @has_access
     def password(self):
         """Password change form: current, new, confirm; errors next to the fields (HN-6.2)."""
         form = PasswordForm()
-        if request.method == "GET":
-            return self._render(form)
-        errors = field_errors(form)
-        if errors:
-            return self._render(form, errors), 400
-        try:
-            svc.change_own_password(g.user, form.old_password.data, form.new_password.data, form.confirm.data)
-        except ValidationError as exc:
-            return self._render(form, exc.errors), 400
-        except ForbiddenError:
-            abort(403)
-        except ServiceError as exc:
-            return self._render(form, {"__all__": exc.messages}), exc.status
-        flash(_("Đã đổi mật khẩu."), "success")
-        return redirect("/")
+        must_change = getattr(g.user, "must_change_password", False)
+        return service_form(
+            self, form, lambda: svc.change_own_password(g.user, form.old_password.data, form.new_password.data,
+                                                        form.confirm.data),
+            title=_("Đổi mật khẩu"), done=_("Đã đổi mật khẩu."), back="/", back_url="/", intro=policy_text(),
+            submit_label=_("Đổi mật khẩu"), notice=must_change and _(
+                "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống (HN-6.2)"))
 
 
 class LostPasswordView(BaseView):
@@ -86,31 +74,23 @@ class LostPasswordView(BaseView):
 
     route_base = "/lost-password"
     default_view = "form"
-
-    def _render(self, form, errors=None):
-        return self.render_template("security/lost_password.html", title=_("Báo mất mật khẩu"), form=form,
-                                    errors=errors or {}, sent=False)
+    form_id = "lost-password-form"
+    form_intro = _l("Mất hoặc lộ mật khẩu: điền tên đăng nhập và cách liên hệ với bạn. Yêu cầu được chuyển đến quản "
+                    "trị tài khoản của cơ quan; bạn cần gửi kèm báo cáo bằng văn bản (HCM-15.4).")
 
     @expose("/", methods=["GET", "POST"])
     def form(self):
         """Public form: username, contact, circumstances; the answer never tells whether the account exists."""
         form = LostPasswordForm()
-        if request.method == "GET":
-            return self._render(form)
-        errors = field_errors(form)
-        if errors:
-            return self._render(form, errors), 400
-        try:
-            svc.request_password_reset(form.username.data, form.contact.data, form.note.data)
-        except ValidationError as exc:
-            return self._render(form, exc.errors), 400
-        return redirect(url_for("LostPasswordView.sent"))
+        return service_form(
+            self, form, lambda: svc.request_password_reset(form.username.data, form.contact.data, form.note.data),
+            title=_("Báo mất mật khẩu"), back=url_for("LostPasswordView.sent"), submit_label=_("Gửi yêu cầu"),
+            back_url=url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
 
     @expose("/sent")
     def sent(self):
         """The confirmation, the same whether or not the username exists."""
-        return self.render_template("security/lost_password.html", title=_("Báo mất mật khẩu"), form=None,
-                                    errors={}, sent=True)
+        return self.render_template("security/lost_password_sent.html", title=_("Báo mất mật khẩu"))
 
 
 def register(appbuilder) -> None:
