@@ -141,7 +141,11 @@ def valid_assignments(user) -> list[RoleAssignment]:
 
 def _role_permissions(role) -> frozenset[tuple[str, str]]:
     """(permission, view) pairs of ``role`` — from the security manager's one query for the user's roles."""
-    return current_app.appbuilder.sm.role_permissions(_current_role_ids(role))[role.id]
+    ids = _current_role_ids(role)
+    key, cache = ("role_perms", ids), request_cache()  # outside a request too (services, CLI, tests)
+    if key not in cache:
+        cache[key] = current_app.appbuilder.sm.role_permissions(ids)
+    return cache[key][role.id]
 
 
 def _current_role_ids(role) -> tuple[int, ...]:
