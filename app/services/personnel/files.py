@@ -52,8 +52,8 @@ def snapshot(person: Person) -> dict:
     meta = {k: fv.to_json(Field(k, "", k), getattr(person, k)) for k in META_FIELDS}
     meta["version_no"] = person.version_no
     meta["org_unit_name"] = person.org_unit.name if person.org_unit else None
-    photo = db.session.get(PersonPhoto, person.id)
-    meta["photo_sha256"] = photo.sha256 if photo else None
+    # The digest only: the photo itself (encrypted bytes) is not read to show or hash the file.
+    meta["photo_sha256"] = db.session.scalar(select(PersonPhoto.sha256).where(PersonPhoto.person_id == person.id))
     sections: dict = {}
     rows_by_table = {}
     for table, model in SECTION_MODELS.items():
