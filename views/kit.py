@@ -47,6 +47,7 @@ __all__ = [
     "post_action",
     "post_button",
     "render_rows",
+    "render_table",
     "scope_filters",
     "service_form",
     "status_label",
@@ -140,6 +141,17 @@ def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[
     return Markup("\n".join(out))
 
 
+def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[[Any], dict], *,
+                 table_id: str, css: str = "table table-condensed", empty: Any = "") -> Markup:
+    """A whole table (headers and rows) as one string, for a list that is not the page's own (the recent jobs
+    under a form …); ``empty`` (a muted line) when there are no rows."""
+    if not rows:
+        return Markup('<p class="text-muted">%s</p>') % (empty or no_rows_message())
+    head = "".join(f"<th>{escape(c.label)}</th>" for c in columns)
+    return Markup(f'<table class="{escape(css)}" id="{escape(table_id)}"><thead><tr>{head}</tr></thead>'
+                  f"<tbody>{render_rows(rows, columns, row_attrs)}</tbody></table>")
+
+
 def _blank(value):
     return "" if value is None else value
 
@@ -194,6 +206,10 @@ class ListView(BaseView):
     filter_fields: Sequence[str] = ()
     #: Buttons above the list: (label, endpoint, icon, permission name on this view's resource or None).
     list_links: Sequence[tuple] = ()
+    #: CSS classes of the ``<table>``.
+    table_class = "table table-striped table-condensed"
+    #: A filter the form refuses (a date that is not a date) gives no rows and HTTP 400 instead of being ignored.
+    refuse_bad_filters = False
 
     def list_columns(self) -> Sequence[Column]:
         """The columns of this request (override when they depend on the user)."""
@@ -213,27 +229,36 @@ class ListView(BaseView):
         return [(label, url_for(endpoint), icon) for label, endpoint, icon, permission in self.list_links
                 if permission is None or sm.has_access("can_" + permission, self.class_permission_name)]
 
+    def buttons(self) -> list[Markup]:
+        """Forms shown next to the links above the list (a :func:`post_button` "mark all read" …)."""
+        return []
+
     def render_list(self, **context):
-        """The list page for this request's filters."""
+        """The list page for this request's filters (with ``refuse_bad_filters``, a refused filter is a 400)."""
         filters = self.filter_form(request.args, meta={"csrf": False}) if self.filter_form else None
         errors = field_errors(filters) if filters is not None and request.args else {}
-        page = self.list_page(filters)
+        refused = bool(errors) and self.refuse_bad_filters
+        page = Page(rows=[]) if refused else self.list_page(filters)
         columns = self.list_columns()
-        return self.render_template(
+        body = self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
             filter_errors=errors, page=page, headers=[c.label for c in columns],
-            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), **context)
+            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), buttons=self.buttons(),
+            **context)
+        return (body, 400) if refused else body
 
 
 # --------------------------------------------------------------------------- forms through use cases
 
 
-def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_map: dict | None = None):
+def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_map: dict | None = None, *,
+            forbidden_field: str | None = None):
     """Check ``form``'s types and CSRF token, then run ``act`` (one service call).
 
     When either refuses, ``render(errors)`` shows the page again with the messages next to their fields
     (the service's field names translated through ``field_map``), with the error's HTTP status; a refusal
-    of access is a 403, a row the user cannot see a 404.
+    of access is a 403, a row the user cannot see a 404. With ``forbidden_field`` a refusal of access is
+    shown next to that field (a unit outside the user's scope), still with its 403.
     """
     errors = field_errors(form)
     if errors:
@@ -242,7 +267,9 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
         return act()
     except ValidationError as exc:
         return render({(field_map or {}).get(k, k): v for k, v in exc.errors.items()}), exc.status
-    except ForbiddenError:
+    except ForbiddenError as exc:
+        if forbidden_field:
+            return render({forbidden_field: exc.messages}), exc.status
         abort(403)
     except NotFoundError:
         abort(404)
@@ -251,11 +278,14 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
 
 
 def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, back,
-                 template: str = "kit/form.html", field_map: dict | None = None, **context):
+                 template: str = "kit/form.html", field_map: dict | None = None, forbidden_field: str | None = None,
+                 **context):
     """A whole form screen: GET shows ``form``; POST calls ``call()`` (one use case), flashes ``done`` and
     redirects to ``back``, or shows the form again with the errors next to their fields.
 
-    ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …).
+    ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …);
+    ``done`` may give ``(message, category)`` to flash other than "success" (a warning). ``kit/form.html``
+    also takes ``submit_label``, ``back_url`` (False: no "Quay lại") and ``after_form`` (markup under the form).
     """
     def render(errors):
         return view.render_template(template, form=form, title=title, errors=errors, view=view, **context)
@@ -265,10 +295,11 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, 
 
     def act():
         result = call()
-        flash(done(result) if callable(done) else done, "success")
+        message = done(result) if callable(done) else done
+        flash(*(message if isinstance(message, tuple) else (message, "success")))
         return redirect(back(result) if callable(back) else back)
 
-    return attempt(form, act, render, field_map)
+    return attempt(form, act, render, field_map, forbidden_field=forbidden_field)
 
 
 def post_action(form, call: Callable[[], Any], *, done, back: str):
