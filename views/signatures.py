@@ -1,7 +1,8 @@
 """Digital signatures: "Kiểm tra chữ ký số" (any user checks a signed PDF) and "Chứng thư số của tôi" (a user's
 own certificate: see it, upload a PKCS#12 with its passphrase). Issue 7, HN-8.4, HCM-3.4, HCM-9.4.
 
-Views parse the request, call one ``app.signing`` function, and render or flash the result.
+Views parse the request, call one ``app.signing`` function through the kit's :func:`views.kit.attempt`, and
+render or flash the result.
 """
 
 from flask import flash, g, redirect, request, url_for
@@ -19,8 +20,8 @@ from app.security.permissions import (
     RESOURCE_SIGNATURE,
     WRITE,
 )
-from app.services.errors import ServiceError, ValidationError
 from views.forms import VNForm
+from views.kit import attempt
 
 __all__ = ["CertificateForm", "MyCertificateView", "VerifyForm", "VerifyPdfView", "register"]
 
@@ -28,7 +29,7 @@ __all__ = ["CertificateForm", "MyCertificateView", "VerifyForm", "VerifyPdfView"
 class VerifyForm(VNForm):
     """Tệp PDF cần kiểm tra."""
 
-    pdf = FileField(_l("Tệp PDF đã ký"))
+    pdf = FileField(_l("Tệp PDF đã ký"), render_kw={"accept": ".pdf,application/pdf"})
 
 
 class CertificateForm(VNForm):
@@ -53,24 +54,20 @@ class VerifyPdfView(BaseView):
     method_permission_name = {"verify": READ}
     base_permissions = ["can_" + READ]
 
-    def _render(self, form, reports=None, errors=None, status=200):
-        valid = bool(reports) and all(r.bottom_line for r in reports)
-        return self.render_template("signatures/verify.html", title=_("Kiểm tra chữ ký số"), form=form,
-                                    reports=reports, errors=errors or {}, valid=valid,
-                                    fmt=pki.format_time), status
-
     @expose("/", methods=["GET", "POST"])
     @has_access
     def verify(self):
         """GET: the upload form. POST: the report of every signature of the uploaded PDF."""
         form = VerifyForm()
+
+        def render(errors, reports=None):
+            return self.render_template(
+                "signatures/verify.html", title=_("Kiểm tra chữ ký số"), form=form, reports=reports, errors=errors,
+                valid=bool(reports) and all(r.bottom_line for r in reports), fmt=pki.format_time)
+
         if request.method == "GET":
-            return self._render(form)
-        try:
-            reports = signing.verify_uploaded_pdf(g.user, _upload("pdf")[0])
-        except ValidationError as exc:
-            return self._render(form, errors={"pdf": [m for msgs in exc.errors.values() for m in msgs]}, status=400)
-        return self._render(form, reports=reports)
+            return render({})
+        return attempt(form, lambda: render({}, signing.verify_uploaded_pdf(g.user, _upload("pdf")[0])), render)
 
 
 class MyCertificateView(BaseView):
@@ -82,34 +79,32 @@ class MyCertificateView(BaseView):
     method_permission_name = {"show": READ, "upload": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
 
-    def _render(self, form, errors=None, status=200):
+    def _render(self, form, errors):
         cred = signing.active_credential(g.user)
         code, problems = signing.credential_status(cred)
         return self.render_template("signatures/my_certificate.html", title=_("Chứng thư số của tôi"), form=form,
                                     cred=cred, info=pki.cert_info(cred.certificate) if cred else None,
-                                    code=code, problems=problems, errors=errors or {},
-                                    fmt=pki.format_time), status
+                                    code=code, problems=problems, errors=errors, fmt=pki.format_time)
 
     @expose("/")
     @has_access
     def show(self):
         """The current certificate and the upload form."""
-        return self._render(CertificateForm())
+        return self._render(CertificateForm(), {})
 
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
         """Replace one's certificate with an uploaded PKCS#12 (passphrase, validity, nonRepudiation, CRL)."""
         form = CertificateForm()
-        content, filename = _upload("file")
-        try:
+
+        def store():
+            content, filename = _upload("file")
             signing.store_pkcs12(g.user, content, form.passphrase.data, actor=g.user, label=filename)
-        except ValidationError as exc:
-            return self._render(form, errors=exc.errors, status=400)
-        except ServiceError as exc:
-            return self._render(form, errors={"__all__": exc.messages}, status=exc.status)
-        flash(_("Đã lưu chứng thư số mới; chứng thư số cũ (nếu có) không còn được dùng để ký."), "success")
-        return redirect(url_for("MyCertificateView.show"))
+            flash(_("Đã lưu chứng thư số mới; chứng thư số cũ (nếu có) không còn được dùng để ký."), "success")
+            return redirect(url_for("MyCertificateView.show"))
+
+        return attempt(form, store, lambda errors: self._render(form, errors), forbidden_field="__all__")
 
 
 def register(appbuilder) -> None:

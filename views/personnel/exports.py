@@ -44,7 +44,6 @@ from views.personnel.common import call
 
 __all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
 
-#: Menu key of the batch export page (a ``menu_access`` permission, like the other menus).
 #: Seconds between two polls of the progress page.
 POLL_SECONDS = 1
 
