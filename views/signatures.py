@@ -53,6 +53,9 @@ class VerifyPdfView(BaseView):
     class_permission_name = RESOURCE_SIGNATURE
     method_permission_name = {"verify": READ}
     base_permissions = ["can_" + READ]
+    form_id = "verify-form"
+    form_intro = _l("Tải lên một tệp PDF đã ký số để xem từng chữ ký: người ký, thời điểm ký, chuỗi chứng thư, tính "
+                    "toàn vẹn và tài liệu có bị sửa đổi sau khi ký hay không. Tệp không được lưu lại.")
 
     @expose("/", methods=["GET", "POST"])
     @has_access
@@ -62,7 +65,8 @@ class VerifyPdfView(BaseView):
 
         def render(errors, reports=None):
             return self.render_template(
-                "signatures/verify.html", title=_("Kiểm tra chữ ký số"), form=form, reports=reports, errors=errors,
+                "signatures/verify.html", title=_("Kiểm tra chữ ký số"), view=self, form=form, errors=errors,
+                submit_label=_("Kiểm tra"), multipart=True, back_url=False, reports=reports,
                 valid=bool(reports) and all(r.bottom_line for r in reports), fmt=pki.format_time)
 
         if request.method == "GET":
@@ -78,13 +82,19 @@ class MyCertificateView(BaseView):
     class_permission_name = RESOURCE_SIGNATURE
     method_permission_name = {"show": READ, "upload": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
+    form_id = "certificate-form"
+    form_intro = _l("Tệp .p12/.pfx được kiểm tra (mật khẩu, thời hạn, mục đích ký văn bản, tình trạng thu hồi) rồi lưu "
+                    "ở dạng mã hóa; mật khẩu không được lưu, bạn nhập lại mỗi khi ký. Chứng thư số mới thay thế chứng "
+                    "thư số hiện tại.")
 
     def _render(self, form, errors):
         cred = signing.active_credential(g.user)
         code, problems = signing.credential_status(cred)
-        return self.render_template("signatures/my_certificate.html", title=_("Chứng thư số của tôi"), form=form,
-                                    cred=cred, info=pki.cert_info(cred.certificate) if cred else None,
-                                    code=code, problems=problems, errors=errors, fmt=pki.format_time)
+        return self.render_template(
+            "signatures/my_certificate.html", title=_("Chứng thư số của tôi"), view=self, form=form, errors=errors,
+            submit_label=_("Lưu chứng thư số"), multipart=True, back_url=False,
+            action=url_for("MyCertificateView.upload"), cred=cred, code=code, problems=problems,
+            info=pki.cert_info(cred.certificate) if cred else None, fmt=pki.format_time)
 
     @expose("/")
     @has_access
