@@ -41,7 +41,7 @@ __all__ = [
     "ChangeLogView",
     "EVENT_LABELS",
     "OBJECT_LABELS",
-    "diff_rows",
+    "diff_cell",
     "register",
 ]
 
@@ -114,22 +114,6 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def diff_rows(before: dict | None, after: dict | None, masked=frozenset()) -> list[tuple[str, str, str, bool]]:
-    """(field, before, after, masked) for every field of a change-log row; fields empty on both sides are left
-    out, except masked ones (``app.audit.readable_changes``), shown without their values."""
-    before, after = before or {}, after or {}
-    rows = []
-    for key in dict.fromkeys([*before, *after]):
-        if key in masked:
-            rows.append((key, "", "", True))
-            continue
-        old, new = before.get(key), after.get(key)
-        if old in (None, "") and new in (None, ""):
-            continue
-        rows.append((key, show_value(old) if key in before else "", show_value(new) if key in after else "", False))
-    return rows
-
-
 def when(value: datetime | None) -> str:
     """A logged time in the user's time zone (Asia/Ho_Chi_Minh by default)."""
     return format_datetime(value, "dd/MM/yyyy HH:mm:ss") if value else ""
@@ -159,8 +143,8 @@ class _LogFilterForm(VNForm):
 
     date_from = DateField(_l("Từ ngày"), validators=[OptionalV()])
     date_to = DateField(_l("Đến ngày"), validators=[OptionalV()])
-    user_name = StringField(_l("Người thực hiện (tên đăng nhập)"), validators=[OptionalV()])
-    object_id = StringField(_l("Mã đối tượng"), validators=[OptionalV()])
+    user_name = StringField(_l("Người thực hiện (tên đăng nhập)"), filters=[lambda v: (v or "").strip().lower()])
+    object_id = StringField(_l("Mã đối tượng"), filters=[lambda v: (v or "").strip()[:40]])
 
 
 class ChangeFilterForm(_LogFilterForm):
@@ -204,20 +188,26 @@ def _change_object_cell(row) -> Markup:
     return text
 
 
-def _diff_cell(diff) -> Markup:
-    """The change as a field / before / after table; a masked field shows a "restricted" label instead."""
-    if not diff:
-        return Markup('<span class="text-muted">—</span>')
+def diff_cell(before: dict | None, after: dict | None, masked=frozenset()) -> Markup:
+    """A change-log row as a field / before / after table. Fields empty on both sides are left out, except
+    masked ones (``app.audit.readable_changes``), shown with a "restricted" label instead of their values."""
+    before, after = before or {}, after or {}
     restricted = Markup('<span class="label label-default restricted" title="%s">%s</span>') % (
         _("Mục hạn chế tiếp cận: bạn không được xem nội dung này"), _("Hạn chế"))
-    body = Markup("").join(
-        Markup('<tr class="diff-masked" data-field="{0}"><td><code>{0}</code></td><td colspan="2">{1}</td></tr>')
-        .format(name, restricted) if masked else
-        Markup('<tr data-field="{0}"><td><code>{0}</code></td><td class="diff-before">{1}</td>'
-               '<td class="diff-after">{2}</td></tr>').format(name, before, after)
-        for name, before, after, masked in diff)
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        if key in masked:
+            rows.append(Markup('<tr class="diff-masked" data-field="{0}"><td><code>{0}</code></td>'
+                               '<td colspan="2">{1}</td></tr>').format(key, restricted))
+        elif old not in (None, "") or new not in (None, ""):
+            rows.append(Markup('<tr data-field="{0}"><td><code>{0}</code></td><td class="diff-before">{1}</td>'
+                               '<td class="diff-after">{2}</td></tr>').format(
+                key, show_value(old) if key in before else "", show_value(new) if key in after else ""))
+    if not rows:
+        return Markup('<span class="text-muted">—</span>')
     return Markup('<table class="table table-condensed diff-table"><thead><tr><th>%s</th><th>%s</th><th>%s</th>'
-                  "</tr></thead><tbody>%s</tbody></table>") % (_("Trường"), _("Trước"), _("Sau"), body)
+                  "</tr></thead><tbody>%s</tbody></table>") % (_("Trường"), _("Trước"), _("Sau"), Markup("").join(rows))
 
 
 def _detail_cell(row):
@@ -240,7 +230,7 @@ class _LogView(ListView):
     refuse_bad_filters = True
     table_class = "table table-condensed table-bordered audit-table"
     model: Any = ChangeLog
-    #: Filters matching a column of the same name exactly.
+    #: Filters matching a column of the same name exactly (besides the user name and the object id).
     exact_filters: tuple[str, ...] = ()
 
     def list_page(self, filters) -> Page:
@@ -250,13 +240,7 @@ class _LogView(ListView):
             stmt = stmt.where(model.time >= _day_start(filters.date_from.data))
         if filters.date_to.data:
             stmt = stmt.where(model.time < _day_start(filters.date_to.data + timedelta(days=1)))
-        user_name = (filters.user_name.data or "").strip().lower()
-        if user_name:
-            stmt = stmt.where(model.user_name == user_name)
-        object_id = (filters.object_id.data or "").strip()
-        if object_id:
-            stmt = stmt.where(model.object_id == object_id[:40])
-        for name in self.exact_filters:
+        for name in ("user_name", "object_id", *self.exact_filters):
             if filters[name].data:
                 stmt = stmt.where(getattr(model, name) == filters[name].data)
         limit = audit_scope(model.org_unit_id)
@@ -285,20 +269,20 @@ class ChangeLogView(_LogView):
     table_id = "change-log"
     row_class = "change-row"
     empty_message = _l("Không có thay đổi nào phù hợp với điều kiện lọc.")
-    # Rows are (log row, its diff as the reader may see it).
+    # Rows are (log row, its diff table as the reader may see it).
     columns = [
         Column(_l("Thời gian"), lambda r: when(r[0].time), "text-nowrap"),
         Column(_l("Người thực hiện"), lambda r: r[0].user_name or _("(hệ thống)")),
         Column(_l("Thao tác"), lambda r: ACTION_LABELS.get(r[0].action, r[0].action)),
         Column(_l("Đối tượng"), lambda r: _change_object_cell(r[0])),
-        Column(_l("Nội dung thay đổi"), lambda r: _diff_cell(r[1])),
+        Column(_l("Nội dung thay đổi"), lambda r: r[1]),
     ]
 
     def list_page(self, filters) -> Page:
         """The log rows with their values masked above the reader's level on each file."""
         page = super().list_page(filters)
         readable = audit.readable_changes(g.user, page.rows)
-        page.rows = [(row, diff_rows(*readable[row.id])) for row in page.rows]
+        page.rows = [(row, diff_cell(*readable[row.id])) for row in page.rows]
         return page
 
     def row_attrs(self, r) -> dict:

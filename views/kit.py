@@ -23,6 +23,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -41,6 +42,7 @@ __all__ = [
     "ScopeFilter",
     "attempt",
     "day",
+    "moment",
     "page_of",
     "page_url",
     "paginate",
@@ -159,6 +161,11 @@ def _blank(value):
 def day(value) -> str:
     """A date as dd/mm/yyyy ("" for none)."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+def moment(value) -> str:
+    """A time as dd/mm/yyyy hh:mm in the user's time zone ("" for none)."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
 def small(text) -> Markup:

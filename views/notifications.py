@@ -7,7 +7,6 @@ sees and changes their own notifications (someone else's id is a 404).
 
 from flask import abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import expose, has_access
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -18,7 +17,7 @@ from app.security.permissions import READ, RESOURCE_NOTIFICATION, WRITE
 from app.services import notifications as svc
 from app.services.errors import NotFoundError
 from views.forms import VNForm
-from views.kit import Column, ListView, Page, day, page_of, post_action, post_button, small
+from views.kit import Column, ListView, Page, day, moment, page_of, post_action, post_button, small
 
 __all__ = ["PAGE_SIZE", "MarkForm", "NotificationsView", "bell_count", "register"]
 
@@ -86,8 +85,7 @@ class NotificationsView(ListView):
     filter_form = UnreadFilterForm
     filter_fields = ("unread",)
     columns = [
-        Column(_l("Thời điểm"), lambda n: format_datetime(n.created_at, "dd/MM/yyyy HH:mm") if n.created_at else "",
-               "text-nowrap"),
+        Column(_l("Thời điểm"), lambda n: moment(n.created_at), "text-nowrap"),
         Column(_l("Loại"), lambda n: n.kind_label, "text-nowrap"),
         Column(_l("Nội dung"), _title_cell),
         Column(_l("Hạn"), lambda n: day(n.due_date), "text-nowrap"),

@@ -15,7 +15,6 @@ import io
 
 from flask import abort, flash, g, jsonify, redirect, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -39,7 +38,7 @@ from app.services import personnel as svc
 from app.text import nfc
 from models.personnel import Person
 from views.forms import UnitPickerField, VNForm
-from views.kit import Column, render_table, service_form
+from views.kit import Column, moment, render_table, service_form
 from views.personnel.common import call
 
 __all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
@@ -89,7 +88,7 @@ STATUS_LABELS = {"finished": _l("Xong"), "failed": _l("Lỗi"), "expired": _l("�
 #: The list of recent exports under the form.
 EXPORT_COLUMNS = [
     Column(_l("Số"), lambda j: Markup('<a href="%s">%s</a>') % (url_for("SyllView.export_show", export_id=j.id), j.id)),
-    Column(_l("Lúc"), lambda j: format_datetime(j.created_at, "dd/MM/yyyy HH:mm")),
+    Column(_l("Lúc"), lambda j: moment(j.created_at)),
     Column(_l("Đơn vị"), lambda j: j.org_unit.name if j.org_unit else ""),
     Column(_l("Trạng thái"), lambda j: _("Đang xuất") + f" ({j.percent}%)" if j.status == "running"
            else STATUS_LABELS.get(j.status, STATUS_LABELS["queued"])),
