@@ -236,7 +236,7 @@ class ListView(BaseView):
         return [(label, url_for(endpoint), icon) for label, endpoint, icon, permission in self.list_links
                 if permission is None or sm.has_access("can_" + permission, self.class_permission_name)]
 
-    def buttons(self) -> list[Markup]:
+    def list_buttons(self) -> list[Markup]:
         """Forms shown next to the links above the list (a :func:`post_button` "mark all read" …)."""
         return []
 
@@ -250,7 +250,7 @@ class ListView(BaseView):
         body = self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
             filter_errors=errors, page=page, headers=[c.label for c in columns],
-            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), buttons=self.buttons(),
+            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), buttons=self.list_buttons(),
             **context)
         return (body, 400) if refused else body
 
@@ -292,7 +292,8 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done, 
 
     ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …);
     ``done`` may give ``(message, category)`` to flash other than "success" (a warning). ``kit/form.html``
-    also takes ``submit_label``, ``back_url`` (False: no "Quay lại") and ``after_form`` (markup under the form).
+    also takes ``submit_label``, ``back_url`` (False: no "Quay lại"), ``form_action``, ``multipart`` and
+    ``after_form`` (markup under the form).
     """
     def render(errors):
         return view.render_template(template, form=form, title=title, errors=errors, view=view, **context)

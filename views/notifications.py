@@ -102,7 +102,7 @@ class NotificationsView(ListView):
     def row_attrs(self, n) -> dict:
         return {"class": self.row_class + ("" if n.read_at else " info unread"), "data-id": n.id, "data-kind": n.kind}
 
-    def buttons(self) -> list[Markup]:
+    def list_buttons(self) -> list[Markup]:
         return [post_button(url_for("NotificationsView.mark_all_read"), _("Đánh dấu tất cả là đã đọc"),
                             css="btn btn-default btn-sm", icon="fa-check", form_class="mark-all-form")]
 

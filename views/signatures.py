@@ -93,7 +93,7 @@ class MyCertificateView(BaseView):
         return self.render_template(
             "signatures/my_certificate.html", title=_("Chứng thư số của tôi"), view=self, form=form, errors=errors,
             submit_label=_("Lưu chứng thư số"), multipart=True, back_url=False,
-            action=url_for("MyCertificateView.upload"), cred=cred, code=code, problems=problems,
+            form_action=url_for("MyCertificateView.upload"), cred=cred, code=code, problems=problems,
             info=pki.cert_info(cred.certificate) if cred else None, fmt=pki.format_time)
 
     @expose("/")
