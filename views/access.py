@@ -206,25 +206,24 @@ class _GrantViewBase(ListView):
         if condition is not None:
             stmt = stmt.where(condition)
         page = paginate(stmt.order_by(self.model.id.desc()))
-        page.extra["status"] = {row.id: status_of(row, day_) for row in page.rows}
-        self._statuses = page.extra["status"]
+        g.grant_statuses = {row.id: status_of(row, day_) for row in page.rows}  # per request (views are shared)
         return page
 
     def row_attrs(self, row) -> dict:
-        status = self._statuses[row.id]
+        status = g.grant_statuses[row.id]
         return {"class": f"{self.row_class} status-{status}", "data-id": row.id, "data-status": status}
 
     def _status_cell(self, row) -> Markup:
-        return status_label(self._statuses[row.id], STATUS_LABELS)
+        return status_label(g.grant_statuses[row.id], STATUS_LABELS)
 
     def _revoke_cell(self, row):
-        if self._statuses[row.id] in ("active", "pending") and self._can_write:
+        if g.grant_statuses[row.id] in ("active", "pending") and g.grant_can_write:
             return post_button(url_for(f"{type(self).__name__}.revoke", pk=row.id), _("Thu hồi"),
                                form_class="revoke-form")
         return ""
 
     def list_columns(self):
-        self._can_write = self.appbuilder.sm.has_access("can_" + WRITE, self.resource)
+        g.grant_can_write = self.appbuilder.sm.has_access("can_" + WRITE, self.resource)
         return [*self.columns, Column(_l("Tình trạng"), self._status_cell), Column("", self._revoke_cell)]
 
     def _form(self, title, create):

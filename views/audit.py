@@ -11,12 +11,13 @@ import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import g, request
-from flask_appbuilder import BaseView, expose, has_access
+from flask import g
+from flask_appbuilder import expose, has_access
 from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional as OptionalV
 
@@ -32,7 +33,7 @@ from app.security.permissions import (
 )
 from models.audit import AccessLog, ChangeLog
 from views.forms import VNForm
-from views.kit import Page, paginate
+from views.kit import Column, ListView, Page, paginate
 
 __all__ = [
     "ACTION_LABELS",
@@ -40,7 +41,7 @@ __all__ = [
     "ChangeLogView",
     "EVENT_LABELS",
     "OBJECT_LABELS",
-    "diff_rows",
+    "diff_cell",
     "register",
 ]
 
@@ -113,22 +114,6 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def diff_rows(before: dict | None, after: dict | None, masked=frozenset()) -> list[tuple[str, str, str, bool]]:
-    """(field, before, after, masked) for every field of a change-log row; fields empty on both sides are left
-    out, except masked ones (``app.audit.readable_changes``), shown without their values."""
-    before, after = before or {}, after or {}
-    rows = []
-    for key in dict.fromkeys([*before, *after]):
-        if key in masked:
-            rows.append((key, "", "", True))
-            continue
-        old, new = before.get(key), after.get(key)
-        if old in (None, "") and new in (None, ""):
-            continue
-        rows.append((key, show_value(old) if key in before else "", show_value(new) if key in after else "", False))
-    return rows
-
-
 def when(value: datetime | None) -> str:
     """A logged time in the user's time zone (Asia/Ho_Chi_Minh by default)."""
     return format_datetime(value, "dd/MM/yyyy HH:mm:ss") if value else ""
@@ -158,8 +143,8 @@ class _LogFilterForm(VNForm):
 
     date_from = DateField(_l("Từ ngày"), validators=[OptionalV()])
     date_to = DateField(_l("Đến ngày"), validators=[OptionalV()])
-    user_name = StringField(_l("Người thực hiện (tên đăng nhập)"), validators=[OptionalV()])
-    object_id = StringField(_l("Mã đối tượng"), validators=[OptionalV()])
+    user_name = StringField(_l("Người thực hiện (tên đăng nhập)"), filters=[lambda v: (v or "").strip().lower()])
+    object_id = StringField(_l("Mã đối tượng"), filters=[lambda v: (v or "").strip()[:40]])
 
 
 class ChangeFilterForm(_LogFilterForm):
@@ -169,6 +154,11 @@ class ChangeFilterForm(_LogFilterForm):
     action = SelectField(_l("Thao tác"), choices=[("", _l("Tất cả"))] + list(ACTION_LABELS.items()),
                          validate_choice=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.object_type.choices = [("", _("Tất cả"))] + [
+            (name, str(OBJECT_LABELS.get(name, name))) for name in audited_types()]
+
 
 class AccessFilterForm(_LogFilterForm):
     """Access-log filters."""
@@ -177,125 +167,159 @@ class AccessFilterForm(_LogFilterForm):
                         validate_choice=False)
 
 
-def _filter_form(form_class):
-    """The filter form bound to the query string, and its type errors (a date that is not a date)."""
-    form = form_class(request.args, meta={"csrf": False})
-    form.validate()
-    return form, {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-
-
-def _common_filters(stmt: Select, model, form) -> Select:
-    if form.date_from.data:
-        stmt = stmt.where(model.time >= _day_start(form.date_from.data))
-    if form.date_to.data:
-        stmt = stmt.where(model.time < _day_start(form.date_to.data + timedelta(days=1)))
-    user_name = (form.user_name.data or "").strip().lower()
-    if user_name:
-        stmt = stmt.where(model.user_name == user_name)
-    object_id = (form.object_id.data or "").strip()
-    if object_id:
-        stmt = stmt.where(model.object_id == object_id[:40])
-    limit = audit_scope(model.org_unit_id)
-    if limit is not None:
-        stmt = stmt.where(limit)
-    return stmt.order_by(model.time.desc(), model.id.desc())
-
-
 def audited_types() -> list[str]:
     """Class names of the audited models (bounded: read from the mappers, never from the log)."""
     names = {m.class_.__name__ for m in ChangeLog.registry.mappers if getattr(m.class_, "__audited__", False)}
     return sorted(names | set(OBJECT_LABELS))
 
 
+# --------------------------------------------------------------------------- cells
+
+
+def _object_cell(label, object_id) -> Markup:
+    return Markup('%s <span class="text-muted">#%s</span>') % (label, object_id or "—")
+
+
+def _change_object_cell(row) -> Markup:
+    text = _object_cell(OBJECT_LABELS.get(row.object_type, row.object_type), row.object_id)
+    text += Markup("<br><small>%s</small>") % (row.object_repr or "")
+    if row.reason:
+        text += Markup('<br><small class="text-muted">%s</small>') % _("Căn cứ: %(reason)s", reason=row.reason)
+    return text
+
+
+def diff_cell(before: dict | None, after: dict | None, masked=frozenset()) -> Markup:
+    """A change-log row as a field / before / after table. Fields empty on both sides are left out, except
+    masked ones (``app.audit.readable_changes``), shown with a "restricted" label instead of their values."""
+    before, after = before or {}, after or {}
+    restricted = Markup('<span class="label label-default restricted" title="%s">%s</span>') % (
+        _("Mục hạn chế tiếp cận: bạn không được xem nội dung này"), _("Hạn chế"))
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        if key in masked:
+            rows.append(Markup('<tr class="diff-masked" data-field="{0}"><td><code>{0}</code></td>'
+                               '<td colspan="2">{1}</td></tr>').format(key, restricted))
+        elif old not in (None, "") or new not in (None, ""):
+            rows.append(Markup('<tr data-field="{0}"><td><code>{0}</code></td><td class="diff-before">{1}</td>'
+                               '<td class="diff-after">{2}</td></tr>').format(
+                key, show_value(old) if key in before else "", show_value(new) if key in after else ""))
+    if not rows:
+        return Markup('<span class="text-muted">—</span>')
+    return Markup('<table class="table table-condensed diff-table"><thead><tr><th>%s</th><th>%s</th><th>%s</th>'
+                  "</tr></thead><tbody>%s</tbody></table>") % (_("Trường"), _("Trước"), _("Sau"), Markup("").join(rows))
+
+
+def _detail_cell(row):
+    if not row.detail:
+        return "—"
+    return Markup('<ul class="list-unstyled">%s</ul>') % Markup("").join(
+        Markup("<li><code>%s</code>: %s</li>") % (key, show_value(value)) for key, value in row.detail.items())
+
+
 # --------------------------------------------------------------------------- views
 
 
-class ChangeLogView(BaseView):
-    """Every insert/update/delete of audited objects."""
+class _LogView(ListView):
+    """What both logs share: their filters in SQL (a refused filter is a 400), the audit scope, newest first,
+    50 rows a page without a count."""
+
+    class_permission_name = RESOURCE_AUDIT
+    method_permission_name = {"index": READ}
+    base_permissions = ["can_" + READ]
+    refuse_bad_filters = True
+    table_class = "table table-condensed table-bordered audit-table"
+    model: Any = ChangeLog
+    #: Filters matching a column of the same name exactly (besides the user name and the object id).
+    exact_filters: tuple[str, ...] = ()
+
+    def list_page(self, filters) -> Page:
+        """The page of log rows in the user's audit scope that match the filters."""
+        model, stmt = self.model, select(self.model)
+        if filters.date_from.data:
+            stmt = stmt.where(model.time >= _day_start(filters.date_from.data))
+        if filters.date_to.data:
+            stmt = stmt.where(model.time < _day_start(filters.date_to.data + timedelta(days=1)))
+        for name in ("user_name", "object_id", *self.exact_filters):
+            if filters[name].data:
+                stmt = stmt.where(getattr(model, name) == filters[name].data)
+        limit = audit_scope(model.org_unit_id)
+        if limit is not None:
+            stmt = stmt.where(limit)
+        return paginate(stmt.order_by(model.time.desc(), model.id.desc()))
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """The log: newest first, 50 a page."""
+        return self.render_list()
+
+
+class ChangeLogView(_LogView):
+    """Every insert/update/delete of audited objects, each change as a field/before/after table."""
 
     route_base = "/audit/changes"
-    default_view = "index"
-    class_permission_name = RESOURCE_AUDIT
-    method_permission_name = {"index": READ}
-    base_permissions = ["can_" + READ]
+    model = ChangeLog
+    exact_filters = ("object_type", "action")
+    filter_form = ChangeFilterForm
+    filter_fields = ("date_from", "date_to", "user_name", "object_type", "action", "object_id")
+    list_title = _l("Nhật ký thay đổi")
+    list_intro = _l("Mọi thao tác thêm, sửa, xóa dữ liệu được ghi lại cùng lúc với thay đổi. Danh sách chỉ gồm các "
+                    "thay đổi thuộc phạm vi đơn vị bạn được xem.")
+    table_id = "change-log"
+    row_class = "change-row"
+    empty_message = _l("Không có thay đổi nào phù hợp với điều kiện lọc.")
+    # Rows are (log row, its diff table as the reader may see it).
+    columns = [
+        Column(_l("Thời gian"), lambda r: when(r[0].time), "text-nowrap"),
+        Column(_l("Người thực hiện"), lambda r: r[0].user_name or _("(hệ thống)")),
+        Column(_l("Thao tác"), lambda r: ACTION_LABELS.get(r[0].action, r[0].action)),
+        Column(_l("Đối tượng"), lambda r: _change_object_cell(r[0])),
+        Column(_l("Nội dung thay đổi"), lambda r: r[1]),
+    ]
 
-    @expose("/")
-    @has_access
-    def index(self):
-        """Change log: newest first, 50 a page, with each change as a field/before/after table."""
-        form, errors = _filter_form(ChangeFilterForm)
-        form.object_type.choices = [("", _("Tất cả"))] + [
-            (name, str(OBJECT_LABELS.get(name, name))) for name in audited_types()
-        ]
-        page = Page(rows=[], number=1)
-        if not errors:
-            stmt = _common_filters(select(ChangeLog), ChangeLog, form)
-            if form.object_type.data:
-                stmt = stmt.where(ChangeLog.object_type == form.object_type.data)
-            if form.action.data:
-                stmt = stmt.where(ChangeLog.action == form.action.data)
-            page = paginate(stmt)
+    def list_page(self, filters) -> Page:
+        """The log rows with their values masked above the reader's level on each file."""
+        page = super().list_page(filters)
         readable = audit.readable_changes(g.user, page.rows)
-        rows = [
-            {
-                "id": row.id,
-                "time": when(row.time),
-                "user": row.user_name,
-                "action": str(ACTION_LABELS.get(row.action, row.action)),
-                "object_type": str(OBJECT_LABELS.get(row.object_type, row.object_type)),
-                "object_key": f"{row.object_type}/{row.object_id}",
-                "object_id": row.object_id,
-                "object_repr": row.object_repr,
-                "unit_id": row.org_unit_id,
-                "reason": row.reason,
-                "diff": diff_rows(*readable[row.id]),
-            }
-            for row in page.rows
-        ]
-        body = self.render_template("audit/changes.html", title=_("Nhật ký thay đổi"), form=form, errors=errors,
-                                    rows=rows, page=page)
-        return (body, 400) if errors else body
+        page.rows = [(row, diff_cell(*readable[row.id])) for row in page.rows]
+        return page
+
+    def row_attrs(self, r) -> dict:
+        row = r[0]
+        return {"class": self.row_class, "data-id": row.id, "data-object": f"{row.object_type}/{row.object_id}",
+                "data-unit": "" if row.org_unit_id is None else row.org_unit_id}
 
 
-class AccessLogView(BaseView):
-    """Reads, exports, downloads and security events."""
+class AccessLogView(_LogView):
+    """Reads, exports, downloads and security events, in Vietnamese."""
 
     route_base = "/audit/access"
-    default_view = "index"
-    class_permission_name = RESOURCE_AUDIT
-    method_permission_name = {"index": READ}
-    base_permissions = ["can_" + READ]
+    model = AccessLog
+    exact_filters = ("event",)
+    filter_form = AccessFilterForm
+    filter_fields = ("date_from", "date_to", "user_name", "event", "object_id")
+    list_title = _l("Nhật ký truy cập và bảo mật")
+    list_intro = _l("Đăng nhập, đăng xuất, truy cập bị từ chối, thay đổi quyền và mọi lần xem, kết xuất, in, tải dữ "
+                    "liệu. Danh sách chỉ gồm các sự kiện thuộc phạm vi đơn vị bạn được xem.")
+    table_id = "access-log"
+    row_class = "access-row"
+    table_class = "table table-condensed table-bordered table-striped audit-table"
+    empty_message = _l("Không có sự kiện nào phù hợp với điều kiện lọc.")
+    columns = [
+        Column(_l("Thời gian"), lambda r: when(r.time), "text-nowrap"),
+        Column(_l("Người dùng"), lambda r: r.user_name or "—"),
+        Column(_l("Địa chỉ IP"), lambda r: r.ip or "—"),
+        Column(_l("Sự kiện"), lambda r: EVENT_LABELS.get(r.event, r.event)),
+        Column(_l("Đối tượng"), lambda r: _object_cell(OBJECT_LABELS.get(r.object_type, r.object_type), r.object_id)
+               if r.object_type else "—"),
+        Column(_l("Đường dẫn"), lambda r: Markup("<small>%s</small>") % (r.path or "—")),
+        Column(_l("Chi tiết"), _detail_cell),
+    ]
 
-    @expose("/")
-    @has_access
-    def index(self):
-        """Access and security log: newest first, 50 a page, events in Vietnamese."""
-        form, errors = _filter_form(AccessFilterForm)
-        page = Page(rows=[], number=1)
-        if not errors:
-            stmt = _common_filters(select(AccessLog), AccessLog, form)
-            if form.event.data:
-                stmt = stmt.where(AccessLog.event == form.event.data)
-            page = paginate(stmt)
-        rows = [
-            {
-                "id": row.id,
-                "time": when(row.time),
-                "user": row.user_name,
-                "ip": row.ip,
-                "event": row.event,
-                "event_label": str(EVENT_LABELS.get(row.event, row.event)),
-                "object_type": str(OBJECT_LABELS.get(row.object_type, row.object_type or "")),
-                "object_id": row.object_id,
-                "unit_id": row.org_unit_id,
-                "path": row.path,
-                "detail": [(key, show_value(value)) for key, value in (row.detail or {}).items()],
-            }
-            for row in page.rows
-        ]
-        body = self.render_template("audit/access.html", title=_("Nhật ký truy cập và bảo mật"), form=form,
-                                    errors=errors, rows=rows, page=page)
-        return (body, 400) if errors else body
+    def row_attrs(self, row) -> dict:
+        return {"class": self.row_class, "data-id": row.id, "data-event": row.event,
+                "data-unit": "" if row.org_unit_id is None else row.org_unit_id}
 
 
 def register(appbuilder) -> None:

@@ -30,6 +30,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -53,6 +54,7 @@ __all__ = [
     "label",
     "link",
     "offset_page",
+    "moment",
     "page_of",
     "page_url",
     "paginate",
@@ -199,6 +201,11 @@ def plain(value):
     return day(value) if hasattr(value, "strftime") else _blank(value)
 
 
+def moment(value) -> str:
+    """A time as dd/mm/yyyy hh:mm in the user's time zone ("" for none)."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
 def small(text) -> Markup:
     """A muted second line under a cell's main text ("" when there is nothing)."""
     return Markup('<br><small class="text-muted">%s</small>') % text if text else Markup("")
@@ -287,6 +294,10 @@ class ListView(BaseView):
     list_links: Sequence[tuple] = ()
     #: Bootstrap columns of each filter field.
     filter_width = 2
+    #: CSS classes of the ``<table>``.
+    table_class = "table table-striped table-condensed"
+    #: A filter the form refuses (a date that is not a date) gives no rows and HTTP 400 instead of being ignored.
+    refuse_bad_filters = False
 
     def list_columns(self) -> Sequence[Column]:
         """The columns of this request (override when they depend on the user)."""
@@ -311,33 +322,42 @@ class ListView(BaseView):
         return [(label, url_for(endpoint), icon) for label, endpoint, icon, permission in self.list_links
                 if permission is None or sm.has_access("can_" + permission, self.class_permission_name)]
 
+    def list_buttons(self) -> list[Markup]:
+        """Forms shown next to the links above the list (a :func:`post_button` "mark all read" …)."""
+        return []
+
     def render_list(self, page: Page | None = None, **context):
         """The list page for this request's filters (or of ``page``, when the view has read it itself).
 
         ``intro`` (a text of this request) replaces ``list_intro``; ``headers`` (sort links …) the columns'
-        labels; ``foot_html`` (rows from :func:`render_rows`: totals …) goes in the table's ``<tfoot>``.
+        labels; ``foot_html`` (rows from :func:`render_rows`: totals …) goes in the table's ``<tfoot>``. With
+        ``refuse_bad_filters``, a filter the form refuses gives no rows and a 400.
         """
         filters = self.filter_form(request.args, meta={"csrf": False}) if self.filter_form else None
         errors = field_errors(filters) if filters is not None and request.args else {}
-        page = page if page is not None else self.list_page(filters)
+        refused = bool(errors) and self.refuse_bad_filters
+        page = Page(rows=[]) if refused else (page if page is not None else self.list_page(filters))
         columns = self.page_columns(page, context)
-        return self.render_template(
+        body = self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
             filter_errors=errors, page=page, headers=context.pop("headers", None) or [c.label for c in columns],
-            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(), **context)
+            rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(),
+            buttons=self.list_buttons(), **context)
+        return (body, 400) if refused else body
 
 
 # --------------------------------------------------------------------------- forms through use cases
 
 
 def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_map: dict | None = None, *,
-            forbidden_in_page: bool = False):
+            forbidden_in_page: bool = False, forbidden_field: str | None = None):
     """Check ``form``'s types and CSRF token, then run ``act`` (one service call).
 
     When either refuses, ``render(errors)`` shows the page again with the messages next to their fields
     (the service's field names translated through ``field_map``), with the error's HTTP status; a refusal
-    of access is a 403 (with ``forbidden_in_page``, the page again with the refusal's message, status 403),
-    a row the user cannot see a 404.
+    of access is a 403 (with ``forbidden_in_page``, the page again with the refusal's message, status 403; with
+    ``forbidden_field``, that message next to the field — a unit outside the user's scope), a row the user
+    cannot see a 404.
     """
     errors = field_errors(form)
     if errors:
@@ -347,6 +367,8 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
     except ValidationError as exc:
         return render({(field_map or {}).get(k, k): v for k, v in exc.errors.items()}), exc.status
     except ForbiddenError as exc:
+        if forbidden_field:
+            return render({forbidden_field: exc.messages}), exc.status
         if forbidden_in_page:
             return render({"__all__": exc.messages}), exc.status
         abort(403)
@@ -359,15 +381,17 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
 def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done=None, back=None,
                  template: str = "kit/form.html", field_map: dict | None = None,
                  preview: Callable[[], Any] | None = None, respond: Callable[[Any], Any] | None = None,
-                 forbidden_in_page: bool = False, **context):
+                 forbidden_in_page: bool = False, forbidden_field: str | None = None, **context):
     """A whole form screen: GET shows ``form``; POST calls ``call()`` (one use case), flashes ``done`` (unless
     empty) and redirects to ``back``, or shows the form again with the errors next to their fields.
 
     ``done`` and ``back`` may be functions of the use case's result (the new row's number, its page …);
+    ``done`` may give ``(message, category)`` to flash other than "success" (a warning);
     ``respond(result)``, when given, is the answer instead (a page that shows the result once).
     With ``preview`` (what ``call`` would do, nothing written), a POST without ``confirm=1`` shows the form
     again with ``plan=preview()`` and a "confirm" button; the confirmed POST calls ``call``.
-    ``kit/form.html`` also takes ``intro``, ``notice``, ``form_id``, ``submit_label``, ``back_url`` in ``context``.
+    ``kit/form.html`` also takes ``intro``, ``notice``, ``form_id``, ``submit_label``, ``back_url`` (False: no
+    "Quay lại"), ``form_action``, ``multipart`` and ``after_form`` (markup under the form) in ``context``.
     """
     def render(errors, plan=None):
         return view.render_template(template, form=form, title=title, errors=errors, view=view, plan=plan,
@@ -376,7 +400,8 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done=N
     if request.method == "GET":
         return render({})
     if preview is not None and request.form.get("confirm") != "1":
-        return attempt(form, lambda: render({}, preview()), render, field_map, forbidden_in_page=forbidden_in_page)
+        return attempt(form, lambda: render({}, preview()), render, field_map, forbidden_in_page=forbidden_in_page,
+                       forbidden_field=forbidden_field)
 
     def act():
         result = call()
@@ -384,10 +409,10 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done=N
             return respond(result)
         message = done(result) if callable(done) else done
         if message:
-            flash(message, "success")
+            flash(*(message if isinstance(message, tuple) else (message, "success")))
         return redirect(back(result) if callable(back) else back)
 
-    return attempt(form, act, render, field_map, forbidden_in_page=forbidden_in_page)
+    return attempt(form, act, render, field_map, forbidden_in_page=forbidden_in_page, forbidden_field=forbidden_field)
 
 
 def post_action(form, call: Callable[[], Any], *, done, back: str):

@@ -5,15 +5,19 @@ global). Everyone with an account holds the ``Notification`` permissions (``role
 sees and changes their own notifications (someone else's id is a 404).
 """
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask import abort, current_app, g, has_request_context, redirect, request, url_for
+from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import SelectField
 
 from app.request_input import int_arg
 from app.security.permissions import READ, RESOURCE_NOTIFICATION, WRITE
 from app.services import notifications as svc
 from app.services.errors import NotFoundError
-from views.forms import VNForm, field_errors
+from views.forms import VNForm
+from views.kit import Column, ListView, Page, day, moment, page_of, post_action, post_button, small
 
 __all__ = ["PAGE_SIZE", "MarkForm", "NotificationsView", "bell_count", "register"]
 
@@ -22,6 +26,13 @@ PAGE_SIZE = 25
 
 class MarkForm(VNForm):
     """A mark-read button: only the CSRF token."""
+
+
+class UnreadFilterForm(VNForm):
+    """All notifications or the unread ones only (``?unread=1``)."""
+
+    unread = SelectField(_l("Tình trạng"), choices=[("", _l("Tất cả")), ("1", _l("Chưa đọc"))],
+                         validate_choice=False)
 
 
 def bell_count() -> int | None:
@@ -45,29 +56,61 @@ def _safe_link(link: str | None) -> str:
     return url_for("NotificationsView.index")
 
 
-class NotificationsView(BaseView):
+def _title_cell(n) -> Markup:
+    title = n.title if n.read_at else Markup("<strong>%s</strong>") % n.title
+    return Markup('<a href="%s" class="notification-link">%s</a>%s') % (
+        url_for("NotificationsView.open", nid=n.id), title, small(n.body))
+
+
+def _mark_cell(n):
+    if n.read_at:
+        return ""
+    return post_button(url_for("NotificationsView.mark_read", nid=n.id, page=int_arg("page", 1)), _("Đã đọc"),
+                       css="btn btn-link btn-xs", icon="fa-check", title=_("Đánh dấu đã đọc"),
+                       form_class="mark-read-form")
+
+
+class NotificationsView(ListView):
     """The signed-in user's notifications, newest first."""
 
     route_base = "/notifications"
-    default_view = "index"
     class_permission_name = RESOURCE_NOTIFICATION
     method_permission_name = {"index": READ, "open": READ, "mark_read": WRITE, "mark_all_read": WRITE}
     base_permissions = ["can_" + READ, "can_" + WRITE]
+    list_title = _l("Thông báo")
+    table_id = "notification-list"
+    row_class = "notification-row"
+    table_class = "table table-condensed table-hover"
+    empty_message = _l("Không có thông báo nào.")
+    filter_form = UnreadFilterForm
+    filter_fields = ("unread",)
+    columns = [
+        Column(_l("Thời điểm"), lambda n: moment(n.created_at), "text-nowrap"),
+        Column(_l("Loại"), lambda n: n.kind_label, "text-nowrap"),
+        Column(_l("Nội dung"), _title_cell),
+        Column(_l("Hạn"), lambda n: day(n.due_date), "text-nowrap"),
+        Column("", _mark_cell, "text-nowrap"),
+    ]
+
+    def list_page(self, filters) -> Page:
+        """A page of the user's notifications (no count)."""
+        number = int_arg("page", 1)
+        rows, more = svc.list_notifications(g.user, (number - 1) * PAGE_SIZE, PAGE_SIZE,
+                                            unread_only=filters.unread.data == "1")
+        return page_of(rows, more, number, size=PAGE_SIZE)
+
+    def row_attrs(self, n) -> dict:
+        return {"class": self.row_class + ("" if n.read_at else " info unread"), "data-id": n.id, "data-kind": n.kind}
+
+    def list_buttons(self) -> list[Markup]:
+        return [post_button(url_for("NotificationsView.mark_all_read"), _("Đánh dấu tất cả là đã đọc"),
+                            css="btn btn-default btn-sm", icon="fa-check", form_class="mark-all-form")]
 
     @expose("/")
     @has_access
     def index(self):
         """``?page=N`` (from 1), ``?unread=1`` for the unread ones only."""
-        page = int_arg("page", 1)
-        unread_only = request.args.get("unread") == "1"
-        rows, more = svc.list_notifications(g.user, (page - 1) * PAGE_SIZE, PAGE_SIZE, unread_only=unread_only)
-        args = {"unread": "1"} if unread_only else {}
-        return self.render_template(
-            "notifications/list.html", title=_("Thông báo"), rows=rows, page=page, unread_only=unread_only,
-            prev_url=url_for("NotificationsView.index", page=page - 1, **args) if page > 1 else None,
-            next_url=url_for("NotificationsView.index", page=page + 1, **args) if more else None,
-            form=MarkForm(formdata=None),
-        )
+        return self.render_list()
 
     @expose("/<int:nid>/open")
     @has_access
@@ -83,25 +126,16 @@ class NotificationsView(BaseView):
     @has_access
     def mark_read(self, nid):
         """Mark one notification read."""
-        form = MarkForm()
-        if field_errors(form):
-            abort(400, description=_("Phiên làm việc đã hết hạn, hãy thử lại."))
-        try:
-            svc.mark_read(g.user, nid)
-        except NotFoundError as exc:
-            abort(404, description=" ".join(exc.messages))
-        return redirect(url_for("NotificationsView.index", page=int_arg("page", 1)))
+        return post_action(MarkForm(), lambda: svc.mark_read(g.user, nid), done=None,
+                           back=url_for("NotificationsView.index", page=int_arg("page", 1)))
 
     @expose("/read-all", methods=["POST"])
     @has_access
     def mark_all_read(self):
         """Mark every notification read."""
-        form = MarkForm()
-        if field_errors(form):
-            abort(400, description=_("Phiên làm việc đã hết hạn, hãy thử lại."))
-        n = svc.mark_all_read(g.user)
-        flash(_("Đã đánh dấu %(n)s thông báo là đã đọc.", n=n), "success")
-        return redirect(url_for("NotificationsView.index"))
+        return post_action(MarkForm(), lambda: svc.mark_all_read(g.user),
+                           done=lambda n: _("Đã đánh dấu %(n)s thông báo là đã đọc.", n=n),
+                           back=url_for("NotificationsView.index"))
 
 
 def register(appbuilder) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app import audit
 from app.extensions import db
@@ -34,15 +35,14 @@ from app.security.permissions import (
 )
 from app.services import exports as export_svc
 from app.services import personnel as svc
-from app.services.errors import ForbiddenError, ValidationError
 from app.text import nfc
 from models.personnel import Person
-from views.forms import UnitPickerField, VNForm, field_errors
+from views.forms import UnitPickerField, VNForm
+from views.kit import Column, moment, render_table, service_form
 from views.personnel.common import call
 
 __all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
 
-#: Menu key of the batch export page (a ``menu_access`` permission, like the other menus).
 #: Seconds between two polls of the progress page.
 POLL_SECONDS = 1
 
@@ -82,6 +82,30 @@ def print_response(person_id: int):
     return resp
 
 
+#: An export's status in the list of recent exports.
+STATUS_LABELS = {"finished": _l("Xong"), "failed": _l("Lỗi"), "expired": _l("Đã hết hạn"), "queued": _l("Đang chờ")}
+
+#: The list of recent exports under the form.
+EXPORT_COLUMNS = [
+    Column(_l("Số"), lambda j: Markup('<a href="%s">%s</a>') % (url_for("SyllView.export_show", export_id=j.id), j.id)),
+    Column(_l("Lúc"), lambda j: moment(j.created_at)),
+    Column(_l("Đơn vị"), lambda j: j.org_unit.name if j.org_unit else ""),
+    Column(_l("Trạng thái"), lambda j: _("Đang xuất") + f" ({j.percent}%)" if j.status == "running"
+           else STATUS_LABELS.get(j.status, STATUS_LABELS["queued"])),
+    Column(_l("Số tệp"), lambda j: f"{j.done}/{j.total}" if j.total else j.done),
+    Column("", lambda j: Markup('<a href="%s"><i class="fa fa-download"></i> %s</a>') % (
+        url_for("SyllView.export_download", export_id=j.id), _("Tải về")) if j.status == "finished" else ""),
+]
+
+
+def _started(job):
+    """The flash after a request: a warning when the queue is unreachable (the reconciler will queue the row)."""
+    if job.status == "queued" and job.note:
+        return (_("Đã ghi nhận yêu cầu xuất sơ yếu lý lịch; việc xuất sẽ bắt đầu khi hàng đợi việc nền hoạt động "
+                  "trở lại."), "warning")
+    return _("Đã bắt đầu xuất sơ yếu lý lịch.")
+
+
 def _export_json(job) -> dict:
     """The progress of an export for its page and poll: ``note`` while it waits (queue unreachable, re-queued
     after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS)."""
@@ -104,6 +128,10 @@ class SyllView(BaseView):
                               "export_download": READ}
     # The three actions of the resource, as in every view on it, so a permission sync keeps them all.
     base_permissions = [ACTION_READ, ACTION_WRITE, ACTION_APPROVE]
+    form_id = "syll-export-form"
+    form_intro = _l("Sơ yếu lý lịch (phiên bản đã duyệt mới nhất) của mọi người đang công tác tại đơn vị và các đơn vị "
+                    "trực thuộc trong phạm vi bạn được xem, mỗi người một tệp PDF, gộp thành một tệp ZIP. Việc xuất "
+                    "chạy nền; trang tiến độ cho biết khi nào tải được.")
 
     @expose("/<int:pk>/print")
     @has_access
@@ -116,30 +144,14 @@ class SyllView(BaseView):
     def exports(self):
         """Xuất sơ yếu lý lịch của một đơn vị (ZIP các tệp PDF), and the user's recent exports."""
         form = ExportForm()
-        errors: dict = {}
-        status = 200
-        if request.method == "POST":
-            errors = field_errors(form)
-            if not errors:
-                try:
-                    job = export_svc.request_unit_syll_export(g.user, form.unit_id.data)
-                except ValidationError as exc:
-                    errors, status = exc.errors, 400
-                except ForbiddenError as exc:
-                    errors, status = {"unit_id": exc.messages}, 403
-                else:
-                    if job.status == "queued" and job.note:  # Redis unreachable: the row waits for the reconciler
-                        flash(_("Đã ghi nhận yêu cầu xuất sơ yếu lý lịch; việc xuất sẽ bắt đầu khi hàng đợi việc nền "
-                                "hoạt động trở lại."), "warning")
-                    else:
-                        flash(_("Đã bắt đầu xuất sơ yếu lý lịch."), "success")
-                    return redirect(url_for("SyllView.export_show", export_id=job.id))
-            else:
-                status = 400
-        return self.render_template(
-            "personnel/export_index.html", title=_("Xuất sơ yếu lý lịch theo đơn vị"), form=form, errors=errors,
-            jobs=export_svc.recent_exports(g.user),
-        ), status
+        recent = render_table(export_svc.recent_exports(g.user), EXPORT_COLUMNS, lambda j: {"data-export-id": j.id},
+                              table_id="syll-exports", empty=_("Chưa có lần xuất nào."))
+        return service_form(
+            self, form, lambda: export_svc.request_unit_syll_export(g.user, form.unit_id.data),
+            title=_("Xuất sơ yếu lý lịch theo đơn vị"), done=_started,
+            back=lambda job: url_for("SyllView.export_show", export_id=job.id), forbidden_field="unit_id",
+            submit_label=_("Xuất sơ yếu lý lịch"), back_url=False,
+            after_form=Markup("<h4>%s</h4>") % _("Các lần xuất gần đây") + recent)
 
     @expose("/exports/<int:export_id>")
     @has_access
