@@ -226,22 +226,47 @@ class _GrantViewBase(ListView):
         g.grant_can_write = self.appbuilder.sm.has_access("can_" + WRITE, self.resource)
         return [*self.columns, Column(_l("Tình trạng"), self._status_cell), Column("", self._revoke_cell)]
 
-    def _form(self, title, create):
-        """The create form: resolve the username, call the service through ``create(form, account_id)``."""
+    form_title: Any = ""
+    #: ``revoke(actor, row id)`` of the service.
+    revoke_service: Any = None
+    method_permission_name = {"index": READ, "add": WRITE, "revoke": WRITE, "api_users": WRITE}
+
+    def create(self, form, account_id) -> str:
+        """Call the service's create use case with the form's values; the message to flash."""
+        raise NotImplementedError
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """The rows in scope, newest first, with their status today."""
+        return self.render_list()
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """The create form: resolve the username, call the service through :meth:`create`."""
         form = self.form_class()
         form[self.username_field].render_kw = {"data-suggest-url": url_for(f"{type(self).__name__}.api_users")}
         return service_form(
-            self, form, lambda: create(form, _account_id(form[self.username_field].data, self.username_field)),
-            title=title, done=lambda message: message, back=url_for(f"{type(self).__name__}.index"),
+            self, form, lambda: self.create(form, _account_id(form[self.username_field].data, self.username_field)),
+            title=self.form_title, done=lambda message: message, back=url_for(f"{type(self).__name__}.index"),
             field_map=self.field_map)
 
-    def _revoke(self, pk: int, service):
-        """Revoke a visible row through ``service``: 404 when the user cannot see it, 403 when refused."""
+    @expose("/<int:pk>/revoke", methods=["POST"])
+    @has_access
+    def revoke(self, pk):
+        """End a visible row now: 404 when the user cannot see it, 403 when the service refuses."""
         if db.session.scalar(select(self.model.id).where(self.model.id == pk, self.visible())) is None:
             abort(404)
-        return post_action(RevokeForm(), lambda: service(g.user, pk),
+        return post_action(RevokeForm(), lambda: type(self).revoke_service(g.user, pk),
                            done=lambda row: str(self.revoked_message) % {"number": row.document_number},
                            back=url_for(f"{type(self).__name__}.index"))
+
+    @expose("/api/users")
+    @has_access
+    def api_users(self):
+        """Bounded username search for the username box."""
+        return _user_search()
 
 
 class ConsentView(_GrantViewBase):
@@ -249,9 +274,10 @@ class ConsentView(_GrantViewBase):
 
     route_base = "/consents"
     class_permission_name = RESOURCE_CONSENT
-    method_permission_name = {"index": READ, "add": WRITE, "revoke": WRITE, "api_users": WRITE}
     model = ConsentGrant
     resource = RESOURCE_CONSENT
+    revoke_service = svc.revoke_consent
+    form_title = _l("Ghi nhận văn bản cho phép khai thác dữ liệu")
     form_class = ConsentForm
     username_field = "grantee_username"
     form_id = "consent-form"
@@ -285,39 +311,16 @@ class ConsentView(_GrantViewBase):
         """Grantee and unit are shown on every row."""
         return [joinedload(ConsentGrant.grantee), joinedload(ConsentGrant.org_unit)]
 
-    @expose("/")
-    @has_access
-    def index(self):
-        """Consents in scope, newest first, with their status today."""
-        return self.render_list()
-
-    @expose("/new", methods=["GET", "POST"])
-    @has_access
-    def add(self):
+    def create(self, form, grantee_id) -> str:
         """Record a written consent (HN-8.3, HCM-4.7)."""
-        def create(form, grantee_id):
-            grant = svc.grant_consent(
-                g.user, grantee_id, form.org_unit_id.data, purpose=form.purpose.data,
-                document_number=form.document_number.data, valid_from=form.valid_from.data,
-                valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
-                person_id=(form.person_id.data or "").strip() or None,
-            )
-            return _("Đã ghi nhận văn bản số %(number)s cho phép %(user)s khai thác dữ liệu của %(unit)s.",
-                     number=grant.document_number, user=grant.grantee.username, unit=grant.org_unit.name)
-
-        return self._form(_("Ghi nhận văn bản cho phép khai thác dữ liệu"), create)
-
-    @expose("/<int:pk>/revoke", methods=["POST"])
-    @has_access
-    def revoke(self, pk):
-        """End a consent now."""
-        return self._revoke(pk, svc.revoke_consent)
-
-    @expose("/api/users")
-    @has_access
-    def api_users(self):
-        """Bounded username search for the grantee box."""
-        return _user_search()
+        grant = svc.grant_consent(
+            g.user, grantee_id, form.org_unit_id.data, purpose=form.purpose.data,
+            document_number=form.document_number.data, valid_from=form.valid_from.data,
+            valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
+            person_id=(form.person_id.data or "").strip() or None,
+        )
+        return _("Đã ghi nhận văn bản số %(number)s cho phép %(user)s khai thác dữ liệu của %(unit)s.",
+                 number=grant.document_number, user=grant.grantee.username, unit=grant.org_unit.name)
 
 
 class DelegationView(_GrantViewBase):
@@ -325,9 +328,10 @@ class DelegationView(_GrantViewBase):
 
     route_base = "/delegations"
     class_permission_name = RESOURCE_DELEGATION
-    method_permission_name = {"index": READ, "add": WRITE, "revoke": WRITE, "api_users": WRITE}
     model = Delegation
     resource = RESOURCE_DELEGATION
+    revoke_service = svc.revoke_delegation
+    form_title = _l("Ủy quyền")
     form_class = DelegationForm
     username_field = "delegate_username"
     form_id = "delegation-form"
@@ -363,39 +367,16 @@ class DelegationView(_GrantViewBase):
         """Delegator, delegate and unit are shown on every row."""
         return [joinedload(Delegation.delegator), joinedload(Delegation.delegate), joinedload(Delegation.org_unit)]
 
-    @expose("/")
-    @has_access
-    def index(self):
-        """Delegations in scope, newest first, with their status today."""
-        return self.render_list()
-
-    @expose("/new", methods=["GET", "POST"])
-    @has_access
-    def add(self):
+    def create(self, form, delegate_id) -> str:
         """Ủy quyền (HN-6.4): approval or account management on a unit, to a named user, for a period."""
-        def create(form, delegate_id):
-            row = svc.delegate(
-                g.user, delegate_id, form.org_unit_id.data, form.action.data,
-                document_number=form.document_number.data, valid_from=form.valid_from.data,
-                valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
-            )
-            return _("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
-                     what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,
-                     user=row.delegate.username, number=row.document_number)
-
-        return self._form(_("Ủy quyền"), create)
-
-    @expose("/<int:pk>/revoke", methods=["POST"])
-    @has_access
-    def revoke(self, pk):
-        """End a delegation now."""
-        return self._revoke(pk, svc.revoke_delegation)
-
-    @expose("/api/users")
-    @has_access
-    def api_users(self):
-        """Bounded username search for the delegate box."""
-        return _user_search()
+        row = svc.delegate(
+            g.user, delegate_id, form.org_unit_id.data, form.action.data,
+            document_number=form.document_number.data, valid_from=form.valid_from.data,
+            valid_to=form.valid_to.data, include_descendants=form.include_descendants.data,
+        )
+        return _("Đã ủy quyền %(what)s tại %(unit)s cho %(user)s (văn bản số %(number)s).",
+                 what=str(DELEGATION_ACTIONS[row.action]).lower(), unit=row.org_unit.name,
+                 user=row.delegate.username, number=row.document_number)
 
 
 def register(appbuilder) -> None:
