@@ -371,7 +371,7 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
             return render({forbidden_field: exc.messages}), exc.status
         if forbidden_in_page:
             return render({"__all__": exc.messages}), exc.status
-        abort(403)
+        abort(403, description=" ".join(exc.messages))
     except NotFoundError:
         abort(404)
     except ServiceError as exc:
@@ -429,8 +429,8 @@ def post_action(form, call: Callable[[], Any], *, done, back: str):
         result = call()
     except NotFoundError as exc:
         abort(404, description=" ".join(exc.messages))
-    except ForbiddenError:
-        abort(403)
+    except ForbiddenError as exc:
+        abort(403, description=" ".join(exc.messages))
     except ServiceError as exc:
         for message in exc.messages:
             flash(message, "danger")

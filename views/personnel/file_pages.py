@@ -29,7 +29,7 @@ from app.services.personnel import files
 from app.services.personnel import values as field_values
 from app.services.personnel.syll import PHOTO_LEVEL, Field, Section, section
 from models.personnel import Attachment, PersonPhoto
-from views.forms import field_errors
+from views.kit import post_action
 from views.personnel.common import (
     AJAX_KINDS,
     SECTION_LABELS,
@@ -257,19 +257,7 @@ def code_search(kind: str):
 
 def action(links: Links, act, done, back: str = "show"):
     """A button (delete a row, undo, cancel, remove a file): one service call, a message, back to ``back``."""
-    errors = field_errors(ConfirmForm())
-    if errors:
-        for message in errors.get("__all__", []):
-            flash(message, "danger")
-        return redirect(links.url(back))
-    try:
-        call(act)
-    except ValidationError as exc:
-        for message in exc.messages:
-            flash(message, "danger")
-    else:
-        flash(str(done), "success")
-    return redirect(links.url(back))
+    return post_action(ConfirmForm(), act, done=str(done), back=links.url(back))
 
 
 def delete_row(links: Links, key: str):

@@ -5,7 +5,7 @@ mappings with the unit name joined; code-list labels are read once per list), so
 number of SQL statements whatever its size.
 """
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,10 +33,10 @@ from app.services.personnel.checks import format_partial_date
 from app.services.personnel.queries import PersonPage, SearchRateLimited
 from app.text import clean
 from models.accounts import Account
-from views.forms import UnitPickerField, VNForm, field_errors
-from views.kit import Column, render_rows
+from views.forms import UnitPickerField, VNForm
+from views.kit import Column, render_rows, service_form
 from views.personnel import file_pages
-from views.personnel.common import LeaveForm, LinkForm, Links, call, code_choices
+from views.personnel.common import LeaveForm, LinkForm, Links, code_choices
 from views.personnel.routes import FILE_PERMISSIONS, file_routes
 
 __all__ = ["PeopleView"]
@@ -230,24 +230,15 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         form = NewPersonForm()
         form.category.choices = [("", _("— Chọn đối tượng —"))] + [(k, str(v)) for k, v in svc.CATEGORIES.items()]
         form.gender.choices = code_choices("gender", form.gender.data)
-        errors: dict = {}
         if request.method == "GET":
             form.org_unit_id.data = int_arg("unit")
-        else:
-            errors = field_errors(form)
-            if not errors:
-                try:
-                    person = call(svc.create_person, g.user, {
-                        name: form[name].data for name in (
-                            "org_unit_id", "category", "full_name", "family_name", "middle_name", "given_name",
-                            "gender", "birth_date", "cccd")})
-                except ValidationError as exc:
-                    errors = exc.errors
-                else:
-                    flash(_("Đã lập hồ sơ của %(name)s.", name=person.full_name), "success")
-                    return redirect(url_for("PeopleView.show", pk=person.id))
-        page = self.render_template("personnel/new.html", title=_("Lập hồ sơ mới"), form=form, errors=errors)
-        return (page, 400) if errors else page
+        names = ("org_unit_id", "category", "full_name", "family_name", "middle_name", "given_name", "gender",
+                 "birth_date", "cccd")
+        return service_form(
+            self, form, lambda: svc.create_person(g.user, {name: form[name].data for name in names}),
+            title=_("Lập hồ sơ mới"), template="personnel/new.html",
+            done=lambda person: _("Đã lập hồ sơ của %(name)s.", name=person.full_name),
+            back=lambda person: url_for("PeopleView.show", pk=person.id))
 
     # ----------------------------------------------------------------- one file
 
