@@ -11,7 +11,7 @@
 
 import os
 
-from flask import abort, current_app, flash, redirect, request, send_file
+from flask import abort, current_app, flash, request, send_file
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.filemanager import uuid_originalname
@@ -93,7 +93,3 @@ class ScopedModelView(PostOnlyChangesMixin, ModelView):
                 return send_file(os.path.join(current_app.config["UPLOAD_FOLDER"], filename),
                                  download_name=uuid_originalname(filename), as_attachment=True)
         abort(404, _("Không tìm thấy tệp."))
-
-    def _flash_denied(self):
-        flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
-        return redirect(".")

@@ -372,8 +372,8 @@ def attempt(form, act: Callable[[], Any], render: Callable[[dict], Any], field_m
         if forbidden_in_page:
             return render({"__all__": exc.messages}), exc.status
         abort(403, description=" ".join(exc.messages))
-    except NotFoundError:
-        abort(404)
+    except NotFoundError as exc:
+        abort(404, description=" ".join(exc.messages))
     except ServiceError as exc:
         return render({"__all__": exc.messages}), exc.status
 

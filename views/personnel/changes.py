@@ -35,12 +35,13 @@ from app.security import scope
 from app.security.permissions import ACTION_APPROVE, ACTION_READ, ACTION_WRITE, READ, RESOURCE_PERSONNEL
 from app.services import code_lists
 from app.services import personnel as svc
-from app.services.errors import ServiceError, ValidationError
+from app.services.errors import ServiceError
 from app.services.personnel import bulk as bulk_svc
 from app.services.personnel import files
 from app.services.personnel.queries import step_choices
 from models.personnel import FileVersion
-from views.forms import UnitPickerField, VNForm, field_errors
+from views import kit
+from views.forms import UnitPickerField, VNForm
 from views.personnel.common import (
     PASSPHRASE_INPUT,
     SECTION_LABELS,
@@ -172,22 +173,19 @@ class ChangeSetsView(BaseView):
         form = BulkForm()
         ids = request.form.getlist("ids")
         action = request.form.get("action", "")
-        errors = field_errors(form)
-        if not errors:
-            try:
-                row = call(bulk_svc.request_bulk_decision, g.user, action, ids, form.comment.data,
-                           passphrase=form.passphrase.data or None)
-            except ValidationError as exc:
-                errors = exc.errors
+
+        def act():
+            row = bulk_svc.request_bulk_decision(g.user, action, ids, form.comment.data,
+                                                 passphrase=form.passphrase.data or None)
+            if row.status == "queued" and row.note:  # Redis unreachable: the row waits for the reconciler
+                flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
+                        "hoạt động trở lại.", n=row.total), "warning")
             else:
-                if row.status == "queued" and row.note:  # Redis unreachable: the row waits for the reconciler
-                    flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
-                            "hoạt động trở lại.", n=row.total), "warning")
-                else:
-                    flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
-                          else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
-                return redirect(url_for("ChangeSetsView.index", bulk=row.id, **_filter_args()))
-        return self._inbox(form=form, errors=errors, selected=ids, status=400)
+                flash(_("Đã bắt đầu trả lại %(n)s đề nghị.", n=row.total) if row.action == "return"
+                      else _("Đã bắt đầu phê duyệt %(n)s đề nghị.", n=row.total), "info")
+            return redirect(url_for("ChangeSetsView.index", bulk=row.id, **_filter_args()))
+
+        return kit.attempt(form, act, lambda errors: self._inbox(form=form, errors=errors, selected=ids)[0])
 
     @expose("/bulk/status")
     @has_access
