@@ -181,7 +181,7 @@ def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[
     """A whole table (headers and rows) as one string, for a list that is not the page's own (the recent jobs
     under a form …); ``empty`` (a muted line) when there are no rows."""
     if not rows:
-        return Markup('<p class="text-muted">%s</p>') % (empty or no_rows_message())
+        return Markup('<p class="text-muted">%s</p>') % (empty or _("Không có dòng nào."))
     head = "".join(f"<th>{escape(c.label)}</th>" for c in columns)
     return Markup(f'<table class="{escape(css)}" id="{escape(table_id)}"><thead><tr>{head}</tr></thead>'
                   f"<tbody>{render_rows(rows, columns, row_attrs)}</tbody></table>")
@@ -499,8 +499,3 @@ class UseCaseInterface(SQLAInterface):
     def delete_all(self, items) -> None:
         for item in items:
             self._write("delete", item)
-
-
-def no_rows_message() -> str:
-    """The default empty-list message."""
-    return _("Không có dòng nào.")
