@@ -94,7 +94,8 @@ def _sig_fields(reader) -> dict[str, bool]:
 
 def add_signature_fields(pdf: bytes, boxes: dict[str, tuple[int, tuple[float, float, float, float]]]) -> bytes:
     """Add empty signature fields ``{name: (0-based page, (x1, y1, x2, y2) in points)}`` in one incremental
-    update; ValidationError when a name exists already, a page does not exist or a box is empty."""
+    update; a box None is an invisible field (nothing drawn on the page, listed in a reader's signature panel).
+    ValidationError when a name exists already, a page does not exist or a box is empty."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
@@ -107,6 +108,8 @@ def add_signature_fields(pdf: bytes, boxes: dict[str, tuple[int, tuple[float, fl
             problems.append(_("Ô chữ ký %(field)s đã có trong tài liệu.", field=name))
         if not isinstance(page, int) or not 0 <= page < pages:
             problems.append(_("Tài liệu không có trang %(page)s.", page=page + 1 if isinstance(page, int) else page))
+        if box is None:
+            continue
         x1, y1, x2, y2 = box
         if x2 <= x1 or y2 <= y1:
             problems.append(_("Khung của ô chữ ký %(field)s không hợp lệ.", field=name))
@@ -115,7 +118,7 @@ def add_signature_fields(pdf: bytes, boxes: dict[str, tuple[int, tuple[float, fl
     writer = IncrementalPdfFileWriter(io.BytesIO(bytes(pdf)), strict=False)
     for name, (page, box) in boxes.items():
         append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=page,
-                                                    box=tuple(float(v) for v in box)))
+                                                    box=None if box is None else tuple(float(v) for v in box)))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
