@@ -95,7 +95,8 @@ log = logging.getLogger(__name__)
 
 PAGE_W, PAGE_H = A4
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 20 * mm, 15 * mm, 15 * mm, 18 * mm
-FRAME_W = PAGE_W - MARGIN_L - MARGIN_R
+#: The width text and tables get: the page less its margins and the padding (6 pt a side) of reportlab's frame.
+FRAME_W = PAGE_W - MARGIN_L - MARGIN_R - 2 * 6
 #: The photo frame of the form: 4 cm wide, 6 cm high.
 PHOTO_W, PHOTO_H = 40 * mm, 60 * mm
 BODY_SIZE, BODY_LEADING = 11.5, 15
