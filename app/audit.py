@@ -34,9 +34,11 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from models.audit import AccessLog, ChangeLog
 
-__all__ = ["DETAIL_REFERENCES", "EVENTS", "EVENT_GROUPS", "LOGIN_COLUMNS", "LogObjects", "access_log_objects",
-           "acting_as", "change_log_objects", "current_request_id", "hidden_columns", "init_audit", "is_login_only",
-           "log_access", "log_objects", "log_security", "readable_changes", "reason", "references"]
+__all__ = [
+    "DETAIL_IDS_SHOWN", "DETAIL_REFERENCES", "EVENTS", "EVENT_GROUPS", "LOGIN_COLUMNS", "LogObjects",
+    "access_log_objects", "acting_as", "change_log_objects", "current_request_id", "hidden_columns", "init_audit",
+    "is_login_only", "log_access", "log_objects", "log_security", "readable_changes", "reason", "references",
+]
 
 log = logging.getLogger(__name__)
 
@@ -396,6 +398,10 @@ DETAIL_REFERENCES: dict[str, str] = {
 }
 
 
+#: How many of the rows an action was run on (``detail["ids"]``) a page names.
+DETAIL_IDS_SHOWN = 10
+
+
 @dataclass
 class LogObjects:
     """The objects a page of the logs mentions, read in bulk: object type -> id -> the columns ``_NAMING``
@@ -520,7 +526,8 @@ def change_log_objects(user, rows) -> tuple[Readable, LogObjects]:
 
 def access_log_objects(user, rows) -> LogObjects:
     """The objects a page of access-log ``rows`` mentions: each row's object, the user, and the objects its
-    details name by id (:data:`DETAIL_REFERENCES`); a compliance report names its unit."""
+    details name by id (:data:`DETAIL_REFERENCES`, and the first rows an action ran on); a compliance report
+    names its unit."""
     wanted: dict[str, set] = {"Account": set(), "OrgUnit": set()}
     for row in rows:
         if row.user_id is not None:
@@ -531,6 +538,8 @@ def access_log_objects(user, rows) -> LogObjects:
         for key, value in (row.detail or {}).items():
             if key in DETAIL_REFERENCES and isinstance(value, int) and not isinstance(value, bool):
                 wanted.setdefault(DETAIL_REFERENCES[key], set()).add(value)
+            elif key == "ids" and isinstance(value, list) and row.object_type in _NAMING:
+                wanted.setdefault(row.object_type, set()).update(value[:DETAIL_IDS_SHOWN])
     return log_objects(user, wanted)
 
 

@@ -684,8 +684,11 @@ def _profile_label(kind: str, key) -> str | None:
 # --------------------------------------------------------------------------- values
 
 
-def value_cell(namer: Namer, object_type: str, column: str, value: Any, side: dict, fixed: dict) -> Any:
-    """One logged value as the file page or the list would show it (text, or ``Markup`` for a ``<time>``)."""
+def value_cell(namer: Namer, object_type: str, column: str, value: Any, side: dict, fixed: dict,
+               context: dict | None = None) -> Any:
+    """One logged value as the file page or the list would show it (text, or ``Markup`` for a ``<time>``);
+    ``side``: the other values of the same side (a date's precision), ``context``: everything known of the
+    object (its live row and both sides: a step's chain)."""
     from app.services.personnel import values as file_values
 
     if value is None or value == "" or value == [] or value == {}:
@@ -720,7 +723,7 @@ def value_cell(namer: Namer, object_type: str, column: str, value: Any, side: di
     labels = _enum_labels(object_type, column)
     if labels is not None:
         return str(labels.get(value, value))
-    special = _special_value(namer, object_type, column, value, fixed)
+    special = _special_value(namer, object_type, column, value, fixed, context or side)
     if special is not None:
         return special
     kind = _column_type(object_type, column)
@@ -741,7 +744,7 @@ def value_cell(namer: Namer, object_type: str, column: str, value: Any, side: di
     return show_value(value)
 
 
-def _special_value(namer: Namer, object_type: str, column: str, value, fixed: dict):
+def _special_value(namer: Namer, object_type: str, column: str, value, fixed: dict, context: dict):
     """Values that need more than a label dict: section discriminators, attachment kinds, chains, steps."""
     from app.services import code_lists
 
@@ -761,6 +764,11 @@ def _special_value(namer: Namer, object_type: str, column: str, value, fixed: di
         return _profile_label("chain", value) or str(value)
     if object_type == "ApprovalStep" and column == "authority":
         return _profile_label("authority", value) or str(value)
+    if object_type == "ApprovalStep" and column == "key":
+        cs = namer.objects.get("ChangeSet", context.get("change_set_id")) or {}
+        return _step_label(cs, {"seq": context.get("seq"), "key": value})
+    if object_type == "ApprovalStep" and column == "seq" and isinstance(value, int):
+        return str(value + 1)
     if object_type == "ChangeSetDocument" and column == "signed_fields":
         return ", ".join(str(SIGNATURE_FIELD_LABELS.get(v, v)) for v in str(value).split(",") if v) or "—"
     return None
@@ -871,6 +879,7 @@ def change_rows(namer: Namer, row, before: dict | None, after: dict | None, mask
     file): items empty on both sides, ids and derived columns left out; masked items kept (without values)."""
     before, after = before or {}, after or {}
     fixed = _discriminator(row.object_type, {**before, **after}, record)
+    context = {**(record or {}), **before, **after}
     order = _registry()["order"].get(row.object_type, {})
     keys = sorted(dict.fromkeys([*before, *after]), key=lambda k: (order.get(k, len(order)), k))
     out = []
@@ -887,8 +896,8 @@ def change_rows(namer: Namer, row, before: dict | None, after: dict | None, mask
         if _empty(old) and _empty(new):
             continue
         out.append((key, label,
-                    value_cell(namer, row.object_type, key, old, before, fixed) if key in before else None,
-                    value_cell(namer, row.object_type, key, new, after, fixed) if key in after else None))
+                    value_cell(namer, row.object_type, key, old, before, fixed, context) if key in before else None,
+                    value_cell(namer, row.object_type, key, new, after, fixed, context) if key in after else None))
     return out
 
 
@@ -906,7 +915,7 @@ def detail_rows(namer: Namer, row, objects: audit.LogObjects) -> list[tuple[str,
                 out.append((key, label, Markup('<span class="label label-default restricted">%s</span>')
                             % _("Hạn chế")))
                 continue
-        out.append((key, label, _detail_value(namer, row.event, key, value)))
+        out.append((key, label, _detail_value(namer, row.event, key, value, row.object_type)))
     return out
 
 
@@ -922,7 +931,7 @@ def _file_of_a_person(row, objects: audit.LogObjects):
     return person if isinstance(person, int) else None
 
 
-def _detail_value(namer: Namer, event: str, key: str, value: Any) -> Any:
+def _detail_value(namer: Namer, event: str, key: str, value: Any, object_type: str | None = None) -> Any:
     from models.accounts import DELEGATION_ACTIONS
 
     if _empty(value):
@@ -973,9 +982,16 @@ def _detail_value(namer: Namer, event: str, key: str, value: Any) -> Any:
         label = COLUMNS.get(value.lstrip("-"))
         if label is not None:
             return _("%(column)s, giảm dần", column=label) if value.startswith("-") else str(label)
-    if key in ("ids", "person_ids") and isinstance(value, list):
-        shown = ", ".join(str(v) for v in value[:10])
-        return _("%(n)s dòng: %(ids)s…", n=len(value), ids=shown) if len(value) > 10 else shown
+    if key == "ids" and isinstance(value, list):
+        if object_type in ("OrgUnit", "Account", "Person"):
+            names = [namer.unit(v) if object_type == "OrgUnit" else namer.account(v) if object_type == "Account"
+                     else namer.person(v) for v in value[:audit.DETAIL_IDS_SHOWN]]
+        else:
+            names = [str(v) for v in value[:audit.DETAIL_IDS_SHOWN]]
+        shown = "; ".join(names)
+        return _("%(n)s dòng: %(ids)s…", n=len(value), ids=shown) if len(value) > len(names) else shown
+    if key == "person_ids" and isinstance(value, list):
+        return _("%(n)s hồ sơ", n=len(value))
     if key in ("sha256", "fingerprint", "index", "serial") and isinstance(value, str):
         return Markup("<code>%s</code>") % value
     return show_value(value)
@@ -1118,7 +1134,11 @@ class AccessLogView(_LogView):
     ]
 
     def log_query(self, filters):
-        """Also the event group's events."""
+        """Also the event group's events; an event filter naming a group rather than an event (a link made when
+        the filter offered "print") is that group."""
+        event = filters.event.data or ""
+        if event in audit.EVENT_GROUPS and event not in audit.EVENTS:
+            filters.event.data, filters.group.data = "", event
         stmt = super().log_query(filters)
         group = audit.EVENT_GROUPS.get(filters.group.data or "")
         if group is not None:
