@@ -37,7 +37,8 @@ from models.audit import AccessLog, ChangeLog
 __all__ = [
     "DETAIL_IDS_SHOWN", "DETAIL_REFERENCES", "EVENTS", "EVENT_GROUPS", "LOGIN_COLUMNS", "LogObjects",
     "access_log_objects", "acting_as", "change_log_objects", "current_request_id", "hidden_columns", "init_audit",
-    "is_login_only", "log_access", "log_objects", "log_security", "readable_changes", "reason", "references",
+    "is_login_only", "log_access", "log_objects", "log_security", "model_class", "readable_changes", "reason",
+    "references",
 ]
 
 log = logging.getLogger(__name__)
@@ -433,9 +434,20 @@ def _int(value) -> int | None:
         return None
 
 
+_MODELS: dict[str, type] = {}
+
+
 def _models() -> dict[str, type]:
     """Mapped class name -> class (every model the app has imported)."""
-    return {m.class_.__name__: m.class_ for m in ChangeLog.registry.mappers}
+    if len(_MODELS) != len(ChangeLog.registry.mappers):
+        _MODELS.clear()
+        _MODELS.update({m.class_.__name__: m.class_ for m in ChangeLog.registry.mappers})
+    return _MODELS
+
+
+def model_class(name: str | None) -> type | None:
+    """The mapped class called ``name`` (None for another name: an access log's "Compliance" …)."""
+    return _models().get(name or "")
 
 
 _REFERENCES: dict[str, dict[str, str]] = {}

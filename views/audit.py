@@ -424,10 +424,6 @@ def audit_scope(column):
 # --------------------------------------------------------------------------- registry of column labels and kinds
 
 
-def _models() -> dict[str, type]:
-    return {m.class_.__name__: m.class_ for m in ChangeLog.registry.mappers}
-
-
 _REGISTRY: dict[str, Any] = {}
 
 
@@ -444,9 +440,8 @@ def _registry() -> dict[str, Any]:
             for f in sec.fields:
                 fields.setdefault((object_type, f.name), []).append((sec, f))
         order = {}
-        for name, model in _models().items():
-            if getattr(model, "__audited__", False):
-                order[name] = {attr.key: i for i, attr in enumerate(inspect(model).column_attrs)}
+        for name in audited_types():
+            order[name] = {attr.key: i for i, attr in enumerate(inspect(audit.model_class(name)).column_attrs)}
         _REGISTRY.update(fields=fields, order=order)
     return _REGISTRY
 
@@ -522,7 +517,7 @@ def column_label(object_type: str, column: str, fixed: dict | None = None) -> st
 
 
 def _column_type(object_type: str, column: str):
-    model = _models().get(object_type)
+    model = audit.model_class(object_type)
     if model is None:
         return None
     col = inspect(model).columns.get(column)
