@@ -49,7 +49,6 @@ from views.personnel.common import (
     ApproveForm,
     Links,
     ReturnForm,
-    attempt,
     call,
     masked_diff,
 )
@@ -108,7 +107,7 @@ def _first_decision(act):
 
 
 class _Lost(Exception):
-    """Carries an :class:`~app.workflow.AlreadyDecided` through ``attempt`` (which handles ValidationError)."""
+    """Carries an :class:`~app.workflow.AlreadyDecided` through ``kit.attempt`` (which handles ServiceError)."""
 
     def __init__(self, error):
         super().__init__(str(error))
@@ -245,13 +244,13 @@ class ChangeSetsView(BaseView):
         ), status
 
     def _decide(self, cs_id, key: str, form, act, done):
-        def success(result):
-            flash(done(result), "success")
+        def decided():
+            flash(done(_first_decision(act)), "success")
             return redirect(url_for("ChangeSetsView.index"))
 
         try:
-            return attempt(form, lambda: _first_decision(act), success,
-                           lambda errors: self._review(cs_id, active=key, posted=form, errors=errors, status=400))
+            return kit.attempt(form, decided, lambda errors: self._review(cs_id, active=key, posted=form,
+                                                                          errors=errors)[0])
         except _Lost as lost:  # someone decided it first: say so on the page as it is now
             flash(" ".join(lost.error.messages), "warning")
             return self._review(cs_id, status=lost.error.status)

@@ -17,17 +17,16 @@ from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
 from app.services import code_lists
-from app.services.errors import ForbiddenError, NotFoundError, ValidationError
+from app.services.errors import ForbiddenError, NotFoundError
 from app.services.personnel import values as field_values
 from app.services.personnel.files import DiffEntry
 from app.services.personnel.syll import SECTIONS, TABS, Field, Section
 from app.services.personnel.visibility import hidden
-from views.forms import VNForm, field_errors
+from views.forms import VNForm
 
 __all__ = [
     "AJAX_KINDS",
     "ApproveForm",
-    "attempt",
     "AttachmentForm",
     "Block",
     "Cell",
@@ -94,20 +93,6 @@ def call(fn, *args, **kwargs):
         abort(404, description=" ".join(exc.messages))
     except ForbiddenError as exc:
         abort(403, description=" ".join(exc.messages))
-
-
-def attempt(form, act, success, failure):
-    """Check ``form`` (types, CSRF token), then run ``act`` (one service call): ``success(result)``, or
-    ``failure(errors)`` with every message by field when the form or the service refuses."""
-    errors = field_errors(form)
-    if not errors:
-        try:
-            result = call(act)
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            return success(result)
-    return failure(errors)
 
 
 # --------------------------------------------------------------------------- forms

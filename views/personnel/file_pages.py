@@ -29,6 +29,7 @@ from app.services.personnel import files
 from app.services.personnel import values as field_values
 from app.services.personnel.syll import PHOTO_LEVEL, Field, Section, section
 from models.personnel import Attachment, PersonPhoto
+from views.kit import attempt as kit_attempt
 from views.kit import post_action
 from views.personnel.common import (
     AJAX_KINDS,
@@ -41,7 +42,6 @@ from views.personnel.common import (
     Links,
     PhotoForm,
     SubmitForm,
-    attempt,
     call,
     code_choices,
     layout,
@@ -234,14 +234,13 @@ def edit_section(view, links: Links, key: str):
             return redirect(links.url("show"))
         return render({})
 
-    def saved(_cs):
+    def save():
+        svc.save_section(g.user, links.pk, sec.key, request.form, row_id=row_id, item_id=item_id)
         flash(_("Đã lưu “%(section)s” vào bản nháp. Các thay đổi chỉ có hiệu lực sau khi được phê duyệt.",
                 section=sec.label), "success")
         return redirect(links.url("show") + "#tab-" + sec.tab)
 
-    return attempt(ConfirmForm(),
-                   lambda: svc.save_section(g.user, links.pk, sec.key, request.form, row_id=row_id, item_id=item_id),
-                   saved, lambda errors: (render(errors), 400))
+    return kit_attempt(ConfirmForm(), save, render)
 
 
 def code_search(kind: str):
@@ -316,12 +315,12 @@ def page_post(view, links: Links, key: str, form, act, done, page: str = "draft"
     back to that page with a message, or the page again with the form's messages (400)."""
     render = render_draft if page == "draft" else render_file
 
-    def success(_result):
+    def posted():
+        act()
         flash(str(done), "success")
         return redirect(links.url(page))
 
-    return attempt(form, act, success,
-                   lambda errors: render(view, links, active=key, posted=form, errors=errors, status=400))
+    return kit_attempt(form, posted, lambda errors: render(view, links, active=key, posted=form, errors=errors)[0])
 
 
 def upload_attachment(view, links: Links):

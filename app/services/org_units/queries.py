@@ -27,7 +27,10 @@ __all__ = ["ancestors", "children", "get_unit", "search_units", "subtree_ids", "
 
 
 def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = False) -> OrgUnit:
-    """Load a unit by id or raise a translated :class:`NotFoundError` (also for a malformed id)."""
+    """Load a unit by id or raise a translated :class:`NotFoundError` (also for a malformed id); no unit at all is
+    a :class:`ValidationError` on ``field_name`` ("Chưa chọn đơn vị")."""
+    if unit_id is None or (isinstance(unit_id, str) and not unit_id.strip()):
+        raise ValidationError({field_name: [_("Chưa chọn đơn vị.")]})
     try:
         uid = as_id(unit_id)
     except (TypeError, ValueError):
