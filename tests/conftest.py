@@ -1,4 +1,8 @@
-"""Test fixtures: one app on real PostgreSQL (schema rebuilt by Alembic), Redis, a live server."""
+"""Test fixtures: one app on real PostgreSQL (schema rebuilt by Alembic), Redis, a live server.
+
+Under pytest-xdist (``make test`` runs two workers) every worker has its own database and Redis db
+(``tests/create_db.py``), so each worker is one such session.
+"""
 
 import os
 import shutil
@@ -8,7 +12,10 @@ import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from tests.create_db import DEFAULT_DATABASE_URL, ensure_database, use_worker_services
+
 os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
+use_worker_services()  # under pytest-xdist: this worker's own database and Redis db (before config reads them)
 
 APP_TABLES = [
     "notification",
@@ -183,6 +190,7 @@ def app():
     from app.extensions import db
     from app.security.roles import sync_roles
 
+    ensure_database(os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL))
     application = create_app("config.TestConfig")
     with application.app_context():
         with db.engine.begin() as conn:
