@@ -39,9 +39,12 @@ worker: install
 	bash deploy/run-forever.sh $(BIN)/rq worker --worker-class jobs.worker.AppWorker --with-scheduler --url $$REDIS_URL \
 		$${RQ_QUEUE:-cbccvc}
 
+# Two pytest-xdist workers, each on a database and a Redis db of its own (tests/create_db.py); PYTEST_WORKERS=0
+# runs the suite in one process.
+PYTEST_WORKERS ?= 2
 test: install
 	$(BIN)/python -m tests.create_db
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # City-scale benchmark (issue 6): app through gunicorn vs hand-written SQL; see bench/README.md.
 bench: install

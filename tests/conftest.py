@@ -1,4 +1,8 @@
-"""Test fixtures: one app on real PostgreSQL (schema rebuilt by Alembic), Redis, a live server."""
+"""Test fixtures: one app on real PostgreSQL (schema rebuilt by Alembic), Redis, a live server.
+
+Under pytest-xdist (``make test`` runs two workers) every worker has its own database and Redis db
+(``tests/create_db.py``), so each worker is one such session.
+"""
 
 import os
 import shutil
@@ -6,9 +10,13 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
+from tests.create_db import DEFAULT_DATABASE_URL, ensure_database, use_worker_services
+
 os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
+use_worker_services()  # under pytest-xdist: this worker's own database and Redis db (before config reads them)
 
 APP_TABLES = [
     "notification",
@@ -174,6 +182,16 @@ def reset_tables(app, flavour):
     scope.forget()
 
 
+#: The suite logs in a few hundred times and hashes a few hundred passwords: scrypt with N = 2**10 instead of
+#: werkzeug's 2**15 (the same algorithm and code path, ~2 ms instead of ~70 ms per hash). A hash carries its own
+#: parameters, so every check of a password hashed here is as cheap; production settings are untouched.
+TEST_PASSWORD_HASHING = {
+    "FAB_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    # FAB checks a dummy hash for an unknown or inactive user, to balance the timing of a failure and a success.
+    "AUTH_DB_FAKE_PASSWORD_HASH_CHECK": generate_password_hash("password", method="scrypt:1024:8:1"),
+}
+
+
 @pytest.fixture(scope="session")
 def app():
     """The app on the test database, migrated from scratch, with roles synced and the snapshot triggers."""
@@ -183,7 +201,9 @@ def app():
     from app.extensions import db
     from app.security.roles import sync_roles
 
+    ensure_database(os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL))
     application = create_app("config.TestConfig")
+    application.config.update(TEST_PASSWORD_HASHING)
     with application.app_context():
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
