@@ -13,7 +13,9 @@ message and does not undo the others. The signing passphrase is stored only in t
 ring (``EncryptedText``), never in the queue's payload, and is blanked as soon as the job ends — finished or
 failed; a run killed mid-way keeps it only for the re-run the reconciler queues (while
 ``BULK_PASSPHRASE_TTL_MINUTES`` lasts, else the row fails, asking to decide again). Running the job twice decides
-nothing twice: items with an outcome are skipped, a finished row is left alone.
+nothing twice: items with an outcome are skipped, a finished row is left alone. Each decision tells the people
+concerned in its own transaction (the use cases do), and the requester is told of the end
+(``notifications.bulk_finished``) in the transaction that marks the row finished or failed: once.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from app import audit
 from app.extensions import db
+from app.services import notifications
 from app.services import personnel as svc
 from app.services.errors import ServiceError, use_case
 from app.services.personnel.bulk import (
@@ -183,6 +186,12 @@ class BulkDecisionJob(LeasedJob):
         """Decide what is left (``_run``, looked up at call time)."""
         return _run(row)
 
+    def after_failure(self, row_id: int) -> None:
+        """Tell the requester that the bulk decision stopped, with what was decided (the failure's transaction)."""
+        row = db.session.get(BulkDecision, row_id)
+        if row is not None:
+            notifications.bulk_finished(row, _outcome_counts(row_id), failed=True)
+
 
 _JOB = BulkDecisionJob()
 
@@ -216,5 +225,14 @@ def _run(row: BulkDecision) -> dict:
             decided.add(cs_id)
             leases.meta_progress(len(decided), len(ids))
             leases.item_delay()
-    run.finish(passphrase=None, note=None)
+    # The requester is told in the transaction that ends the run: a re-run after a crash tells them once.
+    notifications.bulk_finished(row, _outcome_counts(bulk_id))
+    run.finish(conn=db.session.connection(), passphrase=None, note=None)
+    db.session.commit()
     return {"status": "finished", "done": len(decided), "total": len(ids)}
+
+
+def _outcome_counts(bulk_id: int) -> dict[str, int]:
+    """Outcome -> how many change sets of the bulk decision had it."""
+    return dict(db.session.execute(select(BulkDecisionItem.outcome, func.count()).where(
+        BulkDecisionItem.bulk_id == bulk_id).group_by(BulkDecisionItem.outcome)).all())

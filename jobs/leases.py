@@ -162,11 +162,12 @@ def beat(model, row_id: int, token: str, *, conn=None, **values) -> None:
         raise LeaseLost(f"{model.__tablename__} {row_id}")
 
 
-def release(model, row_id: int, token: str, status: str, **values) -> bool:
-    """End the run holding ``token``: ``status`` (finished / failed), the lease dropped. False if it was lost."""
+def release(model, row_id: int, token: str, status: str, *, conn=None, **values) -> bool:
+    """End the run holding ``token``: ``status`` (finished / failed), the lease dropped (in ``conn``'s transaction
+    when given, else its own). False if it was lost."""
     now = _now()
     result = _execute(update(model).where(model.id == row_id, model.lease_token == token)
-                      .values(status=status, lease_token=None, heartbeat_at=now, finished_at=now, **values))
+                      .values(status=status, lease_token=None, heartbeat_at=now, finished_at=now, **values), conn)
     return bool(result.rowcount)
 
 
