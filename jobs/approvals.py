@@ -83,9 +83,16 @@ def _retry_refusal(row: BulkDecision, now: datetime) -> str | None:
     return decide_again_message() if created < _ttl_cutoff(now) else None
 
 
+def _tell_failed(bulk_id: int) -> None:
+    """Tell the requester that the bulk decision stopped, with what was decided (in the caller's transaction)."""
+    row = db.session.get(BulkDecision, bulk_id)
+    if row is not None:
+        notifications.bulk_finished(row, _outcome_counts(bulk_id), failed=True)
+
+
 KIND = leases.register(leases.JobKind(model=BulkDecision, func_name=JOB,
                                       job_timeout=3600, result_ttl=24 * 3600, retry_refusal=_retry_refusal,
-                                      fail_values={"passphrase": None}))
+                                      fail_values={"passphrase": None}, on_failed=_tell_failed))
 
 
 def dispatch(bulk_id: int):
@@ -150,13 +157,16 @@ def expire_stale(now: datetime | None = None) -> int:
     with job_context():
         now = now or _now()
         with db.engine.begin() as conn:
-            result = conn.execute(
+            expired = conn.execute(
                 update(BulkDecision)
                 .where(BulkDecision.status == "queued", BulkDecision.created_at < _stale_before(now),
                        or_(BulkDecision.attempts == 0, BulkDecision.passphrase.is_not(None)))
                 .values(status="failed", passphrase=None, finished_at=now, lease_token=None, note=None,
-                        error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại.")))
-        return result.rowcount or 0
+                        error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại."))
+                .returning(BulkDecision.id)).scalars().all()
+        for bulk_id in expired:
+            leases.after_failure(KIND, bulk_id)
+        return len(expired)
 
 
 class BulkDecisionJob(LeasedJob):
@@ -186,11 +196,6 @@ class BulkDecisionJob(LeasedJob):
         """Decide what is left (``_run``, looked up at call time)."""
         return _run(row)
 
-    def after_failure(self, row_id: int) -> None:
-        """Tell the requester that the bulk decision stopped, with what was decided (the failure's transaction)."""
-        row = db.session.get(BulkDecision, row_id)
-        if row is not None:
-            notifications.bulk_finished(row, _outcome_counts(row_id), failed=True)
 
 
 _JOB = BulkDecisionJob()

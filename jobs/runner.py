@@ -79,9 +79,6 @@ class LeasedJob:
         """A summary to return instead of running (a row the job must refuse before taking its lease), or None."""
         return None
 
-    def after_failure(self, row_id: int) -> None:
-        """What the job writes when a run failed (in the session's transaction that marks the row failed, so it
-        is written once): nothing by default."""
 
     def summary(self, status: str, row=None) -> dict:
         """``{"status": …, <summary_fields>: …}`` — from ``row``, else zeros."""
@@ -116,8 +113,8 @@ class LeasedJob:
                 try:
                     released = leases.release(model, row_id, token, "failed", conn=db.session.connection(),
                                               error=self.failure_message(), **self.kind.fail_values)
-                    if released:
-                        self.after_failure(row_id)
+                    if released and self.kind.on_failed is not None:  # committed with the failure: once
+                        self.kind.on_failed(row_id)
                     db.session.commit()
                 except Exception:  # the row must say "failed" even when the job's own note cannot be written
                     log.exception("%s %s: the failure's note was not written", model.__tablename__, row_id)

@@ -8,7 +8,7 @@ periodic jobs in-process (``jobs/scheduler.py``).
 import re
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -234,6 +234,17 @@ def test_a_failed_bulk_decision_tells_the_requester(app, demo, unit_by_name, mon
     [end] = told(db, "bulk_finished")
     assert end.title == f"Lần xử lý hàng loạt số {row.id} bị dừng" and "Lỗi hệ thống" in end.body
     assert "mất kết nối" not in end.body
+
+    # A bulk decision no worker picked up in time fails by the periodic expiry: its requester is told, once.
+    monkeypatch.undo()
+    use_profile(app, monkeypatch, "hanoi")
+    monkeypatch.setitem(app.extensions, "rq_queue", None)
+    waiting = bulk_svc.start_bulk_decision(account(db, "syt.thutruong"), "approve", [cs.id])
+    later = bulk_jobs._now() + timedelta(minutes=app.config["BULK_PASSPHRASE_TTL_MINUTES"] + 1)  # noqa: SLF001
+    assert bulk_jobs.expire_stale(later) == 1 and bulk_jobs.expire_stale(later) == 0
+    [expired] = [n for n in told(db, "bulk_finished") if n.object_id == waiting.id]
+    assert expired.title == f"Lần xử lý hàng loạt số {waiting.id} bị dừng"
+    assert "Không có tiến trình nền nào nhận việc kịp thời" in expired.body
 
 
 # --------------------------------------------------------------------------- accounts
