@@ -9,13 +9,16 @@ officer and the Director of Sở Nội vụ (HCM-7.2a).
 
 Deadlines are computed by ``app/workdays.py`` when a step becomes the one to act on, and stored on the step;
 overdue is a query. Every action records who, when, comment, the delegator when acting under a delegation,
-and the signature reference when the step requires one. Nobody acts on their own file; a valid delegation
-lets the delegate act; an expired one does not. The status vocabulary (:data:`STATUS_LABELS`, open, editable and
-decided statuses) is declared here, next to the transitions; the services and pages read it from here. The
-caller (``change_sets``) holds the transaction: the final approval applies the changes and writes the file
-version in the same one, and it locks the rows first (person, then change set: ``change_sets._lock_for_decision``)
-and re-reads them, so of two concurrent decisions the second finds the first one's result and gets
-:class:`AlreadyDecided` ("Hồ sơ đã được xử lý").
+and the signature reference when the step requires one. Nobody acts on their own file, and nobody verifies or
+approves a change they prepared on the person's behalf (four eyes: :func:`prepared_by`, :func:`may_decide`); a
+valid delegation lets the delegate act; an expired one does not. :func:`can_act` is the one check (the review
+page, the inbox, bulk decisions and the decisions themselves ask it, or :func:`awaiting_condition`, its SQL
+form); :func:`step_actors` lists who may act on a step with the same rules (the notices of a step to act on).
+The status vocabulary (:data:`STATUS_LABELS`, open, editable and decided statuses) is declared here, next to
+the transitions; the services and pages read it from here. The caller (``change_sets``) holds the transaction:
+the final approval applies the changes and writes the file version in the same one, and it locks the rows first
+(person, then change set: ``change_sets._lock_for_decision``) and re-reads them, so of two concurrent decisions
+the second finds the first one's result and gets :class:`AlreadyDecided` ("Hồ sơ đã được xử lý").
 """
 
 from __future__ import annotations
@@ -50,9 +53,16 @@ __all__ = [
     "awaiting_condition",
     "can_act",
     "cancel",
+    "check_can_act",
     "current_step",
+    "holds_authority",
     "local_today",
+    "may_decide",
+    "may_decide_condition",
+    "prepared_by",
     "send_back",
+    "step_actors",
+    "step_label",
     "submit",
 ]
 
@@ -173,11 +183,62 @@ def authority_units(user, authority: Authority) -> list[scope.Grant]:
     return cache[key]
 
 
+# --------------------------------------------------------------------------- who may decide (own file, four eyes)
+
+def prepared_by(cs: ChangeSet, user_id: int | None, person: Person | None = None) -> bool:
+    """Four eyes: ``user_id`` prepared ``cs`` on the person's behalf — opened the draft for them
+    (``created_by_id`` with ``on_behalf``) or sent it for approval in their name (the submitter, when it is not
+    the person). Such an officer verifies or approves no step of it; a colleague does."""
+    if user_id is None:
+        return False
+    person = person or cs.person
+    if cs.on_behalf and cs.created_by_id == user_id:
+        return True
+    return cs.submitted_by_id == user_id and person.account_id != user_id
+
+
+def may_decide(cs: ChangeSet, person: Person, user_id: int | None) -> bool:
+    """Whether ``user_id`` may decide on ``cs`` at all, whatever their authority: never on their own file, never
+    on a change they prepared on the person's behalf (:func:`prepared_by`). The SQL form is
+    :func:`may_decide_condition`."""
+    if user_id is None or person.account_id == user_id:
+        return False
+    return not prepared_by(cs, user_id, person)
+
+
+def may_decide_condition(user):
+    """SQL form of :func:`may_decide` on ``ChangeSet`` joined to ``Person``: ``user`` is a user id or a column of
+    user ids (the reminders' holders)."""
+    return and_(Person.account_id.is_distinct_from(user),
+                or_(ChangeSet.on_behalf.is_(False), ChangeSet.created_by_id.is_distinct_from(user)),
+                ChangeSet.submitted_by_id.is_distinct_from(user))
+
+
+def _refusal(cs: ChangeSet, person: Person, user_id: int | None) -> ForbiddenError | None:
+    """The error of a user who may not decide on ``cs`` whatever their authority (None: they may)."""
+    if user_id is not None and person.account_id == user_id:
+        return ForbiddenError(_("Không ai được tự phê duyệt hồ sơ của chính mình."))
+    if prepared_by(cs, user_id, person):
+        return ForbiddenError(_(
+            "Bạn đã lập hoặc gửi đề nghị này thay cho người có hồ sơ nên không được xác thực, phê duyệt hay trả lại "
+            "đề nghị; việc kiểm tra phải do một người khác có thẩm quyền thực hiện."))
+    return None
+
+
 def can_act(user, step: ApprovalStep, person: Person) -> tuple[bool, int | None]:
     """(may ``user`` act on ``step`` of ``person``'s file, the delegator when only a delegation allows it).
 
-    Asks the holders query (``scope.holders``) the reminders ask too, so both follow one rule."""
-    if getattr(user, "id", None) is None or person.account_id == user.id:
+    Never on their own file nor on a change they prepared on the person's behalf (:func:`may_decide`); then asks
+    the holders query (``scope.holders``) the reminders ask too, so both follow one rule."""
+    if getattr(user, "id", None) is None or not may_decide(step.change_set, person, user.id):
+        return False, None
+    return holds_authority(user, step, person)
+
+
+def holds_authority(user, step: ApprovalStep, person: Person) -> tuple[bool, int | None]:
+    """(does ``user`` hold the authority of ``step`` over ``person``'s unit, the delegator when only a delegation
+    gives it) — whoever they are: :func:`can_act` asks :func:`may_decide` first."""
+    if getattr(user, "id", None) is None:
         return False, None
     grants = scope.authority_grants(active_profile().authority(step.authority), scope.today(), user_id=user.id)
     if grants is None:
@@ -190,8 +251,9 @@ def can_act(user, step: ApprovalStep, person: Person) -> tuple[bool, int | None]
 
 
 def awaiting_condition(user, profile: CityProfile | None = None):
-    """SQL condition on ``ApprovalStep`` joined to ``Person``: pending steps ``user`` may act on (never on
-    their own file). One prefix match per place where the user holds each authority."""
+    """SQL condition on ``ApprovalStep`` joined to ``ChangeSet`` and ``Person``: pending steps ``user`` may act on
+    (never on their own file, never on a change they prepared for the person: :func:`may_decide_condition`). One
+    prefix match per place where the user holds each authority."""
     profile = profile or active_profile()
     uid = getattr(user, "id", None)
     if uid is None:
@@ -205,7 +267,21 @@ def awaiting_condition(user, profile: CityProfile | None = None):
         branches.append(and_(ApprovalStep.authority == key, Person.org_unit_id.in_(units)))
     if not branches:
         return false()
-    return and_(ApprovalStep.status == "pending", Person.account_id.is_distinct_from(uid), or_(*branches))
+    return and_(ApprovalStep.status == "pending", may_decide_condition(uid), or_(*branches))
+
+
+def step_actors(step: ApprovalStep, person: Person, *, day: date | None = None,
+                except_roles: frozenset[str] = frozenset()) -> list[int]:
+    """The ids of the users who may act on ``step`` of ``person``'s file (the same rules as :func:`can_act`:
+    the holders query ``scope.holders`` of the step's authority over the person's unit, then
+    :func:`may_decide`), roles in ``except_roles`` left out. One statement."""
+    grants = scope.authority_grants(active_profile().authority(step.authority), day or scope.today(),
+                                    except_roles=except_roles)
+    if grants is None:
+        return []
+    found = scope.holders(grants, [person.org_unit_id], with_delegator=False).subquery("holders")
+    cs = step.change_set
+    return sorted(u for u in set(db.session.scalars(select(found.c.user_id))) if may_decide(cs, person, u))
 
 
 # --------------------------------------------------------------------------- actions
@@ -269,8 +345,9 @@ def _pending(actor, cs: ChangeSet) -> tuple[ApprovalStep, int | None]:
     if cs.status != "submitted":
         _move(cs, "act")  # raises IllegalTransition with the current status
     person = cs.person
-    if person.account_id is not None and person.account_id == getattr(actor, "id", None):
-        raise ForbiddenError(_("Không ai được tự phê duyệt hồ sơ của chính mình."))
+    refusal = _refusal(cs, person, getattr(actor, "id", None))
+    if refusal is not None:
+        raise refusal
     step = current_step(cs)
     if step is None:
         raise IllegalTransition({"__all__": [_("Đề nghị này không có bước nào đang chờ xử lý.")]})

@@ -13,7 +13,9 @@ message and does not undo the others. The signing passphrase is stored only in t
 ring (``EncryptedText``), never in the queue's payload, and is blanked as soon as the job ends — finished or
 failed; a run killed mid-way keeps it only for the re-run the reconciler queues (while
 ``BULK_PASSPHRASE_TTL_MINUTES`` lasts, else the row fails, asking to decide again). Running the job twice decides
-nothing twice: items with an outcome are skipped, a finished row is left alone.
+nothing twice: items with an outcome are skipped, a finished row is left alone. Each decision tells the people
+concerned in its own transaction (the use cases do), and the requester is told of the end
+(``notifications.bulk_finished``) in the transaction that marks the row finished or failed: once.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from app import audit
 from app.extensions import db
+from app.services import notifications
 from app.services import personnel as svc
 from app.services.errors import ServiceError, use_case
 from app.services.personnel.bulk import (
@@ -80,9 +83,16 @@ def _retry_refusal(row: BulkDecision, now: datetime) -> str | None:
     return decide_again_message() if created < _ttl_cutoff(now) else None
 
 
+def _tell_failed(bulk_id: int) -> None:
+    """Tell the requester that the bulk decision stopped, with what was decided (in the caller's transaction)."""
+    row = db.session.get(BulkDecision, bulk_id)
+    if row is not None:
+        notifications.bulk_finished(row, _outcome_counts(bulk_id), failed=True)
+
+
 KIND = leases.register(leases.JobKind(model=BulkDecision, func_name=JOB,
                                       job_timeout=3600, result_ttl=24 * 3600, retry_refusal=_retry_refusal,
-                                      fail_values={"passphrase": None}))
+                                      fail_values={"passphrase": None}, on_failed=_tell_failed))
 
 
 def dispatch(bulk_id: int):
@@ -147,13 +157,16 @@ def expire_stale(now: datetime | None = None) -> int:
     with job_context():
         now = now or _now()
         with db.engine.begin() as conn:
-            result = conn.execute(
+            expired = conn.execute(
                 update(BulkDecision)
                 .where(BulkDecision.status == "queued", BulkDecision.created_at < _stale_before(now),
                        or_(BulkDecision.attempts == 0, BulkDecision.passphrase.is_not(None)))
                 .values(status="failed", passphrase=None, finished_at=now, lease_token=None, note=None,
-                        error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại.")))
-        return result.rowcount or 0
+                        error=_("Không có tiến trình nền nào nhận việc kịp thời; hãy chọn và gửi lại."))
+                .returning(BulkDecision.id)).scalars().all()
+        for bulk_id in expired:
+            leases.after_failure(KIND, bulk_id)
+        return len(expired)
 
 
 class BulkDecisionJob(LeasedJob):
@@ -182,6 +195,7 @@ class BulkDecisionJob(LeasedJob):
     def run(self, row: BulkDecision, run: Run) -> dict:
         """Decide what is left (``_run``, looked up at call time)."""
         return _run(row)
+
 
 
 _JOB = BulkDecisionJob()
@@ -216,5 +230,14 @@ def _run(row: BulkDecision) -> dict:
             decided.add(cs_id)
             leases.meta_progress(len(decided), len(ids))
             leases.item_delay()
-    run.finish(passphrase=None, note=None)
+    # The requester is told in the transaction that ends the run: a re-run after a crash tells them once.
+    notifications.bulk_finished(row, _outcome_counts(bulk_id))
+    run.finish(conn=db.session.connection(), passphrase=None, note=None)
+    db.session.commit()
     return {"status": "finished", "done": len(decided), "total": len(ids)}
+
+
+def _outcome_counts(bulk_id: int) -> dict[str, int]:
+    """Outcome -> how many change sets of the bulk decision had it."""
+    return dict(db.session.execute(select(BulkDecisionItem.outcome, func.count()).where(
+        BulkDecisionItem.bulk_id == bulk_id).group_by(BulkDecisionItem.outcome)).all())

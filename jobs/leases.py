@@ -41,6 +41,7 @@ __all__ = [
     "claim",
     "dispatch",
     "dispatch_named",
+    "after_failure",
     "fail",
     "item_delay",
     "kind_of",
@@ -75,6 +76,9 @@ class JobKind:
     fail_values: dict = field(default_factory=dict)
     #: ``cleanup(row_id)``: remove what a dead or failed run left behind (partial files).
     cleanup: Callable[[int], None] = field(default=lambda row_id: None)
+    #: ``on_failed(row_id)``: what the job writes in the session when its row fails (a notice to the requester);
+    #: called once, by whoever marked the row failed, and committed with that change when it can be. None: nothing.
+    on_failed: Callable[[int], None] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -162,11 +166,12 @@ def beat(model, row_id: int, token: str, *, conn=None, **values) -> None:
         raise LeaseLost(f"{model.__tablename__} {row_id}")
 
 
-def release(model, row_id: int, token: str, status: str, **values) -> bool:
-    """End the run holding ``token``: ``status`` (finished / failed), the lease dropped. False if it was lost."""
+def release(model, row_id: int, token: str, status: str, *, conn=None, **values) -> bool:
+    """End the run holding ``token``: ``status`` (finished / failed), the lease dropped (in ``conn``'s transaction
+    when given, else its own). False if it was lost."""
     now = _now()
     result = _execute(update(model).where(model.id == row_id, model.lease_token == token)
-                      .values(status=status, lease_token=None, heartbeat_at=now, finished_at=now, **values))
+                      .values(status=status, lease_token=None, heartbeat_at=now, finished_at=now, **values), conn)
     return bool(result.rowcount)
 
 
@@ -254,7 +259,26 @@ def fail(kind: JobKind, row_id: int, message: str, *, only_if: tuple[str, ...] =
                               **kind.fail_values))
     if result.rowcount:
         kind.cleanup(row_id)
+        after_failure(kind, row_id)
     return bool(result.rowcount)
+
+
+def after_failure(kind: JobKind, row_id: int) -> None:
+    """``kind.on_failed(row_id)`` in a transaction of its own, after the row was marked failed elsewhere; logged and
+    rolled back when it fails (the row's own state is what counts). Nothing (no commit) for a kind without one."""
+    if kind.on_failed is None:
+        return
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False  # the caller's loaded rows keep what it read (the reconciler compares them)
+    try:
+        kind.on_failed(row_id)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the failure is recorded on the row already
+        log.exception("%s %s: what follows the failure was not written", kind.model.__tablename__, row_id)
+        session.rollback()
+    finally:
+        session.expire_on_commit = keep
 
 
 def dead_worker_message() -> str:

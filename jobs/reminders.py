@@ -14,7 +14,8 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   or past its due date. Told to every user who can act on it — the holders query the workflow's ``can_act``
   asks too (``app.security.scope.holders``): role assignments whose role holds the step's authority (its
   permission, or its named roles) and whose unit covers the person's unit, plus valid delegations — never the
-  person themself. Roles flagged ``admin``
+  person themself, nor the officer who prepared the change on their behalf (four eyes,
+  ``workflow.may_decide_condition``). Roles flagged ``admin``
   (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
 - ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
   to its last day, each user who can act on pending window steps gets one reminder (per month) with the
@@ -44,11 +45,10 @@ from app.extensions import db
 from app.profiles import Authority, CityProfile, active_profile
 from app.security import scope
 from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT
-from app.security.roles import ROLE_CONFIGS
 from app.services.compliance import local_date
-from app.services.notifications import insert_notifications, send_digests
+from app.services.notifications import admin_roles, insert_notifications, send_digests
 from app.services.personnel.people import ACTIVE_STATUSES
-from app.workflow import local_today
+from app.workflow import local_today, may_decide_condition
 from jobs.base import job_context
 from models.accounts import Account
 from models.approvals import ApprovalStep
@@ -114,17 +114,11 @@ def _full_name(family: str | None, middle: str | None, given: str | None) -> str
 
 # --------------------------------------------------------------------------- who is responsible
 
-def _admin_roles() -> frozenset[str]:
-    """The administrator roles (never reminded: they hold every permission as the system's administrator)."""
-    return frozenset({cfg["name"] for cfg in ROLE_CONFIGS if cfg["admin"]}
-                     | {current_app.config.get("AUTH_ROLE_ADMIN", "")})
-
-
 def _authority_holders(authority: Authority, unit_ids, day: date):
     """Who is reminded of a step of ``authority`` on each unit of ``unit_ids``: the holders query the workflow
     asks (``scope.holders``), administrator roles left out. A subquery (unit_id, user_id); None when nobody
     can hold it."""
-    grants = scope.authority_grants(authority, day, except_roles=_admin_roles())
+    grants = scope.authority_grants(authority, day, except_roles=admin_roles())
     return None if grants is None else scope.holders(grants, unit_ids, with_delegator=False).subquery("holders")
 
 
@@ -146,7 +140,7 @@ def _account_missing(run: _Run) -> Iterator[dict]:
               Person.category.in_(run.profile.categories), created <= run.latest_start(deadline.workdays))
     permission = (ACTION_WRITE, RESOURCE_ACCOUNT)
     grants = scope.grants_of(run.day, permission=permission, delegation_actions=scope.delegated_actions(permission),
-                             except_roles=_admin_roles())
+                             except_roles=admin_roles())
     if grants is None:
         return
     holders = scope.holders(grants, select(Person.org_unit_id).where(*target).distinct(),
@@ -239,7 +233,7 @@ def _approval(run: _Run, kind: str) -> Iterator[dict]:
             .join(Person, Person.id == ChangeSet.person_id)
             .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
             .join(holders, holders.c.unit_id == Person.org_unit_id)
-            .where(*target, Person.account_id.is_distinct_from(holders.c.user_id),
+            .where(*target, may_decide_condition(holders.c.user_id),
                    _not_reminded(holders.c.user_id, kind, "step", ApprovalStep.id, ApprovalStep.due_date))
             .order_by(ApprovalStep.due_date, ApprovalStep.id))
         for user_id, step_id, due, step_key, seq, rule, cs_id, chain, family, middle, given, unit in rows:
@@ -292,7 +286,7 @@ def _window_open(run: _Run) -> Iterator[dict]:
             .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
             .join(Person, Person.id == ChangeSet.person_id)
             .join(holders, holders.c.unit_id == Person.org_unit_id)
-            .where(*target, Person.account_id.is_distinct_from(holders.c.user_id),
+            .where(*target, may_decide_condition(holders.c.user_id),
                    _not_reminded(holders.c.user_id, "window_open", "window", month_key))
             .group_by(holders.c.user_id))
         for user_id, n in rows:

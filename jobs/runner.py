@@ -47,9 +47,10 @@ class Run:
         if meta is not None:
             leases.meta_progress(*meta)
 
-    def finish(self, **values: Any) -> None:
-        """Running → finished with ``values``, the lease dropped; LeaseLost when another run holds the row."""
-        if not leases.release(self.kind.model, self.row_id, self.token, "finished", **values):
+    def finish(self, *, conn=None, **values: Any) -> None:
+        """Running → finished with ``values``, the lease dropped (in ``conn``'s transaction when given: what the
+        job writes about its end commits with it); LeaseLost when another run holds the row."""
+        if not leases.release(self.kind.model, self.row_id, self.token, "finished", conn=conn, **values):
             raise leases.LeaseLost(f"{self.kind.model.__tablename__} {self.row_id}")
 
 
@@ -77,6 +78,7 @@ class LeasedJob:
     def before_claim(self, row) -> dict | None:
         """A summary to return instead of running (a row the job must refuse before taking its lease), or None."""
         return None
+
 
     def summary(self, status: str, row=None) -> dict:
         """``{"status": …, <summary_fields>: …}`` — from ``row``, else zeros."""
@@ -108,7 +110,17 @@ class LeasedJob:
             except Exception:  # the row says what went wrong, in Vietnamese; the traceback goes to the log
                 log.exception("%s %s failed", model.__tablename__, row_id)
                 db.session.rollback()
-                if leases.release(model, row_id, token, "failed", error=self.failure_message(),
-                                  **self.kind.fail_values):
+                try:
+                    released = leases.release(model, row_id, token, "failed", conn=db.session.connection(),
+                                              error=self.failure_message(), **self.kind.fail_values)
+                    if released and self.kind.on_failed is not None:  # committed with the failure: once
+                        self.kind.on_failed(row_id)
+                    db.session.commit()
+                except Exception:  # the row must say "failed" even when the job's own note cannot be written
+                    log.exception("%s %s: the failure's note was not written", model.__tablename__, row_id)
+                    db.session.rollback()
+                    released = leases.release(model, row_id, token, "failed", error=self.failure_message(),
+                                              **self.kind.fail_values)
+                if released:
                     self.kind.cleanup(row_id)
                 return self.summary("failed")

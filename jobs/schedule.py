@@ -6,7 +6,9 @@ Times are written in Việt Nam time (Asia/Ho_Chi_Minh, UTC+7 all year). Two way
   ``CronScheduler``, no extra package). RQ evaluates cron expressions in UTC, so :func:`utc_cron` shifts the
   hour of each entry (Việt Nam keeps no daylight saving time, so the shift is fixed);
 - a system cron calling ``flask reminders run`` (each job also has a CLI command), e.g.
-  ``0 7 * * * cd /srv/cbccvc && .venv/bin/flask reminders run``.
+  ``0 7 * * * cd /srv/cbccvc && .venv/bin/flask reminders run``;
+- the embedded default (``make run`` without ``REDIS_URL``): a thread of the server process runs the table
+  (``jobs/scheduler.py``, started by ``run.py``).
 
 Every periodic job is safe to run twice (reminders are idempotent). With Redis down RQ's cron scheduler does
 not run: a system cron calling ``flask jobs reconcile`` every few minutes covers the reconciler then
@@ -26,6 +28,8 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # HCM-7.1, HCM-7.2, HCM-7.2a–c, HN-7, HN-17.5, HN-18.3: near and past deadlines, in the bell and by e-mail.
     ("reminders", "jobs.reminders.run_reminders", "0 7 * * *"),
+    # Issue 15: the e-mail digest of the event notices (submitted, returned, approved …) written in the bell at once.
+    ("notices-digest", "jobs.notices.send_notices", "0,10,20,30,40,50 * * * *"),
     # Bulk decisions no worker picked up within BULK_PASSPHRASE_TTL_MINUTES: failed, passphrase blanked.
     ("bulk-decisions-expire", "jobs.approvals.expire_stale", "0,15,30,45 * * * *"),
     # Issue 13: job rows whose worker is gone (stale heartbeat) are re-queued or failed, queued rows Redis lost

@@ -6,7 +6,10 @@ CONFLICT DO NOTHING``), so nobody is reminded twice of the same deadline. ``emai
 notification went out in an e-mail digest; it stays NULL while no mail server is configured or the sending
 failed, and the next run retries. ``read_at`` is set when the user opens or dismisses it.
 
-Rows without a due date are never merged (SQL treats NULLs as distinct): event notices are all kept.
+Events (a submission, a return, an approval, a bulk decision's end, an account created or reset) write their
+notices in the transaction of the event (``app.services.notifications``); a notice about an object is written
+once per user (a re-run of a job adds nothing), and rows without a due date are never merged by the unique key
+(SQL treats NULLs as distinct).
 """
 
 from datetime import date, datetime
@@ -18,16 +21,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.mixins import utcnow
 
-__all__ = ["NOTIFICATION_KINDS", "Notification", "UQ_NOTIFICATION_KEY"]
+__all__ = ["EVENT_KINDS", "NOTIFICATION_KINDS", "REMINDER_KINDS", "Notification", "UQ_NOTIFICATION_KEY"]
 
-#: Kinds of notification and their labels (the reminders of HCM-7.1, HCM-7.2, HCM-7.2b/c, HN-7).
-NOTIFICATION_KINDS = {
+#: Reminders of deadlines (HCM-7.1, HCM-7.2, HCM-7.2b/c, HN-7): written by the daily job ``jobs/reminders.py``.
+REMINDER_KINDS = {
     "account_missing": _l("Chưa cấp tài khoản"),
     "first_entry_missing": _l("Chưa khai hồ sơ lần đầu"),
     "approval_due": _l("Sắp đến hạn xử lý"),
     "approval_overdue": _l("Quá hạn xử lý"),
     "window_open": _l("Kỳ phê duyệt hằng tháng"),
 }
+#: Notices of events, written by the use case of the event in its own transaction
+#: (``app.services.notifications``: who is told of what).
+EVENT_KINDS = {
+    "step_waiting": _l("Đề nghị chờ xử lý"),
+    "change_returned": _l("Đề nghị bị trả lại"),
+    "change_approved": _l("Đề nghị đã được duyệt"),
+    "bulk_finished": _l("Xử lý hàng loạt"),
+    "account_created": _l("Tài khoản mới"),
+    "password_reset": _l("Đặt lại mật khẩu"),
+    "password_request": _l("Báo mất mật khẩu"),
+}
+#: Every kind of notification and its label.
+NOTIFICATION_KINDS = {**REMINDER_KINDS, **EVENT_KINDS}
 
 UQ_NOTIFICATION_KEY = "uq_notification_key"
 

@@ -20,7 +20,7 @@ from config import TestConfig
 
 __all__ = ["ARTIFACTS", "DOMAIN_MD", "GIVEN", "PASSPHRASE", "PASSWORD", "PDF", "PNG", "TIMEOUT_MS", "TZ", "CsrfConfig",
            "IsolatedClient", "account", "at", "documents", "flat", "hoa", "login", "officer_change", "person_for",
-           "poppler", "shot", "use_profile", "with_certificates"]
+           "poppler", "second_officer", "shot", "use_profile", "with_certificates"]
 
 #: The item table of the Sơ yếu lý lịch (domain.md §1.1), copied into the repository.
 DOMAIN_MD = os.path.join(os.path.dirname(__file__), "fixtures", "domain_syll_items.md")
@@ -84,8 +84,30 @@ def documents(cccd="001080012345", phone="0912 345 678"):
     return {"cccd": cccd, "cccd_issued_on": "01/02/2021", "phone": phone, "residence": "Số 5 phố Huế, Hà Nội"}
 
 
-def officer_change(db, unit, n: int, *, btv: bool = False):
-    """A file in ``unit`` with one change, submitted by the TCCB officer on the person's behalf."""
+def second_officer(db, username="syt.tccb2"):
+    """A second Cán bộ TCCB of Sở Y tế (its units included), made once: four eyes (issue 15 item 6) — the officer
+    who prepared a change on someone's behalf does not verify it, a colleague does."""
+    from app.security.roles import ROLE_HR_OFFICER
+    from app.services import accounts as acc
+
+    found = account(db, username)
+    if found is not None:
+        return found
+    unit_id = db.session.scalar(text(  # where syt.tccb holds the role (Sở Y tế)
+        "SELECT ra.org_unit_id FROM role_assignment ra JOIN ab_user u ON u.id = ra.user_id "
+        "WHERE u.username = 'syt.tccb' ORDER BY ra.id LIMIT 1"))
+    acc.create_account(account(db, "sonoivu.admin"), acc.AccountData(
+        username=username, last_name="Phạm Thu", first_name="Hằng", email=f"{username}@demo.cbccvc.local",
+        org_unit_id=unit_id, role_name=ROLE_HR_OFFICER, include_descendants=True))
+    db.session.execute(text("UPDATE role_assignment SET valid_from = '2025-01-01' WHERE user_id = "
+                            "(SELECT id FROM ab_user WHERE username = :u)"), {"u": username})
+    db.session.execute(text("UPDATE ab_user SET must_change_password = false WHERE username = :u"), {"u": username})
+    db.session.commit()
+    return account(db, username)
+
+
+def officer_change(db, unit, n: int, *, btv: bool = False, officer: str = "syt.tccb"):
+    """A file in ``unit`` with one change, submitted by a TCCB officer (``officer``) on the person's behalf."""
     from app.services import personnel as svc
     from models.personnel import ChangeSet
 
@@ -94,9 +116,9 @@ def officer_change(db, unit, n: int, *, btv: bool = False):
     if btv:
         db.session.execute(text("UPDATE person SET btv_managed = true WHERE id = :p"), {"p": person.id})
         db.session.commit()
-    officer = account(db, "syt.tccb")
-    svc.save_section(officer, person.id, "documents", documents(cccd=cccd))
-    cs = svc.submit(officer, person.id, f"Đề nghị {n}")
+    drafter = account(db, officer)
+    svc.save_section(drafter, person.id, "documents", documents(cccd=cccd))
+    cs = svc.submit(drafter, person.id, f"Đề nghị {n}")
     return db.session.get(ChangeSet, cs.id)
 
 

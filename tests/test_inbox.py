@@ -32,6 +32,7 @@ from tests.factories import (
     documents,
     officer_change,
     person_for,
+    second_officer,
     use_profile,
     with_certificates,
 )
@@ -134,8 +135,9 @@ def test_hcm_inbox_tccb_review_then_head_and_btv_chain(app, demo, dev_ca, unit_b
     with_certificates(db, dev_ca, "syt.tccb", "sonoivu.chuyenvien")
     at(monkeypatch, date(2026, 11, 10))
     unit = unit_by_name("Khoa Cấp cứu")
-    cs = officer_change(db, unit, 1)
-    btv = officer_change(db, unit, 2, btv=True)
+    drafter = second_officer(db).username  # four eyes: syt.tccb verifies what a colleague prepared
+    cs = officer_change(db, unit, 1, officer=drafter)
+    btv = officer_change(db, unit, 2, btv=True, officer=drafter)
     [row] = inbox_of(db, "syt.tccb").rows
     assert (row.id, row.step_key, row.step_label, row.signature_required) == (cs.id, "review", "Kiểm tra, xác thực",
                                                                               True)
@@ -322,7 +324,8 @@ def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, d
     use_profile(app, monkeypatch, "hcm")
     with_certificates(db, dev_ca, "syt.tccb", "syt.thutruong")
     at(monkeypatch, date(2026, 11, 10))
-    made = [officer_change(db, unit_by_name("Khoa Cấp cứu"), n) for n in range(2)]
+    drafter = second_officer(db).username  # four eyes: syt.tccb verifies what a colleague prepared
+    made = [officer_change(db, unit_by_name("Khoa Cấp cứu"), n, officer=drafter) for n in range(2)]
     tccb = account(db, "syt.tccb")
     with pytest.raises(ValidationError) as err:
         bulk_jobs.start_bulk_decision(tccb, "approve", [cs.id for cs in made])
@@ -378,7 +381,7 @@ def test_passphrase_is_blanked_when_the_job_fails(app, demo, dev_ca, unit_by_nam
     db = demo
     use_profile(app, monkeypatch, "hcm")
     with_certificates(db, dev_ca, "syt.tccb")
-    cs = officer_change(db, unit_by_name("Khoa Cấp cứu"), 1)
+    cs = officer_change(db, unit_by_name("Khoa Cấp cứu"), 1, officer=second_officer(db).username)  # four eyes
     row = bulk_jobs.start_bulk_decision(account(db, "syt.tccb"), "approve", [cs.id], passphrase=PASSPHRASE)
     assert row.passphrase == PASSPHRASE
 
@@ -403,7 +406,7 @@ def test_a_queued_bulk_decision_nobody_runs_expires_with_its_passphrase(app, dem
     db = demo
     use_profile(app, monkeypatch, "hcm")
     with_certificates(db, dev_ca, "syt.tccb")
-    cs = officer_change(db, unit_by_name("Khoa Cấp cứu"), 1)
+    cs = officer_change(db, unit_by_name("Khoa Cấp cứu"), 1, officer=second_officer(db).username)  # four eyes
     # Written, not dispatched: no worker comes.
     row = bulk_jobs.start_bulk_decision(account(db, "syt.tccb"), "approve", [cs.id], passphrase=PASSPHRASE)
     assert bulk_jobs.expire_stale() == 0  # fresh: kept for the worker

@@ -115,16 +115,26 @@ def world(demo, unit_by_name):
 
 
 def personnel_world(admin, inside_unit, outside_unit) -> dict:
-    """A file inside and outside, each with an approved photo (version 2) and a submitted change with proof."""
+    """A file inside and outside, each with an approved photo (version 2) and a submitted change with proof.
+
+    The changes are prepared by a second administrator (four eyes, issue 15: whoever prepared a change for the
+    person does not decide it), so that sonoivu.admin may decide them."""
     found: dict[str, list] = {"person": [], "change_set": [], "change_item": [], "attachment": []}
+    from app.extensions import db
+    from app.security.roles import ROLE_ADMIN
+
+    root = db.session.scalar(select(RoleAssignment.org_unit_id).where(RoleAssignment.user_id == admin.id).limit(1))
+    drafter, _ = acc.create_account(admin, acc.AccountData(
+        username="sonoivu.admin2", last_name="Đỗ Văn", first_name="Minh", org_unit_id=root, role_name=ROLE_ADMIN,
+        include_descendants=True))
     for unit, name in ((inside_unit, "Lê Văn Trong"), (outside_unit, "Lò Văn Ngoaivi")):
         person = people.create_person(admin, {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name,
                                               "gender": "nam", "birth_date": "1980"})
-        people.set_photo(admin, person.id, PNG)
-        people.approve(admin, people.submit(admin, person.id).id)
-        people.save_section(admin, person.id, "work", {"start": "2005", "unit_name": "Đơn vị cũ"})
-        att = people.add_attachment(admin, person.id, PDF, "Quyết định.pdf", "quyet_dinh", "work")
-        cs = people.submit(admin, person.id)
+        people.set_photo(drafter, person.id, PNG)
+        people.approve(admin, people.submit(drafter, person.id).id)
+        people.save_section(drafter, person.id, "work", {"start": "2005", "unit_name": "Đơn vị cũ"})
+        att = people.add_attachment(drafter, person.id, PDF, "Quyết định.pdf", "quyet_dinh", "work")
+        cs = people.submit(drafter, person.id)
         for kind, value in (("person", person.id), ("change_set", cs.id), ("change_item", cs.items[0].id),
                             ("attachment", att.id)):
             found[kind].append(value)

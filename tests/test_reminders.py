@@ -25,7 +25,7 @@ from models.accounts import Account, Delegation
 from models.approvals import ApprovalStep
 from models.notifications import Notification
 from models.personnel import ChangeSet, Person
-from tests.factories import IsolatedClient, account, login, person_for, use_profile
+from tests.factories import IsolatedClient, account, login, person_for, second_officer, use_profile
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -130,11 +130,11 @@ def notes(db, kind=None):
     return set(db.session.execute(stmt).all())
 
 
-def officer_change(db, username, *, cccd, name="Nguyễn Văn An"):
-    """A file linked to ``username``'s account with one change, submitted by the TCCB officer on the person's
-    behalf (no proof or signature needed from an agency). Returns (person, change set)."""
+def officer_change(db, username, *, cccd, name="Nguyễn Văn An", officer="syt.tccb"):
+    """A file linked to ``username``'s account with one change, submitted by a TCCB officer (``officer``) on the
+    person's behalf (no proof or signature needed from an agency). Returns (person, change set)."""
     person = person_for(db, account(db, username).org_unit, username, name=name, cccd=cccd)
-    officer = account(db, "syt.tccb")
+    officer = account(db, officer)
     svc.save_section(officer, person.id, "documents", {"cccd": cccd, "cccd_issued_on": "01/02/2021",
                                                        "phone": "0912 345 678", "residence": "Số 5 phố Huế"})
     cs = svc.submit(officer, person.id, "Đổi nơi ở")
@@ -248,7 +248,8 @@ def test_hcm72b_review_step_due_then_overdue_to_those_who_can_act(app, demo, smt
     use_profile(app, monkeypatch, "hcm")
     db = demo
     at(monkeypatch, date(2026, 2, 12))
-    person, cs = officer_change(db, "annv.syt", cccd="001080012345")
+    # Four eyes: a colleague prepared the change, syt.tccb verifies it.
+    person, cs = officer_change(db, "annv.syt", cccd="001080012345", officer=second_officer(db).username)
     step = pending_step(db, cs)
     assert (step.authority, step.due_date) == ("tccb", date(2026, 2, 26))
 
@@ -339,7 +340,7 @@ def test_failed_email_is_retried_next_run_and_no_server_skips_email(app, demo, s
     use_profile(app, monkeypatch, "hcm")
     db = demo
     at(monkeypatch, date(2026, 2, 12))
-    officer_change(db, "annv.syt", cccd="001080012345")
+    officer_change(db, "annv.syt", cccd="001080012345", officer=second_officer(db).username)  # four eyes
     smtp.reject = True
     first = run_reminders(date(2026, 2, 24))
     assert first["approval_due"] == 1 and first["emails_sent"] == 0 and first["emails_failed"] == 1

@@ -2,6 +2,8 @@
 HCM-4.4, HCM-15.4).
 
 Every public function is one transaction; every creation, reset, lock and unlock is also a security-log event.
+A new account, a reset password and a lost-password report are notices to the people concerned, written in the
+same transaction (``app.services.notifications``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.extensions import db
 from app.security import scope
 from app.security.roles import ROLE_SELF_SERVICE
 from app.security.session import end_sessions
+from app.services import notifications
 from app.services.accounts.authority import (
     get_account,
     load_unit,
@@ -197,6 +200,7 @@ def create_account(actor, data: AccountData) -> tuple[Account, str]:
     require_grantable(actor, unit, data.role_name)
     password = generate_password()
     account = _new_account(actor, data, unit, password)
+    notifications.account_created(account, actor)
     audit.log_security("account_created", user=actor,
                        detail={"account": account.username, "role": data.role_name, "unit": unit.id})
     return account, password
@@ -240,7 +244,7 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
     result = []
     for spec in specs:
         password = generate_password()
-        _new_account(actor, spec, unit, password)
+        notifications.account_created(_new_account(actor, spec, unit, password), actor)
         result.append({"name": f"{spec.last_name} {spec.first_name}".strip(), "username": spec.username,
                        "password": password, "unit": unit.name})
     audit.log_security("accounts_bulk_created", user=actor, detail={"unit": unit.id, "count": len(result)})
@@ -278,6 +282,7 @@ def reset_password(actor, account_id: Any) -> str:
     account.locked_at = None
     account.fail_login_count = 0
     end_sessions(account.id)
+    notifications.password_reset(account, actor)
     audit.log_security("password_reset", user=actor, detail={"account": account.username})
     return password
 
@@ -340,6 +345,7 @@ def request_password_reset(username: str, contact: str | None, note: str | None)
                           contact=clean(contact)[:200] or None, note=clean(note) or None, status="open")
     db.session.add(req)
     db.session.flush()
+    notifications.password_request(account)
     audit.log_security("password_request", user=account, detail={"username": name, "request": req.id})
     return req
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import workflow
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
@@ -66,14 +67,30 @@ def parse_ids(values) -> list[int]:
     return ids
 
 
+def _refused_by_four_eyes(user, cs: ChangeSet) -> bool:
+    """The pending step of ``cs`` is one ``user`` holds the authority of, but they prepared the change for the
+    person (``workflow.prepared_by``): the only reason it is not in their inbox."""
+    step = workflow.current_step(cs) if cs.status == "submitted" else None
+    return (step is not None and workflow.prepared_by(cs, user.id)
+            and workflow.holds_authority(user, step, cs.person)[0])
+
+
 def _refuse_unknown(user, missing: list[int]) -> None:
     """Ids not awaiting ``user``: a 404 when some are not change sets the user may read (a forged or
-    out-of-scope id), else a 400 saying they no longer await them (decided meanwhile, another step)."""
-    readable = set(db.session.scalars(
-        select(ChangeSet.id).join(Person, Person.id == ChangeSet.person_id)
-        .where(ChangeSet.id.in_(missing), scope.person_filter(user, ACTION_READ))))
-    if set(missing) - readable:
+    out-of-scope id); a 400 naming those awaiting the user's authority but prepared by them on the person's
+    behalf (four eyes: ``workflow.prepared_by``); else a 400 saying they no longer await them (decided meanwhile,
+    another step)."""
+    readable = {cs.id: cs for cs in db.session.scalars(
+        select(ChangeSet).join(Person, Person.id == ChangeSet.person_id)
+        .where(ChangeSet.id.in_(missing), scope.person_filter(user, ACTION_READ)))}
+    if set(missing) - set(readable):
         raise NotFoundError(_("Không tìm thấy đề nghị thay đổi."))
+    prepared = [i for i in missing if _refused_by_four_eyes(user, readable[i])]
+    if prepared:
+        raise ValidationError({"ids": [_(
+            "Bạn đã lập hoặc gửi các đề nghị số %(ids)s thay cho người có hồ sơ nên không được xác thực, phê duyệt "
+            "hay trả lại các đề nghị này; việc kiểm tra phải do một người khác có thẩm quyền thực hiện. Hãy bỏ chọn "
+            "chúng.", ids=", ".join(str(i) for i in prepared[:10]))]})
     raise ValidationError({"ids": [_(
         "Các đề nghị số %(ids)s không còn chờ bạn xử lý (đã được xử lý hoặc không thuộc bước của bạn); "
         "hãy tải lại danh sách.", ids=", ".join(str(i) for i in missing[:10]))]})

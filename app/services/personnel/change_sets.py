@@ -3,7 +3,9 @@
 A person (or a TCCB officer on their behalf) edits a **draft** section by section; each save is checked in
 full (all problems at once, next to the field) and recorded as item-level changes. The approved file is
 untouched until :func:`approve`, which applies the items, recomputes derived keys and writes an immutable
-:class:`FileVersion` — all in one transaction. Approval chains and deadlines per city are the workflow's
+:class:`FileVersion` — all in one transaction. Each decision tells the people concerned in the same transaction
+(``app.services.notifications``: the next actors at a submission or a step done, the person and the officer who
+prepared the change at a return or an approval). Approval chains and deadlines per city are the workflow's
 business (issue 8); this module holds the single-step transitions they build on.
 """
 
@@ -22,7 +24,7 @@ from app.profiles import active_profile
 from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, ACTION_WRITE
-from app.services import code_lists
+from app.services import code_lists, notifications
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
 from app.services.personnel import checks, files, signatures
 from app.services.personnel import values as fv
@@ -377,6 +379,7 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
     if profile.submission_requires_signature and not agency:
         signature_ref = signatures.sign_submission(actor, person, cs, passphrase)
     workflow.submit(cs, person, actor, on_behalf=agency, signature_ref=signature_ref)
+    notifications.step_waiting(cs, workflow.current_step(cs), person)
     return cs
 
 
@@ -453,9 +456,12 @@ def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str
             _apply(person, cs)
             refresh_derived(person)
             version = files.write_version(person, actor, cs.id)
-    workflow.act(actor, cs, comment, signature_ref=signature_ref)
+    done, _final = workflow.act(actor, cs, comment, signature_ref=signature_ref)
     if version is not None:
         cs.version_id = version.id
+        notifications.change_approved(cs, cs.person, actor, version)
+    else:
+        notifications.step_waiting(cs, workflow.current_step(cs), cs.person, previous=done)
     return version
 
 
@@ -464,7 +470,8 @@ def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
     """Return a submitted change set to its author with a reason; the approved file is unchanged. Locked and
     re-read first, like :func:`approve`."""
     cs = _lock_for_decision(actor, change_set_id)
-    workflow.send_back(actor, cs, reason)
+    step = workflow.send_back(actor, cs, reason)
+    notifications.change_returned(cs, step, cs.person, actor)
     return cs
 
 
