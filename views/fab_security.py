@@ -89,6 +89,8 @@ class AuthDBView(_AuthDBView):
     posts the logout with its CSRF token.
     """
 
+    login_template = "security/login.html"
+
     @expose("/logout/", methods=["POST"])
     def logout(self):
         """End the session (and, through the session epoch, every other session of the account)."""

@@ -1,26 +1,47 @@
-"""Home page: the tree for those who read the org tree, the own file for staff who have one, the account page
-for the others, the login page for anonymous users."""
+"""Home page: each role lands on its work (issue 15 item 5) — the org tree for those who change it (Sở Nội vụ),
+the inbox for approvers, the people list for personnel officers, the reports for report viewers, the own file
+for staff who have one, the org tree for other readers of it, the account page for the others, the login page
+for anonymous users."""
 
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from app.security.permissions import ACTION_READ, RESOURCE_MY_FILE, RESOURCE_ORG_UNIT
+from app.security.permissions import (
+    ACTION_APPROVE,
+    ACTION_READ,
+    ACTION_WRITE,
+    RESOURCE_COMPLIANCE,
+    RESOURCE_MY_FILE,
+    RESOURCE_ORG_UNIT,
+    RESOURCE_PERSONNEL,
+)
 from views.personnel.my_file import own_person_id
 
-__all__ = ["HomeView"]
+__all__ = ["HomeView", "LANDINGS"]
+
+#: (permission, resource, endpoint), first match wins; the own file is checked after these.
+LANDINGS = (
+    (ACTION_WRITE, RESOURCE_ORG_UNIT, "OrgTreeView.tree"),
+    (ACTION_APPROVE, RESOURCE_PERSONNEL, "ChangeSetsView.index"),
+    (ACTION_WRITE, RESOURCE_PERSONNEL, "PeopleView.index"),
+    (ACTION_READ, RESOURCE_COMPLIANCE, "ComplianceView.index"),
+)
 
 
 class HomeView(IndexView):
-    """Index: the org tree, "Hồ sơ của tôi" for self-service accounts, the login page for anonymous users."""
+    """Index: where the signed-in user's work starts; the login page for anonymous users."""
 
     @expose("/")
     def index(self):
         """Redirect to where work starts."""
-        if g.user is not None and g.user.is_authenticated:
-            sm = self.appbuilder.sm
-            if sm.has_access(ACTION_READ, RESOURCE_ORG_UNIT):
-                return redirect(url_for("OrgTreeView.tree"))
-            if sm.has_access(ACTION_READ, RESOURCE_MY_FILE) and own_person_id() is not None:
-                return redirect(url_for("MyFileView.show"))
-            return redirect(url_for("MyAccountView.password"))
-        return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        if g.user is None or not g.user.is_authenticated:
+            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        sm = self.appbuilder.sm
+        for permission, resource, endpoint in LANDINGS:
+            if sm.has_access(permission, resource):
+                return redirect(url_for(endpoint))
+        if sm.has_access(ACTION_READ, RESOURCE_MY_FILE) and own_person_id() is not None:
+            return redirect(url_for("MyFileView.show"))
+        if sm.has_access(ACTION_READ, RESOURCE_ORG_UNIT):
+            return redirect(url_for("OrgTreeView.tree"))
+        return redirect(url_for("MyAccountView.password"))
