@@ -70,6 +70,11 @@ class Account(FabUser):
         """Vietnamese order: family and middle name (last_name) then given name (first_name)."""
         return " ".join(x for x in (self.last_name, self.first_name) if x)
 
+    def get_full_name(self) -> str:
+        """FAB's full name (the navbar, FAB's user pages) in Vietnamese order: "Trần Quốc Hùng", not
+        "Hùng Trần Quốc"."""
+        return self.display_name
+
 
 class RoleAssignment(InForceMixin, Model):
     """A role held on an org unit (and optionally its sub-units) for a period, on a written request (HCM-11.2)."""

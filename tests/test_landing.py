@@ -28,3 +28,14 @@ def test_login_page_links_the_lost_password_form(client):
     page = client.get("/login/").get_data(as_text=True)
     assert 'id="lost-password-link"' in page and "/lost-password/" in page and "Quên mật khẩu" in page
     assert client.get("/lost-password/").status_code == 200
+
+
+def test_navbar_names_the_user_in_vietnamese_order(app, demo):
+    """The navbar shows "Họ tên đệm Tên" (issue 15 item 4), not FAB's "first last"."""
+    from models.accounts import Account
+    from tests.clients import body
+
+    user = demo.session.query(Account).filter_by(username="syt.tccb").one()
+    page = body(client_for(app, "syt.tccb").get("/people/"))
+    assert f"{user.last_name} {user.first_name}" in page
+    assert f"{user.first_name} {user.last_name}" not in page
