@@ -206,7 +206,7 @@ def test_page_shows_the_figures_sorted_with_drill_down_links(app, demo, dataset,
     syt_row = page[page.index(f'data-unit="{dataset["syt"].id}"'):]
     syt_row = syt_row[:syt_row.index("</tr>")]
     assert f'/compliance/?unit={dataset["syt"].id}' in syt_row.replace("&amp;", "&")
-    assert "71.4&nbsp;%" in syt_row and "75.0&nbsp;%" in syt_row
+    assert "71,4&nbsp;%" in syt_row and "75,0&nbsp;%" in syt_row  # decimal comma (issue 15 item 4)
     assert re.search(r'col-overdue[^"]*">1<', syt_row) and re.search(r'col-people">7<', syt_row)
     total = page[page.index('id="compliance-total"'):]
     assert re.search(r'col-people">10<', total) and re.search(r'col-overdue[^"]*">2<', total)

@@ -24,13 +24,14 @@ __all__ = ["ComplianceView", "register"]
 
 
 def _share(r, key: str, count: str) -> Markup:
-    share = "—" if getattr(r, key) is None else Markup("%.1f&nbsp;%%") % getattr(r, key)
+    value = getattr(r, key)  # a decimal comma, as Vietnamese writes numbers ("71,4 %")
+    share = "—" if value is None else Markup("%s&nbsp;%%") % f"{value:.1f}".replace(".", ",")
     return share + Markup(' <small class="text-muted">(%s)</small>') % getattr(r, count)
 
 
 def _measure(key: str, count: str = "", of: str = "", warn: str = "") -> Column:
     """A measure's column: a count (``warn`` colours it when not zero) or, with ``count``, a share in percent
-    with its count ("71.4 % (5)") and ``count/of`` as the cell's title."""
+    with its count ("71,4 % (5)") and ``count/of`` as the cell's title."""
     css = f"text-right col-{(count or key).replace('_', '-')}"
     if count:
         return Column(svc.COLUMNS[key], lambda r: _share(r, key, count), css=css,

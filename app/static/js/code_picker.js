@@ -9,7 +9,7 @@
     $el.select2({
       theme: "bootstrap", width: "100%", allowClear: true, placeholder: T.placeholder,
       language: { searching: msg(T.searching), noResults: msg(T.empty), errorLoading: msg(T.error),
-                  loadingMore: msg(T.searching) },
+                  loadingMore: msg(T.searching), removeAllItems: msg(T.removeAll) },
       ajax: {
         url: $el.data("url"), dataType: "json", delay: 250,
         data: function (params) { return { q: params.term || "" }; },

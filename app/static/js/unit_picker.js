@@ -16,7 +16,8 @@
       searching: msg(T.searching),
       noResults: msg(T.empty),
       errorLoading: msg(T.error),
-      loadingMore: msg(T.loading)
+      loadingMore: msg(T.loading),
+      removeAllItems: msg(T.removeAll)
     };
   }
 
