@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.security.permissions import (
 from app.services import accounts as svc
 from app.services.errors import ValidationError
 from models.accounts import DELEGATION_ACTIONS, Account, ConsentGrant, Delegation
-from views.forms import UnitPickerField, VNForm, column_length
+from views.forms import DateField, UnitPickerField, VNForm, column_length
 from views.kit import (
     Column,
     ListView,

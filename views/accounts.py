@@ -15,7 +15,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.request_input import int_arg
@@ -34,7 +34,7 @@ from app.services import accounts as svc
 from models.accounts import ACCOUNT_KINDS, Account, PasswordRequest, RoleAssignment
 from views import kit
 from views.access import STATUS_LABELS
-from views.forms import UnitPickerField, VNForm, column_length
+from views.forms import DateField, UnitPickerField, VNForm, column_length
 from views.kit import Column, ListView, Page
 
 __all__ = ["AccountsView", "PasswordRequestsView", "QuickRolesView", "register"]

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Boolean, Date, DateTime, Numeric, inspect, select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional as OptionalV
 
@@ -42,7 +42,7 @@ from app.security.permissions import (
     RESOURCE_AUDIT,
 )
 from models.audit import AccessLog, ChangeLog
-from views.forms import VNForm
+from views.forms import DateField, VNForm
 from views.kit import Column, ListView, Page, paginate
 
 __all__ = [

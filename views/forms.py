@@ -1,13 +1,14 @@
 """Shared form pieces: the decision block, the unit picker (a search box, never a full dropdown)."""
 
+import wtforms
 from flask import url_for
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange
 from wtforms.validators import Optional as OptionalV
-from wtforms.widgets import html_params
+from wtforms.widgets import TextInput, html_params
 
 from app.extensions import db
 from app.request_input import MAX_INT, parse_int
@@ -15,6 +16,7 @@ from app.services.org_units import Decision, UnitData
 from models.org_units import UNIT_TYPES, OrgEvent, OrgUnit
 
 __all__ = [
+    "DateField",
     "FastSelect",
     "VNForm",
     "column_length",
@@ -136,6 +138,17 @@ class FastSelect:
         options = "".join(f'<option{" selected" if selected else ""} value="{escape(value)}">{escape(label)}</option>'
                           for value, label, selected, *_rest in field.iter_choices())
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+class DateField(wtforms.DateField):
+    """A day typed and shown as dd/mm/yyyy, whatever the browser's language (a native date input shows
+    mm/dd/yyyy in an English browser); yyyy-mm-dd is accepted too (links, scripts)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, format=("%d/%m/%Y", "%Y-%m-%d"), **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, format=list(format), **kwargs)
 
 
 def column_length(column) -> Length:

@@ -14,7 +14,7 @@ from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 from wtforms.validators import StopValidation
 
@@ -30,7 +30,7 @@ from app.security.permissions import (
 )
 from models.workdays import OVERRIDE_KINDS, WorkdayOverride
 from views.base import ScopedModelView
-from views.forms import VNForm
+from views.forms import DateField, VNForm
 from views.kit import Column, ListView, Page, UseCaseInterface
 
 __all__ = ["CalculatorForm", "WorkdayCalendarView", "WorkdayOverrideView", "register"]
@@ -149,7 +149,7 @@ class WorkdayCalendarView(ListView):
         due = None
         if request.args.get("start") or request.args.get("n"):
             if not form.validate() or form.start.data is None or form.n.data is None:
-                errors.append(_("Hãy nhập ngày bắt đầu (YYYY-MM-DD) và số ngày làm việc."))
+                errors.append(_("Hãy nhập ngày bắt đầu (dd/mm/yyyy) và số ngày làm việc."))
             elif not 0 <= form.n.data <= wd.MAX_WORKDAYS:
                 errors.append(_("Số ngày làm việc phải từ 0 đến %(max)s.", max=wd.MAX_WORKDAYS))
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
@@ -22,7 +22,7 @@ from app.services.personnel import values as field_values
 from app.services.personnel.files import DiffEntry
 from app.services.personnel.syll import SECTIONS, TABS, Field, Section
 from app.services.personnel.visibility import hidden
-from views.forms import VNForm
+from views.forms import DateField, VNForm
 
 __all__ = [
     "AJAX_KINDS",
