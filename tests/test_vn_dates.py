@@ -5,7 +5,8 @@ from tests.clients import body, client_for
 
 def test_a_date_form_takes_and_shows_dd_mm_yyyy(app, demo):
     """The deadline calculator reads "02/01/2026" as 2 January and shows it back the same way; the ISO form
-    still works (links, scripts; the box keeps what was typed); the input is a text box with a dd/mm/yyyy hint, not a native date input."""
+    still works (links, scripts; the box keeps what was typed); the input is a text box with a dd/mm/yyyy
+    hint, not a native date input."""
     client = client_for(app, "sonoivu.admin")
     page = body(client.get("/workdays/?year=2026&start=02/01/2026&n=1"))
     assert 'id="due-result"' in page and "02/01/2026" in page
