@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange
 from wtforms.validators import Optional as OptionalV
-from wtforms.widgets import TextInput, html_params
+from wtforms.widgets import Select, TextInput, html_params
 
 from app.extensions import db
 from app.request_input import MAX_INT, parse_int
@@ -58,13 +58,24 @@ WTFORMS_MESSAGES = (
 
 
 class VNForm(DynamicForm):
-    """Base of our forms: WTForms' messages in Vietnamese."""
+    """Base of our forms: WTForms' messages in Vietnamese; single selects drawn by :class:`FastSelect`."""
 
     class Meta:
-        """Use our catalog for WTForms' built-in messages."""
+        """Use our catalog for WTForms' built-in messages, and the fast select widget."""
 
         def get_translations(self, form):
             return _BabelTranslations()
+
+        def render_field(self, field, render_kw):
+            """WTForms' rendering, except that a plain single ``Select`` without option groups is drawn by
+            :class:`FastSelect` (the same HTML)."""
+            widget = field.widget
+            if type(widget) is Select and not widget.multiple and not field.has_groups():
+                widget = FAST_SELECT
+            other_kw = getattr(field, "render_kw", None)
+            if other_kw:
+                render_kw = dict(other_kw, **render_kw)
+            return widget(field, **render_kw)
 
 
 PICKER_PLACEHOLDER = _l("Gõ tên hoặc mã định danh để tìm đơn vị")
@@ -135,9 +146,17 @@ class FastSelect:
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        options = "".join(f'<option{" selected" if selected else ""} value="{escape(value)}">{escape(label)}</option>'
-                          for value, label, selected, *_rest in field.iter_choices())
+        if "required" not in kwargs and "required" in getattr(field, "flags", {}):
+            kwargs["required"] = True
+        options = "".join(
+            f'<option{" " + html_params(**extra) if extra else ""}{" selected" if selected else ""} '
+            f'value="{escape(value)}">{escape(label)}</option>'
+            for value, label, selected, extra in (choice if len(choice) == 4 else (*choice, None)
+                                                  for choice in field.iter_choices()))
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+FAST_SELECT = FastSelect()
 
 
 class DateField(wtforms.DateField):

@@ -33,7 +33,7 @@ from app.services.personnel.checks import format_partial_date
 from app.services.personnel.queries import PersonPage, SearchRateLimited
 from app.text import clean
 from models.accounts import Account
-from views.forms import FastSelect, UnitPickerField, VNForm
+from views.forms import UnitPickerField, VNForm
 from views.kit import Column, render_rows, service_form
 from views.personnel import file_pages
 from views.personnel.common import LeaveForm, LinkForm, Links, code_choices
@@ -55,11 +55,10 @@ class FilterForm(VNForm):
     q = StringField(_l("Họ tên hoặc số CCCD"), validators=[OptionalV()])
     unit_id = UnitPickerField(_l("Đơn vị"), purpose="people_read")
     sub_units = BooleanField(_l("Gồm đơn vị trực thuộc"))
-    category = SelectField(_l("Đối tượng"), choices=[], validate_choice=False, widget=FastSelect())
-    status = SelectField(_l("Trạng thái"), choices=[], validate_choice=False, widget=FastSelect())
-    rank_code = SelectField(_l("Ngạch, chức danh nghề nghiệp"), choices=[], validate_choice=False,
-                            widget=FastSelect())
-    gender = SelectField(_l("Giới tính"), choices=[], validate_choice=False, widget=FastSelect())
+    category = SelectField(_l("Đối tượng"), choices=[], validate_choice=False)
+    status = SelectField(_l("Trạng thái"), choices=[], validate_choice=False)
+    rank_code = SelectField(_l("Ngạch, chức danh nghề nghiệp"), choices=[], validate_choice=False)
+    gender = SelectField(_l("Giới tính"), choices=[], validate_choice=False)
     age_min = StringField(_l("Tuổi từ"), validators=[OptionalV()])
     age_max = StringField(_l("Tuổi đến"), validators=[OptionalV()])
 
