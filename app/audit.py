@@ -61,6 +61,7 @@ EVENTS: dict[str, Any] = {
     "password_reset": _l("Cấp lại mật khẩu"),
     "password_changed": _l("Đổi mật khẩu"),
     "password_request": _l("Báo mất mật khẩu"),
+    "access_revoked": _l("Thu hồi quyền truy cập khi thôi công tác"),
     # rights
     "role_granted": _l("Cấp vai trò"),
     "role_restricted": _l("Hạn chế vai trò"),
@@ -81,6 +82,8 @@ EVENTS: dict[str, Any] = {
     "export_syll_batch": _l("Yêu cầu kết xuất sơ yếu lý lịch của đơn vị"),
     "export_syll_zip": _l("Tải tệp kết xuất sơ yếu lý lịch"),
     "download": _l("Tải tệp"),
+    "export_handover": _l("Tải gói bàn giao hồ sơ"),
+    "import_handover": _l("Nhập hồ sơ từ gói bàn giao"),
     # digital signatures
     "certificate_refused": _l("Từ chối chứng thư số không đúng chủ"),
     "certificate_bound": _l("Quản trị gắn chứng thư số cho tài khoản"),
@@ -98,13 +101,14 @@ EVENT_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "login": (_l("Đăng nhập, đăng xuất"), ("login", "login_failed", "login_locked", "lockout", "logout")),
     "accounts": (_l("Tài khoản, mật khẩu"), ("account_created", "accounts_bulk_created", "account_renamed",
                                             "account_locked", "account_unlocked", "password_reset",
-                                            "password_changed", "password_request")),
+                                            "password_changed", "password_request", "access_revoked")),
     "rights": (_l("Phân quyền, ủy quyền, cho phép khai thác"), (
         "role_granted", "role_restricted", "role_extended", "role_revoked", "consent_granted", "consent_revoked",
         "delegated", "delegation_revoked")),
     "read": (_l("Xem, tra cứu"), ("read", "id_search", "report")),
     "print": (_l("In ấn"), ("print_syll",)),
-    "export": (_l("Kết xuất"), ("export", "export_syll", "export_syll_batch", "export_syll_zip")),
+    "export": (_l("Kết xuất"), ("export", "export_syll", "export_syll_batch", "export_syll_zip", "export_handover",
+                                "import_handover")),
     "download": (_l("Tải tệp"), ("download", "export_syll_zip")),
     "signing": (_l("Chữ ký số"), ("certificate_refused", "certificate_bound", "certificate_revoked",
                                   "sign_refused", "verify_pdf")),
@@ -365,6 +369,7 @@ def readable_changes(user, rows, *, people: dict | None = None, levels: dict[int
 _NAMING: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "ApprovalStep": (("change_set_id", "seq", "key", "round"), {"change_set_id": "ChangeSet"}),
     "ChangeSetDocument": (("change_set_id", "round"), {"change_set_id": "ChangeSet"}),
+    "Transfer": (("person_id", "kind"), {"person_id": "Person"}),
     "ChangeSet": (("person_id", "chain"), {"person_id": "Person"}),
     "Attachment": (("person_id", "kind"), {"person_id": "Person"}),
     "FileVersion": (("person_id", "version_no"), {"person_id": "Person"}),

@@ -10,8 +10,9 @@ from models import (  # noqa: F401
     org_units,
     personnel,
     signing,
+    transfers,
     workdays,
 )
 
 __all__ = ["accounts", "approvals", "audit", "codes", "exports", "notifications", "org_units", "personnel", "signing",
-           "workdays"]
+           "transfers", "workdays"]

@@ -30,6 +30,8 @@ REMINDER_KINDS = {
     "approval_due": _l("Sắp đến hạn xử lý"),
     "approval_overdue": _l("Quá hạn xử lý"),
     "window_open": _l("Kỳ phê duyệt hằng tháng"),
+    "transfer_due": _l("Điều động sắp đến hạn"),
+    "transfer_overdue": _l("Điều động quá hạn"),
 }
 #: Notices of events, written by the use case of the event in its own transaction
 #: (``app.services.notifications``: who is told of what).
@@ -41,6 +43,9 @@ EVENT_KINDS = {
     "account_created": _l("Tài khoản mới"),
     "password_reset": _l("Đặt lại mật khẩu"),
     "password_request": _l("Báo mất mật khẩu"),
+    "transfer_waiting": _l("Điều động chờ xử lý"),
+    "transfer_received": _l("Hồ sơ đã được tiếp nhận"),
+    "account_needed": _l("Cần cấp tài khoản"),
 }
 #: Every kind of notification and its label.
 NOTIFICATION_KINDS = {**REMINDER_KINDS, **EVENT_KINDS}

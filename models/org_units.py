@@ -28,6 +28,7 @@ __all__ = [
     "UNIT_TYPES",
     "STATUS_ACTIVE",
     "STATUS_CLOSED",
+    "SUB_UNIT_TYPES",
     "Subtree",
     "unit_or_subtree",
 ]
@@ -44,6 +45,9 @@ UNIT_TYPES = {
     "khac": _l("Khác"),
 }
 ROOT_TYPE = "ubnd_tp"
+#: Unit types that are parts of an agency (phòng, ban, khoa, tổ …), never the employing agency itself: the
+#: SYLL header's "Cơ quan, đơn vị sử dụng" and the line between a move inside a unit and one between agencies.
+SUB_UNIT_TYPES = frozenset({"phong_ban"})
 
 STATUS_ACTIVE = "active"
 STATUS_CLOSED = "closed"

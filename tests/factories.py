@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from config import TestConfig
 
 __all__ = ["ARTIFACTS", "DOMAIN_MD", "GIVEN", "PASSPHRASE", "PASSWORD", "PDF", "PNG", "TIMEOUT_MS", "TZ", "CsrfConfig",
-           "IsolatedClient", "account", "at", "documents", "flat", "hoa", "login", "officer_change", "person_for",
+           "IsolatedClient", "account", "at", "documents", "flat", "hoa", "hr_officer", "login", "officer_change", "person_for",
            "poppler", "second_officer", "shot", "use_profile", "with_certificates"]
 
 #: The item table of the Sơ yếu lý lịch (domain.md §1.1), copied into the repository.
@@ -99,6 +99,23 @@ def second_officer(db, username="syt.tccb2"):
     acc.create_account(account(db, "sonoivu.admin"), acc.AccountData(
         username=username, last_name="Phạm Thu", first_name="Hằng", email=f"{username}@demo.cbccvc.local",
         org_unit_id=unit_id, role_name=ROLE_HR_OFFICER, include_descendants=True))
+    db.session.execute(text("UPDATE role_assignment SET valid_from = '2025-01-01' WHERE user_id = "
+                            "(SELECT id FROM ab_user WHERE username = :u)"), {"u": username})
+    db.session.execute(text("UPDATE ab_user SET must_change_password = false WHERE username = :u"), {"u": username})
+    db.session.commit()
+    return account(db, username)
+
+
+def hr_officer(db, username, unit, role_name="Cán bộ TCCB"):
+    """An officer (by default a Cán bộ TCCB) over ``unit`` and its units, made once, in force since 2025."""
+    from app.services import accounts as acc
+
+    found = account(db, username)
+    if found is not None:
+        return found
+    acc.create_account(account(db, "sonoivu.admin"), acc.AccountData(
+        username=username, last_name="Trịnh Văn", first_name="Quang", email=f"{username}@demo.cbccvc.local",
+        org_unit_id=unit.id, role_name=role_name, include_descendants=True))
     db.session.execute(text("UPDATE role_assignment SET valid_from = '2025-01-01' WHERE user_id = "
                             "(SELECT id FROM ab_user WHERE username = :u)"), {"u": username})
     db.session.execute(text("UPDATE ab_user SET must_change_password = false WHERE username = :u"), {"u": username})

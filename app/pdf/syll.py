@@ -52,7 +52,7 @@ from app.pdf.fonts import BOLD, ITALIC, REGULAR, register_fonts
 from app.services.personnel import values as fv
 from app.services.personnel.syll import PHOTO_LEVEL, SECTIONS, Field, section
 from app.text import nfc
-from models.org_units import OrgUnit
+from models.org_units import SUB_UNIT_TYPES, OrgUnit
 from models.personnel import FileVersion, PersonPhoto
 
 __all__ = [
@@ -85,8 +85,6 @@ SIGNATURE_BOX = (180.0, 64.0)
 NAME_FIELDS = ("family_name", "middle_name", "given_name")
 #: Items shown partly (first and last digits) to a reader below their level, like the screens.
 PARTIAL_MASK = ("cccd", "phone")
-#: Unit types that are parts of an agency (phòng, ban, khoa, tổ …), never the employing agency itself.
-SUB_UNIT_TYPES = frozenset({"phong_ban"})
 #: Percentages: printed without trailing zeros before the form's "%" ("100%", "85,5%").
 PERCENT_FIELDS = frozenset({"salary_percent", "seniority_allowance_pct", "job_salary_percent", "job_seniority_pct",
                             "percent"})

@@ -31,7 +31,10 @@ __all__ = [
 EVENT_SUBMITTED = "submitted"  # the person (or an officer) sends the change set
 EVENT_SIGNED = "signed"  # the person signs the submission (HCM-7.2, 7.2c); same moment as submitted here
 EVENT_PREVIOUS_STEP = "previous_step"  # the previous step was done
-EVENTS = (EVENT_SUBMITTED, EVENT_SIGNED, EVENT_PREVIOUS_STEP)
+EVENT_EFFECTIVE = "effective"  # a move's decision takes effect (HCM-8.1, HCM-8.2)
+EVENT_DECISION = "decision"  # the decision (or death certificate) is signed (HCM-8.4, HCM-7.1)
+EVENT_HANDOVER = "handover"  # the file is handed over to the receiving agency (HN-12.2.2a)
+EVENTS = (EVENT_SUBMITTED, EVENT_SIGNED, EVENT_PREVIOUS_STEP, EVENT_EFFECTIVE, EVENT_DECISION, EVENT_HANDOVER)
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,12 @@ class CityProfile:
     account_deadline: Deadline | None = None  # HCM-7.1: account after the decision
     first_entry_deadline: Deadline | None = None  # HCM-7.2: file entered and signed after the account
     change_deadline: Deadline | None = None  # HN-6.3 / HCM-7.2c: the person updates after the change
-    #: Other deadlines of the regulation, for screens and later issues (key -> Deadline).
-    other_deadlines: dict[str, Deadline] = field(default_factory=dict)
+    #: Deadlines of moves and of leaving the service, by transfer kind (``models.transfers.TRANSFER_KINDS``);
+    #: a kind absent here has no deadline in the regulation.
+    transfer_deadlines: dict[str, Deadline] = field(default_factory=dict)
+    #: Who moves a file and its account between agencies of the city (HN-12.1, HCM-8.2: the competent
+    #: authority; Sở Nội vụ unless the profile names another), and records moves out of the city.
+    transfer_authority: Authority | None = None
     #: Days of the month on which a reminder announces the approval window (HN-7), if any.
     window_reminder: bool = False
 

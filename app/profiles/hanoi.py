@@ -7,14 +7,17 @@ person updates within 5 working days of the change. No deadline for accounts or 
 
 from flask_babel import lazy_gettext as _l
 
-from app.profiles import EVENT_SUBMITTED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
+from app.profiles import EVENT_HANDOVER, EVENT_SUBMITTED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
 from app.security.permissions import ACTION_APPROVE
+from app.security.roles import ROLE_ADMIN
 
 PROFILE = CityProfile(
     key="hanoi",
     name=_l("Thành phố Hà Nội"),
     location="Hà Nội",
-    categories=("can_bo", "cong_chuc", "vien_chuc", "khong_chuyen_trach"),
+    # HN-2: cán bộ, công chức, viên chức and cán bộ, công chức cấp xã (who are công chức / cán bộ): no người lao
+    # động, no tập sự, no người hoạt động không chuyên trách (the seed does not list them).
+    categories=("can_bo", "cong_chuc", "vien_chuc"),
     categories_rule="HN-2",
     authorities={
         "head": Authority("head", _l("Thủ trưởng cơ quan hoặc người được ủy quyền"), action=ACTION_APPROVE),
@@ -33,8 +36,11 @@ PROFILE = CityProfile(
     submission_requires_proof=True,
     submission_requires_signature=False,
     change_deadline=Deadline(5, EVENT_SUBMITTED, "HN-6.3"),
-    other_deadlines={
-        "transfer_in_account": Deadline(10, EVENT_SUBMITTED, "HN-12.2.2a"),
+    # HN-12.2.2a: the receiving agency opens the file and the personal account within 10 WD of the hand-over;
+    # HN-12.1, 12.2.1, 12.3 set no deadline.
+    transfer_deadlines={
+        "into_city": Deadline(10, EVENT_HANDOVER, "HN-12.2.2a"),
     },
+    transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
     window_reminder=True,
 )

@@ -11,9 +11,9 @@ within 5 WD of receiving the account (HCM-7.2).
 
 from flask_babel import lazy_gettext as _l
 
-from app.profiles import EVENT_SIGNED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
+from app.profiles import EVENT_DECISION, EVENT_EFFECTIVE, EVENT_SIGNED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
 from app.security.permissions import ACTION_APPROVE, ACTION_WRITE
-from app.security.roles import ROLE_DIRECTOR, ROLE_SNV_OFFICER
+from app.security.roles import ROLE_ADMIN, ROLE_DIRECTOR, ROLE_SNV_OFFICER
 
 PROFILE = CityProfile(
     key="hcm",
@@ -59,9 +59,10 @@ PROFILE = CityProfile(
     account_deadline=Deadline(5, rule="HCM-7.1"),
     first_entry_deadline=Deadline(5, rule="HCM-7.2"),
     change_deadline=Deadline(5, rule="HCM-7.2c"),
-    other_deadlines={
-        "transfer_within_unit": Deadline(15, rule="HCM-8.1"),
-        "transfer_between_agencies": Deadline(30, rule="HCM-8.2"),
-        "leaving": Deadline(10, rule="HCM-8.4"),
+    transfer_deadlines={
+        "within_unit": Deadline(15, EVENT_EFFECTIVE, "HCM-8.1"),
+        "between_agencies": Deadline(30, EVENT_EFFECTIVE, "HCM-8.2"),
+        "leaving": Deadline(10, EVENT_DECISION, "HCM-8.4"),
     },
+    transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
 )

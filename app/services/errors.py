@@ -83,6 +83,10 @@ class Errors:
     def __bool__(self) -> bool:
         return bool(self._errors)
 
+    def of(self, field: str) -> list[str]:
+        """The problems recorded for ``field``."""
+        return list(self._errors.get(field, ()))
+
     def raise_if_any(self) -> None:
         """Raise :class:`ValidationError` if anything was recorded."""
         if self._errors:

@@ -65,6 +65,7 @@ __all__ = [
     "DIGEST_MAX_ITEMS",
     "UNREAD_CAP",
     "account_created",
+    "account_needed",
     "admin_roles",
     "bulk_finished",
     "change_approved",
@@ -80,6 +81,8 @@ __all__ = [
     "open_notification",
     "send_digests",
     "step_waiting",
+    "transfer_received",
+    "transfer_waiting",
     "unread_count",
 ]
 
@@ -274,6 +277,42 @@ def bulk_finished(row, outcomes: dict[str, int], *, failed: bool = False) -> int
             body = f"{body}\n{row.error}"
     return notify([row.requested_by_id], "bulk_finished", "bulk", row.id, title, body,
                   _link("ChangeSetsView.index", bulk=row.id))
+
+
+def transfer_waiting(transfer, user_ids) -> int:
+    """A move waits for the next actor (the competent authority to move it, the gaining agency to receive it)."""
+    person = transfer.person
+    with _default_locale():
+        if transfer.status == "recorded":
+            title = _("Quyết định điều động %(name)s chờ chuyển hồ sơ", name=person.full_name)
+        else:
+            title = _("Hồ sơ %(name)s chờ đơn vị tiếp nhận", name=person.full_name)
+        body = _("Quyết định số %(number)s ngày %(day)s: từ %(origin)s đến %(destination)s.",
+                 number=transfer.decision_number, day=transfer.decision_date.strftime("%d/%m/%Y"),
+                 origin=transfer.from_unit.name if transfer.from_unit else "",
+                 destination=transfer.to_unit.name if transfer.to_unit else (transfer.external_place or ""))
+    return notify(user_ids, "transfer_waiting", "transfer", transfer.id, title, body,
+                  _link("TransfersView.show", transfer_id=transfer.id), due_date=transfer.due_date, once=False)
+
+
+def account_needed(transfer, person, user_ids) -> int:
+    """Someone arrived in a unit whose account administrators must open (or reopen) their personal account."""
+    with _default_locale():
+        title = _("Cần cấp tài khoản cá nhân cho %(name)s", name=person.full_name)
+        body = _("%(name)s được tiếp nhận vào %(unit)s theo quyết định số %(number)s; hãy cấp hoặc mở lại tài khoản "
+                 "cá nhân.", name=person.full_name, unit=transfer.to_unit.name, number=transfer.decision_number)
+    return notify(user_ids, "account_needed", "transfer", transfer.id, title, body,
+                  _link("TransfersView.show", transfer_id=transfer.id), due_date=transfer.due_date)
+
+
+def transfer_received(transfer, person) -> int:
+    """The person's file was received in the new unit: tell them to log in and check it (HN-12.1, HCM-8.2)."""
+    with _default_locale():
+        title = _("Hồ sơ của bạn đã được tiếp nhận tại %(unit)s", unit=transfer.to_unit.name)
+        body = _("Theo quyết định số %(number)s, hồ sơ và tài khoản của bạn đã chuyển đến %(unit)s. Hãy đăng nhập, "
+                 "kiểm tra và cập nhật hồ sơ của mình.", number=transfer.decision_number, unit=transfer.to_unit.name)
+    return notify([person.account_id], "transfer_received", "transfer", transfer.id, title, body,
+                  _link("MyFileView.index"))
 
 
 def account_created(account: Account, actor) -> int:

@@ -228,7 +228,8 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
     def create(self):
         """Lập hồ sơ mới: đơn vị, đối tượng, họ tên (tự tách họ, tên đệm, tên), giới tính, ngày sinh, CCCD."""
         form = NewPersonForm()
-        form.category.choices = [("", _("— Chọn đối tượng —"))] + [(k, str(v)) for k, v in svc.CATEGORIES.items()]
+        form.category.choices = [("", _("— Chọn đối tượng —"))] + [
+            (k, str(v)) for k, v in svc.covered_categories().items()]
         form.gender.choices = code_choices("gender", form.gender.data)
         if request.method == "GET":
             form.org_unit_id.data = int_arg("unit")

@@ -29,7 +29,7 @@ from app.text import clean
 from models.accounts import Account, RoleAssignment
 from models.mixins import utcnow
 
-__all__ = ["extend_assignment", "grant_role", "restrict_assignment", "revoke_assignment"]
+__all__ = ["extend_assignment", "grant_role", "restrict_assignment", "revoke_assignment", "sync_fab_roles"]
 
 
 def _require_request_number(number: str | None, errors: Errors) -> None:
@@ -61,7 +61,7 @@ def grant_role(actor, account_id: Any, role_name: str, unit_id: Any, *, include_
     with audit.reason(clean(request_number)):
         db.session.add(assignment)
         db.session.flush()
-        _sync_fab_roles(account)
+        sync_fab_roles(account)
         db.session.flush()
     audit.log_security("role_granted", user=actor, detail={"account": account.username, "role": role_name,
                                                            "unit": unit.id, "request": clean(request_number)})
@@ -82,7 +82,7 @@ def _assignment_for(actor, assignment_id: Any) -> RoleAssignment:
     return assignment
 
 
-def _sync_fab_roles(account: Account) -> None:
+def sync_fab_roles(account: Account) -> None:
     """Keep ab_user_role (shown on FAB's own screens) equal to the roles of in-force assignments."""
     day = scope.today()
     roles = {a.role.id: a.role for a in db.session.scalars(select(RoleAssignment).where(
@@ -112,7 +112,7 @@ def restrict_assignment(actor, assignment_id: Any, *, request_number: str | None
         if drop_descendants:
             assignment.include_descendants = False
         assignment.request_number = clean(request_number)
-        _sync_fab_roles(assignment.user)
+        sync_fab_roles(assignment.user)
         db.session.flush()
     audit.log_security("role_restricted", user=actor, detail={"assignment": assignment.id,
                                                               "request": clean(request_number)})
@@ -137,7 +137,7 @@ def extend_assignment(
     with audit.reason(clean(request_number)):
         assignment.valid_to = valid_to
         assignment.request_number = clean(request_number)
-        _sync_fab_roles(assignment.user)
+        sync_fab_roles(assignment.user)
         db.session.flush()
     audit.log_security("role_extended", user=actor, detail={"assignment": assignment.id,
                                                            "request": clean(request_number)})
@@ -155,7 +155,7 @@ def revoke_assignment(actor, assignment_id: Any, *, request_number: str | None) 
         assignment.revoked_at = utcnow()
         assignment.revoked_by_id = getattr(actor, "id", None)
         assignment.request_number = clean(request_number)
-        _sync_fab_roles(assignment.user)
+        sync_fab_roles(assignment.user)
         db.session.flush()
     audit.log_security("role_revoked", user=actor, detail={"assignment": assignment.id,
                                                           "request": clean(request_number)})

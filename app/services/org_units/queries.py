@@ -14,13 +14,14 @@ from app.services.errors import NotFoundError, ValidationError
 from app.text import search_key
 from models.org_units import (
     STATUS_ACTIVE,
+    SUB_UNIT_TYPES,
     OrgEvent,
     OrgEventUnit,
     OrgUnit,
     Subtree,
 )
 
-__all__ = ["ancestors", "children", "get_unit", "search_units", "subtree_ids", "unit_history"]
+__all__ = ["ancestors", "children", "employing_agency", "get_unit", "search_units", "subtree_ids", "unit_history"]
 
 
 # --------------------------------------------------------------------------- queries
@@ -118,6 +119,19 @@ def ancestors(units: Iterable[OrgUnit]) -> dict[int, OrgUnit]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+
+
+def employing_agency(unit: OrgUnit) -> OrgUnit:
+    """The agency a unit belongs to: the unit itself, or the first unit above it that is not an internal part of an
+    agency (``SUB_UNIT_TYPES``: phòng, ban, khoa …). One query for the chain."""
+    if unit.unit_type not in SUB_UNIT_TYPES:
+        return unit
+    chain = ancestors([unit])
+    for aid in reversed(unit.ancestor_ids):
+        above = chain.get(aid)
+        if above is not None and above.unit_type not in SUB_UNIT_TYPES:
+            return above
+    return unit
 
 
 def unit_history(unit: OrgUnit) -> list[tuple[OrgEvent, str]]:

@@ -27,6 +27,7 @@ from app.services.personnel.change_sets import (  # noqa: F401
 from app.services.personnel.people import (  # noqa: F401
     ARCHIVE_STATUSES,
     CATEGORIES,
+    covered_categories,
     STATUSES,
     create_person,
     get_person,

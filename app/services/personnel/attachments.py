@@ -27,8 +27,8 @@ from app.services.personnel.syll import LEVEL_SENSITIVE, SECTIONS
 from app.text import clean
 from models.personnel import Attachment, ChangeSet
 
-__all__ = ["ALLOWED_TYPES", "add_attachment", "attachment_path", "list_attachments", "open_attachment",
-           "remove_attachment"]
+__all__ = ["ALLOWED_TYPES", "add_attachment", "attachment_path", "check_proof", "list_attachments",
+           "open_attachment", "remove_attachment", "store_proof"]
 
 #: Accepted proof: file signature -> (mime type, extension).
 ALLOWED_TYPES = {
@@ -47,12 +47,8 @@ def attachment_path(stored_name: str) -> str:
     return os.path.join(current_app.config["UPLOAD_FOLDER"], "attachments", stored_name[:2], stored_name)
 
 
-@use_case
-def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, section: str | None = None,
-                   description: str | None = None) -> Attachment:
-    """Attach a PDF/JPEG/PNG proof to the person's draft; every problem is reported at once."""
-    person, _agency = writable_person(actor, person_id)
-    errors = Errors()
+def _check_file(content: bytes | None, filename: str | None, errors: Errors) -> tuple[str, tuple[str, str] | None]:
+    """(clean original name, (mime type, extension)) of an uploaded proof; each problem added to ``errors``."""
     name = clean(os.path.basename((filename or "").replace("\\", "/")))
     if not content:
         errors.add("file", _("Hãy chọn tệp cần đính kèm."))
@@ -65,28 +61,65 @@ def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, s
         errors.add("file", _("Tệp không có tên."))
     elif len(name) > 255:
         errors.add("file", _("Tên tệp dài quá 255 ký tự."))
-    if not code_lists.is_valid("attachment_kind", kind):
-        errors.add("kind", _("Hãy chọn loại giấy tờ."))
-    if section and section not in {s.key for s in SECTIONS}:
-        errors.add("section", _("Không có mục này trong sơ yếu lý lịch."))
-    errors.raise_if_any()
-    cs = editable_set(actor, person)
+    return name, detected
+
+
+def _store(actor, person_id: int, change_set_id: int | None, content: bytes, name: str, detected: tuple[str, str],
+           kind: str, section: str | None, description: str | None) -> Attachment:
+    """Write the file under a random name and its row (caller's transaction; the file is removed if the row
+    cannot be written)."""
     stored = uuid.uuid4().hex + detected[1]
     path = attachment_path(stored)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as fh:
         fh.write(content)
     try:
-        att = Attachment(person_id=person.id, change_set_id=cs.id, kind=kind, section=section or None,
+        att = Attachment(person_id=person_id, change_set_id=change_set_id, kind=kind, section=section or None,
                          description=clean(description)[:300] or None, original_name=name, stored_name=stored,
                          mime_type=detected[0], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                         uploaded_by_id=actor.id)
+                         uploaded_by_id=getattr(actor, "id", None))
         db.session.add(att)
         db.session.flush()
     except Exception:
         os.remove(path)
         raise
     return att
+
+
+@use_case
+def add_attachment(actor, person_id, content: bytes, filename: str, kind: str, section: str | None = None,
+                   description: str | None = None) -> Attachment:
+    """Attach a PDF/JPEG/PNG proof to the person's draft; every problem is reported at once."""
+    person, _agency = writable_person(actor, person_id)
+    errors = Errors()
+    name, detected = _check_file(content, filename, errors)
+    if not code_lists.is_valid("attachment_kind", kind):
+        errors.add("kind", _("Hãy chọn loại giấy tờ."))
+    if section and section not in {s.key for s in SECTIONS}:
+        errors.add("section", _("Không có mục này trong sơ yếu lý lịch."))
+    errors.raise_if_any()
+    cs = editable_set(actor, person)
+    return _store(actor, person.id, cs.id, content, name, detected, kind, section, description)
+
+
+def check_proof(content: bytes | None, filename: str | None, errors: Errors, field: str = "file") -> None:
+    """Check an optional proof file (a decision's scan) before a use case writes anything."""
+    if not content:
+        return
+    inner = Errors()
+    _check_file(content, filename, inner)
+    for message in inner.of("file"):
+        errors.add(field, message)
+
+
+def store_proof(actor, person_id: int, content: bytes, filename: str, kind: str = "quyet_dinh",
+                description: str | None = None) -> Attachment:
+    """Keep a decision's scan with the file, outside any draft (caller's transaction; checked by
+    :func:`check_proof` first): the proof of a move or of leaving the service (HN-12, HCM-8)."""
+    errors = Errors()
+    name, detected = _check_file(content, filename, errors)
+    errors.raise_if_any()
+    return _store(actor, person_id, None, content, name, detected, kind, None, description)
 
 
 def _attachment(actor, attachment_id) -> Attachment:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import audit
 from app.crypto import blind_index
 from app.extensions import db
+from app.profiles import active_profile
 from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PERSONNEL
@@ -24,16 +25,21 @@ from app.text import clean, name_search_key, sort_key, split_name
 from models.accounts import Account
 from models.org_units import OrgUnit
 from models.personnel import Person
+from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
 
 __all__ = [
     "ACTIVE_STATUSES",
     "ARCHIVE_STATUSES",
     "CATEGORIES",
     "STATUSES",
+    "covered_categories",
     "create_person",
+    "find_by_cccd",
     "get_person",
+    "in_transit",
     "is_archived",
     "link_account",
+    "open_move",
     "refresh_derived",
 ]
 
@@ -55,10 +61,17 @@ STATUSES = {
     "retired": _l("Nghỉ hưu"),
     "resigned": _l("Thôi việc"),
     "contract_ended": _l("Chấm dứt hợp đồng"),
+    "dismissed": _l("Buộc thôi việc"),
     "deceased": _l("Từ trần"),
 }
 ACTIVE_STATUSES = ("active", "suspended")
-ARCHIVE_STATUSES = ("transferred_out", "retired", "resigned", "contract_ended", "deceased")
+ARCHIVE_STATUSES = ("transferred_out", "retired", "resigned", "contract_ended", "dismissed", "deceased")
+
+
+def covered_categories() -> dict:
+    """The categories the active city profile covers (HN-2, HCM-2), in the order of :data:`CATEGORIES`."""
+    profile = active_profile()
+    return {key: label for key, label in CATEGORIES.items() if profile.covers(key)}
 
 
 def is_archived(person: Person) -> bool:
@@ -87,7 +100,7 @@ def get_person(actor, person_id, action: str = ACTION_READ) -> Person:
     return person
 
 
-def _find_by_cccd(number: str) -> Person | None:
+def find_by_cccd(number: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.cccd_index == blind_index(number)).limit(1))
 
 
@@ -113,6 +126,9 @@ def create_person(actor, data: dict) -> Person:
     category = data.get("category")
     if category not in CATEGORIES:
         errors.add("category", _("Hãy chọn đối tượng (cán bộ, công chức, viên chức …)."))
+    elif not active_profile().covers(category):
+        errors.add("category", _("Quy chế của thành phố không áp dụng cho đối tượng “%(category)s”.",
+                                 category=CATEGORIES[category]))
     if clean(data.get("full_name")) and not clean(data.get("given_name")):
         family, middle, given = split_name(data["full_name"])
     else:
@@ -131,7 +147,7 @@ def create_person(actor, data: dict) -> Person:
     if cccd:
         for message in checks.check_cccd(cccd, parsed.get("birth_date"), parsed.get("gender")):
             errors.add("cccd", message)
-        if _find_by_cccd(cccd) is not None:
+        if find_by_cccd(cccd) is not None:
             errors.add("cccd", _("Đã có hồ sơ mang số CCCD này; mỗi người chỉ có một hồ sơ."))
     account = None
     if data.get("account_id"):
@@ -179,6 +195,23 @@ def link_account(actor, person_id, account_id) -> Person:
 
 
 def require_unarchived(person: Person) -> None:
-    """Raise when the file is archived (read-only)."""
+    """Raise when the file is archived (read-only), or on its way between two agencies (read-only for the losing
+    agency, not yet writable for the gaining one, HN-12.1, HCM-8.2)."""
     if is_archived(person):
         raise ValidationError({"__all__": [_("Hồ sơ đã chuyển vào lưu trữ, chỉ được xem.")]})
+    if in_transit(person.id):
+        raise ValidationError({"__all__": [_("Hồ sơ đang chuyển công tác sang cơ quan khác; chỉ được xem cho đến "
+                                             "khi cơ quan mới tiếp nhận.")]})
+
+
+def open_move(person_id: int) -> Transfer | None:
+    """The person's move under way (at most one), if any."""
+    return db.session.scalar(select(Transfer).where(Transfer.person_id == person_id,
+                                                    Transfer.status.in_(OPEN_TRANSFER_STATUSES)))
+
+
+def in_transit(person_id: int) -> bool:
+    """True while the file travels between two agencies (recorded or moved, not yet received)."""
+    return db.session.scalar(select(Transfer.id).where(
+        Transfer.person_id == person_id, Transfer.kind == "between_agencies",
+        Transfer.status.in_(OPEN_TRANSFER_STATUSES))) is not None

@@ -1,0 +1,61 @@
+"""Lists of moves for the screens: outgoing and incoming moves of the reader's scope, a file's moves, and the
+retirements coming (NĐ 135/2020 ages as data, ``app/services/transfers/retirement.py``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, case, select
+from sqlalchemy.orm import aliased, contains_eager
+
+from app.extensions import db
+from app.security import scope
+from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
+from models.org_units import OrgUnit
+from models.personnel import Person
+from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
+
+__all__ = ["DIRECTIONS", "moves_of", "transfer_list"]
+
+#: outgoing: the move leaves a unit of the reader's scope; incoming: it arrives in one.
+DIRECTIONS = ("outgoing", "incoming")
+
+
+def transfer_list(actor, direction: str, *, status: str = "open", kind: str | None = None,
+                  overdue_only: bool = False) -> Select:
+    """SELECT of the moves leaving (``outgoing``) or arriving in (``incoming``) the units where ``actor`` reads
+    personnel files — open ones first by deadline (no deadline last), then the newest. The competent authority
+    sees the between-agency moves waiting for it in its outgoing list through its own (city-wide) scope."""
+    column = Transfer.from_unit_id if direction == "outgoing" else Transfer.to_unit_id
+    units = scope.unit_ids(actor, ACTION_READ, RESOURCE_PERSONNEL)
+    origin, destination = aliased(OrgUnit), aliased(OrgUnit)
+    stmt = (select(Transfer)
+            .join(Person, Person.id == Transfer.person_id)
+            .outerjoin(origin, origin.id == Transfer.from_unit_id)
+            .outerjoin(destination, destination.id == Transfer.to_unit_id)
+            .options(contains_eager(Transfer.person), contains_eager(Transfer.from_unit.of_type(origin)),
+                     contains_eager(Transfer.to_unit.of_type(destination)))
+            .where(column.in_(units)))
+    if status == "open":
+        stmt = stmt.where(Transfer.status.in_(OPEN_TRANSFER_STATUSES))
+    elif status in ("completed", "cancelled"):
+        stmt = stmt.where(Transfer.status == status)
+    if kind:
+        stmt = stmt.where(Transfer.kind == kind)
+    if overdue_only:
+        stmt = stmt.where(Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date < scope.today())
+    is_open = case((Transfer.status.in_(OPEN_TRANSFER_STATUSES), 0), else_=1)
+    no_due = case((Transfer.due_date.is_(None), 1), else_=0)
+    return stmt.order_by(is_open, no_due, Transfer.due_date, Transfer.id.desc())
+
+
+def moves_of(person_id: int) -> list[Transfer]:
+    """Every move of one file, newest first (the caller has checked read access to the file)."""
+    return list(db.session.scalars(select(Transfer).where(Transfer.person_id == person_id)
+                                   .order_by(Transfer.id.desc())))
+
+
+def overdue_condition(day):
+    """SQL on ``Transfer``: open and past its deadline on ``day``."""
+    return and_(Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date < day)
+
+
+
