@@ -107,8 +107,10 @@ def second_officer(db, username="syt.tccb2"):
 
 
 def hr_officer(db, username, unit, role_name="Cán bộ TCCB"):
-    """An officer (by default a Cán bộ TCCB) over ``unit`` and its units, made once, in force since 2025."""
+    """An officer (by default a Cán bộ TCCB) over ``unit`` and its units, made once, in force since 2025, whose
+    password is the demo one (``PASSWORD``)."""
     from app.services import accounts as acc
+    from app.services.accounts.passwords import hash_password
 
     found = account(db, username)
     if found is not None:
@@ -118,7 +120,8 @@ def hr_officer(db, username, unit, role_name="Cán bộ TCCB"):
         org_unit_id=unit.id, role_name=role_name, include_descendants=True))
     db.session.execute(text("UPDATE role_assignment SET valid_from = '2025-01-01' WHERE user_id = "
                             "(SELECT id FROM ab_user WHERE username = :u)"), {"u": username})
-    db.session.execute(text("UPDATE ab_user SET must_change_password = false WHERE username = :u"), {"u": username})
+    db.session.execute(text("UPDATE ab_user SET must_change_password = false, password = :p WHERE username = :u"),
+                       {"u": username, "p": hash_password(PASSWORD)})
     db.session.commit()
     return account(db, username)
 

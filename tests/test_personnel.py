@@ -15,6 +15,7 @@ from sqlalchemy import func, inspect, select, text
 from app import crypto
 from app.security import scope
 from app.services import personnel as svc
+from app.services import transfers
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError
 from app.services.personnel import files
 from app.services.personnel.syll import FORM_ITEMS, SECTIONS, fields_for_item
@@ -275,13 +276,16 @@ def test_leaving_keeps_the_file_read_only(app, demo):
     person = person_for(db, staff.org_unit, "annv.syt")
     tccb = account(db, "syt.tccb")
     with pytest.raises(ValidationError):
-        svc.leave(tccb, person.id, "on_holiday", None, "")
-    svc.leave(tccb, person.id, "retired", date(2026, 10, 1), "15/QĐ-SYT")
+        transfers.leave(tccb, person.id, "on_holiday", None, "")
+    transfers.leave(tccb, person.id, "retired", date(2026, 10, 1), "15/QĐ-SYT")
     db.session.expire_all()
     person = db.session.get(Person, person.id)
     assert person.status == "retired" and person.version_no == 2
     with pytest.raises(ValidationError):
-        svc.save_section(staff, person.id, "health", {"health": "Tốt"})
+        svc.save_section(tccb, person.id, "health", {"health": "Tốt"})
+    scope.forget()
+    with pytest.raises(NotFoundError):  # the person's access ended with the decision (HN-12.2.1)
+        svc.save_section(account(db, "annv.syt"), person.id, "health", {"health": "Tốt"})
     archive = svc.list_people(tccb, svc.PersonFilter(status="archive", unit_id=staff.org_unit_id))
     assert [r.id for r in archive.rows] == [person.id]
     active = svc.list_people(tccb, svc.PersonFilter(unit_id=staff.org_unit_id, q="nguyen van an"))

@@ -17,12 +17,14 @@ def register_views(appbuilder: AppBuilder) -> None:
         personnel,
         security,
         signatures,
+        transfers,
         workdays,
     )
 
     org_units.register(appbuilder)
     accounts.register(appbuilder)
     personnel.register(appbuilder)
+    transfers.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)

@@ -65,6 +65,9 @@ PICKER_SCOPES = {
     "delegation": (ACTION_WRITE, RESOURCE_DELEGATION),
     "people": (ACTION_WRITE, RESOURCE_PERSONNEL),
     "people_read": (ACTION_READ, RESOURCE_PERSONNEL),
+    # A move's destination (issue 16): any open unit of the city, for whoever writes personnel files somewhere
+    # (the competent authority decides; unit names are not personal data).
+    "destination": None,
 }
 
 
@@ -339,8 +342,12 @@ class OrgTreeView(BaseView):
         """JSON for the tree search box and every unit picker (select2 format), at most 20 rows."""
         q = request.args.get("q", "") or request.args.get("term", "")
         closed = request.args.get("closed") == "1"
-        action, resource = PICKER_SCOPES.get(request.args.get("for", "read"), PICKER_SCOPES["read"])
-        ids = scope.unit_ids(g.user, action, resource)
+        purpose = request.args.get("for", "read")
+        if PICKER_SCOPES.get(purpose, ()) is None and scope.has_permission(g.user, ACTION_WRITE, RESOURCE_PERSONNEL):
+            ids = None
+        else:
+            action, resource = PICKER_SCOPES.get(purpose) or PICKER_SCOPES["read"]
+            ids = scope.unit_ids(g.user, action, resource)
         units = svc.search_units(q, limit=current_app.config["PICKER_LIMIT"], include_closed=closed, ids=ids)
         trail = svc.ancestors(units)
         visible = _visible_ids(list(trail) + [u.id for u in units])

@@ -22,6 +22,8 @@ __all__ = [
     "MENU_ACCESS_LOG",
     "MENU_CHANGE_LOG",
     "MENU_COMPLIANCE",
+    "MENU_INCOMING_MOVES",
+    "MENU_OUTGOING_MOVES",
     "MENU_CONSENTS",
     "MENU_DELEGATIONS",
     "MENU_ORGANISATION",
@@ -49,6 +51,7 @@ __all__ = [
     "RESOURCE_ORG_UNIT",
     "RESOURCE_ROLE_ADMIN",
     "RESOURCE_SIGNATURE",
+    "RESOURCE_TRANSFER",
     "RESOURCE_WORKDAYS",
 ]
 
@@ -81,6 +84,9 @@ RESOURCE_WORKDAYS = "WorkdayCalendar"
 RESOURCE_NOTIFICATION = "Notification"
 #: Compliance per unit (HN-21.3, HN-17.5, HN-18.3): read, within the units whose files the user may read.
 RESOURCE_COMPLIANCE = "Compliance"
+#: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
+#: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
+RESOURCE_TRANSFER = "Transfer"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -110,3 +116,5 @@ MENU_WORKDAY_CALENDAR = "Working-day calendar"
 MENU_WORKDAY_OVERRIDES = "Working-day overrides"
 MENU_REPORTS = "Reports"
 MENU_COMPLIANCE = "Compliance per unit"
+MENU_OUTGOING_MOVES = "Outgoing moves"
+MENU_INCOMING_MOVES = "Incoming moves"

@@ -27,7 +27,9 @@ from app.security.permissions import (
     MENU_MY_FILE,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
+    MENU_INCOMING_MOVES,
     MENU_ORGANISATION,
+    MENU_OUTGOING_MOVES,
     MENU_PASSWORD_REQUESTS,
     MENU_PENDING_CHANGES,
     MENU_PEOPLE,
@@ -51,6 +53,7 @@ from app.security.permissions import (
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
     RESOURCE_SIGNATURE,
+    RESOURCE_TRANSFER,
     RESOURCE_WORKDAYS,
 )
 
@@ -117,6 +120,10 @@ _DELEGATION_WRITE = [(ACTION_READ, RESOURCE_DELEGATION), (ACTION_WRITE, RESOURCE
 #: Compliance per unit (HN-21.3): Sở Nội vụ, heads of agencies and report viewers, within their scope.
 _COMPLIANCE_READ = [(ACTION_READ, RESOURCE_COMPLIANCE), ("menu_access", MENU_REPORTS),
                     ("menu_access", MENU_COMPLIANCE)]
+#: Moves (issue 16): the lists and pages; writing = taking the steps the service lets the user take.
+_MOVES_READ = [(ACTION_READ, RESOURCE_TRANSFER), ("menu_access", MENU_PERSONNEL),
+               ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES)]
+_MOVES_WRITE = _MOVES_READ + [(ACTION_WRITE, RESOURCE_TRANSFER)]
 #: The working-day calendar, read-only (writing it is for Sở Nội vụ administrators, who hold everything).
 _WORKDAYS_READ = [(ACTION_READ, RESOURCE_WORKDAYS), ("menu_access", MENU_WORKDAYS),
                   ("menu_access", MENU_WORKDAY_CALENDAR), ("menu_access", MENU_WORKDAY_OVERRIDES)]
@@ -140,7 +147,7 @@ ROLE_CONFIGS = [
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
         # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
-        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ,
+        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -152,7 +159,7 @@ ROLE_CONFIGS = [
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác (HN-8.3)."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
-        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ,
+        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -162,7 +169,8 @@ ROLE_CONFIGS = [
         "name": ROLE_AGENCY_ADMIN,
         "admin": False,
         "description": _l("Tài khoản cơ quan (HN-3.6): tạo tài khoản cho đơn vị trực thuộc và cá nhân (HN-9.2)."),
-        "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ,
+        "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ
+        + _MOVES_WRITE,
         "field_level": 1,
         "grantable": [ROLE_AGENCY_ADMIN, ROLE_HR_OFFICER, ROLE_HEAD, ROLE_SELF_SERVICE, ROLE_REPORT_VIEWER],
         "below_only": [ROLE_AGENCY_ADMIN],
@@ -173,7 +181,7 @@ ROLE_CONFIGS = [
         "name": ROLE_HR_OFFICER,
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
-        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE,
+        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -183,7 +191,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt (HN-6.4), chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE + _COMPLIANCE_READ,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],

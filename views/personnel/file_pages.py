@@ -22,7 +22,7 @@ from app.extensions import db
 from app.profiles import active_profile
 from app.security import scope
 from app.security.downloads import attachment_name
-from app.services import code_lists
+from app.services import code_lists, transfers
 from app.services import personnel as svc
 from app.services.errors import ValidationError
 from app.services.personnel import files
@@ -88,8 +88,10 @@ def _draft_state(links: Links):
 
 
 def _can_edit(person, cs, access) -> bool:
-    """Whether the edit buttons are offered: write access, not archived, no submission awaiting a decision."""
-    return access.write and not svc.is_archived(person) and (cs is None or cs.status != "submitted")
+    """Whether the edit buttons are offered: write access, not archived, not on its way to another agency, no
+    submission awaiting a decision."""
+    return (access.write and not svc.is_archived(person) and (cs is None or cs.status != "submitted")
+            and not svc.in_transit(person.id))
 
 
 # --------------------------------------------------------------------------- the file page
@@ -128,6 +130,10 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
         categories=svc.CATEGORIES, statuses=svc.STATUSES, archived=svc.is_archived(person),
         status_labels=svc.STATUS_LABELS, status_class=STATUS_CLASS,
         kind_labels=code_lists.labels("attachment_kind"), section_labels=SECTION_LABELS,
+        moves=transfers.moves_of(person.id), move_labels=transfers.KIND_LABELS, move_statuses=transfers.STATUS_LABELS,
+        move_kinds=[(k, transfers.KIND_LABELS[k]) for k in ("within_unit", "between_agencies", "out_of_city",
+                                                             "leaving")],
+        move_links=view.appbuilder.sm.has_access("can_read", "Transfer"),
     ), status
 
 

@@ -28,6 +28,7 @@ from app.security.permissions import (
 )
 from app.services import code_lists
 from app.services import personnel as svc
+from app.services import transfers
 from app.services.errors import ValidationError
 from app.services.personnel.checks import format_partial_date
 from app.services.personnel.queries import PersonPage, SearchRateLimited
@@ -275,7 +276,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         form.status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
         return file_pages.page_post(
             self, Links("PeopleView", pk), "leave", form,
-            lambda: svc.leave(g.user, pk, form.status.data, form.on.data, form.decision.data),
+            lambda: transfers.leave(g.user, pk, form.status.data, form.on.data, form.decision.data),
             _l("Đã chuyển hồ sơ vào kho lưu trữ."), page="show")
 
 

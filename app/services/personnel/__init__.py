@@ -16,7 +16,6 @@ from app.services.personnel.change_sets import (  # noqa: F401
     delete_row,
     draft_view,
     get_change_set,
-    leave,
     open_change_set,
     return_change_set,
     save_section,
@@ -31,6 +30,7 @@ from app.services.personnel.people import (  # noqa: F401
     STATUSES,
     create_person,
     get_person,
+    in_transit,
     is_archived,
     link_account,
 )

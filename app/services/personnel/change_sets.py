@@ -494,34 +494,6 @@ def close_open_change_set(actor, person: Person, reason: str) -> None:
         workflow.cancel(cs, actor, reason=reason, action="close")
 
 
-@use_case
-def leave(actor, person_id, status: str, on: date | None, decision: str | None) -> Person:
-    """Retirement, resignation, end of contract, death, leaving the city: the file goes to the archive (here, not
-    in ``people``: it closes the open change set, which sits above the people).
-
-    Nothing is deleted (HN-12.3, HCM-8.4); an open draft is closed as returned. The personal account is
-    left to the account screens (it may still be needed to read the own file).
-    """
-    person = get_person(actor, person_id, ACTION_WRITE)
-    errors = Errors()
-    if status not in ARCHIVE_STATUSES:
-        errors.add("status", _("Hãy chọn lý do: nghỉ hưu, thôi việc, từ trần …"))
-    if on is None:
-        errors.add("on", _("Hãy nhập ngày có hiệu lực."))
-    if not clean(decision):
-        errors.add("decision", _("Hãy nhập số quyết định (hoặc giấy chứng tử)."))
-    if is_archived(person):
-        errors.add("status", _("Hồ sơ đã ở trong kho lưu trữ."))
-    errors.raise_if_any()
-    close_open_change_set(actor, person, _("Hồ sơ chuyển vào lưu trữ."))
-    person.status = status
-    person.status_since = on
-    person.status_decision = clean(decision)
-    with audit.reason(clean(decision)):
-        files.write_version(person, actor, None)
-    return person
-
-
 def sections_in_order() -> tuple[Section, ...]:
     """The sections in form order (for screens)."""
     return SECTIONS

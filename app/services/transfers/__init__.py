@@ -19,6 +19,7 @@ from app.services.transfers.use_cases import (  # noqa: F401
     deadline_for,
     get_transfer,
     is_transfer_authority,
+    leave,
     move,
     open_account,
     receive,

@@ -58,7 +58,7 @@ from models.personnel import Person, WorkRecord
 from models.transfers import Transfer
 
 __all__ = ["LEAVE_STATUSES", "ArrivalData", "MoveData", "apply_effective", "arrive", "cancel", "complete",
-           "deadline_for", "get_transfer", "is_transfer_authority", "move", "open_account", "receive",
+           "deadline_for", "get_transfer", "is_transfer_authority", "leave", "move", "open_account", "receive",
            "record_move"]
 
 #: The archive statuses a "leaving the service" decision may end in (out of the city has its own kind).
@@ -247,6 +247,29 @@ def record_move(actor, person_id, data: MoveData) -> Transfer:
     if kind in ("out_of_city", "leaving") and data.effective_date <= scope.today():
         _complete_exit(transfer, actor)
     return transfer
+
+
+#: The quick "leave" form's field names for the decision's fields.
+_LEAVE_FIELDS = {"leave_status": "status", "decision_number": "decision", "decision_date": "on",
+                 "effective_date": "on"}
+
+
+def leave(actor, person_id, status: str | None, on: date | None, decision: str | None) -> Transfer:
+    """The file page's short form: a decision to leave the service (or the city) effective ``on``, signed that day
+    — :func:`record_move` of kind ``leaving`` (``out_of_city`` for "chuyển ra ngoài thành phố"); its errors are
+    named after the short form's fields."""
+    kind = "out_of_city" if status == "transferred_out" else "leaving"
+    data = MoveData(kind=kind, leave_status=status, decision_number=decision, decision_date=on, effective_date=on,
+                    external_place=_("Ngoài thành phố") if kind == "out_of_city" else None)
+    try:
+        return record_move(actor, person_id, data)
+    except ValidationError as exc:
+        renamed: dict[str, list[str]] = {}
+        for name, messages in exc.errors.items():
+            for message in messages:
+                if message not in renamed.setdefault(_LEAVE_FIELDS.get(name, name), []):
+                    renamed[_LEAVE_FIELDS.get(name, name)].append(message)
+        raise ValidationError(renamed) from None
 
 
 # --------------------------------------------------------------------------- between agencies
