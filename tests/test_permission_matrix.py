@@ -81,7 +81,7 @@ MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
                       "org_event", "person", "change_set", "change_item", "attachment", "file_version",
-                      "workday_override")
+                      "workday_override", "change_set_document")
 
 
 @pytest.fixture()
@@ -135,10 +135,32 @@ def personnel_world(admin, inside_unit, outside_unit) -> dict:
         people.save_section(drafter, person.id, "work", {"start": "2005", "unit_name": "Đơn vị cũ"})
         att = people.add_attachment(drafter, person.id, PDF, "Quyết định.pdf", "quyet_dinh", "work")
         cs = people.submit(drafter, person.id)
+        signed_document(cs)
         for kind, value in (("person", person.id), ("change_set", cs.id), ("change_item", cs.items[0].id),
                             ("attachment", att.id)):
             found[kind].append(value)
     return {kind: tuple(ids) for kind, ids in found.items()}
+
+
+def signed_document(cs) -> None:
+    """The submission's "signed" PDF (an unsigned one-page PDF suffices: the routes serve and list what is
+    stored), so the routes of signed documents find one in scope."""
+    import hashlib
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from app.extensions import db
+    from models.approvals import ChangeSetDocument
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf)
+    page.drawString(72, 720, "SYLL")
+    page.save()
+    pdf = buf.getvalue()
+    db.session.add(ChangeSetDocument(change_set_id=cs.id, round=cs.round, content=pdf,
+                                     sha256=hashlib.sha256(pdf).hexdigest(), signed_fields="NguoiKhai"))
+    db.session.commit()
 
 
 def registered_views(app) -> set[str]:
@@ -204,6 +226,11 @@ def extra_rule(endpoint, username, where) -> bool:
         return cfg["admin"] or cfg.get("field_level", 0) >= 2  # proof is sensitive data (HN-4.3)
     if endpoint == "PeopleView.photo":
         return cfg["admin"] or cfg.get("field_level", 0) >= PHOTO_LEVEL  # the photo too (issue 13 §9)
+    if endpoint in ("PeopleView.signed_pdf", "PeopleView.signatures"):
+        return cfg["admin"] or cfg.get("field_level", 0) >= 3  # the signed PDF is the whole file, unmasked
+    if endpoint == "SyllView.sign_print":  # officers of the file: write or approve on its unit
+        return cfg["admin"] or bool({("can_write", "PersonnelFile"), ("can_approve", "PersonnelFile")}
+                                    & set(cfg["permissions"]))
     if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
         # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
         return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]

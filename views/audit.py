@@ -331,6 +331,7 @@ DETAIL_LABELS: dict[Any, Any] = {
     "reason": _l("Lý do"),
     "request": _l("Số văn bản đề nghị"),
     "role": _l("Vai trò"),
+    "round": _l("Lần gửi"),
     "serial": _l("Số hiệu chứng thư"),
     "sha256": _l("Mã kiểm tra SHA-256"),
     "signatures": _l("Số chữ ký"),
@@ -362,6 +363,7 @@ DENIED_WHAT = {
     "consent": _l("Cho phép khai thác dữ liệu"),
     "delegate": _l("Ủy quyền"),
     "attachment": _l("Mở tài liệu chứng minh"),
+    "signed_syll": _l("Mở sơ yếu lý lịch đã ký số"),
     "action": _l("Thao tác trên các dòng đã chọn"),
 }
 
@@ -989,7 +991,7 @@ def _detail_value(namer: Namer, event: str, key: str, value: Any, object_type: s
         except KeyError:
             return str(value)
     if key == "signed_field":
-        return str(SIGNATURE_FIELD_LABELS.get(value, value))
+        return ", ".join(str(SIGNATURE_FIELD_LABELS.get(v, v)) for v in str(value).split(",") if v) or "—"
     if key == "via" and value == "cli":
         return _("Dòng lệnh trên máy chủ")
     if key == "by" and isinstance(value, str) and value.startswith("cli"):

@@ -38,6 +38,7 @@ from app.services import personnel as svc
 from app.services.errors import ServiceError
 from app.services.personnel import bulk as bulk_svc
 from app.services.personnel import files
+from app.services.personnel import signed_documents as signed
 from app.services.personnel.queries import step_choices
 from models.personnel import FileVersion
 from views import kit
@@ -227,6 +228,11 @@ class ChangeSetsView(BaseView):
                 formdata=None, prefix="return")
         chain = sorted((s for s in cs.steps if s.round == cs.round), key=lambda s: s.seq)
         attachments = [a for a in svc.list_attachments(person.id) if a.change_set_id == cs.id]
+        signed_docs = []
+        if signed.may_read_signed(g.user, access, cs.id):
+            signed_docs = [(rnd, url_for("PeopleView.signed_pdf", pk=person.id, cs_id=cs.id, round=rnd),
+                            url_for("PeopleView.signatures", pk=person.id, cs_id=cs.id, round=rnd))
+                           for rnd in signed.signed_rounds(person.id).get(cs.id, [])]
         audit.log_access("read", object_type="ChangeSet", object_id=cs.id, org_unit_id=person.org_unit_id,
                          detail={"person": person.id, **({"consent": access.consent_id} if access.consent_id
                                                           else {})})
@@ -240,7 +246,7 @@ class ChangeSetsView(BaseView):
             chain=[(s, workflow.step_label(cs, s)) for s in chain], step=step, final=final,
             step_label=workflow.step_label(cs, step) if step is not None else None,
             step_status_labels=STEP_STATUS_LABELS, step_status_class=STEP_STATUS_CLASS,
-            today=workflow.local_today(),
+            today=workflow.local_today(), signed_docs=signed_docs,
         ), status
 
     def _decide(self, cs_id, key: str, form, act, done):

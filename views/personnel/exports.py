@@ -18,6 +18,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import PasswordField
+from wtforms.validators import Optional as OptionalV
 
 from app import audit
 from app.extensions import db
@@ -35,16 +37,24 @@ from app.security.permissions import (
 )
 from app.services import exports as export_svc
 from app.services import personnel as svc
+from app.services.personnel import signed_documents as signed
 from app.text import nfc
 from models.personnel import Person
 from views.forms import UnitPickerField, VNForm
 from views.kit import Column, moment, render_table, service_form
-from views.personnel.common import call
+from views.personnel.common import PASSPHRASE_INPUT, call
 
 __all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
 
 #: Seconds between two polls of the progress page.
 POLL_SECONDS = 1
+
+
+class SignPrintForm(VNForm):
+    """Ký số bản in sơ yếu lý lịch."""
+
+    passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký số)"), validators=[OptionalV()],
+                               render_kw=PASSPHRASE_INPUT)
 
 
 class ExportForm(VNForm):
@@ -124,8 +134,8 @@ class SyllView(BaseView):
     route_base = "/people/syll"
     default_view = "exports"
     class_permission_name = RESOURCE_PERSONNEL
-    method_permission_name = {"print_syll": READ, "exports": READ, "export_show": READ, "export_status": READ,
-                              "export_download": READ}
+    method_permission_name = {"print_syll": READ, "sign_print": READ, "exports": READ, "export_show": READ,
+                              "export_status": READ, "export_download": READ}
     # The three actions of the resource, as in every view on it, so a permission sync keeps them all.
     base_permissions = [ACTION_READ, ACTION_WRITE, ACTION_APPROVE]
     form_id = "syll-export-form"
@@ -138,6 +148,30 @@ class SyllView(BaseView):
     def print_syll(self, pk):
         """In sơ yếu lý lịch (PDF) of a file in scope; ``?version=N`` for an older version."""
         return print_response(pk)
+
+    @expose("/<int:pk>/sign", methods=["GET", "POST"])
+    @has_access
+    def sign_print(self, pk):
+        """Ký số bản in: the SYLL of the latest approved version (``?version=N``: an older one) signed with the
+        officer's certificate, downloaded; a refusal (no certificate, wrong passphrase …) shows the form again."""
+        person, version, _access = call(signed.print_to_sign, g.user, pk, int_arg("version"))
+        no = version.version_no
+        form = SignPrintForm()
+
+        def respond(result):
+            resp = send_file(io.BytesIO(result.data), mimetype="application/pdf", as_attachment=True,
+                             download_name=attachment_name(result.file_name, "application/pdf", "syll.pdf"),
+                             max_age=0)
+            resp.headers["Cache-Control"] = "private, no-store"
+            return resp
+
+        return service_form(
+            self, form, lambda: signed.sign_print(g.user, person.id, form.passphrase.data, no),
+            title=_("Ký số bản in sơ yếu lý lịch"), respond=respond, subtitle=person.full_name,
+            form_id="sign-print-form", submit_label=_("Ký số và tải về"),
+            back_url=url_for("PeopleView.show", pk=person.id),
+            intro=_("Bản in sơ yếu lý lịch theo phiên bản đã duyệt %(no)s, ký bằng chứng thư số của bạn để xác nhận "
+                    "bản in đúng với hồ sơ. Mật khẩu không được lưu lại.", no=no))
 
     @expose("/exports", methods=["GET", "POST"])
     @has_access

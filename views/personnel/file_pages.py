@@ -12,7 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
-from flask import abort, flash, g, jsonify, redirect, request, send_file
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,12 +20,14 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.profiles import active_profile
+from app.request_input import int_arg
 from app.security import scope
 from app.security.downloads import attachment_name
 from app.services import code_lists, transfers
 from app.services import personnel as svc
 from app.services.errors import ValidationError
 from app.services.personnel import files
+from app.services.personnel import signed_documents as signed
 from app.services.personnel import values as field_values
 from app.services.personnel.syll import PHOTO_LEVEL, Field, Section, section
 from models.personnel import Attachment, PersonPhoto
@@ -58,7 +60,9 @@ __all__ = [
     "photo",
     "render_draft",
     "render_file",
+    "render_signatures",
     "render_version",
+    "signed_pdf",
     "attachment_owner",
     "cancel",
     "delete_row",
@@ -118,6 +122,7 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
                                                                                              prefix="leave")
         forms["leave"].status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
     versions, change_sets = svc.file_history(person.id)
+    signed_links = _signed_links(links, person, access)
     _log_read(person, access)
     return view.render_template(
         "personnel/file.html", title=person.full_name, person=person, access=access, cs=cs, links=links,
@@ -129,12 +134,46 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
         versions=versions, change_sets=change_sets, attachments=svc.list_attachments(person.id),
         categories=svc.CATEGORIES, statuses=svc.STATUSES, archived=svc.is_archived(person),
         status_labels=svc.STATUS_LABELS, status_class=STATUS_CLASS,
-        kind_labels=code_lists.labels("attachment_kind"), section_labels=SECTION_LABELS,
+        kind_labels=code_lists.labels("attachment_kind"), section_labels=SECTION_LABELS, signed=signed_links,
         moves=transfers.moves_of(person.id), move_labels=transfers.KIND_LABELS, move_statuses=transfers.STATUS_LABELS,
         move_kinds=[(k, transfers.KIND_LABELS[k]) for k in ("within_unit", "between_agencies", "out_of_city",
                                                              "leaving")],
         move_links=view.appbuilder.sm.has_access("can_read", "Transfer"),
     ), status
+
+
+@dataclass
+class SignedLinks:
+    """The links of a file page to its signed documents (empty for a reader who may not open them)."""
+
+    #: version number -> (download URL, signature panel URL)
+    versions: dict = field(default_factory=dict)
+    #: change set id -> [(round, download URL, signature panel URL)]
+    change_sets: dict = field(default_factory=dict)
+    #: the latest approved version's signed PDF: (download URL, signature panel URL), or None
+    latest: tuple | None = None
+    #: "Ký số bản in": the form's URL for an officer of the file
+    sign_print: str | None = None
+
+
+def _signed_urls(links: Links, cs_id: int, round_no: int) -> tuple[str, str]:
+    return (links.url("signed_pdf", cs_id=cs_id, round=round_no),
+            links.url("signatures", cs_id=cs_id, round=round_no))
+
+
+def _signed_links(links: Links, person, access) -> SignedLinks:
+    """Where the file's signed SYLLs open from (two bounded queries), and the officer's "Ký số bản in"."""
+    out = SignedLinks()
+    if signed.may_sign_print(access) and links.view == "PeopleView" and person.version_no:
+        out.sign_print = url_for("SyllView.sign_print", pk=person.id)
+    if not signed.may_read_signed(g.user, access):
+        return out
+    out.versions = {no: _signed_urls(links, cs_id, rnd)
+                    for no, (cs_id, rnd) in signed.signed_versions(person.id).items()}
+    out.change_sets = {cs_id: [(rnd, *_signed_urls(links, cs_id, rnd)) for rnd in rounds]
+                       for cs_id, rounds in signed.signed_rounds(person.id).items()}
+    out.latest = out.versions.get(person.version_no)
+    return out
 
 
 def _hidden_fields(sec: Section, level: int, agency: bool) -> bool:
@@ -405,9 +444,48 @@ def render_version(view, links: Links, no: int):
     if version is None:
         abort(404, description=_("Không tìm thấy phiên bản này của hồ sơ."))
     digest = hashlib.sha256(files.canonical_json(version.snapshot).encode("utf-8")).hexdigest()
+    signed_at = None
+    if version.change_set_id and signed.may_read_signed(g.user, access, version.change_set_id):
+        found = signed.signed_versions(person.id).get(version.version_no)
+        signed_at = _signed_urls(links, *found) if found else None
     _log_read(person, access, "FileVersion", version.id)
     return view.render_template(
         "personnel/version.html", title=_("Phiên bản %(no)s", no=no), person=person, version=version,
         links=links, sections=sections_html(layout(version.snapshot, access.level)), intact=digest == version.sha256,
-        meta=version.snapshot.get("meta", {}), statuses=svc.STATUSES, categories=svc.CATEGORIES,
+        meta=version.snapshot.get("meta", {}), statuses=svc.STATUSES, categories=svc.CATEGORIES, signed=signed_at,
+    )
+
+
+# --------------------------------------------------------------------------- signed documents
+
+
+def signed_pdf(links: Links, cs_id: int):
+    """The signed SYLL of a change set (``?round=N``), downloaded; 404 — one answer — when there is none or the
+    reader may not open it (the service checks and logs)."""
+    try:
+        content, name = call(signed.open_signed_document, g.user, links.pk, cs_id, int_arg("round"))
+    except ValidationError as exc:
+        abort(409, description=" ".join(exc.messages))
+    resp = send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                     download_name=attachment_name(name, "application/pdf", "syll-ky-so.pdf"), max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def render_signatures(view, links: Links, cs_id: int):
+    """"Chữ ký số": each signature of the signed SYLL (who, when, valid, intact, which field), its rounds and
+    the download; the review page of the change set for its readers."""
+    from app import pki
+
+    try:
+        panel = call(signed.signature_panel, g.user, links.pk, cs_id, int_arg("round"))
+    except ValidationError as exc:
+        abort(409, description=" ".join(exc.messages))
+    found = panel.found
+    review = None if links.own else url_for("ChangeSetsView.show", cs_id=found.cs.id)
+    return view.render_template(
+        "personnel/signatures.html", title=_("Chữ ký số"), person=found.person, found=found, panel=panel,
+        links=links, review_url=review, fmt=pki.format_time,
+        download_url=links.url("signed_pdf", cs_id=found.cs.id, round=found.round),
+        round_urls=[(rnd, links.url("signatures", cs_id=found.cs.id, round=rnd)) for rnd in found.rounds],
     )

@@ -20,6 +20,8 @@ FILE_PERMISSIONS = {
     "photo": READ,
     "attachment": READ,
     "api_codes": READ,
+    "signed_pdf": READ,
+    "signatures": READ,
     "edit": WRITE,
     "delete_row": WRITE,
     "undo": WRITE,
@@ -115,6 +117,18 @@ def file_routes(prefix: str) -> type:
         def version(self, no, pk=None):
             """Một phiên bản đã duyệt, chỉ xem."""
             return file_pages.render_version(self, self.file_links(pk), no)
+
+        @expose(prefix + "/changes/<int:cs_id>/signed")
+        @has_access
+        def signed_pdf(self, cs_id, pk=None):
+            """Sơ yếu lý lịch đã ký số của một đề nghị (``?round=N``: một lần gửi trước)."""
+            return file_pages.signed_pdf(self.file_links(pk, object_route=True), cs_id)
+
+        @expose(prefix + "/changes/<int:cs_id>/signatures")
+        @has_access
+        def signatures(self, cs_id, pk=None):
+            """Chữ ký số của bản sơ yếu lý lịch đã ký: ai ký, lúc nào, hợp lệ, ô chữ ký."""
+            return file_pages.render_signatures(self, self.file_links(pk, object_route=True), cs_id)
 
         @expose("/api/codes/<string:kind>")
         @has_access
