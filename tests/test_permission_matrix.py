@@ -40,7 +40,7 @@ NOT_WALKED = {
 NO_PK_VIEWS = {
     "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView", "ChangeSetsView", "MyFileView",
     "MySyllView", "VerifyPdfView", "MyCertificateView", "WorkdayCalendarView", "ComplianceView",
-    "NotificationsView",
+    "NotificationsView", "TransfersView",
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
@@ -56,7 +56,8 @@ PK_KIND = {
     "PeopleView": "person", "SyllView": "person", "WorkdayOverrideView": "workday_override",
 }
 #: URL arguments other than ``pk`` that name an object of the world, and its kind.
-OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item"}
+OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item",
+               "transfer_id": "transfer", "person_id": "person"}
 #: Values for the other URL arguments.
 FIXED_ARGS = {
     "kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke",
@@ -81,7 +82,7 @@ MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
                       "org_event", "person", "change_set", "change_item", "attachment", "file_version",
-                      "workday_override", "change_set_document")
+                      "workday_override", "change_set_document", "transfer")
 
 
 @pytest.fixture()
@@ -109,6 +110,7 @@ def world(demo, unit_by_name):
             acc.delegate(admin, outs.id, outside_unit.id, "approve", document_number="UQ-NGOAI", valid_to=end)]
     objs["delegation"] = (dels[0].id, dels[1].id)
     objs.update(personnel_world(admin, inside_unit, outside_unit))
+    objs["transfer"] = transfer_world(admin, objs["person"], unit_by_name)
     overrides = [wd.add_override(admin, date(2031, 3, day), "off", f"Thông báo {day}/TB-UBND") for day in (3, 4)]
     objs["workday_override"] = (overrides[0].id, overrides[1].id)
     return objs
@@ -140,6 +142,20 @@ def personnel_world(admin, inside_unit, outside_unit) -> dict:
                             ("attachment", att.id)):
             found[kind].append(value)
     return {kind: tuple(ids) for kind, ids in found.items()}
+
+
+def transfer_world(admin, person_ids, unit_by_name) -> tuple[int, int]:
+    """A recorded move inside the unit of each file (inside: within Bệnh viện Thanh Nhàn; outside: within Sở Tư
+    pháp), so every step of the move's routes has an object in and out of scope."""
+    from app.services import transfers
+
+    moves = []
+    for pid, destination in zip(person_ids, (unit_by_name("Bệnh viện Thanh Nhàn"),
+                                             unit_by_name("Văn phòng Sở Tư pháp")), strict=True):
+        moves.append(transfers.record_move(admin, pid, transfers.MoveData(
+            kind="within_unit", to_unit_id=destination.id, decision_number="DD-1", decision_date=date.today(),
+            effective_date=date.today())).id)
+    return moves[0], moves[1]
 
 
 def signed_document(cs) -> None:
@@ -231,6 +247,10 @@ def extra_rule(endpoint, username, where) -> bool:
     if endpoint == "SyllView.sign_print":  # officers of the file: write or approve on its unit
         return cfg["admin"] or bool({("can_write", "PersonnelFile"), ("can_approve", "PersonnelFile")}
                                     & set(cfg["permissions"]))
+    if endpoint in ("TransfersView.move", "TransfersView.package"):
+        return cfg["admin"]  # the competent authority of the profile: Sở Nội vụ (HN-12.1, HCM-8.2)
+    if endpoint in ("TransfersView.new", "TransfersView.receive", "TransfersView.complete", "TransfersView.cancel"):
+        return cfg["admin"] or ("can_write", "PersonnelFile") in cfg["permissions"]  # the unit's TCCB officer
     if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
         # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
         return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]
