@@ -17,6 +17,10 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   person themself, nor the officer who prepared the change on their behalf (four eyes,
   ``workflow.may_decide_condition``). Roles flagged ``admin``
   (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
+- ``transfer_due`` / ``transfer_overdue`` (issue 16: HCM-8.1, HCM-8.2, HCM-8.4, HN-12.2.2a): an open move due
+  within the horizon or past its due date. Told to whoever takes its next step: the competent authority
+  (``transfer_authority``) for a between-agency move not moved yet, else the personnel officers (write on files,
+  administrators left out) over the unit the move waits in (the gaining unit once moved, the losing one before).
 - ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
   to its last day, each user who can act on pending window steps gets one reminder (per month) with the
   count.
@@ -44,7 +48,7 @@ from app import workdays
 from app.extensions import db
 from app.profiles import Authority, CityProfile, active_profile
 from app.security import scope
-from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT
+from app.security.permissions import ACTION_WRITE, RESOURCE_ACCOUNT, RESOURCE_PERSONNEL
 from app.services.compliance import local_date
 from app.services.notifications import admin_roles, insert_notifications, send_digests
 from app.services.personnel.people import ACTIVE_STATUSES
@@ -60,7 +64,8 @@ __all__ = ["KINDS", "run_reminders"]
 
 log = logging.getLogger(__name__)
 
-KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open")
+KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open", "transfer_due",
+         "transfer_overdue")
 
 
 def _date_of(column):
@@ -247,6 +252,48 @@ def _approval(run: _Run, kind: str) -> Iterator[dict]:
                    "title": title[:300], "body": body, "link": run.link("ChangeSetsView.show", cs_id=cs_id)}
 
 
+# --------------------------------------------------------------------------- issue 16: moves
+
+def _transfers(run: _Run, kind: str) -> Iterator[dict]:
+    """Open moves due from today to the horizon (``transfer_due``) or before today (``transfer_overdue``)."""
+    from app.services.transfers.states import KIND_LABELS
+    from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
+
+    window = (Transfer.due_date >= run.day, Transfer.due_date <= run.horizon) if kind == "transfer_due" \
+        else (Transfer.due_date < run.day,)
+    target = (Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date.is_not(None), *window)
+    officers = scope.grants_of(run.day, permission=(ACTION_WRITE, RESOURCE_PERSONNEL), except_roles=admin_roles())
+    authority = run.profile.transfer_authority
+    waiting_for_authority = (Transfer.kind == "between_agencies") & (Transfer.status == "recorded")
+    legs = [(waiting_for_authority, Transfer.from_unit_id,
+             scope.authority_grants(authority, run.day) if authority is not None else None),
+            (~waiting_for_authority & (Transfer.status == "moved"), Transfer.to_unit_id, officers),
+            (~waiting_for_authority & (Transfer.status == "recorded"), Transfer.from_unit_id, officers)]
+    for condition, unit_col, grants in legs:
+        if grants is None:
+            continue
+        holders = scope.holders(grants, select(unit_col).where(*target, condition).distinct(),
+                                with_delegator=False).subquery("holders")
+        rows = db.session.execute(
+            select(holders.c.user_id, Transfer.id, Transfer.due_date, Transfer.kind, Transfer.decision_number,
+                   Person.family_name, Person.middle_name, Person.given_name)
+            .select_from(Transfer)
+            .join(Person, Person.id == Transfer.person_id)
+            .join(holders, holders.c.unit_id == unit_col)
+            .where(*target, condition,
+                   _not_reminded(holders.c.user_id, kind, "transfer", Transfer.id, Transfer.due_date))
+            .order_by(Transfer.due_date, Transfer.id))
+        for user_id, transfer_id, due, move_kind, number, family, middle, given in rows:
+            name = _full_name(family, middle, given)
+            title = (_("Quá hạn thực hiện quyết định điều động %(name)s", name=name) if kind == "transfer_overdue"
+                     else _("Sắp đến hạn thực hiện quyết định điều động %(name)s", name=name))
+            body = _("%(kind)s theo quyết định số %(number)s: %(when)s.", kind=KIND_LABELS.get(move_kind, move_kind),
+                     number=number, when=run.when(due))
+            yield {"user_id": user_id, "kind": kind, "object_type": "transfer", "object_id": transfer_id,
+                   "due_date": due, "title": title[:300], "body": body,
+                   "link": run.link("TransfersView.show", transfer_id=transfer_id)}
+
+
 # --------------------------------------------------------------------------- HN-7: the monthly window
 
 def _month_window(run: _Run) -> tuple[date, date, date, set[str]] | None:
@@ -324,6 +371,8 @@ def run_reminders(day: date | None = None, *, send_email: bool = True) -> dict[s
             counts["approval_overdue"] = insert_notifications(_approval(run, "approval_overdue"))
             if profile.window_reminder:
                 counts["window_open"] = insert_notifications(_window_open(run))
+            counts["transfer_due"] = insert_notifications(_transfers(run, "transfer_due"))
+            counts["transfer_overdue"] = insert_notifications(_transfers(run, "transfer_overdue"))
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -28,6 +28,8 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # HCM-7.1, HCM-7.2, HCM-7.2a–c, HN-7, HN-17.5, HN-18.3: near and past deadlines, in the bell and by e-mail.
     ("reminders", "jobs.reminders.run_reminders", "0 7 * * *"),
+    # Issue 16 (HN-12.2.1, HN-12.3, HCM-8.3, HCM-8.4): exits whose effective date has come — archive, lock the login.
+    ("transfers-effective", "jobs.transfers.apply_effective_moves", "5 0 * * *"),
     # Issue 15: the e-mail digest of the event notices (submitted, returned, approved …) written in the bell at once.
     ("notices-digest", "jobs.notices.send_notices", "0,10,20,30,40,50 * * * *"),
     # Bulk decisions no worker picked up within BULK_PASSPHRASE_TTL_MINUTES: failed, passphrase blanked.

@@ -350,3 +350,56 @@ def test_bad_input_changes_nothing(app, demo, unit_by_name, monkeypatch):
     with pytest.raises(NotFoundError):
         tr.record_move(stranger, person.id, decision("leaving", leave_status="retired"))
     assert fingerprint(db) == before
+
+
+# --------------------------------------------------------------------------- deadlines that are read
+
+
+def test_move_deadlines_drive_reminders_and_the_compliance_page_hcm_8_2(app, demo, unit_by_name, monkeypatch):
+    """HCM-8.2: a between-agency move due 10/06/2026 reminds Sở Nội vụ before it moves the file, then the gaining
+    agency's officers once it waits there past its deadline (once per due date); the compliance page counts it as
+    an overdue move of the unit the file sits in."""
+    from app.services.compliance import compliance_table
+    from jobs.reminders import run_reminders
+
+    use_profile(app, monkeypatch, "hcm")
+    db = demo
+    today_is(monkeypatch, date(2026, 4, 27))
+    gainer = hr_officer(db, "sgd.tccb", unit_by_name("Sở Giáo dục và Đào tạo"))
+    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    move = tr.record_move(account(db, "syt.tccb"), person.id, decision(
+        "between_agencies", to_unit_id=unit_by_name("Trường THPT Chu Văn An").id))
+    assert move.due_date == date(2026, 6, 10)
+    admin = account(db, "sonoivu.admin")
+
+    def told(user, kind):
+        return db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user.id, Notification.kind == kind, Notification.object_id == move.id))
+
+    assert run_reminders(date(2026, 6, 9), send_email=False)["transfer_due"] >= 1
+    assert told(admin, "transfer_due") == 1 and told(gainer, "transfer_due") == 0
+    tr.move(admin, move.id)
+    counts = run_reminders(date(2026, 6, 11), send_email=False)
+    assert counts["transfer_overdue"] >= 1 and told(gainer, "transfer_overdue") == 1
+    assert run_reminders(date(2026, 6, 11), send_email=False)["transfer_overdue"] == 0
+    table = compliance_table(admin, day=date(2026, 6, 11))
+    rows = {r.name: r.moves_overdue for r in table.rows}
+    assert rows["Sở Giáo dục và Đào tạo"] == 1 and rows["Sở Y tế"] == 0
+
+
+def test_the_daily_job_and_its_command(app, demo, unit_by_name, monkeypatch):
+    """``flask transfers apply-effective``: the exits effective by the given day are carried out, a bad date
+    exits with status 2."""
+    use_profile(app, monkeypatch, "hanoi")
+    db = demo
+    today_is(monkeypatch, date(2026, 5, 4))
+    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    tr.record_move(account(db, "syt.tccb"), person.id, decision("leaving", leave_status="retired",
+                                                                decision_date=date(2026, 5, 4),
+                                                                effective_date=date(2026, 6, 1)))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["transfers", "apply-effective", "--date", "01/06/2026"]).exit_code == 2
+    out = runner.invoke(args=["transfers", "apply-effective", "--date", "2026-06-01"])
+    assert out.exit_code == 0 and "Đã thực hiện: 1" in out.output
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).status == "retired"

@@ -66,7 +66,8 @@ class ComplianceView(ListView):
     columns = (Column(svc.COLUMNS["name"], _name, css="col-name"), _measure("people"),
                _measure("complete_pct", "complete", "people"), _measure("approved"),
                _measure("on_time_pct", "on_time", "approved"), _measure("pending"),
-               _measure("overdue", warn="text-danger"), _measure("no_account", warn="text-warning"))
+               _measure("overdue", warn="text-danger"), _measure("no_account", warn="text-warning"),
+               _measure("moves_overdue", warn="text-danger"))
 
     def row_attrs(self, r) -> dict:
         return {"class": self.row_class + (" direct" if r.direct else ""), "data-unit": r.unit_id}

@@ -3,7 +3,7 @@
 ``seed-demo`` (:mod:`.demo`), ``sync-roles`` (:mod:`.roles`), ``org-units …`` (:mod:`.org_units`),
 ``code-lists …`` (:mod:`.code_lists`), ``crypto …`` (:mod:`.crypto`), ``pki …`` and ``verify-pdf``
 (:mod:`.pki`), ``export-syll`` (:mod:`.syll`), ``workdays …`` (:mod:`.workdays`), ``reminders run``
-(:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``gen-city`` (:mod:`.gen_city`), ``translate …``
+(:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``transfers apply-effective`` (:mod:`.transfers`), ``gen-city`` (:mod:`.gen_city`), ``translate …``
 (:mod:`.translate`).
 """
 
@@ -24,10 +24,11 @@ def register_cli(app: Flask) -> None:
     from app.cli.reminders import reminders_cli
     from app.cli.roles import sync_roles_command
     from app.cli.syll import export_syll_command
+    from app.cli.transfers import transfers_cli
     from app.cli.translate import translate_cli
     from app.cli.workdays import workdays_cli
 
     for command in (seed_demo_command, sync_roles_command, org_cli, translate_cli, crypto_cli, codes_cli,
                     gen_city_command, pki_cli, verify_pdf_command, export_syll_command, workdays_cli, reminders_cli,
-                    jobs_cli):
+                    jobs_cli, transfers_cli):
         app.cli.add_command(command)

@@ -10,7 +10,8 @@ the people attached to the unit itself):
   decision is on or before the due date of the submission's final step (a step without a due date is on
   time);
 - pending approval steps, and those overdue (due date before the day);
-- people in force without a personal account.
+- people in force without a personal account;
+- moves (issue 16) still open past their deadline, counted in the unit the file sits in.
 
 Everything is scoped to the units whose files the user may read (``app/security/scope.py``), and the table
 is **one** grouped statement: per-unit aggregates of person, change set and approval step (UNION ALL), rolled
@@ -38,11 +39,12 @@ from app.services.personnel.people import ACTIVE_STATUSES
 from models.approvals import ApprovalStep
 from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import ChangeSet, Person
+from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
 
 __all__ = ["COLUMNS", "SORT_KEYS", "ComplianceRow", "ComplianceTable", "compliance_table", "local_date"]
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-MEASURES = ("people", "complete", "no_account", "approved", "on_time", "pending", "overdue")
+MEASURES = ("people", "complete", "no_account", "approved", "on_time", "pending", "overdue", "moves_overdue")
 
 #: Sortable columns: key -> header (the page's column order).
 COLUMNS = {
@@ -54,6 +56,7 @@ COLUMNS = {
     "pending": _l("Bước đang chờ xử lý"),
     "overdue": _l("Bước quá hạn"),
     "no_account": _l("Chưa có tài khoản"),
+    "moves_overdue": _l("Điều động quá hạn"),
 }
 SORT_KEYS = tuple(COLUMNS)
 
@@ -81,6 +84,7 @@ class ComplianceRow:
     on_time: int = 0
     pending: int = 0
     overdue: int = 0
+    moves_overdue: int = 0
 
     @property
     def complete_pct(self) -> float | None:
@@ -139,14 +143,17 @@ def _unit_stats(readable, day: date, threshold: int):
     zero, one = literal(0), literal(1)
     approvals = (
         select(ChangeSet.person_id.label("person_id"), one.label("approved"),
-               case((on_time, 1), else_=0).label("on_time"), zero.label("pending"), zero.label("overdue"))
+               case((on_time, 1), else_=0).label("on_time"), zero.label("pending"), zero.label("overdue"),
+               zero.label("moves_overdue"))
         .select_from(ChangeSet).outerjoin(final, is_final)
         .where(ChangeSet.status == "approved", ChangeSet.decided_at >= since))
     steps = (
-        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0))
+        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0), zero)
         .select_from(ApprovalStep).join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
         .where(ApprovalStep.status == "pending"))
-    events = union_all(approvals, steps).subquery("events")
+    moves = (select(Transfer.person_id, zero, zero, zero, zero, one)
+             .where(Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date < day))
+    events = union_all(approvals, steps, moves).subquery("events")
     active = Person.status.in_(ACTIVE_STATUSES)
 
     def count_if(condition):
@@ -156,14 +163,15 @@ def _unit_stats(readable, day: date, threshold: int):
         select(Person.org_unit_id.label("unit_id"), count_if(active).label("people"),
                count_if(and_(active, Person.completeness >= threshold)).label("complete"),
                count_if(and_(active, Person.account_id.is_(None))).label("no_account"),
-               zero.label("approved"), zero.label("on_time"), zero.label("pending"), zero.label("overdue"))
+               zero.label("approved"), zero.label("on_time"), zero.label("pending"), zero.label("overdue"),
+               zero.label("moves_overdue"))
         .where(*([] if readable is None else [Person.org_unit_id.in_(readable)]))
         .group_by(Person.org_unit_id))
     owner = aliased(Person, name="owner")
     # ``owner`` needs only (id, org_unit_id): PostgreSQL reads them from ix_person_org_unit_sort (index-only).
     activity = (
         select(owner.org_unit_id, zero, zero, zero,
-               *[func.sum(events.c[m]) for m in ("approved", "on_time", "pending", "overdue")])
+               *[func.sum(events.c[m]) for m in ("approved", "on_time", "pending", "overdue", "moves_overdue")])
         .select_from(events).join(owner, owner.id == events.c.person_id)
         .where(*([] if readable is None else [owner.org_unit_id.in_(readable)]))
         .group_by(owner.org_unit_id))
