@@ -51,7 +51,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -544,6 +544,153 @@ def m_sign_pdf(ctx: Context) -> Measure:
                         "on one core; floor = bare pyHanko defaults (own stamp, trial-signature size estimate)")
 
 
+# --------------------------------------------------------------------------- issue 16: moves
+
+#: Synthetic moves the bench database holds (a city moves hundreds of people a week): open ones in every unit's
+#: incoming list, completed ones behind them.
+BENCH_TRANSFERS = 6000
+TRANSFERS_SQL = """
+INSERT INTO transfer (person_id, kind, status, from_unit_id, to_unit_id, decision_number, decision_date,
+                      effective_date, due_date, deadline_rule, recorded_at, updated_at)
+SELECT p.id, 'between_agencies', CASE WHEN p.rn %% 2 = 0 THEN 'completed' ELSE 'recorded' END, p.org_unit_id,
+       (SELECT u.id FROM org_unit u WHERE u.level >= 3 AND u.id <> p.org_unit_id
+        ORDER BY u.id OFFSET (p.rn * 7919) %% (SELECT count(*) FROM org_unit WHERE level >= 3) - 1 LIMIT 1),
+       'BENCH-' || p.id, DATE '2026-09-01', DATE '2026-09-15', DATE '2026-09-15' + (p.rn %% 60)::int, 'HCM-8.2',
+       now(), now()
+FROM (SELECT id, org_unit_id, row_number() OVER (ORDER BY id) AS rn FROM person
+      WHERE id NOT IN (SELECT person_id FROM transfer) ORDER BY id LIMIT %s) p
+"""
+
+
+def ensure_transfers(conn) -> None:
+    """Give the bench city its moves once (idempotent: tops them up to :data:`BENCH_TRANSFERS`)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM transfer WHERE decision_number LIKE 'BENCH-%%'")
+        have = cur.fetchone()[0]
+        if have < BENCH_TRANSFERS:
+            cur.execute(TRANSFERS_SQL, (BENCH_TRANSFERS - have,))
+            cur.execute("ANALYZE transfer")
+
+
+# The incoming list's page 1, hand-written: the moves arriving in the unit's subtree, open ones first by
+# deadline, the person's name and both units' names — and the capped count the page shows.
+INCOMING_SQL = """
+SELECT t.id, t.kind, t.status, t.decision_number, t.decision_date, t.effective_date, t.due_date,
+       p.family_name, p.middle_name, p.given_name, fu.name, tu.name
+FROM transfer t JOIN person p ON p.id = t.person_id
+LEFT JOIN org_unit fu ON fu.id = t.from_unit_id LEFT JOIN org_unit tu ON tu.id = t.to_unit_id
+WHERE t.to_unit_id IN (SELECT id FROM org_unit WHERE path LIKE %s) AND t.status IN ('recorded', 'moved')
+ORDER BY t.due_date NULLS LAST, t.id DESC LIMIT 51
+"""
+INCOMING_COUNT_SQL = """
+SELECT count(*) FROM (SELECT 1 FROM transfer t WHERE t.to_unit_id IN (SELECT id FROM org_unit WHERE path LIKE %s)
+                      AND t.status IN ('recorded', 'moved') LIMIT 1001) c
+"""
+
+
+def same_transfer_ids(body: bytes, rows: list) -> str:
+    app_ids = [int(x) for x in re.findall(rb'class="transfer-row[^"]*" data-id="(\d+)"', body)]
+    floor_ids = [r[0] for r in rows][:50]
+    return "" if app_ids == floor_ids else f"app ids {app_ids[:5]}… ({len(app_ids)}) vs floor {floor_ids[:5]}… " \
+                                           f"({len(floor_ids)})"
+
+
+def m_transfers_incoming(ctx: Context) -> Measure:
+    path = ctx.unit["path"] + "%"
+
+    def floor() -> list:
+        rows = sql(ctx.conn, INCOMING_SQL, (path,))()
+        sql(ctx.conn, INCOMING_COUNT_SQL, (path,))()
+        return rows
+
+    app_samples, body = timed(http_get(ctx.unit_client, "/transfers/incoming"), ctx.runs)
+    floor_samples, rows = timed(floor, ctx.runs)
+    problem = same_transfer_ids(body, rows)
+    if problem:
+        print(f"bench: WARNING transfers_incoming: app and floor differ: {problem}", flush=True)
+    return Measure("transfers_incoming", app_samples, floor_samples, detail={
+        "path": "/transfers/incoming", "floor_rows": len(rows), "same_result": not problem, "difference": problem},
+        note=f"moves arriving in {ctx.unit['name']}'s subtree, page 1 with its capped count, as unit user "
+             f"({BENCH_TRANSFERS} synthetic moves in the city); target ≤ 2×")
+
+
+#: The floor of a move: the rows a between-agency move must write, by hand, in one transaction (rolled back):
+#: the move's row, the person's and the account's unit, item 33 closed and appended, and the next version holding
+#: the whole file as JSON (read with PERSON_SQL's shape).
+MOVE_FLOOR_SQL = """
+WITH t AS (INSERT INTO transfer (person_id, kind, status, from_unit_id, to_unit_id, decision_number, decision_date,
+                                 effective_date, recorded_at, updated_at)
+           VALUES (%(pid)s, 'between_agencies', 'completed', %(src)s, %(dst)s, 'FLOOR', current_date, current_date,
+                   now(), now()) RETURNING id),
+     p AS (UPDATE person SET org_unit_id = %(dst)s, version_no = version_no + 1 WHERE id = %(pid)s
+           RETURNING id, version_no, account_id),
+     a AS (UPDATE ab_user SET org_unit_id = %(dst)s WHERE id = (SELECT account_id FROM p) RETURNING id),
+     w AS (UPDATE work_record SET "end" = to_char(current_date, 'YYYY-MM') WHERE person_id = %(pid)s
+           AND "end" IS NULL RETURNING id),
+     n AS (INSERT INTO work_record (person_id, position, start, unit_name, title)
+           VALUES (%(pid)s, 99, to_char(current_date, 'YYYY-MM'), 'Đơn vị mới', NULL) RETURNING id)
+INSERT INTO file_version (person_id, version_no, snapshot, sha256, created_at)
+SELECT %(pid)s, (SELECT version_no FROM p), ({snapshot}), repeat('0', 64), now()
+"""
+
+
+def m_transfer_complete(ctx: Context) -> Measure:
+    """One between-agency move of a full file (issue 16; target ≤ 200 ms): record, move, receive — three use
+    cases, each its own transaction — in the bench process; the person goes and comes back on alternate runs."""
+    from sqlalchemy import select as sa_select
+
+    from app.extensions import db
+    from app.services import transfers
+    from models.accounts import Account
+    from models.org_units import OrgUnit
+    from models.personnel import Person
+
+    pid = ctx.unit["person_id"]
+    with ctx.flask_app.app_context():
+        admin = db.session.scalar(sa_select(Account).where(Account.username == "bench.admin"))
+        if admin is None:
+            raise BenchError("no bench.admin account: regenerate the bench city (flask gen-city --force)")
+        home = db.session.get(Person, pid).org_unit_id
+        away = db.session.scalar(sa_select(OrgUnit.id).where(OrgUnit.level == 3, ~OrgUnit.path.like(
+            ctx.unit["path"] + "%")).order_by(OrgUnit.id).limit(1))
+        db.session.remove()
+    state = {"at": home}
+
+    def one_move() -> None:
+        with ctx.flask_app.app_context():
+            actor = db.session.get(Account, admin.id)
+            target = away if state["at"] == home else home
+            move = transfers.record_move(actor, pid, transfers.MoveData(
+                kind="between_agencies", to_unit_id=target, decision_number="BENCH-MOVE",
+                decision_date=date.today(), effective_date=date.today()))
+            transfers.move(actor, move.id)
+            transfers.receive(actor, move.id)
+            state["at"] = target
+            db.session.remove()
+
+    app_samples, _ = timed(one_move, ctx.runs)
+    sections = ", ".join(f"'{t}', (SELECT json_agg(t ORDER BY t.id) FROM {t} t WHERE t.person_id = %(pid)s)"
+                         for t in SECTION_TABLES)
+    snapshot = f"SELECT json_build_object('person', (SELECT row_to_json(x) FROM person x WHERE x.id = %(pid)s), " \
+               f"{sections})::text"
+    query = MOVE_FLOOR_SQL.replace("{snapshot}", snapshot)
+
+    def floor() -> None:
+        ctx.conn.autocommit = False
+        try:
+            with ctx.conn.cursor() as cur:
+                cur.execute(query, {"pid": pid, "src": state["at"], "dst": away if state["at"] == home else home})
+        finally:
+            ctx.conn.rollback()
+            ctx.conn.autocommit = True
+
+    floor_samples, _ = timed(floor, ctx.runs)
+    return Measure("transfer_complete", app_samples, floor_samples, detail={"person_id": pid}, note=(
+        f"record + move + receive of person {pid} ({ctx.unit['person_rows']} section rows) between two agencies, "
+        "three use cases in the bench process (audit, notifications, item 33, a new version); target ≤ 200 ms; "
+        "floor = the rows such a move writes, by hand, rolled back"))
+
+
 def m_rss_mb(ctx: Context) -> Measure:
     pid = ctx.server.worker_pid()
     status = Path(f"/proc/{pid}/status").read_text()
@@ -561,6 +708,8 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_report_city_counts,
     m_syll_pdf,
     m_sign_pdf,
+    m_transfers_incoming,
+    m_transfer_complete,
     m_rss_mb,
 ]
 
@@ -633,6 +782,10 @@ def main() -> int:
     conn.autocommit = True
     if people_count(conn) == 0:
         fill_database(app_env)
+    else:  # a database of an older commit: its schema and roles follow the code (both idempotent)
+        flask("db", "upgrade", app_env=app_env)
+        flask("sync-roles", app_env=app_env)
+    ensure_transfers(conn)
     with conn.cursor() as cur:
         # Fresh planner statistics and visibility map, as autovacuum keeps them in production: a plan built on
         # stale ones (measured once right after a generation: 519 ms instead of 119 ms for list_unit_first) is

@@ -19,8 +19,8 @@ from sqlalchemy import select, text
 from config import TestConfig
 
 __all__ = ["ARTIFACTS", "DOMAIN_MD", "GIVEN", "PASSPHRASE", "PASSWORD", "PDF", "PNG", "TIMEOUT_MS", "TZ", "CsrfConfig",
-           "IsolatedClient", "account", "at", "documents", "flat", "hoa", "hr_officer", "login", "officer_change", "person_for",
-           "poppler", "second_officer", "shot", "use_profile", "with_certificates"]
+           "IsolatedClient", "account", "at", "documents", "flat", "hoa", "hr_officer", "login", "officer_change",
+           "person_for", "poppler", "second_officer", "shot", "use_profile", "with_certificates"]
 
 #: The item table of the Sơ yếu lý lịch (domain.md §1.1), copied into the repository.
 DOMAIN_MD = os.path.join(os.path.dirname(__file__), "fixtures", "domain_syll_items.md")

@@ -313,7 +313,7 @@ def test_bad_input_changes_nothing(app, demo, unit_by_name, monkeypatch):
     tr.record_move(officer, archived.id, decision("leaving", leave_status="retired"))
     package, _doc = handover.build_package(db.session.get(Person, person.id), None)
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
-        tampered = zf.read("ho-so.json").replace('"given_name": "An"'.encode(), '"given_name": "Ân"'.encode(), 1)
+        tampered = zf.read("ho-so.json").replace(b'"given_name": "An"', '"given_name": "Ân"'.encode(), 1)
     assert b'"given_name": "\xc3\x82n"' in tampered
     stranger = hr_officer(db, "sgd.tccb", unit_by_name("Sở Giáo dục và Đào tạo"))
     before = fingerprint(db)

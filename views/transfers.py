@@ -253,8 +253,8 @@ class TransfersView(ListView):
                                     t=t, actions=self._actions(t), kinds=svc.KIND_LABELS,
                                     statuses=svc.STATUS_LABELS, person_statuses=people_svc.STATUSES,
                                     cancel_form=CancelForm(formdata=None), package_form=PackageForm(formdata=None),
-                                    file_url=self._file_url(t), moment=moment, overdue=t.is_open and t.due_date is not None
-                                    and t.due_date < scope.today())
+                                    file_url=self._file_url(t), moment=moment,
+                                    overdue=t.is_open and t.due_date is not None and t.due_date < scope.today())
 
     def _file_url(self, t: Transfer) -> str | None:
         try:

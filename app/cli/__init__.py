@@ -3,7 +3,8 @@
 ``seed-demo`` (:mod:`.demo`), ``sync-roles`` (:mod:`.roles`), ``org-units …`` (:mod:`.org_units`),
 ``code-lists …`` (:mod:`.code_lists`), ``crypto …`` (:mod:`.crypto`), ``pki …`` and ``verify-pdf``
 (:mod:`.pki`), ``export-syll`` (:mod:`.syll`), ``workdays …`` (:mod:`.workdays`), ``reminders run``
-(:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``transfers apply-effective`` (:mod:`.transfers`), ``gen-city`` (:mod:`.gen_city`), ``translate …``
+(:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``transfers apply-effective`` (:mod:`.transfers`),
+``gen-city`` (:mod:`.gen_city`), ``translate …``
 (:mod:`.translate`).
 """
 

@@ -11,7 +11,17 @@ within 5 WD of receiving the account (HCM-7.2).
 
 from flask_babel import lazy_gettext as _l
 
-from app.profiles import EVENT_DECISION, EVENT_EFFECTIVE, EVENT_SIGNED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
+from app.profiles import (
+    EVENT_DECISION,
+    EVENT_EFFECTIVE,
+    EVENT_SIGNED,
+    Authority,
+    Chain,
+    ChainRule,
+    CityProfile,
+    Deadline,
+    Step,
+)
 from app.security.permissions import ACTION_APPROVE, ACTION_WRITE
 from app.security.roles import ROLE_ADMIN, ROLE_DIRECTOR, ROLE_SNV_OFFICER
 

@@ -46,6 +46,8 @@ BENCH_USERS = (
     # username, role, first name, last name, scope ("big" or "root"), include descendants
     ("bench.tccb", "Cán bộ TCCB", "Hạnh", "Nguyễn Thị", "big", True),
     ("bench.snv", "Chuyên viên Sở Nội vụ", "Tuấn", "Lê Minh", "root", True),
+    # Sở Nội vụ's administrator: the competent authority of a move between agencies (the bench's transfer_complete).
+    ("bench.admin", "Quản trị Sở Nội vụ", "Quân", "Phạm Văn", "root", True),
 )
 
 #: Tables the generator writes (and ``--force`` clears), children first.
@@ -567,7 +569,7 @@ def _echo(log, msg: str) -> None:
 def _force_clear(cur) -> None:
     cur.execute("TRUNCATE " + ", ".join(PERSON_TABLES) + ", org_event_unit, org_event, delegation, consent_grant, "
                 "password_request, role_assignment, approval_step, change_set_document, bulk_decision_item, "
-                "bulk_decision, notification, export_job RESTART IDENTITY")
+                "bulk_decision, notification, export_job, transfer RESTART IDENTITY")
     for table, column in (("signing_credential", "account_id"), ("signing_credential", "created_by_id"),
                           ("workday_override", "created_by_id")):
         cur.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")

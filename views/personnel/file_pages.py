@@ -91,6 +91,10 @@ def _draft_state(links: Links):
     return person, cs, snap, overlay, scope.person_access(g.user, person)
 
 
+#: The quick "leave" form's reasons: leaving the service first, out of the city last.
+LEAVE_CHOICES = (*transfers.LEAVE_STATUSES, "transferred_out")
+
+
 def _can_edit(person, cs, access) -> bool:
     """Whether the edit buttons are offered: write access, not archived, not on its way to another agency, no
     submission awaiting a decision."""
@@ -120,7 +124,7 @@ def render_file(view, links: Links, *, active: str | None = None, posted=None, e
                                                                                           prefix="link")
         forms["leave"] = posted if active == "leave" and posted is not None else LeaveForm(formdata=None,
                                                                                              prefix="leave")
-        forms["leave"].status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
+        forms["leave"].status.choices = [(k, str(svc.STATUSES[k])) for k in LEAVE_CHOICES]
     versions, change_sets = svc.file_history(person.id)
     signed_links = _signed_links(links, person, access)
     _log_read(person, access)

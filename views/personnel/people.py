@@ -26,9 +26,8 @@ from app.security.permissions import (
     RESOURCE_PERSONNEL,
     WRITE,
 )
-from app.services import code_lists
+from app.services import code_lists, transfers
 from app.services import personnel as svc
-from app.services import transfers
 from app.services.errors import ValidationError
 from app.services.personnel.checks import format_partial_date
 from app.services.personnel.queries import PersonPage, SearchRateLimited
@@ -197,7 +196,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
             form.sub_units.data = True
         if archive:
             form.status.choices = [("archive", _("Tất cả hồ sơ lưu trữ"))] + [
-                (k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
+                (k, str(svc.STATUSES[k])) for k in file_pages.LEAVE_CHOICES]
         else:
             form.status.choices = [(k, str(v)) for k, v in LIST_STATUSES.items()]
         form.category.choices = [("", _("— Tất cả —"))] + [(k, str(v)) for k, v in svc.CATEGORIES.items()]
@@ -273,7 +272,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
     def leave(self, pk):
         """Chuyển hồ sơ vào lưu trữ: nghỉ hưu, thôi việc, từ trần, chuyển đi (HN-12.3); không xóa gì."""
         form = LeaveForm(prefix="leave")
-        form.status.choices = [(k, str(svc.STATUSES[k])) for k in svc.ARCHIVE_STATUSES]
+        form.status.choices = [(k, str(svc.STATUSES[k])) for k in file_pages.LEAVE_CHOICES]
         return file_pages.page_post(
             self, Links("PeopleView", pk), "leave", form,
             lambda: transfers.leave(g.user, pk, form.status.data, form.on.data, form.decision.data),

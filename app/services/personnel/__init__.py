@@ -26,8 +26,8 @@ from app.services.personnel.change_sets import (  # noqa: F401
 from app.services.personnel.people import (  # noqa: F401
     ARCHIVE_STATUSES,
     CATEGORIES,
-    covered_categories,
     STATUSES,
+    covered_categories,
     create_person,
     get_person,
     in_transit,

@@ -23,20 +23,17 @@ from app.extensions import db
 from app.profiles import active_profile
 from app.request_input import as_id
 from app.security import scope
-from app.security.permissions import ACTION_READ, ACTION_WRITE
+from app.security.permissions import ACTION_READ
 from app.services import code_lists, notifications
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, use_case
 from app.services.personnel import checks, files, signatures
 from app.services.personnel import values as fv
 from app.services.personnel.people import (
-    ARCHIVE_STATUSES,
     get_person,
-    is_archived,
     refresh_derived,
     require_unarchived,
 )
 from app.services.personnel.syll import SECTIONS, Section, section
-from app.text import clean
 from app.workflow import EDITABLE_STATUSES, OPEN_STATUSES, STATUS_LABELS
 from models.personnel import SECTION_MODELS, Attachment, ChangeItem, ChangeSet, Person, PersonPhoto
 
@@ -50,7 +47,6 @@ __all__ = [
     "delete_row",
     "draft_view",
     "get_change_set",
-    "leave",
     "lock_person",
     "open_change_set",
     "return_change_set",
@@ -141,7 +137,6 @@ def _section(key: str) -> Section:
 
 
 def _date_of(doc: dict, key: str, name: str):
-    from datetime import date
 
     raw = doc["sections"][key].get(name)
     return date.fromisoformat(raw) if raw else None

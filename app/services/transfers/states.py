@@ -68,8 +68,9 @@ def advance(transfer: Transfer, action: str, actor) -> str:
     """Take ``action``: set the new status and stamp who and when; refused (ValidationError) when the table does
     not allow it for this kind and status."""
     if not allowed(transfer, action):
-        raise ValidationError({"__all__": [_("Bước này không thực hiện được: quyết định đang ở trạng thái “%(status)s”.",
-                                             status=STATUS_LABELS.get(transfer.status, transfer.status or ""))]})
+        status = STATUS_LABELS.get(transfer.status, transfer.status or "")
+        raise ValidationError({"__all__": [_("Bước này không thực hiện được: quyết định đang ở trạng thái "
+                                             "“%(status)s”.", status=status)]})
     transfer.status = TRANSITIONS[(transfer.status or "new", action)]
     stamp = _STAMPS[action]
     setattr(transfer, f"{stamp}_by_id", getattr(actor, "id", None))

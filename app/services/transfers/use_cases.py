@@ -321,8 +321,9 @@ def complete(actor, transfer_id) -> Transfer:
         raise ForbiddenError(_("Bạn không có quyền thực hiện quyết định này."))
     if transfer.kind in ("out_of_city", "leaving"):
         if transfer.effective_date > scope.today():
+            day = transfer.effective_date.strftime("%d/%m/%Y")
             raise ValidationError({"__all__": [_("Quyết định có hiệu lực từ ngày %(day)s; hồ sơ sẽ tự chuyển vào lưu "
-                                                 "trữ vào ngày đó.", day=transfer.effective_date.strftime("%d/%m/%Y"))]})
+                                                 "trữ vào ngày đó.", day=day)]})
         _complete_exit(transfer, actor)
         return transfer
     if transfer.kind == "within_unit" and not scope.allows(actor, ACTION_WRITE, RESOURCE_PERSONNEL, transfer.to_unit):
