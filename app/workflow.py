@@ -304,7 +304,7 @@ def submit(cs: ChangeSet, person: Person, actor, *, on_behalf: bool, signature_r
     """
     profile = active_profile()
     if profile.submission_requires_signature and not on_behalf and not signature_ref:
-        raise ValidationError({"__all__": [_("Hãy ký số bản khai trước khi gửi (HCM-7.2c).")]})
+        raise ValidationError({"__all__": [_("Hãy ký số bản khai trước khi gửi.")]})
     _move(cs, "submit")
     now = now or _now()
     chain = profile.chain_for(person)

@@ -166,9 +166,8 @@ def _account_missing(run: _Run) -> Iterator[dict]:
         title = (_("Quá hạn cấp tài khoản cho %(name)s", name=name) if due < run.day
                  else _("Sắp đến hạn cấp tài khoản cho %(name)s", name=name))
         body = _("Hồ sơ của %(name)s (%(unit)s), lập ngày %(start)s, chưa có tài khoản cá nhân; %(when)s. "
-                 "%(rule)s: cấp tài khoản trong %(n)s ngày làm việc kể từ quyết định.", name=name, unit=unit,
-                 start=workdays.format_day(created_day), when=run.when(due), rule=deadline.rule,
-                 n=deadline.workdays)
+                 "Quy định: cấp tài khoản trong %(n)s ngày làm việc kể từ quyết định.", name=name, unit=unit,
+                 start=workdays.format_day(created_day), when=run.when(due), n=deadline.workdays)
         yield {"user_id": user_id, "kind": "account_missing", "object_type": "person", "object_id": person_id,
                "due_date": due, "title": title[:300], "body": body, "link": run.link("PeopleView.show", pk=person_id)}
 
@@ -197,9 +196,8 @@ def _first_entry_missing(run: _Run) -> Iterator[dict]:
         title = (_("Quá hạn khai và ký số hồ sơ của bạn") if due < run.day
                  else _("Sắp đến hạn khai và ký số hồ sơ của bạn"))
         body = _("Bạn nhận tài khoản ngày %(start)s; hãy khai sơ yếu lý lịch và ký số gửi duyệt, %(when)s. "
-                 "%(rule)s: khai và ký số trong %(n)s ngày làm việc kể từ khi nhận tài khoản.",
-                 start=workdays.format_day(received_day), when=run.when(due), rule=deadline.rule,
-                 n=deadline.workdays)
+                 "Quy định: khai và ký số trong %(n)s ngày làm việc kể từ khi nhận tài khoản.",
+                 start=workdays.format_day(received_day), when=run.when(due), n=deadline.workdays)
         yield {"user_id": user_id, "kind": "first_entry_missing", "object_type": "person", "object_id": person_id,
                "due_date": due, "title": title, "body": body, "link": link}
 
@@ -231,7 +229,7 @@ def _approval(run: _Run, kind: str) -> Iterator[dict]:
             continue
         rows = db.session.execute(
             select(holders.c.user_id, ApprovalStep.id, ApprovalStep.due_date, ApprovalStep.key, ApprovalStep.seq,
-                   ApprovalStep.rule, ChangeSet.id, ChangeSet.chain, Person.family_name, Person.middle_name,
+                   ChangeSet.id, ChangeSet.chain, Person.family_name, Person.middle_name,
                    Person.given_name, OrgUnit.name)
             .select_from(ApprovalStep)
             .join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
@@ -241,13 +239,13 @@ def _approval(run: _Run, kind: str) -> Iterator[dict]:
             .where(*target, may_decide_condition(holders.c.user_id),
                    _not_reminded(holders.c.user_id, kind, "step", ApprovalStep.id, ApprovalStep.due_date))
             .order_by(ApprovalStep.due_date, ApprovalStep.id))
-        for user_id, step_id, due, step_key, seq, rule, cs_id, chain, family, middle, given, unit in rows:
+        for user_id, step_id, due, step_key, seq, cs_id, chain, family, middle, given, unit in rows:
             name = _full_name(family, middle, given)
             title = (_("Quá hạn xử lý đề nghị của %(name)s", name=name) if kind == "approval_overdue"
                      else _("Sắp đến hạn xử lý đề nghị của %(name)s", name=name))
-            body = _("Bước “%(step)s” của đề nghị số %(id)s (hồ sơ %(name)s, %(unit)s): %(when)s%(rule)s.",
+            body = _("Bước “%(step)s” của đề nghị số %(id)s (hồ sơ %(name)s, %(unit)s): %(when)s.",
                      step=_step_label(run, chain, seq, step_key), id=cs_id, name=name, unit=unit,
-                     when=run.when(due), rule=f" ({rule})" if rule else "")
+                     when=run.when(due))
             yield {"user_id": user_id, "kind": kind, "object_type": "step", "object_id": step_id, "due_date": due,
                    "title": title[:300], "body": body, "link": run.link("ChangeSetsView.show", cs_id=cs_id)}
 
@@ -344,7 +342,7 @@ def _window_open(run: _Run) -> Iterator[dict]:
         yield {"user_id": user_id, "kind": "window_open", "object_type": "window", "object_id": month_key,
                "due_date": due,
                "title": _("Kỳ phê duyệt tháng %(month)s: %(n)s đề nghị chờ bạn phê duyệt", month=month, n=n),
-               "body": _("Từ ngày %(start)s đến hết ngày %(last)s là kỳ phê duyệt dữ liệu hằng tháng (HN-7); "
+               "body": _("Từ ngày %(start)s đến hết ngày %(last)s là kỳ phê duyệt dữ liệu hằng tháng; "
                          "hạn cuối %(due)s. Có %(n)s đề nghị đang chờ bạn phê duyệt.",
                          start=workdays.format_day(start), last=workdays.format_day(last),
                          due=workdays.format_day(due), n=n),

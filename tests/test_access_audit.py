@@ -81,7 +81,7 @@ def test_consent_form_errors_are_vietnamese_and_next_to_fields(client, demo, uni
                                                           valid_to=""))
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
-    assert 'data-field="document_number">Số văn bản đồng ý là bắt buộc (HN-8.3).' in html
+    assert 'data-field="document_number">Số văn bản đồng ý là bắt buộc.' in html
     assert 'data-field="valid_to">Ngày hết hạn là bắt buộc.' in html
     resp = client.post("/consents/new", data=consent_form(unit_by_name("Bệnh viện Thanh Nhàn"),
                                                           grantee_username="khong.co.ai"))
@@ -283,7 +283,7 @@ def test_password_change_clears_the_first_login_flag(client, demo):
     demo.session.commit()
     login(client, "annv.syt")
     html = client.get("/my/password").get_data(as_text=True)
-    assert "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống (HN-6.2)" in html
+    assert "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống" in html
     assert "ít nhất 10 ký tự" in html
     resp = client.post("/my/password", data={"old_password": "Demo@2026", "new_password": "Moi@2026xyz",
                                              "confirm": "Moi@2026xyz"})
@@ -307,7 +307,7 @@ def test_lost_password_request_does_not_reveal_accounts(client, demo):
     assert resp.status_code == 302
     unknown = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert without_per_response_tokens(known) == without_per_response_tokens(unknown)
-    assert "bằng văn bản" in known and "HCM-15.4" in known
+    assert "bằng văn bản" in known and "thủ trưởng cơ quan và Sở Nội vụ" in known
     assert count(demo, PasswordRequest) == 2
     resp = client.post("/lost-password/", data={"username": ""})
     assert resp.status_code == 400 and "Tên đăng nhập là bắt buộc." in resp.get_data(as_text=True)

@@ -83,7 +83,7 @@ def test_snv_admin_creates_agency_account_for_level2_unit(demo, unit_by_name, ap
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "no-store" in resp.headers["Cache-Control"]
     password = passwords_on(page)["quantri.stc"]
-    assert "Đổi mật khẩu ở lần đăng nhập đầu tiên (HN-6.2)" in page and "window.print" in page
+    assert "Đổi mật khẩu ở lần đăng nhập đầu tiên." in page and "window.print" in page
     account = user(demo, "quantri.stc")
     assert account.kind == "agency" and account.must_change_password and account.org_unit_id == stc.id
     [grant] = assignments(demo, account)
@@ -128,7 +128,7 @@ def test_bulk_create_prints_a_handout_list(client, demo, unit_by_name):
     assert resp.status_code == 200 and "no-store" in resp.headers["Cache-Control"]
     handout = passwords_on(page)
     assert set(handout) == {"annv", "honglt", "annv2"} and len(set(handout.values())) == 3
-    assert "Đổi mật khẩu ở lần đăng nhập đầu tiên (HN-6.2)" in page and "window.print()" in page
+    assert "Đổi mật khẩu ở lần đăng nhập đầu tiên." in page and "window.print()" in page
     assert "@media print" in page and "Bệnh viện Thanh Nhàn" in page
     assert count(demo, Account) == before + 3
     for username in handout:
@@ -231,7 +231,7 @@ def test_grant_restrict_extend_revoke_need_a_request_number(client, demo, unit_b
     login(client, "syt.quantri")
     staff = user(demo, "annv.syt")
     unit = unit_by_name("Khoa Cấp cứu")
-    required = "Số văn bản đề nghị là bắt buộc (HCM-11.2)."
+    required = "Số văn bản đề nghị là bắt buộc."
 
     before = snapshot(demo)
     resp = _grant(client, staff, ROLE_REPORT_VIEWER, unit, number="")
@@ -490,7 +490,7 @@ def test_lost_password_requests_are_resolved_on_a_written_report(client, demo):
     assert client.post(f"/password-requests/{foreign.id}/resolve",
                        data={f"r{foreign.id}-document_number": "9/SNV"}).status_code == 404
     resp = client.post(f"/password-requests/{mine.id}/resolve", data={f"r{mine.id}-document_number": ""})
-    assert resp.status_code == 400 and "Số văn bản báo mất mật khẩu là bắt buộc (HCM-15.4)." in resp.get_data(
+    assert resp.status_code == 400 and "Số văn bản báo mất mật khẩu là bắt buộc." in resp.get_data(
         as_text=True)
     assert snapshot(demo) == before
     resp = client.post(f"/password-requests/{mine.id}/resolve", data={f"r{mine.id}-document_number": "77/BC"})
@@ -530,7 +530,7 @@ def test_quick_roles_search_grant_and_revoke(client, demo, unit_by_name):
     unit = unit_by_name("Sở Y tế")
     data = {"grant-role_name": ROLE_REPORT_VIEWER, "grant-org_unit_id": str(unit.id), "grant-request_number": ""}
     resp = client.post(f"/quick-roles/{staff.id}/grant", data=data)
-    assert resp.status_code == 400 and "Số văn bản đề nghị là bắt buộc (HCM-11.2)." in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Số văn bản đề nghị là bắt buộc." in resp.get_data(as_text=True)
     data["grant-request_number"] = "70/SNV"
     resp = client.post(f"/quick-roles/{staff.id}/grant", data=data)
     assert resp.status_code == 302 and f"user={staff.id}" in resp.headers["Location"]

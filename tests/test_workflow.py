@@ -84,7 +84,7 @@ def test_hn63_staff_submission_needs_proof(app, demo, monkeypatch):
     svc.save_section(staff, person.id, "documents", documents())
     with pytest.raises(ValidationError) as err:
         svc.submit(staff, person.id)
-    assert "HN-6.3" in str(err.value.errors)
+    assert "giấy tờ chứng minh thay đổi" in str(err.value.errors)
     assert demo.session.scalar(select(func.count()).select_from(ApprovalStep)) == 0
 
 

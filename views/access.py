@@ -283,10 +283,10 @@ class ConsentView(_GrantViewBase):
     form_id = "consent-form"
     field_map = {"grantee_id": "grantee_username"}
     list_title = _l("Văn bản cho phép khai thác dữ liệu")
-    list_intro = _l("Khai thác dữ liệu của người khác chỉ được phép khi có văn bản đồng ý của cấp có thẩm quyền "
-                    "(HN-8.3, HCM-4.7). Văn bản tự hết hiệu lực sau ngày hết hạn.")
+    list_intro = _l("Khai thác dữ liệu của người khác chỉ được phép khi có văn bản đồng ý của cấp có thẩm quyền. "
+                    "Văn bản tự hết hiệu lực sau ngày hết hạn.")
     form_intro = _l("Ghi nhận văn bản đồng ý của cấp có thẩm quyền cho một người được khai thác hồ sơ của đơn vị "
-                    "trong một thời hạn (HN-8.3, HCM-4.7). Chỉ chọn được đơn vị thuộc phạm vi bạn có thẩm quyền.")
+                    "trong một thời hạn. Chỉ chọn được đơn vị thuộc phạm vi bạn có thẩm quyền.")
     table_id = "consent-list"
     row_class = "consent-row"
     empty_message = _l("Chưa có văn bản cho phép khai thác nào trong phạm vi của bạn.")
@@ -337,9 +337,9 @@ class DelegationView(_GrantViewBase):
     form_id = "delegation-form"
     field_map = {"delegate_id": "delegate_username"}
     list_title = _l("Ủy quyền")
-    list_intro = _l("Thủ trưởng phê duyệt hoặc ủy quyền phê duyệt (HN-6.4); quản trị cơ quan có thể ủy quyền tạo và "
+    list_intro = _l("Thủ trưởng phê duyệt hoặc ủy quyền phê duyệt; quản trị cơ quan có thể ủy quyền tạo và "
                     "quản lý tài khoản. Ủy quyền tự hết hiệu lực sau ngày hết hạn.")
-    form_intro = _l("Ủy quyền là một văn bản có thời hạn (HN-6.4). Bạn chỉ ủy quyền được quyền mình đang có, "
+    form_intro = _l("Ủy quyền là một văn bản có thời hạn. Bạn chỉ ủy quyền được quyền mình đang có, "
                     "tại đơn vị thuộc phạm vi của mình.")
     table_id = "delegation-list"
     row_class = "delegation-row"

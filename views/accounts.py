@@ -395,7 +395,7 @@ class AccountsView(ListView):
             title=_("Tạo tài khoản"), form_id="account-form", submit_label=_("Tạo tài khoản"),
             forbidden_in_page=True, intro=_(
                 "Mật khẩu mặc định được sinh tự động và chỉ hiển thị một lần sau khi lưu; người dùng phải đổi mật "
-                "khẩu ở lần đăng nhập đầu tiên (HN-6.2)."))
+                "khẩu ở lần đăng nhập đầu tiên."))
 
     @expose("/bulk", methods=["GET", "POST"])
     @has_access
@@ -413,7 +413,7 @@ class AccountsView(ListView):
                                                           n=len(rows)), rows, url_for("AccountsView.index")),
             title=_("Tạo tài khoản hàng loạt"), form_id="bulk-form", submit_label=_("Tạo tài khoản"),
             forbidden_in_page=True, intro=_(
-                "Mỗi người một tài khoản cá nhân (HCM-4.4), vai trò Cán bộ công chức tại đơn vị đã chọn. Tên đăng "
+                "Mỗi người một tài khoản cá nhân, vai trò Cán bộ công chức tại đơn vị đã chọn. Tên đăng "
                 "nhập được sinh theo tên và chữ cái đầu của họ, tên đệm (Nguyễn Văn An → annv)."))
 
 
@@ -429,7 +429,7 @@ class PasswordRequestsView(ListView):
     base_permissions = ["can_" + READ, "can_" + WRITE]
     list_title = _l("Yêu cầu cấp lại mật khẩu")
     list_intro = _l("Khi mất hoặc lộ mật khẩu, người dùng báo bằng văn bản cho thủ trưởng và Sở Nội vụ; mật khẩu "
-                    "mới chỉ được cấp khi có số văn bản đó (HCM-15.4).")
+                    "mới chỉ được cấp khi có số văn bản đó.")
     table_id = "password-requests"
     empty_message = _l("Không có yêu cầu nào đang chờ xử lý.")
 

@@ -94,8 +94,8 @@ class ComplianceView(ListView):
             title=(_("Tình hình cập nhật hồ sơ: %(unit)s", unit=table.parent.name) if table.parent is not None
                    and unit_id is not None else _("Tình hình cập nhật hồ sơ theo đơn vị")),
             intro=_("Số liệu tính đến ngày %(day)s trong phạm vi đơn vị bạn được xem. Hồ sơ đầy đủ: mức hoàn thiện "
-                    "từ %(threshold)s %%; duyệt đúng hạn: ngày phê duyệt không muộn hơn hạn của bước phê duyệt cuối "
-                    "(HN-21.3, HN-17.5, HN-18.3).", day=table.day.strftime("%d/%m/%Y"), threshold=table.threshold),
+                    "từ %(threshold)s %%; duyệt đúng hạn: ngày phê duyệt không muộn hơn hạn của bước phê duyệt cuối.",
+                    day=table.day.strftime("%d/%m/%Y"), threshold=table.threshold),
             foot_html=table.total and render_rows([table.total], self.columns, lambda r: {
                 "class": "compliance-total active", "id": "compliance-total"}),
             top_url=url_for("ComplianceView.index", sort=request.args.get("sort") or None), unit_url=_unit_url)

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, abort, current_app, g, jsonify, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -148,6 +149,11 @@ class OrgUnitModelView(ScopedModelView):
         "address", "valid_from", "valid_to", "status_label", "successor",
     ]
     search_columns = ["name", "short_name", "ma_dinh_danh", "unit_type", "status", "level"]
+    # the filter box offers the Vietnamese names of the codes (a text box would show and expect "active")
+    search_form_extra_fields = {
+        "unit_type": SelectField(_l("Loại đơn vị"), choices=list(UNIT_TYPES.items()), widget=Select2Widget()),
+        "status": SelectField(_l("Trạng thái"), choices=list(UNIT_STATUSES.items()), widget=Select2Widget()),
+    }
     base_order = ("level", "asc")
     base_filters = scope_filters("id", ACTION_READ, RESOURCE_ORG_UNIT)
     page_size = 25

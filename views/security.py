@@ -41,7 +41,7 @@ class LostPasswordForm(VNForm):
 def policy_text() -> str:
     """The password policy in one sentence (the same rules ``check_password_policy`` applies)."""
     return _("Mật khẩu phải có ít nhất %(n)s ký tự, gồm cả chữ thường, chữ hoa, chữ số và ký tự đặc biệt, "
-             "và phải khác mật khẩu hiện tại. Hãy đổi mật khẩu định kỳ và không cho người khác biết (HCM-15.4).",
+             "và phải khác mật khẩu hiện tại. Hãy đổi mật khẩu định kỳ và không cho người khác biết.",
              n=current_app.config.get("PASSWORD_MIN_LENGTH", 10))
 
 
@@ -66,7 +66,7 @@ class MyAccountView(BaseView):
                                                         form.confirm.data),
             title=_("Đổi mật khẩu"), done=_("Đã đổi mật khẩu."), back="/", back_url="/", intro=policy_text(),
             submit_label=_("Đổi mật khẩu"), notice=must_change and _(
-                "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống (HN-6.2)"))
+                "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống"))
 
 
 class LostPasswordView(BaseView):
@@ -76,7 +76,7 @@ class LostPasswordView(BaseView):
     default_view = "form"
     form_id = "lost-password-form"
     form_intro = _l("Mất hoặc lộ mật khẩu: điền tên đăng nhập và cách liên hệ với bạn. Yêu cầu được chuyển đến quản "
-                    "trị tài khoản của cơ quan; bạn cần gửi kèm báo cáo bằng văn bản (HCM-15.4).")
+                    "trị tài khoản của cơ quan; bạn cần gửi kèm báo cáo bằng văn bản.")
 
     @expose("/", methods=["GET", "POST"])
     def form(self):

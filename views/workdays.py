@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, StopValidation
 from wtforms.validators import Optional as OptionalV
-from wtforms.validators import StopValidation
 
 from app import workdays as wd
 from app.request_input import parse_int
@@ -32,6 +32,8 @@ from models.workdays import OVERRIDE_KINDS, WorkdayOverride
 from views.base import ScopedModelView
 from views.forms import DateField, VNForm
 from views.kit import Column, ListView, Page, UseCaseInterface
+from views.kit import day as shown_day
+from views.kit import moment as shown_moment
 
 __all__ = ["CalculatorForm", "WorkdayCalendarView", "WorkdayOverrideView", "register"]
 
@@ -72,6 +74,7 @@ class WorkdayOverrideView(ScopedModelView):
     edit_title = _l("Sửa điều chỉnh lịch ngày làm việc")
     list_columns = show_columns = ["day", "weekday_label", "kind_label", "reason", "created_by.username", "created_at"]
     add_columns = edit_columns = search_columns = ["day", "kind", "reason"]
+    formatters_columns = {"day": shown_day, "created_at": shown_moment}
     order_columns = ["day", "created_at"]
     base_order = ("day", "desc")
     page_size = 50
@@ -80,9 +83,12 @@ class WorkdayOverrideView(ScopedModelView):
         "kind_label": _l("Điều chỉnh thành"), "reason": _l("Lý do, văn bản thông báo"), "created_by": _l("Người nhập"),
         "created_by.username": _l("Người nhập"), "created_at": _l("Thời điểm nhập"),
     }
-    description_columns = {"day": _l("Định dạng YYYY-MM-DD. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn.")}
-    validators_columns = {"day": [_Checked("day")]}
     add_form_extra_fields = edit_form_extra_fields = {
+        # the app's dd/mm/yyyy text box (FAB's date picker asks YYYY-MM-DD)
+        "day": DateField(_l("Ngày"), validators=[InputRequired(message=_l("Hãy nhập ngày.")), _Checked("day")],
+                         description=_l("Ngày dạng dd/mm/yyyy. Điều chỉnh luôn được ưu tiên hơn lịch nghỉ lễ có sẵn."),
+                         render_kw={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off",
+                                    "class": "form-control"}),
         "kind": SelectField(_l("Điều chỉnh thành"), choices=list(OVERRIDE_KINDS.items()), widget=Select2Widget(),
                             validators=[_Checked("kind")]),
         "reason": TextAreaField(_l("Lý do, văn bản thông báo"), widget=BS3TextAreaFieldWidget(),

@@ -133,7 +133,7 @@ ROLE_CONFIGS = [
         "name": ROLE_ADMIN,
         "admin": True,
         "description": _l(
-            "Sở Nội vụ: quản lý danh mục cơ cấu tổ chức, tài khoản cơ quan và toàn bộ hệ thống (HN-9.1)."
+            "Sở Nội vụ: quản lý danh mục cơ cấu tổ chức, tài khoản cơ quan và toàn bộ hệ thống."
         ),
         "permissions": [],
         "field_level": 3,
@@ -156,7 +156,7 @@ ROLE_CONFIGS = [
         "name": ROLE_DIRECTOR,
         "admin": False,
         "description": _l(
-            "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác (HN-8.3)."
+            "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
         + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ,
@@ -168,7 +168,7 @@ ROLE_CONFIGS = [
     {
         "name": ROLE_AGENCY_ADMIN,
         "admin": False,
-        "description": _l("Tài khoản cơ quan (HN-3.6): tạo tài khoản cho đơn vị trực thuộc và cá nhân (HN-9.2)."),
+        "description": _l("Tài khoản cơ quan: tạo tài khoản cho đơn vị trực thuộc và cá nhân."),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ
         + _MOVES_WRITE,
         "field_level": 1,
@@ -189,7 +189,7 @@ ROLE_CONFIGS = [
     {
         "name": ROLE_HEAD,
         "admin": False,
-        "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt (HN-6.4), chấp thuận khai thác."),
+        "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
         + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ,
         "field_level": 3,
@@ -200,7 +200,7 @@ ROLE_CONFIGS = [
     {
         "name": ROLE_SELF_SERVICE,
         "admin": False,
-        "description": _l("Tài khoản cá nhân (HN-3.7): tự cập nhật hồ sơ của mình."),
+        "description": _l("Tài khoản cá nhân: tự cập nhật hồ sơ của mình."),
         "permissions": _SELF + _MY_FILE,
         "field_level": 0,
         "grantable": [],

@@ -120,6 +120,6 @@ def init_session_rules(app: Flask) -> None:
         if endpoint in OPEN_WHILE_PASSWORD_EXPIRED or endpoint.endswith(".logout"):
             return None
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return jsonify({"message": _("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống (HN-6.2).")}), 403
-        flash(_("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống (HN-6.2)."), "warning")
+            return jsonify({"message": _("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống.")}), 403
+        flash(_("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống."), "warning")
         return redirect(url_for("MyAccountView.password"))

@@ -34,7 +34,7 @@ __all__ = ["extend_assignment", "grant_role", "restrict_assignment", "revoke_ass
 
 def _require_request_number(number: str | None, errors: Errors) -> None:
     if not clean(number):
-        errors.add("request_number", _("Số văn bản đề nghị là bắt buộc (HCM-11.2)."))
+        errors.add("request_number", _("Số văn bản đề nghị là bắt buộc."))
 
 
 @use_case

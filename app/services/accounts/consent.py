@@ -46,7 +46,7 @@ def grant_consent(actor, grantee_id: Any, unit_id: Any, *, purpose: str | None, 
     if not clean(purpose):
         errors.add("purpose", _("Mục đích khai thác là bắt buộc."))
     if not clean(document_number):
-        errors.add("document_number", _("Số văn bản đồng ý là bắt buộc (HN-8.3)."))
+        errors.add("document_number", _("Số văn bản đồng ý là bắt buộc."))
     start, end = _period(valid_from, valid_to, errors)
     if person_id not in (None, "") and unit is not None:
         from models.personnel import Person

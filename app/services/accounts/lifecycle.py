@@ -358,7 +358,7 @@ def resolve_password_request(actor, request_id: Any, document_number: str | None
     """
     req = password_request_in_scope(actor, request_id)
     if not clean(document_number):
-        raise ValidationError({"document_number": [_("Số văn bản báo mất mật khẩu là bắt buộc (HCM-15.4).")]})
+        raise ValidationError({"document_number": [_("Số văn bản báo mất mật khẩu là bắt buộc.")]})
     if req.user_id is None:
         raise ValidationError({"username": [_("Tên đăng nhập %(name)s không tồn tại.", name=req.username)]})
     password = reset_password(actor, req.user_id)

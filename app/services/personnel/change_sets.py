@@ -367,7 +367,7 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
     if profile.submission_requires_proof and not agency:
         has_proof = db.session.scalar(select(Attachment.id).where(Attachment.change_set_id == cs.id).limit(1))
         if not has_proof:
-            errors.add("__all__", _("Hãy đính kèm bản số hóa của giấy tờ chứng minh thay đổi (HN-6.3)."))
+            errors.add("__all__", _("Hãy đính kèm bản số hóa của giấy tờ chứng minh thay đổi."))
     errors.raise_if_any()
     cs.note = (note or "").strip() or cs.note
     signature_ref = None
