@@ -64,4 +64,5 @@ PROFILE = CityProfile(
         "transfer_between_agencies": Deadline(30, rule="HCM-8.2"),
         "leaving": Deadline(10, rule="HCM-8.4"),
     },
+    demo_city="app.seeds.demo_city_hcm",
 )
