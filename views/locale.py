@@ -3,9 +3,11 @@
 FAB's ``LocaleView`` (``/lang/<locale>``) sends the user back through its own page-history stack, which often
 lands on another page (the last list visited, the home page). The navbar's language links carry ``next`` = the
 current path and query; ``/lang/<locale>`` sets the locale and returns there when ``next`` is a path of this site
-(never another host: no open redirect), else to the same-site page of the ``Referer``, else home.
+(never another host: no open redirect), else to the same-site page of the ``Referer``, else home. An error page's
+links carry no ``next`` (an error page does not repeat its address: tests/test_small_leaks.py).
 """
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, session, url_for
@@ -15,6 +17,7 @@ __all__ = ["local_target", "locale_url", "register"]
 
 #: The endpoint FAB registers for ``/lang/<locale>``; its view function is replaced by :func:`switch_locale`.
 ENDPOINT = "LocaleView.index"
+LOCALE_PATH = re.compile(r"/lang(/|$)")
 
 
 def local_target(target: str | None) -> str | None:
@@ -29,7 +32,7 @@ def local_target(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if parts.path.startswith("/lang/"):
+    if LOCALE_PATH.match(parts.path):
         return None
     return target
 
