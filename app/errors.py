@@ -56,7 +56,7 @@ def error_page(exc: HTTPException):
     try:
         appbuilder = current_app.appbuilder
         body = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
-                               code=code, title=title, message=message)
+                               code=code, title=title, message=message, error_page=True)
     except Exception:  # the error page must not fail (e.g. the database is down)
         log.warning("error page rendered without the layout", exc_info=True)
         _rollback()

@@ -283,7 +283,7 @@ def test_password_change_clears_the_first_login_flag(client, demo):
     demo.session.commit()
     login(client, "annv.syt")
     html = client.get("/my/password").get_data(as_text=True)
-    assert "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống" in html
+    assert "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống." in html
     assert "ít nhất 10 ký tự" in html
     resp = client.post("/my/password", data={"old_password": "Demo@2026", "new_password": "Moi@2026xyz",
                                              "confirm": "Moi@2026xyz"})

@@ -35,6 +35,8 @@ def register_views(appbuilder: AppBuilder) -> None:
 
     from flask import current_app
 
+    from views.locale import register as register_locale
     from views.menu import init_menu_cache
 
+    register_locale(current_app)
     init_menu_cache(current_app)

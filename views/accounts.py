@@ -576,7 +576,7 @@ class QuickRolesView(ListView):
 def register(appbuilder) -> None:
     """Menus under "Tài khoản và phân quyền"."""
     appbuilder.add_view(AccountsView, MENU_ACCOUNTS, label=_l("Tài khoản"), icon="fa-users",
-                        category=MENU_SYSTEM, category_label=_l("Tài khoản và phân quyền"), category_icon="fa-key")
+                        category=MENU_SYSTEM, category_label=_l("Tài khoản"), category_icon="fa-key")
     appbuilder.add_view(PasswordRequestsView, MENU_PASSWORD_REQUESTS, label=_l("Yêu cầu cấp lại mật khẩu"),
                         icon="fa-unlock", category=MENU_SYSTEM)
     appbuilder.add_view(QuickRolesView, MENU_QUICK_ROLES, label=_l("Điều chỉnh nhanh vai trò"), icon="fa-bolt",

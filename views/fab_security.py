@@ -17,7 +17,7 @@ are unchanged.
 
 from datetime import datetime
 
-from flask import abort, redirect, url_for
+from flask import abort, g, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
@@ -184,6 +184,12 @@ class AuthDBView(_AuthDBView):
     """
 
     login_template = "security/login.html"
+
+    @property
+    def invalid_login_message(self) -> str:
+        """What FAB's login flashes on a refusal: why, when the security manager said it (a locked account),
+        else FAB's "invalid login" (taken from ``g``: read once, by the one flash of the refusal)."""
+        return g.pop("login_refusal", None) or _AuthDBView.invalid_login_message
 
     @expose("/logout/", methods=["POST"])
     def logout(self):

@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.security.permissions import READ, RESOURCE_MY_ACCOUNT, WRITE
+from app.security.session import MUST_CHANGE_PASSWORD
 from app.services import accounts as svc
 from models.accounts import PasswordRequest
 from views.forms import VNForm, column_length
@@ -65,8 +66,7 @@ class MyAccountView(BaseView):
             self, form, lambda: svc.change_own_password(g.user, form.old_password.data, form.new_password.data,
                                                         form.confirm.data),
             title=_("Đổi mật khẩu"), done=_("Đã đổi mật khẩu."), back="/", back_url="/", intro=policy_text(),
-            submit_label=_("Đổi mật khẩu"), notice=must_change and _(
-                "Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống"))
+            submit_label=_("Đổi mật khẩu"), notice=must_change and MUST_CHANGE_PASSWORD())
 
 
 class LostPasswordView(BaseView):

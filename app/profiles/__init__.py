@@ -130,6 +130,8 @@ class CityProfile:
     transfer_authority: Authority | None = None
     #: Days of the month on which a reminder announces the approval window (HN-7), if any.
     window_reminder: bool = False
+    #: The module of the city's demo (``flask seed-demo``): defines ``CITY``, a ``app.seeds.demo_city.DemoCity``.
+    demo_city: str = "app.seeds.demo_city"
 
     def chain_for(self, person) -> Chain:
         """The chain that applies to ``person`` (by the profile's rules, in order)."""

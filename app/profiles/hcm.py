@@ -75,4 +75,5 @@ PROFILE = CityProfile(
         "leaving": Deadline(10, EVENT_DECISION, "HCM-8.4"),
     },
     transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
+    demo_city="app.seeds.demo_city_hcm",
 )

@@ -11,7 +11,7 @@ change still applies from the next request on (``make bench``, issue 6).
 
 from types import SimpleNamespace
 
-from flask import current_app, flash, g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.utils.limit import Limit
@@ -136,8 +136,8 @@ class SecurityManager(FabSecurityManager):
         if user is not None and user.is_locked:
             audit.log_security("login_locked", user=user, detail={"username": username})
             if has_request_context():
-                flash(_("Tài khoản đã bị khóa. Liên hệ quản trị cơ quan để mở khóa."),
-                      "danger")
+                # Said by the login view instead of FAB's "invalid login" (one message, not two).
+                g.login_refusal = _("Tài khoản đã bị khóa. Liên hệ quản trị cơ quan để mở khóa.")
             return None
         result = super().auth_user_db(username, password)
         if result is None:

@@ -12,7 +12,7 @@ and are checked the same way. No Redis and no extra query on the path of a page 
 
 from datetime import timedelta
 
-from flask import Flask, flash, has_request_context, jsonify, redirect, request, session, url_for
+from flask import Flask, has_request_context, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select, update
@@ -27,6 +27,11 @@ __all__ = [
     "session_is_current",
     "token_is_current",
 ]
+
+def MUST_CHANGE_PASSWORD() -> str:  # noqa: N802 (a message, named like the other message constants)
+    """What a user who must change the default password is told (HN-6.2), in the request's language."""
+    return _("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống.")
+
 
 #: Where the account's epoch is kept in the session cookie.
 EPOCH_KEY = "_epoch"
@@ -120,6 +125,6 @@ def init_session_rules(app: Flask) -> None:
         if endpoint in OPEN_WHILE_PASSWORD_EXPIRED or endpoint.endswith(".logout"):
             return None
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return jsonify({"message": _("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống.")}), 403
-        flash(_("Bạn phải đổi mật khẩu mặc định trước khi sử dụng hệ thống."), "warning")
+            return jsonify({"message": MUST_CHANGE_PASSWORD()}), 403
+        # No flash: the password page says it in its notice (a flash too showed the message twice).
         return redirect(url_for("MyAccountView.password"))

@@ -2,11 +2,32 @@
 
 Codes follow the 4-level form of QĐ 20/2020/QĐ-TTg (``LLL.33.22.X11``, read right to left); the city
 suffix is illustrative (Hà Nội's official level-1 code is unconfirmed, domain.md §11).
+
+A city profile names its demo city (``CityProfile.demo_city``: a module with a :class:`DemoCity` ``CITY``); this
+module is Hà Nội's (``hanoi``), ``demo_city_hcm`` Hồ Chí Minh's.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 
-__all__ = ["DEMO_DECISION", "DEMO_UNITS", "DEMO_USERS", "CITY_SUFFIX"]
+from app.seeds.demo_people.places import HANOI, CityLocale
+
+__all__ = ["CITY", "DEMO_DECISION", "DEMO_UNITS", "DEMO_USERS", "CITY_SUFFIX", "DemoCity"]
+
+
+@dataclass(frozen=True)
+class DemoCity:
+    """A demo city: its units (parents first), its logins, the decision that set it up, its people's city, the
+    officer who enters the pending changes on people's behalf and where the generator's fixed people go."""
+
+    units: list[dict]
+    #: (username, role, given name, family+middle name, home unit code, scope unit code, include sub-units)
+    users: list[tuple]
+    decision: dict
+    locale: CityLocale
+    pending_officer: str
+    #: Unit prefixes of the generator's fixed people (linked accounts, hard cases, archive) -> this city's.
+    prefix_map: dict[str, str] = field(default_factory=dict)
 
 CITY_SUFFIX = "H26"
 DEMO_DECISION = {"number": "01/QĐ-UBND", "date": date(2025, 7, 1)}
@@ -114,3 +135,6 @@ DEMO_USERS = [
     ("annv.syt", "Cán bộ công chức", "An", "Nguyễn Văn", f"000.02.18.{CITY_SUFFIX}", f"000.02.18.{CITY_SUFFIX}", False),
     ("xem.baocao", "Xem báo cáo", "Bình", "Hoàng Thanh", _SYT, _SYT, True),
 ]
+
+#: Hà Nội's demo (its output is pinned by tests/test_demo_hash.py).
+CITY = DemoCity(units=DEMO_UNITS, users=DEMO_USERS, decision=DEMO_DECISION, locale=HANOI, pending_officer="syt.tccb")

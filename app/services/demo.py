@@ -1,9 +1,11 @@
 """Demo data: code lists, the demo city, one login per role and ~200 full personnel files (``flask seed-demo``).
 
-Idempotent: units are matched by mã định danh, users by username, and people are only created while the
-database has none.
+The city is the active profile's (``CityProfile.demo_city``: Hà Nội's ``app/seeds/demo_city.py``, Hồ Chí Minh's
+``app/seeds/demo_city_hcm.py``). Idempotent: units are matched by mã định danh, users by username, and people are
+only created while the database has none.
 """
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +16,7 @@ from app import audit
 from app.extensions import db
 from app.profiles import active_profile
 from app.security.roles import ROLE_SELF_SERVICE
-from app.seeds.demo_city import DEMO_DECISION, DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS
+from app.seeds.demo_city import DEMO_PASSWORD, DemoCity
 from app.seeds.demo_people import DEFAULT_SEED, generate_people
 from app.services import code_lists
 from app.services.errors import use_case
@@ -25,7 +27,13 @@ from models.accounts import Account, RoleAssignment
 from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import SECTION_MODELS, Person
 
-__all__ = ["seed_demo", "is_empty"]
+__all__ = ["demo_city", "seed_demo", "is_empty"]
+
+
+def demo_city(profile=None) -> DemoCity:
+    """The demo city of ``profile`` (the active city profile by default)."""
+    profile = profile or active_profile()
+    return importlib.import_module(profile.demo_city).CITY
 
 
 def is_empty() -> bool:
@@ -42,16 +50,17 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
     running it again changes nothing. ``people=False`` leaves the files out (tests that open their own).
     """
     code_lists.load_code_lists()
+    city = demo_city()
     existing = dict(
         db.session.execute(
             select(OrgUnit.ma_dinh_danh, OrgUnit.id).where(
-                OrgUnit.ma_dinh_danh.in_([u["code"] for u in DEMO_UNITS]), OrgUnit.status == STATUS_ACTIVE
+                OrgUnit.ma_dinh_danh.in_([u["code"] for u in city.units]), OrgUnit.status == STATUS_ACTIVE
             )
         ).all()
     )
-    decision = Decision(number=DEMO_DECISION["number"], date=DEMO_DECISION["date"])
+    decision = Decision(number=city.decision["number"], date=city.decision["date"])
     created_units = 0
-    for spec in DEMO_UNITS:
+    for spec in city.units:
         if spec["code"] in existing:
             continue
         parent_id = existing.get(spec["parent_code"]) if spec["parent_code"] else None
@@ -70,7 +79,7 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
         created_units += 1
     sm = current_app.appbuilder.sm
     created_users = 0
-    for username, role_name, first, last, home_code, scope_code, subtree in DEMO_USERS:
+    for username, role_name, first, last, home_code, scope_code, subtree in city.users:
         if db.session.scalar(select(Account.id).where(Account.username == username)):
             continue
         role = sm.find_role(role_name)
@@ -91,22 +100,22 @@ def seed_demo(seed: int = DEFAULT_SEED, people: bool = True) -> dict[str, int]:
         db.session.add(user)
         db.session.flush()
         db.session.add(RoleAssignment(user_id=user.id, role_id=role.id, org_unit_id=existing[scope_code],
-                                      include_descendants=subtree, valid_from=DEMO_DECISION["date"],
-                                      request_number=DEMO_DECISION["number"]))
+                                      include_descendants=subtree, valid_from=city.decision["date"],
+                                      request_number=city.decision["number"]))
         created_users += 1
     db.session.flush()
-    created_people = _seed_people(existing, seed) if people else 0
+    created_people = _seed_people(city, existing, seed) if people else 0
     if created_people:
-        _seed_pending_changes()
+        _seed_pending_changes(city.pending_officer)
     return {"units": created_units, "users": created_users, "people": created_people}
 
 
-#: Demo change sets waiting in the approvers' inbox: entered by this officer on behalf of people of its unit.
-PENDING_OFFICER = "syt.tccb"
+#: Demo change sets waiting in the approvers' inbox: entered by the city's ``pending_officer`` on behalf of people
+#: of its unit (so that, under four eyes, the others of the chain can act on them).
 PENDING_COUNT = 3
 
 
-def _seed_pending_changes() -> None:
+def _seed_pending_changes(officer_name: str) -> None:
     """A few submitted change sets (a new line of "Quá trình công tác"), so the inbox and the chain of the
     active city profile show something on the first login; people whose dates refuse the line are skipped."""
     from app.security import scope
@@ -114,7 +123,7 @@ def _seed_pending_changes() -> None:
     from app.services.personnel import change_sets
 
     scope.forget()  # grants cached in this context may belong to an earlier session
-    officer = db.session.scalar(select(Account).where(Account.username == PENDING_OFFICER))
+    officer = db.session.scalar(select(Account).where(Account.username == officer_name))
     if officer is None or officer.org_unit is None:
         return
     unit_ids = select(OrgUnit.id).where(Subtree.of(officer.org_unit).condition())
@@ -162,11 +171,12 @@ class _CodeListScale:
         return code_lists.coefficient(group, step, on)
 
 
-def _seed_people(unit_ids: dict[str, int], seed: int) -> int:
+def _seed_people(city: DemoCity, unit_ids: dict[str, int], seed: int) -> int:
     """Create the demo people (version 1 of each file) unless the database already has people."""
     if db.session.scalar(select(Person.id).limit(1)) is not None:
         return 0
-    specs = [s for s in generate_people(DEMO_UNITS, _CodeListScale(), seed) if s.unit_code in unit_ids]
+    specs = [s for s in generate_people(city.units, _CodeListScale(), seed, locale=city.locale,
+                                        prefix_map=city.prefix_map) if s.unit_code in unit_ids]
     accounts = dict(db.session.execute(
         select(Account.username, Account.id).where(Account.username.in_([s.account for s in specs if s.account]))
     ).all())

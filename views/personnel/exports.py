@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, g, jsonify, redirect, send_file, url_for
+from flask import abort, g, jsonify, redirect, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -226,10 +226,7 @@ class MySyllView(BaseView):
     @has_access
     def print_syll(self):
         """In sơ yếu lý lịch của tôi; without a linked file, back to the page that explains why."""
-        from views.personnel.my_file import NO_FILE
-
         pid = svc.own_person_id(g.user)
         if pid is None:
-            flash(str(NO_FILE), "warning")
-            return redirect(url_for("MyFileView.show"))
+            return redirect(url_for("MyFileView.show"))  # that page says why (no flash: it was shown twice)
         return print_response(pid)

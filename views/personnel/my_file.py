@@ -4,7 +4,7 @@ The same pages as an officer's (``views.personnel.file_pages``), under ``/my/fil
 account is the signed-in user; the person may not change the agency's own items (``self_edit=False``).
 """
 
-from flask import abort, flash, g, redirect, url_for
+from flask import abort, g, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,8 +40,7 @@ class MyFileView(file_routes(""), BaseView):
         if pid is None:
             if object_route:
                 abort(404, description=str(NO_FILE))
-            flash(str(NO_FILE), "warning")
-            abort(redirect(url_for("MyFileView.show")))
+            abort(redirect(url_for("MyFileView.show")))  # that page says why (no flash: it was shown twice)
         return Links("MyFileView", pid)
 
     def attachment_links(self, att_id) -> Links:

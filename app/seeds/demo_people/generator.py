@@ -23,7 +23,7 @@ from app.seeds.demo_people.common import (
 )
 from app.seeds.demo_people.family import FamilyMixin
 from app.seeds.demo_people.names import HARD_CASES, NamesMixin
-from app.seeds.demo_people.places import HANOI_BIRTH, PlacesMixin, Unit, core_name, unit_tree
+from app.seeds.demo_people.places import HANOI, CityLocale, PlacesMixin, Unit, core_name, unit_tree
 from app.seeds.demo_people.salary import BASE_SALARY, SalaryMixin, SalaryScale
 from app.seeds.demo_people.training import TrainingMixin
 
@@ -49,8 +49,9 @@ ARCHIVED = (
 class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin, FamilyMixin):
     """Builds people one at a time from one random stream (the order of calls is the seed's contract)."""
 
-    def __init__(self, scale: SalaryScale, seed: int, as_of: date):
+    def __init__(self, scale: SalaryScale, seed: int, as_of: date, locale: CityLocale = HANOI):
         self.rng = random.Random(seed)
+        self.locale = locale
         self.scale = scale
         self.as_of = as_of
         self.cccds: set[str] = set()
@@ -117,9 +118,9 @@ class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin
             birthplace = f"{commune}, {lower_first(district)}, {home_province}"
             birth_code = home_code
         else:
-            ward, dist = r.choice(HANOI_BIRTH)
-            birthplace = f"{ward}, {lower_first(dist)}, thành phố Hà Nội"
-            birth_code = "01"
+            ward, dist = r.choice(self.locale.births)
+            birthplace = f"{ward}, {lower_first(dist)}, {self.locale.written}"
+            birth_code = self.locale.province_code
         bhxh = self.bhxh_no()
         self.file_no += 1
         height = round(r.gauss(168 if sex == "nam" else 156, 5))
@@ -141,7 +142,7 @@ class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin
             "status": status,
             "status_since": None,
             "status_decision": None,
-            "file_number": "HN.%s.%05d" % (unit.level2.code.split(".")[2], self.file_no),
+            "file_number": "%s.%s.%05d" % (self.locale.file_prefix, unit.level2.code.split(".")[2], self.file_no),
             "family_name": family,
             "middle_name": middle,
             "given_name": given,
@@ -160,7 +161,7 @@ class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin
             "cccd_issued_on": cccd_issued,
             "phone": self.phone(),
             "social_insurance_no": bhxh,
-            "health_insurance_no": f"HC401{bhxh}",
+            "health_insurance_no": f"{self.locale.bhyt_prefix}{bhxh}",
             "residence": self.residence(),
             "family_origin": pick(r, (("Công nhân viên chức", 35), ("Nông dân", 30), ("Cán bộ", 15),
                                        ("Công nhân", 10), ("Tiểu thương", 5), ("Trí thức", 5))),
@@ -265,20 +266,32 @@ class Generator(NamesMixin, PlacesMixin, CareerMixin, TrainingMixin, SalaryMixin
             "salary_record": with_positions(salary_rows),
             "allowance_record": with_positions(allowance_rows),
         }
+        if self.locale.renames:
+            # The shared profile data names Hà Nội's schools and agencies: this city's instead, except in the
+            # person's own places (born, quê quán, living), which are where they are.
+            own = {"birthplace", "hometown_commune", "hometown_district", "residence"}
+            person = {k: v if k in own else self.locale.localise(v) for k, v in person.items()}
+            rows = {k: [{c: self.locale.localise(v) for c, v in row.items()} for row in v] for k, v in rows.items()}
         return PersonSpec(unit.code, person, {k: v for k, v in rows.items() if v}, account)
 
 
 def generate_people(demo_units: list[dict], scale: SalaryScale, seed: int = DEFAULT_SEED,
-                    as_of: date = AS_OF) -> list[PersonSpec]:
+                    as_of: date = AS_OF, locale: CityLocale = HANOI,
+                    prefix_map: dict[str, str] | None = None) -> list[PersonSpec]:
     """The demo people of ``demo_units`` (``DEMO_UNITS``): 4–6 per leaf unit, the linked accounts' files,
     the hard-case names and a few archived files. Same ``seed`` and ``as_of`` → the same people.
+
+    ``locale`` is the city the people live in; ``prefix_map`` sends the unit prefixes of
+    :data:`LINKED_ACCOUNTS`, ``HARD_CASES`` and :data:`ARCHIVED` to another city's units where its tree differs.
     """
-    units = unit_tree(demo_units)
-    gen = Generator(scale, seed, as_of)
+    units = unit_tree(demo_units, locale.city)
+    gen = Generator(scale, seed, as_of, locale)
     parents = {u["parent_code"] for u in demo_units if u["parent_code"]}
     fixed: dict[str, list[tuple[str, dict]]] = {}
+    prefix_map = prefix_map or {}
 
     def unit_for(prefix: str) -> str:
+        prefix = prefix_map.get(prefix, prefix)
         return next(code for code in units if code.startswith(prefix + "."))
 
     for username, (prefix, fam, mid, giv, sex, role) in LINKED_ACCOUNTS.items():

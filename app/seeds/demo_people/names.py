@@ -111,9 +111,9 @@ class NamesMixin:
         return prefix + "%07d" % self.rng.randint(0, 9_999_999)
 
     def bhxh_no(self) -> str:
-        """A unique 10-digit social-insurance number issued in Hà Nội."""
+        """A unique 10-digit social-insurance number issued in the city."""
         while True:
-            number = "01%08d" % self.rng.randint(0, 99_999_999)
+            number = self.locale.bhxh_prefix + "%08d" % self.rng.randint(0, 99_999_999)
             if number not in self.bhxh:
                 self.bhxh.add(number)
                 return number

@@ -1,8 +1,10 @@
-"""Places: home communes and provinces, Hà Nội wards and streets, and the demo units as the generator sees them."""
+"""Places: home communes and provinces, the city's wards and streets (:class:`CityLocale`: Hà Nội's by default,
+:data:`HCM` for the Hồ Chí Minh demo), and the demo units as the generator sees them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from app.seeds.demo_people.common import pick
 
@@ -38,6 +40,18 @@ PLACES = {
     "son_la": ("Xã Chiềng Ngần", "Thành phố Sơn La", "14", "tỉnh Sơn La", 0),
     "tuyen_quang": ("Xã Tân Trào", "Huyện Sơn Dương", "08", "tỉnh Tuyên Quang", 0),
     "dak_lak": ("Xã Ea Tu", "Thành phố Buôn Ma Thuột", "66", "tỉnh Đắk Lắk", 0),
+    # Weight 0 here: drawn only where a city's :attr:`CityLocale.home_weights` names them (the Hồ Chí Minh demo).
+    "hcm_1": ("Xã Tân Thông Hội", "Huyện Củ Chi", "79", "Thành phố Hồ Chí Minh", 0),
+    "hcm_2": ("Xã Bà Điểm", "Huyện Hóc Môn", "79", "Thành phố Hồ Chí Minh", 0),
+    "hcm_3": ("Xã Tân Nhựt", "Huyện Bình Chánh", "79", "Thành phố Hồ Chí Minh", 0),
+    "long_an": ("Xã Long Hựu Đông", "Huyện Cần Đước", "80", "tỉnh Long An", 0),
+    "tien_giang": ("Xã Tân Mỹ Chánh", "Thành phố Mỹ Tho", "82", "tỉnh Tiền Giang", 0),
+    "ben_tre": ("Xã Phú Hưng", "Thành phố Bến Tre", "83", "tỉnh Bến Tre", 0),
+    "dong_nai": ("Xã Long Hưng", "Thành phố Biên Hòa", "75", "tỉnh Đồng Nai", 0),
+    "binh_duong": ("Xã An Tây", "Thị xã Bến Cát", "74", "tỉnh Bình Dương", 0),
+    "quang_ngai": ("Xã Tịnh Khê", "Thành phố Quảng Ngãi", "51", "tỉnh Quảng Ngãi", 0),
+    "quang_nam": ("Xã Điện Quang", "Thị xã Điện Bàn", "49", "tỉnh Quảng Nam", 0),
+    "can_tho": ("Phường An Bình", "Quận Ninh Kiều", "92", "thành phố Cần Thơ", 0),
 }
 
 
@@ -67,13 +81,59 @@ APARTMENTS = (("tòa CT2, khu đô thị Xa La", "Hà Đông"), ("tòa N04, khu 
 
 
 @dataclass(frozen=True)
+class CityLocale:
+    """What the people of a demo city have of their city: where they were born and live, the prefixes of their
+    numbers, where they studied and worked before (``renames``: Hà Nội's institutions in the shared profile data
+    -> this city's, applied to every text of a file but the person's own places)."""
+
+    #: The city as appended to an agency ("Sở Y tế Hà Nội") and as written at the end of an address.
+    city: str
+    written: str
+    #: Province code (GSO, before 2025) of births in the city, first digits of a BHXH number, BHYT prefix.
+    province_code: str
+    bhxh_prefix: str
+    bhyt_prefix: str
+    file_prefix: str
+    #: (ward, district) of births in the city (the districts of that time).
+    births: tuple[tuple[str, str], ...]
+    #: (ward after 01/07/2025, streets) and (building, ward) of current addresses; "ngõ … phố" or "hẻm … đường".
+    wards: tuple[tuple[str, tuple[str, ...]], ...]
+    apartments: tuple[tuple[str, str], ...]
+    alley: str = "ngõ"
+    street: str = "phố"
+    #: Home places (keys of :data:`PLACES`) -> weight, instead of the weights of :data:`PLACES`.
+    home_weights: dict[str, int] | None = None
+    renames: tuple[tuple[str, str], ...] = ()
+    _pattern: re.Pattern | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.renames:
+            alternatives = sorted((re.escape(old) for old, _new in self.renames), key=len, reverse=True)
+            object.__setattr__(self, "_pattern", re.compile("|".join(alternatives)))
+
+    def localise(self, text):
+        """``text`` with the renames applied in one pass (a replacement is never renamed again)."""
+        if self._pattern is None or not isinstance(text, str):
+            return text
+        table = dict(self.renames)
+        return self._pattern.sub(lambda m: table[m.group(0)], text)
+
+
+#: Hà Nội: the demo's own city (its output is pinned by tests/test_demo_hash.py).
+HANOI = CityLocale(city="Hà Nội", written="thành phố Hà Nội", province_code="01", bhxh_prefix="01",
+                   bhyt_prefix="HC401", file_prefix="HN", births=HANOI_BIRTH, wards=WARDS, apartments=APARTMENTS)
+
+
+@dataclass(frozen=True)
 class Unit:
-    """A demo unit as the generator sees it: code, name, type, short name, parent."""
+    """A demo unit as the generator sees it: code, name, type, short name, parent; ``city`` names the city that
+    the agencies' names are completed with ("Sở Y tế" -> "Sở Y tế Hà Nội")."""
     code: str
     name: str
     unit_type: str
     short_name: str | None
     parent: Unit | None
+    city: str = "Hà Nội"
 
     def ancestors(self):
         """The parent, its parent … up to the root."""
@@ -112,7 +172,7 @@ class Unit:
             if u.unit_type == "dvsn" and u.name.startswith("Bệnh viện"):
                 return u.name  # public hospitals recruit their own viên chức
         top = self.level2
-        return city_name(top.name) if top.unit_type == "so_nganh" else top.name
+        return city_name(top.name, self.city) if top.unit_type == "so_nganh" else top.name
 
     @property
     def issuer(self) -> str:
@@ -130,7 +190,8 @@ class Unit:
         top = self.level2
         if top.unit_type in ("ubnd_huyen", "ubnd_tp") or not top.short_name:
             return "QĐ-UBND"
-        return "QĐ-" + {"CĐYT HN": "CĐYT", "Hội CTĐ": "HCTĐ", "VP UBND": "VP"}.get(top.short_name, top.short_name)
+        return "QĐ-" + {"CĐYT HN": "CĐYT", "CĐYT TP": "CĐYT", "Hội CTĐ": "HCTĐ", "VP UBND": "VP"}.get(
+            top.short_name, top.short_name)
 
 
 def core_name(name: str) -> str:
@@ -138,17 +199,18 @@ def core_name(name: str) -> str:
     return name.removeprefix("UBND ").strip()
 
 
-def city_name(name: str) -> str:
-    """``name`` with "Hà Nội" appended unless it already names the city."""
-    return name if "Hà Nội" in name or "Thành phố" in name else f"{name} Hà Nội"
+def city_name(name: str, city: str = "Hà Nội") -> str:
+    """``name`` with ``city`` appended unless it already names the city."""
+    return name if city in name or "Thành phố" in name else f"{name} {city}"
 
 
-def unit_tree(demo_units: list[dict]) -> dict[str, Unit]:
+def unit_tree(demo_units: list[dict], city: str = "Hà Nội") -> dict[str, Unit]:
     """The demo units as :class:`Unit` objects linked to their parents, by code."""
     out: dict[str, Unit] = {}
     for spec in demo_units:  # parents come first in DEMO_UNITS
         parent = out.get(spec["parent_code"]) if spec["parent_code"] else None
-        out[spec["code"]] = Unit(spec["code"], spec["name"], spec["unit_type"], spec.get("short_name"), parent)
+        out[spec["code"]] = Unit(spec["code"], spec["name"], spec["unit_type"], spec.get("short_name"), parent,
+                                 city)
     return out
 
 
@@ -161,18 +223,21 @@ class PlacesMixin:
     def place(self, key: str | None = None) -> tuple[str, str, str, str]:
         """(commune, district, old province code, province as written) of ``key`` or of a weighted draw."""
         if key is None:
-            key = pick(self.rng, [(k, v[4]) for k, v in PLACES.items() if v[4]])
+            weights = self.locale.home_weights
+            key = pick(self.rng, [(k, v[4]) for k, v in PLACES.items() if v[4]] if weights is None else
+                       list(weights.items()))
         commune, district, code, province, _w = PLACES[key]
         return commune, district, code, province
 
     def residence(self) -> str:
-        """A current address in Hà Nội (wards after 01/07/2025)."""
-        r = self.rng
-        ward, streets = r.choice(WARDS)
+        """A current address in the city (wards after 01/07/2025)."""
+        r, loc = self.rng, self.locale
+        ward, streets = r.choice(loc.wards)
         if r.random() < 0.35:
-            building, area = r.choice(APARTMENTS)
-            return f"Căn hộ {r.randint(3, 28)}{r.randint(1, 20):02d}, {building}, phường {area}, thành phố Hà Nội"
+            building, area = r.choice(loc.apartments)
+            return f"Căn hộ {r.randint(3, 28)}{r.randint(1, 20):02d}, {building}, phường {area}, {loc.written}"
         house = r.randint(2, 150)
         if r.random() < 0.6:
-            return f"Số {house}, ngõ {r.randint(5, 300)} phố {r.choice(streets)}, phường {ward}, thành phố Hà Nội"
-        return f"Số {house} phố {r.choice(streets)}, phường {ward}, thành phố Hà Nội"
+            return f"Số {house}, {loc.alley} {r.randint(5, 300)} {loc.street} {r.choice(streets)}, phường {ward}, " \
+                   f"{loc.written}"
+        return f"Số {house} {loc.street} {r.choice(streets)}, phường {ward}, {loc.written}"

@@ -57,7 +57,7 @@ def _check_file(content: bytes | None, filename: str | None, errors: Errors) -> 
     detected = next((v for magic, v in ALLOWED_TYPES.items() if content and content.startswith(magic)), None)
     if content and detected is None:
         errors.add("file", _("Chỉ nhận tệp PDF, JPEG hoặc PNG."))
-    if not name:
+    if content and not name:
         errors.add("file", _("Tệp không có tên."))
     elif len(name) > 255:
         errors.add("file", _("Tên tệp dài quá 255 ký tự."))
