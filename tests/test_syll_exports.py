@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.crypto import mask
 from app.services import personnel as svc
+from app.services import transfers
 from models.audit import AccessLog
 from models.exports import ExportJob
 from models.org_units import OrgUnit
@@ -188,7 +189,7 @@ def test_batch_export_runs_in_process_without_redis(app, demo, unit_by_name, mon
     unit = unit_by_name("Khoa Cấp cứu")
     kept = person_for(db, unit, name="Trần Thị Bình", cccd="001185022222", born="1985", gender="nu")
     gone = person_for(db, unit, name="Lê Văn Hưu", cccd="001080033333")
-    svc.leave(account(db, "syt.tccb"), gone.id, "retired", date(2026, 1, 1), "12/QĐ-SYT")
+    transfers.leave(account(db, "syt.tccb"), gone.id, "retired", date(2026, 1, 1), "12/QĐ-SYT")
     officer = client_for(app, "syt.tccb")
     resp = officer.post("/people/syll/exports", data={"unit_id": unit.id})
     assert resp.status_code == 302
