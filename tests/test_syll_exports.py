@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.crypto import mask
-from app.services import personnel as svc
 from app.services import transfers
 from models.audit import AccessLog
 from models.exports import ExportJob
