@@ -630,7 +630,7 @@ WITH t AS (INSERT INTO transfer (person_id, kind, status, from_unit_id, to_unit_
      n AS (INSERT INTO work_record (person_id, position, start, unit_name, title)
            VALUES (%(pid)s, 99, to_char(current_date, 'YYYY-MM'), 'Đơn vị mới', NULL) RETURNING id)
 INSERT INTO file_version (person_id, version_no, snapshot, sha256, created_at)
-SELECT %(pid)s, (SELECT version_no FROM p), ({snapshot}), repeat('0', 64), now()
+SELECT %(pid)s, (SELECT version_no FROM p), convert_to(({snapshot}), 'UTF8'), repeat('0', 64), now()
 """
 
 
@@ -646,6 +646,9 @@ def m_transfer_complete(ctx: Context) -> Measure:
     from models.personnel import Person
 
     pid = ctx.unit["person_id"]
+    with ctx.conn.cursor() as cur:  # a synthetic move of this person would block the measured one
+        cur.execute("UPDATE transfer SET status = 'cancelled' WHERE person_id = %s AND status IN ('recorded', 'moved')",
+                    (pid,))
     with ctx.flask_app.app_context():
         admin = db.session.scalar(sa_select(Account).where(Account.username == "bench.admin"))
         if admin is None:

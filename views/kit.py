@@ -129,11 +129,12 @@ def found(lookup: Callable[..., Any], *args, **kwargs):
 
 
 def paginate(stmt: Select, *, size: int = PAGE_SIZE, scalars: bool = True, count_cap: int | None = None,
-             number: int | None = None) -> Page:
+             number: int | None = None, count_stmt: Select | None = None) -> Page:
     """Run ``stmt`` (already scoped, filtered and ordered) for the page named by ``?page=``.
 
     One row more than the page is read to know whether a next page exists; with ``count_cap`` the matching
-    rows are also counted, looking at ``count_cap + 1`` rows at most.
+    rows are also counted, looking at ``count_cap + 1`` rows at most — of ``count_stmt`` when given (the same
+    rows without the joins the page's columns need).
     """
     number = number or int_arg("page", 1)
     run = db.session.scalars if scalars else db.session.execute
@@ -141,7 +142,7 @@ def paginate(stmt: Select, *, size: int = PAGE_SIZE, scalars: bool = True, count
     total = capped = None
     if count_cap:
         counted = db.session.scalar(select(func.count()).select_from(
-            stmt.order_by(None).limit(count_cap + 1).subquery()))
+            (count_stmt if count_stmt is not None else stmt).order_by(None).limit(count_cap + 1).subquery()))
         total, capped = min(counted, count_cap), counted > count_cap
     return Page(rows=rows[:size], number=number, size=size, total=total, capped=bool(capped),
                 prev_url=page_url(number - 1) if number > 1 else None,

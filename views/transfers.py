@@ -139,35 +139,43 @@ class FilterForm(VNForm):
 # --------------------------------------------------------------------------- cells
 
 
-def _person_cell(t: Transfer) -> Markup:
-    return link(url_for("TransfersView.show", transfer_id=t.id), t.person.full_name) + small(
-        svc.KIND_LABELS.get(t.kind, t.kind))
+def _labels() -> tuple[dict, dict, str]:
+    """The kind and status labels and the word "quá hạn" in this request's language, translated once (a cell
+    per row would translate them 50 times a page)."""
+    if "transfer_labels" not in g:
+        g.transfer_labels = ({k: str(v) for k, v in svc.KIND_LABELS.items()},
+                             {k: str(v) for k, v in svc.STATUS_LABELS.items()}, _("quá hạn"))
+    return g.transfer_labels
 
 
-def _place(unit, external) -> str:
-    return unit.name if unit is not None else (external or "—")
+def _name(r) -> str:
+    return " ".join(p for p in (r.family_name, r.middle_name, r.given_name) if p)
 
 
-def _due_cell(t: Transfer) -> Markup | str:
-    if t.due_date is None:
+def _person_cell(r) -> Markup:
+    return link(url_for("TransfersView.show", transfer_id=r.id), _name(r)) + small(_labels()[0].get(r.kind, r.kind))
+
+
+def _due_cell(r) -> Markup | str:
+    if r.due_date is None:
         return "—"
-    late = t.status in OPEN_TRANSFER_STATUSES and t.due_date < scope.today()
-    text = day(t.due_date)
-    return Markup('<span class="text-danger overdue"><strong>%s</strong> %s</span>') % (text, _("quá hạn")) \
-        if late else text
+    text = day(r.due_date)
+    if r.status in OPEN_TRANSFER_STATUSES and r.due_date < g.transfer_today:
+        return Markup('<span class="text-danger overdue"><strong>%s</strong> %s</span>') % (text, _labels()[2])
+    return text
 
 
-def _status_cell(t: Transfer) -> Markup:
-    return Markup('<span class="label label-%s">%s</span>') % (STATUS_CLASSES.get(t.status, "default"),
-                                                               svc.STATUS_LABELS.get(t.status, t.status))
+def _status_cell(r) -> Markup:
+    return Markup('<span class="label label-%s">%s</span>') % (STATUS_CLASSES.get(r.status, "default"),
+                                                               _labels()[1].get(r.status, r.status))
 
 
 COLUMNS = (
     Column(_l("Họ và tên"), _person_cell, css="col-person"),
-    Column(_l("Từ"), lambda t: _place(t.from_unit, t.external_place if t.kind == "into_city" else None)),
-    Column(_l("Đến"), lambda t: _place(t.to_unit, t.external_place if t.kind != "into_city" else None)),
-    Column(_l("Quyết định"), lambda t: escape(t.decision_number) + small(day(t.decision_date))),
-    Column(_l("Hiệu lực"), lambda t: day(t.effective_date)),
+    Column(_l("Từ"), lambda r: r.from_name or (r.external_place if r.kind == "into_city" else None) or "—"),
+    Column(_l("Đến"), lambda r: r.to_name or (r.external_place if r.kind != "into_city" else None) or "—"),
+    Column(_l("Quyết định"), lambda r: escape(r.decision_number) + small(day(r.decision_date))),
+    Column(_l("Hiệu lực"), lambda r: day(r.effective_date)),
     Column(_l("Hạn hoàn thành"), _due_cell, css="col-due"),
     Column(_l("Tình trạng"), _status_cell),
 )
@@ -209,13 +217,14 @@ class TransfersView(ListView):
 
     def list_page(self, filters) -> Page:
         direction = g.transfer_direction
-        stmt = svc.transfer_list(g.user, direction, status=filters.status.data or "open",
-                                 kind=filters.kind.data or None, overdue_only=bool(filters.overdue.data))
-        return paginate(stmt, count_cap=1000)
+        rows, count = svc.transfer_list(g.user, direction, status=filters.status.data or "open",
+                                        kind=filters.kind.data or None, overdue_only=bool(filters.overdue.data))
+        g.transfer_today = scope.today()
+        return paginate(rows, scalars=False, count_cap=1000, count_stmt=count)
 
-    def row_attrs(self, t: Transfer) -> dict:
-        late = t.status in OPEN_TRANSFER_STATUSES and t.due_date is not None and t.due_date < scope.today()
-        return {"class": self.row_class + (" danger" if late else ""), "data-id": t.id, "data-status": t.status}
+    def row_attrs(self, r) -> dict:
+        late = r.status in OPEN_TRANSFER_STATUSES and r.due_date is not None and r.due_date < g.transfer_today
+        return {"class": self.row_class + (" danger" if late else ""), "data-id": r.id, "data-status": r.status}
 
     list_links = ((_l("Tiếp nhận người vào làm việc"), "TransfersView.arrive", "fa-sign-in", WRITE),)
 
