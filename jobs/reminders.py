@@ -17,6 +17,9 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   person themself, nor the officer who prepared the change on their behalf (four eyes,
   ``workflow.may_decide_condition``). Roles flagged ``admin``
   (Quản trị Sở Nội vụ holds every permission as the system's administrator) are not reminded.
+- ``update_due`` / ``update_overdue`` (HN-6.3, HCM-7.2c; issue 16): a draft (or a returned change) of an approved
+  file not sent yet, whose update deadline — counted from the day of the change it records — is near or past.
+  Told to whoever drafts it (the person, or the officer writing on their behalf).
 - ``transfer_due`` / ``transfer_overdue`` (issue 16: HCM-8.1, HCM-8.2, HCM-8.4, HN-12.2.2a): an open move due
   within the horizon or past its due date. Told to whoever takes its next step: the competent authority
   (``transfer_authority``) for a between-agency move not moved yet, else the personnel officers (write on files,
@@ -64,8 +67,8 @@ __all__ = ["KINDS", "run_reminders"]
 
 log = logging.getLogger(__name__)
 
-KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open", "transfer_due",
-         "transfer_overdue")
+KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open", "update_due",
+         "update_overdue", "transfer_due", "transfer_overdue")
 
 
 def _date_of(column):
@@ -140,7 +143,9 @@ def _not_reminded(user_col, kind: str, object_type: str, object_col, due_col=Non
 
 def _account_missing(run: _Run) -> Iterator[dict]:
     deadline = run.profile.account_deadline
-    created = local_date(Person.created_at)
+    # HCM-7.1 counts from the decision (recruitment, approval, contract) when the file records it (issue 16),
+    # else from the day the file was opened.
+    created = func.coalesce(Person.decision_date, local_date(Person.created_at))
     target = (Person.status.in_(ACTIVE_STATUSES), Person.account_id.is_(None),
               Person.category.in_(run.profile.categories), created <= run.latest_start(deadline.workdays))
     permission = (ACTION_WRITE, RESOURCE_ACCOUNT)
@@ -165,7 +170,8 @@ def _account_missing(run: _Run) -> Iterator[dict]:
         name = _full_name(family, middle, given)
         title = (_("Quá hạn cấp tài khoản cho %(name)s", name=name) if due < run.day
                  else _("Sắp đến hạn cấp tài khoản cho %(name)s", name=name))
-        body = _("Hồ sơ của %(name)s (%(unit)s), lập ngày %(start)s, chưa có tài khoản cá nhân; %(when)s. "
+        body = _("Hồ sơ của %(name)s (%(unit)s), quyết định hoặc lập hồ sơ ngày %(start)s, chưa có tài khoản cá "
+                 "nhân; %(when)s. "
                  "Quy định: cấp tài khoản trong %(n)s ngày làm việc kể từ quyết định.", name=name, unit=unit,
                  start=workdays.format_day(created_day), when=run.when(due), n=deadline.workdays)
         yield {"user_id": user_id, "kind": "account_missing", "object_type": "person", "object_id": person_id,
@@ -248,6 +254,32 @@ def _approval(run: _Run, kind: str) -> Iterator[dict]:
                      when=run.when(due))
             yield {"user_id": user_id, "kind": kind, "object_type": "step", "object_id": step_id, "due_date": due,
                    "title": title[:300], "body": body, "link": run.link("ChangeSetsView.show", cs_id=cs_id)}
+
+
+# --------------------------------------------------------------------------- HN-6.3, HCM-7.2c: updates
+
+def _updates(run: _Run, kind: str) -> Iterator[dict]:
+    """Unsent drafts whose update deadline falls from today to the horizon (``update_due``) or before today."""
+    window = (ChangeSet.update_due >= run.day, ChangeSet.update_due <= run.horizon) if kind == "update_due" \
+        else (ChangeSet.update_due < run.day,)
+    rows = db.session.execute(
+        select(ChangeSet.created_by_id, ChangeSet.id, ChangeSet.update_due, ChangeSet.change_date, Person.id,
+               Person.account_id, Person.family_name, Person.middle_name, Person.given_name)
+        .join(Person, Person.id == ChangeSet.person_id)
+        .where(ChangeSet.status.in_(("draft", "returned")), ChangeSet.update_due.is_not(None), *window,
+               Person.status.in_(ACTIVE_STATUSES), ChangeSet.created_by_id.is_not(None),
+               _not_reminded(ChangeSet.created_by_id, kind, "change_set", ChangeSet.id, ChangeSet.update_due))
+        .order_by(ChangeSet.update_due, ChangeSet.id))
+    for user_id, cs_id, due, changed, person_id, account_id, family, middle, given in rows:
+        own = user_id == account_id
+        name = _full_name(family, middle, given)
+        title = (_("Quá hạn gửi cập nhật hồ sơ của %(name)s", name=name) if kind == "update_overdue"
+                 else _("Sắp đến hạn gửi cập nhật hồ sơ của %(name)s", name=name))
+        body = _("Thay đổi phát sinh ngày %(day)s đang ở bản nháp, chưa gửi duyệt; %(when)s.",
+                 day=workdays.format_day(changed), when=run.when(due)) if changed else run.when(due)
+        link = run.link("MyFileView.draft") if own else run.link("PeopleView.draft", pk=person_id)
+        yield {"user_id": user_id, "kind": kind, "object_type": "change_set", "object_id": cs_id, "due_date": due,
+               "title": title[:300], "body": body, "link": link}
 
 
 # --------------------------------------------------------------------------- issue 16: moves
@@ -369,6 +401,8 @@ def run_reminders(day: date | None = None, *, send_email: bool = True) -> dict[s
             counts["approval_overdue"] = insert_notifications(_approval(run, "approval_overdue"))
             if profile.window_reminder:
                 counts["window_open"] = insert_notifications(_window_open(run))
+            counts["update_due"] = insert_notifications(_updates(run, "update_due"))
+            counts["update_overdue"] = insert_notifications(_updates(run, "update_overdue"))
             counts["transfer_due"] = insert_notifications(_transfers(run, "transfer_due"))
             counts["transfer_overdue"] = insert_notifications(_transfers(run, "transfer_overdue"))
             db.session.commit()

@@ -30,6 +30,8 @@ REMINDER_KINDS = {
     "approval_due": _l("Sắp đến hạn xử lý"),
     "approval_overdue": _l("Quá hạn xử lý"),
     "window_open": _l("Kỳ phê duyệt hằng tháng"),
+    "update_due": _l("Sắp đến hạn cập nhật hồ sơ"),
+    "update_overdue": _l("Quá hạn cập nhật hồ sơ"),
     "transfer_due": _l("Điều động sắp đến hạn"),
     "transfer_overdue": _l("Điều động quá hạn"),
 }

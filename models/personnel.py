@@ -89,6 +89,9 @@ class Person(Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     status_since: Mapped[date | None] = mapped_column(Date)
     status_decision: Mapped[str | None] = mapped_column(String(100))
+    #: The day of the decision that brought the person in (phê chuẩn for cán bộ, tuyển dụng for công chức and viên
+    #: chức, the contract for người lao động): HCM-7.1 counts the account deadline from it (issue 16).
+    decision_date: Mapped[date | None] = mapped_column(Date)
     #: Managed by Ban Thường vụ Thành ủy (HCM-7.2a: a different approval chain, through Sở Nội vụ).
     btv_managed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     #: Number of the last approved version (0 before the first approval).
@@ -421,6 +424,11 @@ class ChangeSet(Model):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Deadline of the whole approval (HCM-7.2c: 10 working days after the signature), if the profile has one.
     due_date: Mapped[date | None] = mapped_column(Date)
+    #: The day the change happened in real life (a decision, a diploma, a birth …): HN-6.3 / HCM-7.2c give the
+    #: person 5 working days from it to update the file (issue 16). The draft's first day until the person says.
+    change_date: Mapped[date | None] = mapped_column(Date)
+    #: ``change_date`` + the profile's change deadline (changes of an approved file); a submission after it is late.
+    update_due: Mapped[date | None] = mapped_column(Date)
 
     person = relationship("Person")
     created_by = relationship("Account", foreign_keys=[created_by_id])

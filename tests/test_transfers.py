@@ -403,3 +403,55 @@ def test_the_daily_job_and_its_command(app, demo, unit_by_name, monkeypatch):
     assert out.exit_code == 0 and "Đã thực hiện: 1" in out.output
     db.session.expire_all()
     assert db.session.get(Person, person.id).status == "retired"
+
+
+def test_change_deadline_counts_from_the_day_of_the_change_hn_6_3(app, demo, unit_by_name, monkeypatch):
+    """HN-6.3 / HCM-7.2c: a change set records the day the change happened (the draft's first day until the
+    person says otherwise); the update is due 5 WD later; an unsent draft past it reminds its drafter; a
+    submission after it counts as a late update of the unit on the compliance page."""
+    from app import workflow
+    from app.services.compliance import compliance_table
+    from jobs.reminders import run_reminders
+    from models.personnel import ChangeSet
+
+    use_profile(app, monkeypatch, "hanoi")
+    db = demo
+    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    staff = account(db, "annv.syt")
+    monkeypatch.setattr(workflow, "local_today", lambda: date(2026, 4, 24))
+    svc.save_section(staff, person.id, "documents", documents())
+    cs = db.session.scalar(select(ChangeSet).where(ChangeSet.person_id == person.id, ChangeSet.status == "draft"))
+    assert (cs.change_date, cs.update_due) == (date(2026, 4, 24), date(2026, 5, 6))  # across 27/4, 30/4, 1/5
+    assert run_reminders(date(2026, 5, 5), send_email=False)["update_due"] == 1
+    assert run_reminders(date(2026, 5, 7), send_email=False)["update_overdue"] == 1
+    told = db.session.scalar(select(Notification).where(Notification.kind == "update_overdue"))
+    assert told.user_id == staff.id and "24/04/2026" in told.body
+    with pytest.raises(ValidationError, match="không được sau hôm nay"):
+        svc.submit(staff, person.id, "Đổi nơi ở", change_date=date(2026, 4, 25))
+    monkeypatch.setattr(workflow, "local_today", lambda: date(2026, 5, 8))
+    svc.add_attachment(staff, person.id, PDF, "Xác nhận.pdf", "giay_to_tuy_than", "documents")
+    svc.submit(staff, person.id, "Đổi nơi ở", change_date=date(2026, 4, 20))
+    db.session.expire_all()
+    cs = db.session.get(ChangeSet, cs.id)
+    assert (cs.change_date, cs.update_due) == (date(2026, 4, 20), date(2026, 4, 28))
+    table = compliance_table(account(db, "sonoivu.admin"), day=date.today())
+    assert {r.name: r.late_updates for r in table.rows}["Sở Y tế"] == 1
+
+
+def test_account_deadline_counts_from_the_decision_hcm_7_1(app, demo, unit_by_name, monkeypatch):
+    """HCM-7.1: the file records the day of the recruitment decision; the account is due 5 WD after it, not after
+    the day the file was typed in."""
+    from jobs.reminders import run_reminders
+
+    use_profile(app, monkeypatch, "hcm")
+    db = demo
+    data = {"org_unit_id": unit_by_name("Văn phòng Sở Y tế").id, "category": "cong_chuc", "full_name": "Phan Văn Tài",
+            "gender": "nam", "birth_date": "01/01/1990", "cccd": "001090012345"}
+    with pytest.raises(ValidationError, match="không được sau hôm nay"):
+        svc.create_person(account(db, "syt.tccb"), {**data, "decision_date": "01/01/2099"})
+    person = svc.create_person(account(db, "syt.tccb"), {**data, "decision_date": date(2026, 4, 20)})
+    assert person.decision_date == date(2026, 4, 20)
+    run_reminders(date(2026, 5, 8), send_email=False)
+    told = db.session.scalar(select(Notification).where(Notification.kind == "account_missing",
+                                                        Notification.object_id == person.id).limit(1))
+    assert told is not None and told.due_date == date(2026, 4, 28)  # 20/4 + 5 WD, Giỗ Tổ (27/4) off

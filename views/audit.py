@@ -216,6 +216,7 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "btv_managed": _l("Thuộc diện Ban Thường vụ Thành ủy quản lý"),
         "version_no": _l("Số phiên bản đã duyệt"),
         "completeness": _l("Mức độ đầy đủ của hồ sơ (%)"),
+        "decision_date": _l("Ngày quyết định tuyển dụng, phê chuẩn hoặc ký hợp đồng"),
     },
     "ChangeSet": {
         "base_version_no": _l("Lập từ phiên bản"),
@@ -231,6 +232,8 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "chain": _l("Quy trình phê duyệt"),
         "signed_at": _l("Thời điểm ký"),
         "due_date": _l("Hạn phê duyệt"),
+        "change_date": _l("Ngày phát sinh thay đổi"),
+        "update_due": _l("Hạn cập nhật hồ sơ"),
     },
     "ApprovalStep": {
         "seq": _l("Thứ tự bước"),

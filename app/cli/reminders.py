@@ -21,6 +21,8 @@ _LABELS = {
     "approval_due": "Sắp đến hạn xử lý",
     "approval_overdue": "Quá hạn xử lý",
     "window_open": "Kỳ phê duyệt hằng tháng (HN-7)",
+    "update_due": "Sắp đến hạn gửi cập nhật hồ sơ",
+    "update_overdue": "Quá hạn gửi cập nhật hồ sơ",
     "transfer_due": "Điều động sắp đến hạn",
     "transfer_overdue": "Điều động quá hạn",
     "emails_sent": "Thư đã gửi",

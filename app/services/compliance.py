@@ -11,7 +11,9 @@ the people attached to the unit itself):
   time);
 - pending approval steps, and those overdue (due date before the day);
 - people in force without a personal account;
-- moves (issue 16) still open past their deadline, counted in the unit the file sits in.
+- moves (issue 16) still open past their deadline, counted in the unit the file sits in;
+- updates sent late in the last 12 months: submitted after the update deadline that the day of the change
+  started (HN-6.3, HCM-7.2c; issue 16).
 
 Everything is scoped to the units whose files the user may read (``app/security/scope.py``), and the table
 is **one** grouped statement: per-unit aggregates of person, change set and approval step (UNION ALL), rolled
@@ -44,7 +46,8 @@ from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
 __all__ = ["COLUMNS", "SORT_KEYS", "ComplianceRow", "ComplianceTable", "compliance_table", "local_date"]
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-MEASURES = ("people", "complete", "no_account", "approved", "on_time", "pending", "overdue", "moves_overdue")
+MEASURES = ("people", "complete", "no_account", "approved", "on_time", "pending", "overdue", "moves_overdue",
+            "late_updates")
 
 #: Sortable columns: key -> header (the page's column order).
 COLUMNS = {
@@ -57,6 +60,7 @@ COLUMNS = {
     "overdue": _l("Bước quá hạn"),
     "no_account": _l("Chưa có tài khoản"),
     "moves_overdue": _l("Điều động quá hạn"),
+    "late_updates": _l("Cập nhật trễ hạn (12 tháng)"),
 }
 SORT_KEYS = tuple(COLUMNS)
 
@@ -85,6 +89,7 @@ class ComplianceRow:
     pending: int = 0
     overdue: int = 0
     moves_overdue: int = 0
+    late_updates: int = 0
 
     @property
     def complete_pct(self) -> float | None:
@@ -144,16 +149,19 @@ def _unit_stats(readable, day: date, threshold: int):
     approvals = (
         select(ChangeSet.person_id.label("person_id"), one.label("approved"),
                case((on_time, 1), else_=0).label("on_time"), zero.label("pending"), zero.label("overdue"),
-               zero.label("moves_overdue"))
+               zero.label("moves_overdue"), zero.label("late_updates"))
         .select_from(ChangeSet).outerjoin(final, is_final)
         .where(ChangeSet.status == "approved", ChangeSet.decided_at >= since))
     steps = (
-        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0), zero)
+        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0), zero, zero)
         .select_from(ApprovalStep).join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
         .where(ApprovalStep.status == "pending"))
-    moves = (select(Transfer.person_id, zero, zero, zero, zero, one)
+    moves = (select(Transfer.person_id, zero, zero, zero, zero, one, zero)
              .where(Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date < day))
-    events = union_all(approvals, steps, moves).subquery("events")
+    late = (select(ChangeSet.person_id, zero, zero, zero, zero, zero, one)
+            .where(ChangeSet.submitted_at >= since, ChangeSet.update_due.is_not(None),
+                   local_date(ChangeSet.submitted_at) > ChangeSet.update_due))
+    events = union_all(approvals, steps, moves, late).subquery("events")
     active = Person.status.in_(ACTIVE_STATUSES)
 
     def count_if(condition):
@@ -164,14 +172,15 @@ def _unit_stats(readable, day: date, threshold: int):
                count_if(and_(active, Person.completeness >= threshold)).label("complete"),
                count_if(and_(active, Person.account_id.is_(None))).label("no_account"),
                zero.label("approved"), zero.label("on_time"), zero.label("pending"), zero.label("overdue"),
-               zero.label("moves_overdue"))
+               zero.label("moves_overdue"), zero.label("late_updates"))
         .where(*([] if readable is None else [Person.org_unit_id.in_(readable)]))
         .group_by(Person.org_unit_id))
     owner = aliased(Person, name="owner")
     # ``owner`` needs only (id, org_unit_id): PostgreSQL reads them from ix_person_org_unit_sort (index-only).
     activity = (
         select(owner.org_unit_id, zero, zero, zero,
-               *[func.sum(events.c[m]) for m in ("approved", "on_time", "pending", "overdue", "moves_overdue")])
+               *[func.sum(events.c[m]) for m in ("approved", "on_time", "pending", "overdue", "moves_overdue",
+                                                 "late_updates")])
         .select_from(events).join(owner, owner.id == events.c.person_id)
         .where(*([] if readable is None else [owner.org_unit_id.in_(readable)]))
         .group_by(owner.org_unit_id))

@@ -128,6 +128,9 @@ class SubmitForm(VNForm):
     """Gửi bản nháp để phê duyệt."""
 
     note = TextAreaField(_l("Ghi chú cho người duyệt"), validators=[OptionalV()])
+    change_date = DateField(_l("Ngày phát sinh thay đổi"), validators=[OptionalV()], description=_l(
+        "Ngày có quyết định, văn bằng hoặc sự việc làm thay đổi hồ sơ; thời hạn cập nhật hồ sơ tính từ ngày "
+        "này."))
     #: Shown only when the city profile wants the person's signature on their own submission (HCM-7.2c).
     passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký bản khai)"), validators=[OptionalV()],
                                render_kw=PASSPHRASE_INPUT)

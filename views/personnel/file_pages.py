@@ -349,6 +349,8 @@ def render_draft(view, links: Links, *, active: str | None = None, posted=None, 
 
     forms = {"attachment": form("attachment", AttachmentForm).fill_choices(), "photo": form("photo", PhotoForm),
              "submit": form("submit", SubmitForm)}
+    if cs is not None and forms["submit"].change_date.data is None:
+        forms["submit"].change_date.data = cs.change_date
     _log_read(person, access)
     return view.render_template(
         "personnel/draft.html", title=_("Thay đổi chờ gửi"), person=person, cs=cs, links=links, changes=changes,
@@ -399,7 +401,8 @@ def submit(view, links: Links):
     """Gửi bản nháp để phê duyệt (HN-6.3: kèm tài liệu chứng minh)."""
     form = SubmitForm(prefix="submit")
     return page_post(view, links, "submit", form,
-                       lambda: svc.submit(g.user, links.pk, form.note.data, passphrase=form.passphrase.data),
+                       lambda: svc.submit(g.user, links.pk, form.note.data, passphrase=form.passphrase.data,
+                                          change_date=form.change_date.data),
                        _l("Đã gửi đề nghị thay đổi; hồ sơ chờ phê duyệt."))
 
 

@@ -33,7 +33,7 @@ from app.services.personnel.checks import format_partial_date
 from app.services.personnel.queries import PersonPage, SearchRateLimited
 from app.text import clean
 from models.accounts import Account
-from views.forms import UnitPickerField, VNForm
+from views.forms import DateField, UnitPickerField, VNForm
 from views.kit import Column, render_rows, service_form
 from views.personnel import file_pages
 from views.personnel.common import LeaveForm, LinkForm, Links, code_choices
@@ -76,6 +76,8 @@ class NewPersonForm(VNForm):
     birth_date = StringField(_l("Ngày sinh (dd/mm/yyyy, hoặc mm/yyyy, yyyy nếu chỉ biết tháng, năm)"),
                              validators=[OptionalV()])
     cccd = StringField(_l("Số CCCD"), validators=[OptionalV()])
+    decision_date = DateField(_l("Ngày quyết định tuyển dụng, phê chuẩn hoặc ký hợp đồng"), validators=[OptionalV()],
+                              description=_l("Thời hạn cấp tài khoản cá nhân tính từ ngày này."))
 
 
 def _age(form: FilterForm, name: str, errors: dict) -> int | None:
@@ -234,7 +236,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         if request.method == "GET":
             form.org_unit_id.data = int_arg("unit")
         names = ("org_unit_id", "category", "full_name", "family_name", "middle_name", "given_name", "gender",
-                 "birth_date", "cccd")
+                 "birth_date", "cccd", "decision_date")
         return service_form(
             self, form, lambda: svc.create_person(g.user, {name: form[name].data for name in names}),
             title=_("Lập hồ sơ mới"), template="personnel/new.html",

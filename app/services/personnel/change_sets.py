@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import audit, workflow
+from app import audit, workdays, workflow
 from app.extensions import db
 from app.profiles import active_profile
 from app.request_input import as_id
@@ -114,9 +114,24 @@ def editable_set(actor, person: Person) -> ChangeSet:
     if cs is None:
         cs = ChangeSet(person_id=person.id, status="draft", base_version_no=person.version_no,
                        created_by_id=actor.id, on_behalf=person.account_id != actor.id)
+        set_change_date(cs, workflow.local_today())
         db.session.add(cs)
         db.session.flush()
     return cs
+
+
+def local_date_of(moment: datetime | None) -> date:
+    """The Việt Nam calendar day of ``moment`` (today when None)."""
+    return (moment or datetime.now(UTC)).astimezone(workflow.TZ).date()
+
+
+def set_change_date(cs: ChangeSet, day: date) -> None:
+    """Record the day the change happened and the update deadline it starts (HN-6.3, HCM-7.2c: the profile's
+    ``change_deadline``, for changes of an approved file; a first entry has its own deadline, HCM-7.2)."""
+    cs.change_date = day
+    deadline = active_profile().change_deadline
+    cs.update_due = (workdays.add_workdays(day, deadline.workdays)
+                     if deadline is not None and (cs.base_version_no or 0) > 0 else None)
 
 
 def writable_person(actor, person_id) -> tuple[Person, bool]:
@@ -347,10 +362,12 @@ def draft_view(actor, person_id) -> tuple[Person, ChangeSet | None, dict, dict]:
 
 
 @use_case
-def submit(actor, person_id, note: str | None = None, *, passphrase: str | None = None) -> ChangeSet:
+def submit(actor, person_id, note: str | None = None, *, passphrase: str | None = None,
+           change_date: date | None = None) -> ChangeSet:
     """Send the draft for approval: it must change something, pass every check, carry proof when the city
     profile wants it (HN-6.3) and the person's signature when it wants that (HCM-7.2c); the workflow then
-    starts the profile's chain."""
+    starts the profile's chain. ``change_date``: the day the change happened (default: the draft's own; it starts
+    the update deadline, HN-6.3 / HCM-7.2c)."""
     person, agency = writable_person(actor, person_id)
     cs = _locked_open_change_set(person)
     if cs is not None and cs.status == "submitted":
@@ -361,6 +378,10 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
     if not cs.items:
         raise ValidationError({"__all__": [_("Bản nháp chưa có thay đổi nào.")]})
     errors = Errors()
+    if change_date is not None and change_date > workflow.local_today():
+        errors.add("change_date", _("Ngày phát sinh thay đổi không được sau hôm nay."))
+    elif change_date is not None and person.birth_date is not None and change_date < person.birth_date:
+        errors.add("change_date", _("Ngày phát sinh thay đổi không được trước ngày sinh."))
     doc = files.overlay(files.snapshot(person), list(cs.items))
     cross_check(doc, errors)
     profile = active_profile()
@@ -370,6 +391,10 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
             errors.add("__all__", _("Hãy đính kèm bản số hóa của giấy tờ chứng minh thay đổi."))
     errors.raise_if_any()
     cs.note = (note or "").strip() or cs.note
+    if change_date is not None:
+        set_change_date(cs, change_date)
+    elif cs.change_date is None:
+        set_change_date(cs, local_date_of(cs.created_at))
     signature_ref = None
     if profile.submission_requires_signature and not agency:
         signature_ref = signatures.sign_submission(actor, person, cs, passphrase)

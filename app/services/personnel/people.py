@@ -149,6 +149,16 @@ def create_person(actor, data: dict) -> Person:
             errors.add("cccd", message)
         if find_by_cccd(cccd) is not None:
             errors.add("cccd", _("Đã có hồ sơ mang số CCCD này; mỗi người chỉ có một hồ sơ."))
+    decision_date = None
+    try:
+        decision_date, precision = checks.parse_partial_date(data.get("decision_date"))
+        if precision not in (None, "day"):
+            errors.add("decision_date", _("Hãy nhập đủ ngày, tháng, năm của quyết định."))
+            decision_date = None
+    except ValueError as exc:
+        errors.add("decision_date", str(exc))
+    if decision_date is not None and decision_date > scope.today():
+        errors.add("decision_date", _("Ngày quyết định không được sau hôm nay."))
     account = None
     if data.get("account_id"):
         account = _check_account(actor, data.get("account_id"), None, errors)
@@ -157,7 +167,7 @@ def create_person(actor, data: dict) -> Person:
         org_unit_id=unit.id, category=category, status="active", family_name=family, middle_name=middle,
         given_name=given, gender=parsed["gender"], birth_date=parsed["birth_date"],
         birth_date_precision=parsed["birth_date_precision"], cccd=cccd or None,
-        account_id=account.id if account else None, version_no=0,
+        account_id=account.id if account else None, version_no=0, decision_date=decision_date,
     )
     refresh_derived(person)
     db.session.add(person)

@@ -40,10 +40,10 @@ META = None
 _SECTION_META = {"id", "person_id", "position", "kind", "side"}
 _META_COLUMNS: dict[str, set[str]] = {
     "Person": {"id", "org_unit_id", "account_id", "category", "status", "status_since", "status_decision",
-               "btv_managed", "version_no", "completeness", "created_at", "updated_at"},
+               "btv_managed", "version_no", "completeness", "created_at", "updated_at", "decision_date"},
     "ChangeSet": {"id", "person_id", "status", "base_version_no", "created_by_id", "on_behalf", "created_at",
                   "updated_at", "submitted_at", "submitted_by_id", "decided_at", "decided_by_id", "version_id",
-                  "chain", "round", "signed_at", "due_date"},
+                  "chain", "round", "signed_at", "due_date", "change_date", "update_due"},
     "ApprovalStep": {"id", "change_set_id", "round", "seq", "key", "authority", "status", "signature_required",
                      "window_start", "due_date", "rule", "started_at", "acted_at", "actor_id", "on_behalf_of_id",
                      "signature_ref", "created_at"},
