@@ -71,7 +71,7 @@ SKIP_ENDPOINTS = re.compile(
 #: Pages of one route visited per (endpoint, non-id arguments, query keys): a few objects are enough.
 PER_SHAPE = 2
 #: URL arguments that name an object by id (their value does not make a new shape of page).
-ID_ARGS = {"pk", "cs_id", "att_id", "nid", "no", "export_id", "aid", "item_id"}
+ID_ARGS = {"pk", "cs_id", "att_id", "nid", "no", "export_id", "aid", "item_id", "transfer_id", "person_id"}
 
 
 class VisibleText(HTMLParser):
@@ -184,6 +184,7 @@ def sample_ids(db) -> dict:
         "consent": one("SELECT id FROM consent_grant ORDER BY id LIMIT 2"),
         "delegation": one("SELECT id FROM delegation ORDER BY id LIMIT 2"),
         "password_request": one("SELECT id FROM password_request ORDER BY id LIMIT 2"),
+        "transfer": one("SELECT id FROM transfer ORDER BY id LIMIT 3"),
     }
 
 
@@ -210,6 +211,10 @@ def route_urls(app, ids) -> list[str]:
             pool = ids.get(PK_KIND.get(view), []) or [999999]
         elif "cs_id" in rule.arguments:
             pool = ids["change_set"] or [999999]
+        elif "transfer_id" in rule.arguments:
+            pool = ids["transfer"] or [999999]
+        elif "person_id" in rule.arguments:
+            pool = ids["person"] or [999999]
         kinds = [None]
         for arg in rule.arguments:
             match = re.search(r"<any\(([^)]*)\):" + arg + ">", rule.rule)
@@ -219,7 +224,8 @@ def route_urls(app, ids) -> list[str]:
             for kind in kinds:
                 values = {}
                 if obj is not None:
-                    values["pk" if "pk" in rule.arguments else "cs_id"] = obj
+                    key = next(a for a in ("pk", "cs_id", "transfer_id", "person_id") if a in rule.arguments)
+                    values[key] = obj
                 if kind is not None:
                     values["kind"] = kind
                 values.update({"no": 1, "nid": 999999, "export_id": 999999})
@@ -292,6 +298,23 @@ def city(request, app, monkeypatch):
     return request.param
 
 
+def moves_of_the_demo(db, admin) -> None:
+    """Moves to show (issue 16): one between agencies still on its way, one out of the city done — their lists,
+    pages and the file in transit are crawled too."""
+    from app.services import transfers as tr
+
+    syt = db.session.scalar(text("SELECT path FROM org_unit WHERE name = 'Sở Y tế'"))
+    people = [r[0] for r in db.session.execute(text(
+        f"SELECT p.id FROM person p JOIN org_unit u ON u.id = p.org_unit_id WHERE u.path LIKE '{syt}%' "
+        f"AND p.status = 'active' ORDER BY p.id DESC LIMIT 2"))]
+    units = dict(db.session.execute(text("SELECT name, id FROM org_unit")).all())
+    day = date.today()
+    decision = {"decision_number": "15/QĐ-UBND", "decision_date": day, "effective_date": day}
+    tr.record_move(admin, people[0], tr.MoveData(kind="between_agencies", to_unit_id=units["Sở Tư pháp"],
+                                                 new_title="Chuyên viên", **decision))
+    tr.record_move(admin, people[1], tr.MoveData(kind="out_of_city", external_place="Bộ Y tế", **decision))
+
+
 def test_every_page_as_every_role_is_vietnamese(app, city, demo_people):
     """Every role (and a visitor), every page it reaches, in both cities: no server error, no English, no Python
     values, no rule ids, no ISO dates, no codes."""
@@ -302,6 +325,7 @@ def test_every_page_as_every_role_is_vietnamese(app, city, demo_people):
     last_due = demo_people.session.scalar(text("SELECT max(due_date) FROM approval_step WHERE status = 'pending'"))
     counts = run_reminders(last_due + timedelta(days=1), send_email=False)
     assert sum(n for kind, n in counts.items() if not kind.startswith("emails")), counts
+    moves_of_the_demo(demo_people, admin)
     ids = sample_ids(demo_people)
     start = time.monotonic()
     report, total = [], 0

@@ -268,7 +268,6 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "handover_date": _l("Ngày nhận bàn giao"),
         "attachment_id": _l("Bản chụp quyết định"),
         "due_date": _l("Hạn hoàn thành"),
-        "deadline_rule": _l("Căn cứ thời hạn"),
         "note": _l("Ghi chú"),
         "version_id": _l("Phiên bản hồ sơ"),
         "access_revoked_at": _l("Thời điểm thu hồi quyền truy cập"),
@@ -301,7 +300,7 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
 #: Columns whose values say nothing to a reader (derived search keys, blind indexes of identity numbers — the
 #: number's own row says it changed —, a tree path of ids, the rule ids of a deadline): left out of the
 #: before/after table.
-HIDDEN_COLUMNS = {"search_key", "sort_key", "cccd_index", "old_id_index", "path", "rule"}
+HIDDEN_COLUMNS = {"search_key", "sort_key", "cccd_index", "old_id_index", "path", "rule", "deadline_rule"}
 
 #: Keys of the access log's ``detail``: key -> label; ``(event, key)`` when an event uses a key its own way.
 DETAIL_LABELS: dict[Any, Any] = {
@@ -562,6 +561,8 @@ def _column_type(object_type: str, column: str):
 def _enum_labels(object_type: str, column: str) -> dict | None:
     """Code -> label of the columns holding a code of the app (statuses, kinds, actions)."""
     from app.services.personnel.people import CATEGORIES, STATUSES
+    from app.services.transfers.states import KIND_LABELS as MOVE_KINDS
+    from app.services.transfers.states import STATUS_LABELS as MOVE_STATUSES
     from app.workflow import STATUS_LABELS
     from models.accounts import ACCOUNT_KINDS, DELEGATION_ACTIONS
     from models.org_units import UNIT_STATUSES, UNIT_TYPES
@@ -580,6 +581,9 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
         ("ApprovalStep", "status"): STEP_STATUS_LABELS,
         ("Person", "category"): CATEGORIES,
         ("Person", "status"): STATUSES,
+        ("Transfer", "kind"): MOVE_KINDS,
+        ("Transfer", "status"): MOVE_STATUSES,
+        ("Transfer", "leave_status"): STATUSES,
         ("PasswordRequest", "status"): {"open": _l("Chờ giải quyết"), "resolved": _l("Đã giải quyết")},
     }.get((object_type, column))
 
