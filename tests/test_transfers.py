@@ -162,13 +162,14 @@ def test_between_agencies_hn_12_1_hcm_8_2(app, demo, unit_by_name, monkeypatch, 
 # --------------------------------------------------------------------------- out of the city
 
 
-def test_out_of_city_revokes_login_on_effective_date_hn_12_2_1(app, demo, unit_by_name, monkeypatch):
+@pytest.mark.parametrize("profile", ["hanoi", "hcm"])
+def test_out_of_city_revokes_login_on_effective_date_hn_12_2_1(app, demo, unit_by_name, monkeypatch, profile):
     """HN-12.2.1 / HCM-8.3: recorded before its effective date, the move leaves the login working; on that day the
     daily job archives the file, revokes the account and ends its sessions; a second run does nothing more; Sở Nội
     vụ's hand-over package holds the official PDF and the JSON of the whole file and its history."""
     from tests.clients import body, client_for
 
-    use_profile(app, monkeypatch, "hanoi")
+    use_profile(app, monkeypatch, profile)
     db = demo
     today_is(monkeypatch, date(2026, 5, 4))
     person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
@@ -205,11 +206,13 @@ def test_out_of_city_revokes_login_on_effective_date_hn_12_2_1(app, demo, unit_b
 # --------------------------------------------------------------------------- into the city, back
 
 
-def test_hand_over_round_trip_into_the_city_hn_12_2_2b(app, demo, unit_by_name, monkeypatch):
+@pytest.mark.parametrize("profile", ["hanoi", "hcm"])
+def test_hand_over_round_trip_into_the_city_hn_12_2_2b(app, demo, unit_by_name, monkeypatch, profile):
     """HN-12.2.2b: the package another system hands over (the same JSON format) is imported by the receiving
     agency: every section and the whole history come in, the personal account is created, item 33 gains the
-    new post, and the hand-over deadline (HN-12.2.2a: 10 WD) is set."""
-    use_profile(app, monkeypatch, "hanoi")
+    new post, and the hand-over deadline (HN-12.2.2a: 10 WD; HCM sets none, HCM-8.3 goes through Sở Nội vụ in
+    writing) is set."""
+    use_profile(app, monkeypatch, profile)
     db = demo
     today_is(monkeypatch, date(2026, 5, 4))
     source = person_for(db, unit_by_name("Bệnh viện Thanh Nhàn"), name="Lê Thị Mai", cccd="001185012345",
@@ -228,7 +231,8 @@ def test_hand_over_round_trip_into_the_city_hn_12_2_2b(app, demo, unit_by_name, 
         decision_number="77/QĐ-SGDĐT", decision_date=date(2026, 4, 28), effective_date=date(2026, 5, 4),
         new_title="Nhân viên y tế trường học", package=package))
     assert password and move.status == "completed"
-    assert (move.due_date, move.deadline_rule) == (date(2026, 5, 13), "HN-12.2.2a")
+    expected = (date(2026, 5, 13), "HN-12.2.2a") if profile == "hanoi" else (None, None)
+    assert (move.due_date, move.deadline_rule) == expected
     arrived = db.session.get(Person, move.person_id)
     assert arrived.id != source.id and arrived.full_name == "Lê Thị Mai" and arrived.account_id is not None
     assert versions(db, arrived.id) == [v["version_no"] for v in doc["history"]] + [len(doc["history"]) + 1]
@@ -245,16 +249,19 @@ def test_hand_over_round_trip_into_the_city_hn_12_2_2b(app, demo, unit_by_name, 
     assert new_snapshot["sections"]["work"][-1]["title"] == "Nhân viên y tế trường học"
 
 
-def test_re_recruitment_by_cccd_reopens_the_same_file_hn_12_3(app, demo, unit_by_name, monkeypatch):
-    """HN-12.3 / HCM-8.4: leaving archives the file (10 WD from the decision in HCM), revokes the login, deletes
-    nothing; coming back with the same CCCD reopens that file with all its versions and the same account."""
-    use_profile(app, monkeypatch, "hcm")
+@pytest.mark.parametrize("profile", ["hcm", "hanoi"])
+def test_re_recruitment_by_cccd_reopens_the_same_file_hn_12_3(app, demo, unit_by_name, monkeypatch, profile):
+    """HN-12.3 / HCM-8.4: leaving archives the file (10 WD from the decision in HCM, no deadline in Hà Nội),
+    revokes the login, deletes nothing; coming back with the same CCCD reopens that file with all its versions and
+    the same account."""
+    use_profile(app, monkeypatch, profile)
     db = demo
     today_is(monkeypatch, date(2026, 4, 27))
     person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
     officer = account(db, "syt.tccb")
     move = tr.record_move(officer, person.id, decision("leaving", leave_status="resigned"))
-    assert (move.status, move.due_date, move.deadline_rule) == ("completed", date(2026, 5, 7), "HCM-8.4")
+    expected = (date(2026, 5, 7), "HCM-8.4") if profile == "hcm" else (None, None)
+    assert (move.status, move.due_date, move.deadline_rule) == ("completed", *expected)
     db.session.expire_all()
     assert db.session.get(Person, person.id).status == "resigned"
     assert account(db, "annv.syt").locked_at is not None
