@@ -4,17 +4,15 @@ Prints the number of new notifications per kind and of e-mails sent; a bad date 
 Running it twice on the same day adds and sends nothing the second time.
 """
 
-import re
-from datetime import date
-
 import click
 from flask.cli import AppGroup
+
+from app.cli.common import iso_day
 
 __all__ = ["reminders_cli"]
 
 reminders_cli = AppGroup("reminders", help="Nhắc việc: hạn cấp tài khoản, khai hồ sơ, phê duyệt (thông báo, thư).")
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LABELS = {
     "account_missing": "Chưa cấp tài khoản (HCM-7.1)",
     "first_entry_missing": "Chưa khai hồ sơ lần đầu (HCM-7.2)",
@@ -37,15 +35,7 @@ def run_command(day: str | None, no_email: bool) -> None:
     """Find near and past deadlines and notify the people responsible."""
     from jobs.reminders import run_reminders
 
-    when = None
-    if day is not None:
-        try:
-            if not _ISO_DAY.match(day):
-                raise ValueError
-            when = date.fromisoformat(day)
-        except ValueError:
-            click.echo(f"Lỗi: ngày «{day}» không hợp lệ (định dạng YYYY-MM-DD, ví dụ 2026-02-12).", err=True)
-            raise SystemExit(2) from None
+    when = iso_day(day)
     counts = run_reminders(when, send_email=not no_email)
     for key, value in counts.items():
         click.echo(f"{_LABELS.get(key, key)}: {value}")

@@ -29,6 +29,13 @@ class BrowserErrors:
         return [text for url, text in self.errors if url not in self.expected_urls]
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A Vietnamese user's browser: vi-VN, Việt Nam time, a desktop screen (a module may override it)."""
+    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
+            "viewport": {"width": 1280, "height": 900}}
+
+
 @pytest.fixture()
 def js_errors(page: Page):
     """Watch the page for JavaScript errors; the test fails if any happened."""

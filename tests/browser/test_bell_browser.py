@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, TIMEOUT_MS, shot
+from tests.browser.pages import sign_in
+from tests.factories import TIMEOUT_MS, shot
 
 pytestmark = pytest.mark.usefixtures("demo_people")
 
@@ -18,26 +19,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NEW_PHONE = "0987 654 321"
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
 @pytest.fixture()
 def hanoi_inline(app, monkeypatch):
     """Hà Nội's profile, jobs in-process."""
     monkeypatch.setitem(app.config, "CITY_PROFILE", "hanoi")
     monkeypatch.setitem(app.extensions, "rq_queue", None)
-
-
-def sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(live_server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.locator("#username").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_submission_lights_the_approvers_bell_and_approval_the_staff_members(

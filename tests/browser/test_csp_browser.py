@@ -19,13 +19,6 @@ pytestmark = pytest.mark.usefixtures("demo_people")
 CSP_MARKERS = ("Content Security Policy", "Refused to", "Content-Security-Policy")
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
 @pytest.fixture(scope="module")
 def csrf_live_server(app):
     """The CSRF-enabled app served in a thread."""

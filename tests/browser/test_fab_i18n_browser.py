@@ -5,12 +5,11 @@ actions alert "No row selected" with an "OK" button; its confirm dialog said "Ca
 once the scripts ran, so the page crawl (tests/test_page_crawl.py) cannot see them: this test clicks.
 """
 
-import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -20,14 +19,6 @@ def browser_context_args(browser_context_args):
     """An English-speaking browser: the page's language must not follow it (the app's default is Vietnamese)."""
     return {**browser_context_args, "locale": "en-US", "timezone_id": "Asia/Ho_Chi_Minh",
             "viewport": {"width": 1366, "height": 900}}
-
-
-def sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(live_server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.locator("#username").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_fab_select_boxes_alerts_and_dialogs_speak_vietnamese(page: Page, live_server, db, js_errors):

@@ -15,13 +15,6 @@ from tests.factories import PASSWORD, shot
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
 @pytest.fixture()
 def three_submitted(app, db, unit_by_name, monkeypatch):
     """Hà Nội profile, jobs in-process, and three change sets submitted by the TCCB officer in Khoa Cấp cứu."""

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD, shot
+from tests.browser.pages import sign_in
+from tests.factories import shot
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -16,14 +17,6 @@ def browser_context_args(browser_context_args):
     """A common office laptop: 1366×768, vi-VN, Việt Nam time."""
     return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
             "viewport": {"width": 1366, "height": 768}}
-
-
-def sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(live_server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.locator("#username").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def navbar_lines(page: Page) -> dict:

@@ -19,13 +19,6 @@ NEW_PHONE = "0987 654 321"
 PROOF_NAME = "Giấy xác nhận số điện thoại.pdf"
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
 def test_staff_updates_own_file_with_proof_and_submits(page: Page, live_server, db, js_errors):
     """HN-6.2, HN-6.3, HCM-7.2c: "Hồ sơ của tôi" — edit a section, attach proof, see the diff, submit."""
     from models.accounts import Account

@@ -16,13 +16,6 @@ from tests.factories import PASSPHRASE, PASSWORD, account, documents, person_for
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hồ Chí Minh time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
 @pytest.fixture()
 def authenticated(app, db, dev_ca, monkeypatch):
     """HCM, jobs in-process: annv.syt signed a change of their file, syt.tccb authenticated it by signature; it

@@ -5,30 +5,14 @@ vụ moves the file and the account from the move's page; the gaining agency's o
 chuyển đến", receives it and opens the file; the old officer gets 404 on it.
 """
 
-import re
 from datetime import date
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.factories import PASSWORD, account, hr_officer, person_for, shot
+from tests.browser.pages import sign_in
+from tests.factories import account, hr_officer, person_for, shot
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A Vietnamese user's browser: vi-VN, Hà Nội time, a desktop screen."""
-    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-            "viewport": {"width": 1280, "height": 900}}
-
-
-def sign_in(page: Page, live_server: str, username: str) -> None:
-    page.goto(live_server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.locator("#username").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_move_between_agencies_recorded_moved_received(page: Page, browser: Browser, browser_context_args,
