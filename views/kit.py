@@ -163,18 +163,36 @@ class Column:
     attrs: Callable[[Any], dict] | None = None
 
 
+def _text(value) -> str:
+    """``value`` as HTML: markup as it is, anything else escaped exactly as markupsafe does (same entities),
+    without making a ``Markup`` object per cell (a 50-row list has 400 of them)."""
+    if value is None:
+        return ""
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return html()
+    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
+
+
 def _attrs(attrs: dict) -> str:
-    return "".join(f' {k}="{escape(v)}"' for k, v in attrs.items() if v is not None and v is not False)
+    return "".join(f' {k}="{_text(v)}"' for k, v in attrs.items() if v is not None and v is not False)
 
 
 def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[Any], dict]) -> Markup:
-    """The ``<tr>`` of every row, built as one string (no template call per cell)."""
+    """The ``<tr>`` of every row, built as one string (no template call per cell; a column without ``attrs``
+    opens its cells with one prepared ``<td>``)."""
+    opening = [None if c.attrs else f"<td{_attrs({'class': c.css or None})}>" for c in columns]
     out = []
     for row in rows:
-        cells = "".join(f"<td{_attrs({'class': c.css or None, **(c.attrs(row) if c.attrs else {})})}>"
-                        f"{escape(_blank(c.cell(row)))}</td>" for c in columns)
+        cells = "".join(f"{td or _cell_open(c, row)}{_text(c.cell(row))}</td>" for c, td in zip(columns, opening,
+                                                                                               strict=True))
         out.append(f"<tr{_attrs(row_attrs(row))}>{cells}</tr>")
     return Markup("\n".join(out))
+
+
+def _cell_open(column: Column, row) -> str:
+    return f"<td{_attrs({'class': column.css or None, **column.attrs(row)})}>"
 
 
 def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[[Any], dict], *,
