@@ -21,8 +21,8 @@ Legal source — Nghị định 135/2020/NĐ-CP ngày 18/11/2020 của Chính ph
   to the month needs nothing more.
 
 Not covered (they need facts the file does not hold): earlier retirement (Điều 5: heavy or hazardous work,
-disadvantaged areas, reduced working capacity) and later retirement (Điều 6: highly qualified people and
-special cases, NĐ 83/2022 for cán bộ, công chức) — the list is the date by the normal schedule.
+disadvantaged areas, reduced working capacity) and later retirement (Điều 6: working on past the age by agreement,
+and the extensions other texts allow some cán bộ, công chức) — the list is the date by the normal schedule.
 
 :func:`retirements_due` lists the active people of the reader's scope under a unit whose retirement date falls in
 the next months. At city scale (250,000 people) nothing is loaded in full: the schedule gives, per sex, the
