@@ -68,6 +68,8 @@ class Person(Model):
         Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id", postgresql_include=["status"]),
         Index("ix_person_sort", "sort_key", "id"),
         Index("ix_person_status", "status"),
+        # The age filter of the list and the retirements coming (a window of birth dates per sex).
+        Index("ix_person_birth_date", "birth_date"),
         Index("ix_person_cccd_index", "cccd_index"),
         Index("ix_person_old_id_index", "old_id_index"),
         Index(

@@ -23,6 +23,7 @@ from app.security.roles import ROLE_CONFIGS, role_config
 from app.services import accounts as acc
 from app.services import personnel as people
 from app.services.personnel.syll import PHOTO_LEVEL
+from app.services.transfers import retirement
 from models.accounts import Account, RoleAssignment
 from tests.factories import PDF, PNG, login
 
@@ -40,7 +41,7 @@ NOT_WALKED = {
 NO_PK_VIEWS = {
     "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView", "ChangeSetsView", "MyFileView",
     "MySyllView", "VerifyPdfView", "MyCertificateView", "WorkdayCalendarView", "ComplianceView",
-    "NotificationsView", "TransfersView",
+    "NotificationsView", "TransfersView", "RetirementsView",
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
@@ -129,9 +130,11 @@ def personnel_world(admin, inside_unit, outside_unit) -> dict:
     drafter, _ = acc.create_account(admin, acc.AccountData(
         username="sonoivu.admin2", last_name="Đỗ Văn", first_name="Minh", org_unit_id=root, role_name=ROLE_ADMIN,
         include_descendants=True))
+    # Born in a month that reaches the retirement age within a year, so the "Sắp nghỉ hưu" list holds both files.
+    retiring = retirement.birth_month_schedule("nam", date.today(), retirement.add_months(date.today(), 12))[0][0]
     for unit, name in ((inside_unit, "Lê Văn Trong"), (outside_unit, "Lò Văn Ngoaivi")):
         person = people.create_person(admin, {"org_unit_id": unit.id, "category": "cong_chuc", "full_name": name,
-                                              "gender": "nam", "birth_date": "1980"})
+                                              "gender": "nam", "birth_date": retiring.strftime("%m/%Y")})
         people.set_photo(drafter, person.id, PNG)
         people.approve(admin, people.submit(drafter, person.id).id)
         people.save_section(drafter, person.id, "work", {"start": "2005", "unit_name": "Đơn vị cũ"})

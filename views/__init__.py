@@ -15,6 +15,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         notifications,
         org_units,
         personnel,
+        retirements,
         security,
         signatures,
         transfers,
@@ -25,6 +26,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     transfers.register(appbuilder)
+    retirements.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)

@@ -33,6 +33,7 @@ __all__ = [
     "MENU_MY_CERTIFICATE",
     "MENU_QUICK_ROLES",
     "MENU_REPORTS",
+    "MENU_RETIREMENTS",
     "MENU_SIGNATURES",
     "MENU_SYSTEM",
     "MENU_VERIFY_PDF",
@@ -118,3 +119,4 @@ MENU_REPORTS = "Reports"
 MENU_COMPLIANCE = "Compliance per unit"
 MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
+MENU_RETIREMENTS = "Retirements due"

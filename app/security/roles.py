@@ -35,6 +35,7 @@ from app.security.permissions import (
     MENU_PEOPLE,
     MENU_PERSONNEL,
     MENU_REPORTS,
+    MENU_RETIREMENTS,
     MENU_SIGNATURES,
     MENU_SYLL_EXPORTS,
     MENU_SYSTEM,
@@ -122,7 +123,8 @@ _COMPLIANCE_READ = [(ACTION_READ, RESOURCE_COMPLIANCE), ("menu_access", MENU_REP
                     ("menu_access", MENU_COMPLIANCE)]
 #: Moves (issue 16): the lists and pages; writing = taking the steps the service lets the user take.
 _MOVES_READ = [(ACTION_READ, RESOURCE_TRANSFER), ("menu_access", MENU_PERSONNEL),
-               ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES)]
+               ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES),
+               ("menu_access", MENU_RETIREMENTS)]
 _MOVES_WRITE = _MOVES_READ + [(ACTION_WRITE, RESOURCE_TRANSFER)]
 #: The working-day calendar, read-only (writing it is for Sở Nội vụ administrators, who hold everything).
 _WORKDAYS_READ = [(ACTION_READ, RESOURCE_WORKDAYS), ("menu_access", MENU_WORKDAYS),

@@ -7,6 +7,14 @@
 
 from app.services.transfers.handover import build_package, parse_package  # noqa: F401
 from app.services.transfers.queries import DIRECTIONS, moves_of, transfer_list  # noqa: F401
+from app.services.transfers.retirement import (  # noqa: F401
+    AGE_SCHEDULE,
+    DueRetirements,
+    Retirement,
+    retirement_date,
+    retirement_of,
+    retirements_due,
+)
 from app.services.transfers.states import KIND_LABELS, STATUS_LABELS, allowed  # noqa: F401
 from app.services.transfers.use_cases import (  # noqa: F401
     LEAVE_STATUSES,
