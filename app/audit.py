@@ -251,21 +251,43 @@ def _row(action: str, obj, before, after) -> dict[str, Any]:
     }
 
 
+def _file_units(session: Session, pending: list[tuple[dict, Any]]) -> None:
+    """Give the rows of a file's objects (its sections, change sets, steps, signed documents, proofs) the unit of
+    the file, so that whoever audits that unit sees them (they have no unit of their own). Two statements per
+    flush at most: the files' units, then the change sets' files."""
+    from models.personnel import ChangeSet, Person
+
+    by_set = {r_obj[1].change_set_id for r_obj in pending if getattr(r_obj[1], "person_id", None) is None}
+    set_person = dict(session.connection().execute(select(ChangeSet.id, ChangeSet.person_id).where(
+        ChangeSet.id.in_(by_set))).all()) if by_set else {}
+    people = {getattr(obj, "person_id", None) or set_person.get(getattr(obj, "change_set_id", None))
+              for _row_, obj in pending} - {None}
+    units = dict(session.connection().execute(select(Person.id, Person.org_unit_id).where(
+        Person.id.in_(people))).all()) if people else {}
+    for row, obj in pending:
+        pid = getattr(obj, "person_id", None) or set_person.get(getattr(obj, "change_set_id", None))
+        row["org_unit_id"] = units.get(pid)
+
+
 def _after_flush(session: Session, _context) -> None:
     rows = []
     for obj in session.new:
         if getattr(obj, "__audited__", False):
-            rows.append(_row("insert", obj, None, _snapshot(obj)))
+            rows.append((_row("insert", obj, None, _snapshot(obj)), obj))
     for obj in session.dirty:
         if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
             if after and not set(after) <= LOGIN_COLUMNS:
-                rows.append(_row("update", obj, before, after))
+                rows.append((_row("update", obj, before, after), obj))
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
-            rows.append(_row("delete", obj, _snapshot(obj), None))
+            rows.append((_row("delete", obj, _snapshot(obj), None), obj))
     if rows:
-        session.connection().execute(insert(ChangeLog.__table__), rows)
+        pending = [(row, obj) for row, obj in rows if row["org_unit_id"] is None and (
+            getattr(obj, "person_id", None) is not None or getattr(obj, "change_set_id", None) is not None)]
+        if pending:
+            _file_units(session, pending)
+        session.connection().execute(insert(ChangeLog.__table__), [row for row, _obj in rows])
 
 
 def log_access(

@@ -174,6 +174,27 @@ def test_change_log_names_a_section_row_and_its_items(app, demo, unit_by_name):
     assert "Từ tháng/năm" in text and "2001" in text and not RAW.search(text)
 
 
+def test_a_files_rows_are_in_its_units_change_log(app, demo, unit_by_name):
+    """The rows of a file's objects (a section row, a change set, its items, a proof) carry the file's unit, so
+    the agency that audits the unit sees them; another agency does not."""
+    from app.services import personnel as svc
+    from tests.factories import PDF, documents, hr_officer
+
+    db = demo
+    person = person_for(db, unit_by_name("Khoa Cấp cứu"), name="Mạc Văn Thử")
+    officer = account(db, "syt.tccb")
+    svc.save_section(officer, person.id, "documents", documents())
+    svc.add_attachment(officer, person.id, PDF, "Giấy tờ.pdf", "giay_to_tuy_than", "documents")
+    unit = person.org_unit_id
+    rows = db.session.execute(select(ChangeLog.object_type, ChangeLog.org_unit_id).where(
+        ChangeLog.object_type.in_(("ChangeSet", "ChangeItem", "Attachment")))).all()
+    assert {t for t, _u in rows} >= {"ChangeSet", "Attachment"} and all(u == unit for _t, u in rows), rows
+    assert "Mạc Văn Thử" in visible(body(client_for(app, "syt.quantri").get("/audit/changes/?object_type=ChangeSet")),
+                                    "change-log")
+    hr_officer(db, "stp.quantri", unit_by_name("Sở Tư pháp"), role_name="Quản trị cơ quan")
+    assert "Mạc Văn Thử" not in body(client_for(app, "stp.quantri").get("/audit/changes/?object_type=ChangeSet"))
+
+
 def test_access_log_names_events_and_objects_and_filters_find_prints_and_exports(app, demo_people, unit_by_name):
     """A print is "In sơ yếu lý lịch" with the file's name; the "In ấn" group and the event filter find it, the
     "Kết xuất" group finds exports; details are labelled; no code or Python value shows."""
