@@ -462,3 +462,36 @@ def test_account_deadline_counts_from_the_decision_hcm_7_1(app, demo, unit_by_na
     told = db.session.scalar(select(Notification).where(Notification.kind == "account_missing",
                                                         Notification.object_id == person.id).limit(1))
     assert told is not None and told.due_date == date(2026, 4, 28)  # 20/4 + 5 WD, Giỗ Tổ (27/4) off
+
+
+def test_signed_hand_over_package_through_the_page_hn_12_2_1(app, demo, unit_by_name, monkeypatch, dev_ca):
+    """HN-12.2.1: Sở Nội vụ downloads the package from the move's page, signed with its certificate when asked:
+    the PDF carries the JSON inside and a valid signature; a wrong passphrase gives a Vietnamese message and no
+    file; another agency's officer gets 403."""
+    from app.signing import verify_pdf
+    from tests.clients import body, client_for
+    from tests.factories import PASSPHRASE, with_certificates
+
+    use_profile(app, monkeypatch, "hanoi")
+    db = demo
+    today_is(monkeypatch, date(2026, 5, 4))
+    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    move = tr.record_move(account(db, "syt.tccb"), person.id, decision(
+        "out_of_city", external_place="Bộ Y tế", decision_date=date(2026, 5, 4), effective_date=date(2026, 5, 4)))
+    with_certificates(db, dev_ca, "sonoivu.admin")
+    admin = client_for(app, "sonoivu.admin")
+    refused = admin.post(f"/transfers/{move.id}/package", data={"sign": "y", "passphrase": "sai"},
+                         follow_redirects=True)
+    assert refused.mimetype == "text/html" and "mật khẩu" in body(refused).lower()
+    resp = admin.post(f"/transfers/{move.id}/package", data={"sign": "y", "passphrase": PASSPHRASE})
+    assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
+        pdf, content = zf.read("so-yeu-ly-lich.pdf"), zf.read("ho-so.json")
+    reports = verify_pdf(pdf)
+    assert len(reports) == 1 and reports[0].valid, reports
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    names = PdfFileReader(io.BytesIO(pdf)).root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert "ho-so.json" in [str(names[i]) for i in range(0, len(names), 2)]
+    assert json.loads(content)["transfer"]["destination"] == "Bộ Y tế"
+    assert client_for(app, "syt.tccb").post(f"/transfers/{move.id}/package").status_code == 403

@@ -125,11 +125,11 @@ def build_package(person: Person, transfer: Transfer | None, *, signer_account=N
     versions = _versions(person)
     pdf_bytes = None
     if versions:
-        rendered = render_syll(versions[-1], reader_level=3)
-        pdf_bytes = _embed_json(rendered.data, content)
-        if signer_account is not None:
-            from app import signing
+        from app import signing
 
+        rendered = render_syll(versions[-1], reader_level=3)
+        pdf_bytes = _embed_json(signing.add_signature_fields(rendered.data, rendered.signature_boxes), content)
+        if signer_account is not None:
             with signing.load_signer(signer_account, passphrase) as signer:
                 pdf_bytes = signing.sign_pdf(
                     pdf_bytes, field=signing.FIELD_SEAL, signer=signer, certify=True,
