@@ -495,3 +495,39 @@ def test_signed_hand_over_package_through_the_page_hn_12_2_1(app, demo, unit_by_
     assert "ho-so.json" in [str(names[i]) for i in range(0, len(names), 2)]
     assert json.loads(content)["transfer"]["destination"] == "Bộ Y tế"
     assert client_for(app, "syt.tccb").post(f"/transfers/{move.id}/package").status_code == 403
+
+
+def test_arrival_and_move_forms_through_the_pages(app, demo, unit_by_name, monkeypatch):
+    """The forms answer in Vietnamese next to their fields and change nothing when refused; a good arrival hands
+    out the new account's password once; a recorded decision opens its page."""
+    from tests.clients import body, client_for
+
+    use_profile(app, monkeypatch, "hanoi")
+    db = demo
+    admin = client_for(app, "sonoivu.admin")
+    before = fingerprint(db)
+    bad = admin.post("/transfers/arrive", data={"org_unit_id": unit_by_name("Văn phòng Sở Y tế").id,
+                                                "decision_number": "3/QĐ", "decision_date": "01/12/2026",
+                                                "effective_date": "30/11/2026", "handover_date": "01/12/2026",
+                                                "package": (io.BytesIO(b'{"format": '), "ho-so.json")},
+                     content_type="multipart/form-data")
+    page = body(bad)
+    assert bad.status_code == 400 and "JSON hợp lệ" in page and "không được trước ngày ký" in page
+    assert fingerprint(db) == before
+    good = admin.post("/transfers/arrive", data={
+        "org_unit_id": unit_by_name("Văn phòng Sở Y tế").id, "cccd": "001095012345", "full_name": "Hà Văn Tư",
+        "gender": "nam", "birth_date": "01/02/1995", "category": "cong_chuc", "decision_number": "3/QĐ",
+        "decision_date": "01/12/2026", "effective_date": "01/12/2026", "handover_date": "01/12/2026",
+        "external_place": "Sở Nội vụ tỉnh Nam Định"}, content_type="multipart/form-data")
+    assert good.status_code == 200 and "Hà Văn Tư" in body(good) and "no-store" in good.headers["Cache-Control"]
+    person = db.session.scalar(select(Person).where(Person.given_name == "Tư", Person.middle_name == "Văn"))
+    assert person.account_id is not None
+    officer = client_for(app, "syt.tccb")
+    refused = officer.post(f"/transfers/new/{person.id}?kind=leaving", data={"decision_number": "",
+                                                                             "leave_status": "retired"})
+    assert refused.status_code == 400 and "Hãy nhập số quyết định" in body(refused)
+    done = officer.post(f"/transfers/new/{person.id}?kind=leaving", data={
+        "leave_status": "retired", "decision_number": "8/QĐ", "decision_date": "01/12/2026",
+        "effective_date": "31/12/2026"})
+    assert done.status_code == 302 and "/transfers/" in done.headers["Location"]
+    assert "Nghỉ hưu, thôi việc, từ trần" in body(officer.get(done.headers["Location"]))
