@@ -41,7 +41,7 @@ NOT_WALKED = {
 NO_PK_VIEWS = {
     "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView", "ChangeSetsView", "MyFileView",
     "MySyllView", "VerifyPdfView", "MyCertificateView", "WorkdayCalendarView", "ComplianceView",
-    "NotificationsView", "TransfersView", "RetirementsView",
+    "NotificationsView", "TransfersView", "SalaryView", "RetirementsView",
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}

@@ -15,6 +15,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         notifications,
         org_units,
         personnel,
+        reports,
         retirements,
         security,
         signatures,
@@ -30,6 +31,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)
+    reports.register(appbuilder)
     notifications.register(appbuilder)
     workdays.register(appbuilder)
     signatures.register(appbuilder)

@@ -33,6 +33,7 @@ __all__ = [
     "MENU_MY_CERTIFICATE",
     "MENU_QUICK_ROLES",
     "MENU_REPORTS",
+    "MENU_REPORT_SALARY",
     "MENU_RETIREMENTS",
     "MENU_SIGNATURES",
     "MENU_SYSTEM",
@@ -52,6 +53,7 @@ __all__ = [
     "RESOURCE_ORG_UNIT",
     "RESOURCE_ROLE_ADMIN",
     "RESOURCE_SIGNATURE",
+    "RESOURCE_REPORT",
     "RESOURCE_TRANSFER",
     "RESOURCE_WORKDAYS",
 ]
@@ -88,6 +90,8 @@ RESOURCE_COMPLIANCE = "Compliance"
 #: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
 #: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
 RESOURCE_TRANSFER = "Transfer"
+#: Reports and statistics (issue 17): read = open the reports of one's scope and export them.
+RESOURCE_REPORT = "Report"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -120,3 +124,4 @@ MENU_COMPLIANCE = "Compliance per unit"
 MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
 MENU_RETIREMENTS = "Retirements due"
+MENU_REPORT_SALARY = "Salary list"

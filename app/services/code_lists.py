@@ -37,6 +37,7 @@ __all__ = [
     "pay_group",
     "resolve",
     "search",
+    "step_rule",
     "steps",
 ]
 
@@ -409,6 +410,7 @@ class _Step(NamedTuple):
     coefficient: Decimal
     valid_from: date | None
     valid_to: date | None
+    interval_months: int | None = None
 
 
 def _salary() -> dict[str, list[_Step]]:
@@ -417,7 +419,7 @@ def _salary() -> dict[str, list[_Step]]:
         table: dict[str, list[_Step]] = {}
         rows = db.session.execute(
             select(SalaryStep.pay_group, SalaryStep.step, SalaryStep.coefficient, SalaryStep.valid_from,
-                   SalaryStep.valid_to)
+                   SalaryStep.valid_to, SalaryStep.interval_months)
         ).all()
         for r in rows:
             table.setdefault(r[0], []).append(_Step(*r))
@@ -434,6 +436,17 @@ def coefficient(group: str | None, step: int | None, on: date | None = None) -> 
         if row.step == step and _valid_on(row.valid_from, row.valid_to, day):
             return Decimal(row.coefficient)
     return None
+
+
+def step_rule(group: str | None, on: date | None = None) -> tuple[int, int] | None:
+    """(months between bậc, last bậc) of a pay group's salary table on ``on`` (cached); None when it has none."""
+    if not group:
+        return None
+    day = _today(on)
+    rows = [r for r in _salary().get(group, ()) if _valid_on(r.valid_from, r.valid_to, day)]
+    if not rows or not rows[0].interval_months:
+        return None
+    return int(rows[0].interval_months), max(r.step for r in rows)
 
 
 def steps(group: str, on: date | None = None) -> list[SalaryStep]:

@@ -55,6 +55,7 @@ from models.personnel import Person
 __all__ = [
     "AGE_SCHEDULE",
     "MAX_MONTHS",
+    "add_months",
     "DueRetirements",
     "Retirement",
     "age_in_year",

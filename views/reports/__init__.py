@@ -1,0 +1,10 @@
+"""Report screens (issue 17): each module a report with its ``register(appbuilder)``; menus under "Báo cáo"."""
+
+__all__ = ["register"]
+
+
+def register(appbuilder) -> None:
+    """Register every report screen, in menu order."""
+    from views.reports import salary
+
+    salary.register(appbuilder)
