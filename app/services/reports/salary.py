@@ -6,7 +6,7 @@ Regular step raises (nâng bậc lương thường xuyên, NĐ 204/2004/NĐ-CP a
 the A groups, 24 for B and C, 60 for chuyên gia cao cấp) — unless the bậc is the group's last, where the
 seniority allowance beyond the scale (phụ cấp thâm niên vượt khung) takes over: 5 % after the interval, then +1 %
 a year. The ngạch's pay group comes from the code list (``code_item.extra.pay_group``). Everything is one SQL
-statement per page (the groups' interval and last bậc joined as a small VALUES table built from the cached salary
+statement per page (each ngạch's interval and last bậc as a CASE over its code, built from the cached salary
 table); retirement dates come from ``app/services/transfers/retirement.py`` for the page's rows only.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, and_, case, cast, column, func, literal, select, values
+from sqlalchemy import Date, String, and_, case, cast, func, literal, select
 
 from app.extensions import db
 from app.security import scope
@@ -52,11 +52,26 @@ def step_rules(on: date | None = None) -> list[StepRule]:
     return out
 
 
-def _rules_table(on: date | None = None):
-    rules = step_rules(on) or [StepRule("", "", 0, 0)]
-    return values(column("rank_code", String), column("pay_group", String), column("interval_months", Integer),
-                  column("last_step", Integer), name="rules").data(
-        [(r.rank_code, r.pay_group, r.interval_months, r.last_step) for r in rules])
+@dataclass(frozen=True)
+class _Rules:
+    """The step rules as SQL expressions of ``person.rank_code`` (a CASE over the few ngạch of the code list: the
+    same statement on PostgreSQL and the embedded SQLite)."""
+
+    pay_group: object
+    interval_months: object
+    last_step: object
+
+
+def _rules(on: date | None = None) -> _Rules:
+    rules = step_rules(on)
+    if not rules:
+        none = literal(None)
+        return _Rules(none, none, none)
+
+    def by_code(attr):
+        return case({r.rank_code: getattr(r, attr) for r in rules}, value=Person.rank_code)
+
+    return _Rules(by_code("pay_group"), by_code("interval_months"), by_code("last_step"))
 
 
 def _add_months(day_col, months_col):
@@ -66,9 +81,9 @@ def _add_months(day_col, months_col):
     return func.date(day_col, "+" + cast(months_col, String) + " months")
 
 
-def raise_due_condition(rules, first: date, last: date):
+def raise_due_condition(rules: _Rules, first: date, last: date):
     """SQL: the next regular step raise (or the first vượt khung rate) falls between ``first`` and ``last``."""
-    due = _add_months(Person.salary_since, rules.c.interval_months)
+    due = _add_months(Person.salary_since, rules.interval_months)
     return and_(Person.salary_since.is_not(None), Person.salary_step.is_not(None), due >= first, due <= last)
 
 
@@ -98,7 +113,7 @@ def salary_rows(actor, unit: OrgUnit | None, *, due_within: tuple[date, date] | 
     """(SELECT of the rows, SELECT for their count): the people in force of ``unit``'s subtree (the reader's whole
     scope when None) that ``actor`` reads, with their pay and next raise; only those due a raise between the two
     days of ``due_within`` when given. Ordered by unit then name."""
-    rules = _rules_table()
+    rules = _rules()
     conditions = [Person.status.in_(ACTIVE_STATUSES),
                   Person.org_unit_id.in_(scope.unit_ids(actor, ACTION_READ, RESOURCE_PERSONNEL))]
     if unit is not None:
@@ -106,24 +121,20 @@ def salary_rows(actor, unit: OrgUnit | None, *, due_within: tuple[date, date] | 
     if due_within is not None:
         conditions.append(raise_due_condition(rules, *due_within))
     next_raise = case((Person.salary_since.is_(None), None),
-                      else_=_add_months(Person.salary_since, rules.c.interval_months))
-    beyond = and_(Person.salary_step.is_not(None), rules.c.last_step.is_not(None),
-                  Person.salary_step >= rules.c.last_step)
+                      else_=_add_months(Person.salary_since, rules.interval_months))
+    beyond = and_(Person.salary_step.is_not(None), rules.last_step.is_not(None),
+                  Person.salary_step >= rules.last_step)
     rows = (select(Person.id, Person.family_name, Person.middle_name, Person.given_name, OrgUnit.name.label("unit"),
-                   Person.rank_code, rules.c.pay_group, Person.salary_step, rules.c.last_step,
+                   Person.rank_code, rules.pay_group.label("pay_group"), Person.salary_step,
+                   rules.last_step.label("last_step"),
                    Person.salary_coefficient, Person.salary_since, Person.salary_percent,
                    Person.seniority_allowance_pct, Person.allowance_position, Person.allowance_concurrent,
                    next_raise.label("next_raise"), case((beyond, literal(True)), else_=literal(False)).label("beyond"),
                    Person.birth_date, Person.birth_date_precision, Person.gender)
             .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-            .outerjoin(rules, rules.c.rank_code == Person.rank_code)
             .where(*conditions)
             .order_by(OrgUnit.path, Person.sort_key, Person.id))
-    if due_within is not None:
-        count = (select(Person.id).join(rules, rules.c.rank_code == Person.rank_code).where(*conditions))
-    else:
-        count = select(Person.id).where(*conditions)
-    return rows, count
+    return rows, select(Person.id).where(*conditions)
 
 
 def to_row(r) -> SalaryRow:
