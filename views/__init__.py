@@ -17,17 +17,21 @@ def register_views(appbuilder: AppBuilder) -> None:
         personnel,
         security,
         signatures,
+        staffing,
         transfers,
         workdays,
     )
+    from views.reports import staffing as staffing_reports  # lead: call from views/reports/__init__.register
 
     org_units.register(appbuilder)
+    staffing.register(appbuilder)
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     transfers.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)
+    staffing_reports.register(appbuilder)
     notifications.register(appbuilder)
     workdays.register(appbuilder)
     signatures.register(appbuilder)

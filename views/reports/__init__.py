@@ -1,0 +1,1 @@
+"""Report screens (issue 17) (temporary package file; the lead's version wins)."""
