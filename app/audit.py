@@ -75,6 +75,7 @@ EVENTS: dict[str, Any] = {
     "read": _l("Xem hồ sơ"),
     "id_search": _l("Tìm theo số định danh (CCCD/CMND)"),
     "report": _l("Xem báo cáo tình hình cập nhật hồ sơ"),
+    "staffing_report": _l("Xem báo cáo biên chế, vị trí việc làm"),
     # printing, exporting, downloading
     "print_syll": _l("In sơ yếu lý lịch"),
     "export": _l("Kết xuất dữ liệu"),
@@ -107,7 +108,7 @@ EVENT_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "rights": (_l("Phân quyền, ủy quyền, cho phép khai thác"), (
         "role_granted", "role_restricted", "role_extended", "role_revoked", "consent_granted", "consent_revoked",
         "delegated", "delegation_revoked")),
-    "read": (_l("Xem, tra cứu"), ("read", "id_search", "report")),
+    "read": (_l("Xem, tra cứu"), ("read", "id_search", "report", "staffing_report")),
     "print": (_l("In ấn"), ("print_syll", "sign_print", "download_signed_syll")),
     "export": (_l("Kết xuất"), ("export", "export_syll", "export_syll_batch", "export_syll_zip", "export_handover",
                                 "import_handover")),
@@ -394,6 +395,11 @@ _NAMING: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "ApprovalStep": (("change_set_id", "seq", "key", "round"), {"change_set_id": "ChangeSet"}),
     "ChangeSetDocument": (("change_set_id", "round"), {"change_set_id": "ChangeSet"}),
     "Transfer": (("person_id", "kind"), {"person_id": "Person"}),
+    # Staffing (issue 17): a count names its position, the position and a quota their unit.
+    "JobPositionQuota": (("job_position_id", "org_unit_id", "decision_number"),
+                         {"job_position_id": "JobPosition", "org_unit_id": "OrgUnit"}),
+    "UnitQuota": (("org_unit_id", "year", "kind", "decision_number"), {"org_unit_id": "OrgUnit"}),
+    "JobPosition": (("code", "name", "org_unit_id"), {"org_unit_id": "OrgUnit"}),
     "ChangeSet": (("person_id", "chain"), {"person_id": "Person"}),
     "Attachment": (("person_id", "kind"), {"person_id": "Person"}),
     "FileVersion": (("person_id", "version_no"), {"person_id": "Person"}),

@@ -10,9 +10,10 @@ from models import (  # noqa: F401
     org_units,
     personnel,
     signing,
+    staffing,
     transfers,
     workdays,
 )
 
 __all__ = ["accounts", "approvals", "audit", "codes", "exports", "notifications", "org_units", "personnel", "signing",
-           "transfers", "workdays"]
+           "staffing", "transfers", "workdays"]

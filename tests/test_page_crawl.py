@@ -185,6 +185,9 @@ def sample_ids(db) -> dict:
         "delegation": one("SELECT id FROM delegation ORDER BY id LIMIT 2"),
         "password_request": one("SELECT id FROM password_request ORDER BY id LIMIT 2"),
         "transfer": one("SELECT id FROM transfer ORDER BY id LIMIT 3"),
+        # issue 17, staffing
+        "quota": one("SELECT id FROM unit_quota ORDER BY id LIMIT 3"),
+        "job_position": one("SELECT id FROM job_position ORDER BY id LIMIT 3"),
     }
 
 
@@ -196,6 +199,7 @@ PK_KIND = {
     "UserDBModelView": "account", "RoleModelView": "role", "UserGroupModelView": "group",
     "PermissionModelView": "permission", "ViewMenuModelView": "view_menu",
     "PermissionViewModelView": "permission_view",
+    "QuotasView": "quota", "JobPositionsView": "job_position",  # issue 17, staffing
 }
 
 
@@ -315,6 +319,26 @@ def moves_of_the_demo(db, admin) -> None:
     tr.record_move(admin, people[1], tr.MoveData(kind="out_of_city", external_place="Bộ Y tế", **decision))
 
 
+def staffing_of_the_demo(db, admin) -> None:
+    """Issue 17: quotas and positions to show (in Sở Y tế and in Sở Tư pháp), some people holding a position of
+    another ngạch, so the staffing screens and reports have rows."""
+    from app.services import staffing
+
+    units = dict(db.session.execute(text("SELECT name, id FROM org_unit")).all())
+    day = date.today()
+    position = staffing.create_position(admin, staffing.PositionData(
+        code="VT-CV", name="Chuyên viên tổng hợp", group="chuyen_mon", rank_code="01.003"))
+    own = staffing.create_position(admin, staffing.PositionData(
+        code="VT-BS", name="Bác sĩ điều trị", group="chuyen_mon", rank_code="V.08.01.03", org_unit_id=units["Sở Y tế"]))
+    for name in ("Sở Y tế", "Sở Tư pháp"):
+        staffing.set_quota(admin, units[name], day.year, "cong_chuc", 10, "1/QĐ-UBND", day)
+        staffing.set_position_count(admin, position.id, units[name], 2, "2/QĐ-UBND", day)
+    staffing.set_position_count(admin, own.id, units["Sở Y tế"], 3, "3/QĐ-SYT", day)
+    db.session.execute(text("UPDATE person SET job_position_code = 'VT-CV' WHERE id IN "
+                            "(SELECT id FROM person WHERE category = 'cong_chuc' ORDER BY id LIMIT 20)"))
+    db.session.commit()
+
+
 def test_every_page_as_every_role_is_vietnamese(app, city, demo_people):
     """Every role (and a visitor), every page it reaches, in both cities: no server error, no English, no Python
     values, no rule ids, no ISO dates, no codes."""
@@ -326,6 +350,7 @@ def test_every_page_as_every_role_is_vietnamese(app, city, demo_people):
     counts = run_reminders(last_due + timedelta(days=1), send_email=False)
     assert sum(n for kind, n in counts.items() if not kind.startswith("emails")), counts
     moves_of_the_demo(demo_people, admin)
+    staffing_of_the_demo(demo_people, admin)
     ids = sample_ids(demo_people)
     start = time.monotonic()
     report, total = [], 0

@@ -42,6 +42,8 @@ NO_PK_VIEWS = {
     "ChangeLogView", "AccessLogView", "MyAccountView", "LostPasswordView", "ChangeSetsView", "MyFileView",
     "MySyllView", "VerifyPdfView", "MyCertificateView", "WorkdayCalendarView", "ComplianceView",
     "NotificationsView", "TransfersView", "SalaryView", "RetirementsView",
+    # issue 17, staffing reports
+    "QuotaReportView", "PositionReportView",
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
@@ -55,6 +57,8 @@ PK_KIND = {
     "OrgTreeView": "unit", "OrgUnitModelView": "unit", "AccountsView": "account", "QuickRolesView": "account",
     "PasswordRequestsView": "password_request", "ConsentView": "consent", "DelegationView": "delegation",
     "PeopleView": "person", "SyllView": "person", "WorkdayOverrideView": "workday_override",
+    # issue 17, staffing
+    "QuotasView": "quota", "JobPositionsView": "job_position",
 }
 #: URL arguments other than ``pk`` that name an object of the world, and its kind.
 OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item",
@@ -83,7 +87,8 @@ MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
                       "org_event", "person", "change_set", "change_item", "attachment", "file_version",
-                      "workday_override", "change_set_document", "transfer")
+                      "workday_override", "change_set_document", "transfer",
+                      "unit_quota", "job_position", "job_position_quota")  # the last three: issue 17, staffing
 
 
 @pytest.fixture()
@@ -114,7 +119,23 @@ def world(demo, unit_by_name):
     objs["transfer"] = transfer_world(admin, objs["person"], unit_by_name)
     overrides = [wd.add_override(admin, date(2031, 3, day), "off", f"Thông báo {day}/TB-UBND") for day in (3, 4)]
     objs["workday_override"] = (overrides[0].id, overrides[1].id)
+    objs.update(staffing_world(admin, inside_unit, outside_unit))
     return objs
+
+
+def staffing_world(admin, inside_unit, outside_unit) -> dict:
+    """Issue 17: a quota decision and an agency's own job position (with a count) inside and outside."""
+    from app.services import staffing
+
+    found: dict[str, list] = {"quota": [], "job_position": []}
+    for unit, tag in ((inside_unit, "TRONG"), (outside_unit, "Ngoaivi")):
+        found["quota"].append(staffing.set_quota(admin, unit.id, date.today().year, "cong_chuc", 5, f"QĐ-{tag}",
+                                                 date.today()).id)
+        position = staffing.create_position(admin, staffing.PositionData(
+            code=f"VT-{tag}", name=f"Vị trí {tag}", group="chuyen_mon", org_unit_id=unit.id))
+        staffing.set_position_count(admin, position.id, unit.id, 2, f"QĐ-VT-{tag}", date.today())
+        found["job_position"].append(position.id)
+    return {kind: tuple(ids) for kind, ids in found.items()}
 
 
 def personnel_world(admin, inside_unit, outside_unit) -> dict:

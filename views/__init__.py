@@ -19,11 +19,13 @@ def register_views(appbuilder: AppBuilder) -> None:
         retirements,
         security,
         signatures,
+        staffing,
         transfers,
         workdays,
     )
 
     org_units.register(appbuilder)
+    staffing.register(appbuilder)
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     transfers.register(appbuilder)

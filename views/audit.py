@@ -85,6 +85,9 @@ OBJECT_LABELS = {
     "ApprovalStep": _l("Bước phê duyệt"),
     "ChangeSetDocument": _l("Bản ký số của đề nghị thay đổi"),
     "Transfer": _l("Quyết định điều động, chuyển công tác"),
+    "UnitQuota": _l("Quyết định giao biên chế"),
+    "JobPosition": _l("Vị trí việc làm"),
+    "JobPositionQuota": _l("Quyết định giao số lượng vị trí việc làm"),
     "Attachment": _l("Tài liệu chứng minh"),
     "FileVersion": _l("Phiên bản hồ sơ"),
     "ExportJob": _l("Kết xuất sơ yếu lý lịch"),
@@ -280,6 +283,27 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "cancelled_by_id": _l("Người hủy"),
         "cancelled_at": _l("Thời điểm hủy"),
         "cancel_reason": _l("Lý do hủy"),
+    },
+    "UnitQuota": {
+        "year": _l("Năm"),
+        "kind": _l("Loại biên chế"),
+        "quota": _l("Biên chế được giao"),
+        "decision_number": _l("Số quyết định"),
+        "decision_date": _l("Ngày quyết định"),
+    },
+    "JobPosition": {
+        "code": _l("Mã vị trí việc làm"),
+        "name": _l("Tên vị trí việc làm"),
+        "group": _l("Nhóm vị trí việc làm"),
+        "rank_code": _l("Ngạch, chức danh nghề nghiệp yêu cầu"),
+        "org_unit_id": _l("Thuộc danh mục riêng của cơ quan"),
+        "active": _l("Đang sử dụng"),
+    },
+    "JobPositionQuota": {
+        "job_position_id": _l("Vị trí việc làm"),
+        "count": _l("Số lượng được duyệt"),
+        "decision_number": _l("Số quyết định"),
+        "decision_date": _l("Ngày quyết định"),
     },
     "Attachment": {
         "kind": _l("Loại tài liệu"),
@@ -561,6 +585,8 @@ def _column_type(object_type: str, column: str):
 def _enum_labels(object_type: str, column: str) -> dict | None:
     """Code -> label of the columns holding a code of the app (statuses, kinds, actions)."""
     from app.services.personnel.people import CATEGORIES, STATUSES
+    from app.services.staffing import GROUP_LABELS as POSITION_GROUPS
+    from app.services.staffing import KIND_LABELS as QUOTA_KINDS
     from app.services.transfers.states import KIND_LABELS as MOVE_KINDS
     from app.services.transfers.states import STATUS_LABELS as MOVE_STATUSES
     from app.workflow import STATUS_LABELS
@@ -584,6 +610,8 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
         ("Transfer", "kind"): MOVE_KINDS,
         ("Transfer", "status"): MOVE_STATUSES,
         ("Transfer", "leave_status"): STATUSES,
+        ("UnitQuota", "kind"): QUOTA_KINDS,
+        ("JobPosition", "group"): POSITION_GROUPS,
         ("PasswordRequest", "status"): {"open": _l("Chờ giải quyết"), "resolved": _l("Đã giải quyết")},
     }.get((object_type, column))
 
@@ -674,6 +702,21 @@ class Namer:
             unit = self.unit(rec["org_unit_id"]) if rec.get("org_unit_id") else None
             return (_("Kết xuất sơ yếu lý lịch số %(id)s", id=ident),
                     _("Đơn vị %(name)s", name=unit) if unit else None)
+        if object_type == "UnitQuota" and rec:
+            from app.services.staffing import KIND_LABELS
+
+            return (_("%(kind)s năm %(year)s của %(unit)s", kind=KIND_LABELS.get(rec.get("kind"), rec.get("kind")),
+                      year=rec.get("year"), unit=self.unit(rec.get("org_unit_id"))),
+                    _("Quyết định số %(number)s", number=rec.get("decision_number") or ""))
+        if object_type == "JobPosition" and rec:
+            return (_("Vị trí việc làm %(code)s %(name)s", code=rec.get("code") or "", name=rec.get("name") or ""),
+                    _("Danh mục riêng của %(unit)s", unit=self.unit(rec["org_unit_id"])) if rec.get("org_unit_id")
+                    else _("Danh mục chung của thành phố"))
+        if object_type == "JobPositionQuota" and rec:
+            position = self._record("JobPosition", rec.get("job_position_id")) or {}
+            return (_("Số lượng vị trí %(code)s %(name)s tại %(unit)s", code=position.get("code") or "",
+                      name=position.get("name") or "", unit=self.unit(rec.get("org_unit_id"))),
+                    _("Quyết định số %(number)s", number=rec.get("decision_number") or ""))
         if object_type == "Compliance":
             return _("Báo cáo tình hình cập nhật hồ sơ của %(unit)s", unit=self.unit(ident)), None
         if object_type in ("ApprovalStep", "ChangeSetDocument") and rec:
@@ -787,6 +830,8 @@ def _special_value(namer: Namer, object_type: str, column: str, value, fixed: di
         return str(sec.label) if sec is not None else str(value)
     if object_type == "Attachment" and column == "kind":
         return code_lists.label("attachment_kind", value)
+    if object_type == "JobPosition" and column == "rank_code":
+        return f"{code_lists.label('rank', value)} ({value})"
     if object_type == "Attachment" and column == "section":
         from app.services.personnel.syll import section
 

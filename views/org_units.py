@@ -38,6 +38,8 @@ from app.security.permissions import (
     RESOURCE_DELEGATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_REPORT,
+    RESOURCE_STAFFING,
 )
 from app.services import org_units as svc
 from app.services.errors import NotFoundError
@@ -69,6 +71,10 @@ PICKER_SCOPES = {
     # A move's destination (issue 16): any open unit of the city, for whoever writes personnel files somewhere
     # (the competent authority decides; unit names are not personal data).
     "destination": None,
+    # Staffing (issue 17): the units whose quotas and positions the user maintains / reads, and reports on.
+    "staffing": (ACTION_WRITE, RESOURCE_STAFFING),
+    "staffing_read": (ACTION_READ, RESOURCE_STAFFING),
+    "report": (ACTION_READ, RESOURCE_REPORT),
 }
 
 

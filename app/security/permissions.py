@@ -29,6 +29,10 @@ __all__ = [
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
     "MENU_ORG_UNITS",
+    "MENU_STAFF_QUOTAS",
+    "MENU_JOB_POSITIONS",
+    "MENU_REPORT_QUOTAS",
+    "MENU_REPORT_JOB_POSITIONS",
     "MENU_PASSWORD_REQUESTS",
     "MENU_MY_CERTIFICATE",
     "MENU_QUICK_ROLES",
@@ -51,6 +55,8 @@ __all__ = [
     "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
     "RESOURCE_ORG_UNIT",
+    "RESOURCE_REPORT",
+    "RESOURCE_STAFFING",
     "RESOURCE_ROLE_ADMIN",
     "RESOURCE_SIGNATURE",
     "RESOURCE_REPORT",
@@ -90,8 +96,10 @@ RESOURCE_COMPLIANCE = "Compliance"
 #: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
 #: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
 RESOURCE_TRANSFER = "Transfer"
-#: Reports and statistics (issue 17): read = open the reports of one's scope and export them.
+#: The official reports (issue 17): read = open them and export them, within the units the user may read them on.
 RESOURCE_REPORT = "Report"
+#: Staffing data (issue 17): quotas (biên chế) and job positions (vị trí việc làm) — read, write.
+RESOURCE_STAFFING = "Staffing"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -125,3 +133,8 @@ MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
 MENU_RETIREMENTS = "Retirements due"
 MENU_REPORT_SALARY = "Salary list"
+# Staffing (issue 17): the screens under "Cơ cấu tổ chức", the reports under "Báo cáo".
+MENU_STAFF_QUOTAS = "Staffing quotas"
+MENU_JOB_POSITIONS = "Job positions"
+MENU_REPORT_QUOTAS = "Quota report"
+MENU_REPORT_JOB_POSITIONS = "Job position report"

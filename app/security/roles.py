@@ -24,6 +24,7 @@ from app.security.permissions import (
     MENU_CONSENTS,
     MENU_DELEGATIONS,
     MENU_INCOMING_MOVES,
+    MENU_JOB_POSITIONS,
     MENU_MY_CERTIFICATE,
     MENU_MY_FILE,
     MENU_ORG_TREE,
@@ -34,10 +35,13 @@ from app.security.permissions import (
     MENU_PENDING_CHANGES,
     MENU_PEOPLE,
     MENU_PERSONNEL,
+    MENU_REPORT_JOB_POSITIONS,
+    MENU_REPORT_QUOTAS,
     MENU_REPORT_SALARY,
     MENU_REPORTS,
     MENU_RETIREMENTS,
     MENU_SIGNATURES,
+    MENU_STAFF_QUOTAS,
     MENU_SYLL_EXPORTS,
     MENU_SYSTEM,
     MENU_VERIFY_PDF,
@@ -56,6 +60,7 @@ from app.security.permissions import (
     RESOURCE_PERSONNEL,
     RESOURCE_REPORT,
     RESOURCE_SIGNATURE,
+    RESOURCE_STAFFING,
     RESOURCE_TRANSFER,
     RESOURCE_WORKDAYS,
 )
@@ -133,6 +138,12 @@ _MOVES_WRITE = _MOVES_READ + [(ACTION_WRITE, RESOURCE_TRANSFER)]
 #: The working-day calendar, read-only (writing it is for Sở Nội vụ administrators, who hold everything).
 _WORKDAYS_READ = [(ACTION_READ, RESOURCE_WORKDAYS), ("menu_access", MENU_WORKDAYS),
                   ("menu_access", MENU_WORKDAY_CALENDAR), ("menu_access", MENU_WORKDAY_OVERRIDES)]
+#: Staffing data (issue 17): quotas and job positions; agencies' TCCB officers maintain their subtree's.
+_STAFFING_READ = [(ACTION_READ, RESOURCE_STAFFING), ("menu_access", MENU_ORGANISATION),
+                  ("menu_access", MENU_STAFF_QUOTAS), ("menu_access", MENU_JOB_POSITIONS)]
+_STAFFING_WRITE = _STAFFING_READ + [(ACTION_WRITE, RESOURCE_STAFFING)]
+#: The biên chế and vị trí việc làm reports (issue 17 item 2).
+_STAFFING_REPORTS = [("menu_access", MENU_REPORT_QUOTAS), ("menu_access", MENU_REPORT_JOB_POSITIONS)]
 
 ROLE_CONFIGS = [
     {
@@ -153,7 +164,8 @@ ROLE_CONFIGS = [
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
         # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
-        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ,
+        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
+        + _STAFFING_REPORTS,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -165,7 +177,8 @@ ROLE_CONFIGS = [
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
-        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ,
+        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
+        + _STAFFING_REPORTS,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -188,7 +201,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
-        + _REPORTS_READ,
+        + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -198,7 +211,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -217,7 +230,8 @@ ROLE_CONFIGS = [
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
-        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _REPORTS_READ,
+        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _REPORTS_READ + _STAFFING_READ
+        + _STAFFING_REPORTS,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",

@@ -5,6 +5,7 @@ __all__ = ["register"]
 
 def register(appbuilder) -> None:
     """Register every report screen, in menu order."""
-    from views.reports import salary
+    from views.reports import salary, staffing
 
     salary.register(appbuilder)
+    staffing.register(appbuilder)
