@@ -1,16 +1,16 @@
 """staffing: unit quotas (biên chế) by decision with history, the job-position catalogue (vị trí việc làm) and
 the count of each position approved per unit (issue 17)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
