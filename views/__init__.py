@@ -28,6 +28,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)
+    from views.reports import bm02 as reports_bm02  # issue 17: the lead's views/reports/register() replaces this
+
+    reports_bm02.register(appbuilder)
     notifications.register(appbuilder)
     workdays.register(appbuilder)
     signatures.register(appbuilder)

@@ -1,0 +1,1 @@
+"""Official statistical reports (issue 17): one module per report."""

@@ -1,0 +1,1 @@
+"""Screens of the official statistical reports (issue 17): one module per report."""
