@@ -155,7 +155,7 @@ class Bm02View(ListView):
         report = _report_or_404(kind, form)
         audit.log_access("view_report", object_type="Report", object_id=kind,
                          org_unit_id=report.root.id if report.root is not None else None,
-                         detail={"report": str(report.kind.title), "day": report.day.isoformat(),
+                         detail={"report": str(report.kind.title), "day": report.day.strftime("%d/%m/%Y"),
                                  "depth": report.depth})
         args = _args()
         buttons = [Markup('<a class="btn btn-default btn-sm" id="bm02-xlsx" href="%s"><i class="fa fa-file-excel-o">'

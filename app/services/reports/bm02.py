@@ -37,7 +37,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, Text, and_, case, cast, func, literal, not_, or_, select, true
+from sqlalchemy import Date, Integer, Text, and_, case, cast, func, literal, not_, or_, select, text, true
 
 from app.extensions import db
 from app.security import scope
@@ -479,6 +479,10 @@ def _figures(kind: ReportKind, day: date, anchors, shift: int, depth: int, reada
     counts = [(func.count() if col.condition is None else func.count().filter(col.condition(src.c))).label(col.key)
               for col in kind.columns if not col.quota]
     stmt = select(*keys, *counts).group_by(func.rollup(*keys))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The planner's cost of a city-wide report crosses PostgreSQL's JIT threshold, and compiling some forty
+        # FILTER expressions takes longer (1.5 s measured on the 250,000-person city) than running them (0.2 s).
+        db.session.execute(text("SET LOCAL jit = off"))
     out = {}
     for row in db.session.execute(stmt):
         mapping = row._mapping

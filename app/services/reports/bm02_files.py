@@ -37,11 +37,12 @@ def file_name(report, ext: str, signed: bool = False) -> str:
     return nfc(f"{name}.{ext}").replace("/", "-")
 
 
-def _log(event: str, user, report, **detail) -> None:
-    audit.log_access(event, user=user, object_type="Report", object_id=report.kind.key,
-                     org_unit_id=report.root.id if report.root is not None else None,
-                     detail={"report": str(report.kind.title), "day": report.day.isoformat(), "depth": report.depth,
-                             "units": [a.id for a in report.anchors], **detail})
+def _logged(report, **detail) -> dict:
+    """The access log's object and detail of a report file."""
+    return {"object_type": "Report", "object_id": report.kind.key,
+            "org_unit_id": report.root.id if report.root is not None else None,
+            "detail": {"report": str(report.kind.title), "day": report.day.strftime("%d/%m/%Y"),
+                       "depth": report.depth, **detail}}
 
 
 def bm02_xlsx(user, report) -> bytes:
@@ -105,7 +106,7 @@ def bm02_xlsx(user, report) -> bytes:
     sheet.freeze_panes(nums + 1, 1)
     book.close()
     data = buf.getvalue()
-    _log("export_report", user, report, format="xlsx", rows=len(report.rows), bytes=len(data))
+    audit.log_access("export_report", user=user, **_logged(report, format="XLSX"))
     return data
 
 
@@ -114,7 +115,7 @@ def bm02_pdf(user, report):
     from app.pdf.bm02 import render_bm02
 
     rendered = render_bm02(report)
-    _log("print_report", user, report, format="pdf", pages=rendered.page_count)
+    audit.log_access("print_report", user=user, **_logged(report, format="PDF", pages=rendered.page_count))
     return rendered
 
 
@@ -132,6 +133,7 @@ def sign_bm02(user, report, passphrase: str | None) -> bytes:
         pdf = sign_pdf(pdf, field=SIGNATURE_FIELD, signer=signer, location=active_profile().location,
                        reason=_("Xác nhận số liệu %(title)s, tính đến ngày %(day)s", title=str(report.kind.title).lower(),
                                 day=report.day.strftime("%d/%m/%Y")))
-    _log("sign_report", user, report, format="pdf", pages=rendered.page_count, signed_field=SIGNATURE_FIELD,
-         sha256=hashlib.sha256(pdf).hexdigest())
+    audit.log_access("sign_report", user=user, **_logged(report, format="PDF", pages=rendered.page_count,
+                                                          signed_field=SIGNATURE_FIELD,
+                                                          sha256=hashlib.sha256(pdf).hexdigest()))
     return pdf
