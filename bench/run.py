@@ -330,7 +330,8 @@ class Context:
         if problem:
             print(f"bench: WARNING {name}: app and floor differ: {problem}", flush=True)
         return Measure(name, app_samples, floor_samples, note=note,
-                       detail={"path": path, "floor_sql": " ".join(floor_sql.split()), "floor_params": list(params),
+                       detail={"path": path, "floor_sql": " ".join(floor_sql.split()),
+                               "floor_params": params if isinstance(params, dict) else list(params),
                                "floor_rows": len(rows), "same_result": not problem, "difference": problem})
 
 
@@ -516,6 +517,106 @@ def m_report_city_counts(ctx: Context) -> Measure:
         "difference": problem},
         note="no report screen yet: app_ms is the same query built with SQLAlchemy on the app's models and run "
              "through create_app()'s session in the bench process (not HTTP)")
+
+
+# BM02/BNV (issue 17), hand-written: công chức in force outside the communes, one pass over the people of the
+# subtree with a LATERAL aggregate of their training rows, every column as COUNT(*) FILTER, rolled up by the row
+# unit at the two levels below the report's root (its path's ids at positions %(k1)s and %(k2)s) and the total.
+_BM02_ENGLISH = "lower(t.language) IN (lower('Tiếng Anh'), lower('Anh'), lower('English'))"
+_BM02_TONGUE = ("lower(t.language) IN (SELECT lower('Tiếng ' || c.name) FROM code_item c "
+                "WHERE c.kind = 'ethnicity' AND c.code BETWEEN '02' AND '54')")
+_BM02_OTHER = f"t.language IS NOT NULL AND NOT ({_BM02_ENGLISH}) AND NOT ({_BM02_TONGUE})"
+_BM02_DEGREE = "t.level IN ('DH', 'ThS', 'TS', 'TSKH')"
+_BM02_MIDDLE = "t.level IN ('TC', 'CD', 'DH', 'ThS', 'TS', 'TSKH')"
+_BM02_RETIRE = (
+    "CASE WHEN p.gender = 'nam' THEN CASE WHEN p.birth_date < DATE '1961-01-01' THEN 720 "
+    "WHEN p.birth_date < DATE '1961-10-01' THEN 723 WHEN p.birth_date < DATE '1962-07-01' THEN 726 "
+    "WHEN p.birth_date < DATE '1963-04-01' THEN 729 WHEN p.birth_date < DATE '1964-01-01' THEN 732 "
+    "WHEN p.birth_date < DATE '1964-10-01' THEN 735 WHEN p.birth_date < DATE '1965-07-01' THEN 738 "
+    "WHEN p.birth_date < DATE '1966-04-01' THEN 741 ELSE 744 END "
+    "WHEN p.gender = 'nu' THEN CASE WHEN p.birth_date < DATE '1966-01-01' THEN 660 "
+    + " ".join(f"WHEN p.birth_date < DATE '{d}' THEN {m}" for d, m in (
+        ("1966-09-01", 664), ("1967-05-01", 668), ("1968-01-01", 672), ("1968-09-01", 676), ("1969-05-01", 680),
+        ("1970-01-01", 684), ("1970-09-01", 688), ("1971-05-01", 692), ("1972-01-01", 696), ("1972-09-01", 700),
+        ("1973-05-01", 704), ("1974-01-01", 708), ("1974-09-01", 712), ("1975-05-01", 716)))
+    + " ELSE 720 END END")
+_BM02_COLUMNS = [
+    "TRUE", "p.gender = 'nu'", "p.party_joined_on IS NOT NULL", "p.ethnicity BETWEEN '02' AND '54'",
+    "p.religion IS NOT NULL AND p.religion <> '00'",
+    *[f"p.rank_code IN ({', '.join(repr(c) for c in codes)})" for codes in (
+        ("01.001", "04.023", "06.029"), ("01.002", "02.006", "04.024", "06.030"),
+        ("01.003", "02.007", "04.025", "06.031"), ("01.004", "02.008", "06.032"), ("01.005",))],
+    "p.highest_qualification IN ('TS', 'TSKH')", "p.highest_qualification = 'ThS'",
+    "p.highest_qualification = 'DH'", "p.highest_qualification = 'CD'", "p.highest_qualification = 'TC'",
+    "p.highest_qualification = 'SC'", "t.pol = 4", "t.pol = 3", "t.pol = 2", "t.pol = 1",
+    "t.it_mid", "t.it_any AND t.it_mid IS NOT TRUE", "t.en_deg", "t.en_any AND t.en_deg IS NOT TRUE",
+    "t.ot_deg", "t.ot_any AND t.ot_deg IS NOT TRUE", "t.tongue", "t.mg = 3", "t.mg = 2", "t.mg = 1",
+    "a.age <= 30", "a.age BETWEEN 31 AND 40", "a.age BETWEEN 41 AND 50", "a.age BETWEEN 51 AND 60",
+    "p.gender = 'nu' AND a.age BETWEEN 51 AND 55", "p.gender = 'nam' AND a.age BETWEEN 56 AND 60",
+    f"date_trunc('month', p.birth_date) + make_interval(months => {_BM02_RETIRE} + 1) <= a.day",
+]
+BM02_SQL = """
+SELECT a.k1, a.k2, {counts}
+FROM person p
+JOIN org_unit u ON u.id = p.org_unit_id
+CROSS JOIN LATERAL (SELECT current_date AS day,
+       extract(year FROM age(current_date, p.birth_date))::int AS age,
+       COALESCE(NULLIF(split_part(u.path, '/', %(k1)s), '')::int, 0) AS k1,
+       COALESCE(NULLIF(split_part(u.path, '/', %(k2)s), '')::int, 0) AS k2) a
+LEFT JOIN LATERAL (
+  SELECT max(CASE t.level WHEN 'CN' THEN 4 WHEN 'CC' THEN 3 WHEN 'TC' THEN 2 WHEN 'SC' THEN 1 END)
+           FILTER (WHERE t.kind = 'political') AS pol,
+         max(CASE t.level WHEN 'CVCC' THEN 3 WHEN 'CVC' THEN 2 WHEN 'CV' THEN 1 END)
+           FILTER (WHERE t.kind = 'management') AS mg,
+         bool_or((t.kind = 'it' AND {middle}) OR (t.kind = 'professional' AND {middle} AND
+                 (lower(t.major) LIKE '%%công nghệ thông tin%%' OR lower(t.major) LIKE '%%tin học%%'
+                  OR lower(t.major) LIKE '%%khoa học máy tính%%'))) AS it_mid,
+         bool_or(t.kind = 'it') AS it_any,
+         bool_or(t.kind = 'language' AND {english} AND {degree}) AS en_deg,
+         bool_or(t.kind = 'language' AND {english}) AS en_any,
+         bool_or(t.kind = 'language' AND {other} AND {degree}) AS ot_deg,
+         bool_or(t.kind = 'language' AND {other}) AS ot_any,
+         bool_or(t.kind = 'language' AND {tongue}) AS tongue
+  FROM training_record t
+  WHERE t.person_id = p.id AND t.kind IN ('political', 'management', 'it', 'language', 'professional')) t ON TRUE
+WHERE p.status IN ('active', 'suspended') AND p.category = 'cong_chuc' AND u.path LIKE %(path)s
+  AND NOT COALESCE(string_to_array(btrim(u.path, '/'), '/')
+                   && (SELECT array_agg(x.id::text) FROM org_unit x WHERE x.unit_type = 'ubnd_xa'), FALSE)
+GROUP BY ROLLUP (a.k1, a.k2)
+""".format(counts=",\n       ".join(f"count(*) FILTER (WHERE {c})" for c in _BM02_COLUMNS), middle=_BM02_MIDDLE,
+           english=_BM02_ENGLISH, degree=_BM02_DEGREE, other=_BM02_OTHER, tongue=_BM02_TONGUE)
+
+
+def bm02_total(body: bytes, rows: list) -> str:
+    """The page's total of column 2 (people counted) against the floor's grand total."""
+    match = re.search(rb'id="bm02-total".*?data-col="total">([\d.]*)<', body, re.S)
+    app_total = int(match.group(1).replace(b".", b"") or 0) if match else None
+    floor_total = next((r[2] for r in rows if r[0] is None), None)
+    return "" if app_total == floor_total else f"app total {app_total} vs floor {floor_total}"
+
+
+def bm02_pair(ctx: Context, name: str, client: Client, unit: dict | None, note: str) -> Measure:
+    path = unit["path"] if unit else "/"
+    depth = path.strip("/").count("/") + 1 if unit else 1
+    url = "/reports/bm02/cong-chuc/?depth=2" + (f"&unit_id={unit['id']}" if unit else "")
+    with ctx.conn.cursor() as cur:  # as the app does (SET LOCAL): JIT compiling costs more than it saves here
+        cur.execute("SET jit = off")
+    try:
+        return ctx.pair(name, client, url, BM02_SQL, {"k1": depth + 2, "k2": depth + 3, "path": path + "%"},
+                        bm02_total, note=note)
+    finally:
+        with ctx.conn.cursor() as cur:
+            cur.execute("RESET jit")
+
+
+def m_report_bm02_city(ctx: Context) -> Measure:
+    return bm02_pair(ctx, "report_bm02_city", ctx.city_client, None,
+                     "BM02 công chức, whole city, two levels of units with subtotals, as city user")
+
+
+def m_report_bm02_unit(ctx: Context) -> Measure:
+    return bm02_pair(ctx, "report_bm02_unit", ctx.unit_client, ctx.unit,
+                     f"BM02 công chức of {ctx.unit['name']}, two levels of units with subtotals, as unit user")
 
 
 def m_syll_pdf(ctx: Context) -> Measure:
@@ -709,6 +810,8 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_person_show,
     m_tree_children,
     m_report_city_counts,
+    m_report_bm02_city,
+    m_report_bm02_unit,
     m_syll_pdf,
     m_sign_pdf,
     m_transfers_incoming,

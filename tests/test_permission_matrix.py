@@ -44,6 +44,7 @@ NO_PK_VIEWS = {
     "NotificationsView", "TransfersView", "SalaryView", "RetirementsView",
     # issue 17, staffing reports
     "QuotaReportView", "PositionReportView",
+    "Bm02View",  # issue 17, BM02 family: the unit is a query argument (default: the reader's top units)
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
@@ -66,7 +67,10 @@ OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set
 #: Values for the other URL arguments.
 FIXED_ARGS = {
     "kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke",
-             "PeopleView.api_codes": "province", "MyFileView.api_codes": "province"},
+             "PeopleView.api_codes": "province", "MyFileView.api_codes": "province",
+             # issue 17, BM02 family
+             "Bm02View.index": "cong-chuc", "Bm02View.download_xlsx": "vien-chuc",
+             "Bm02View.download_pdf": "cap-xa", "Bm02View.sign": "cong-chuc"},
     "name": {"OrgUnitModelView.action": "export_csv", "WorkdayOverrideView.action": "no_such_action"},
     "section": {"PeopleView.edit": "work", "PeopleView.delete_row": "work", "MyFileView.edit": "identity",
                 "MyFileView.delete_row": "work"},

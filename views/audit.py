@@ -92,6 +92,7 @@ OBJECT_LABELS = {
     "FileVersion": _l("Phiên bản hồ sơ"),
     "ExportJob": _l("Kết xuất sơ yếu lý lịch"),
     "Compliance": _l("Báo cáo tình hình cập nhật hồ sơ"),
+    "Report": _l("Báo cáo thống kê"),
     "TrainingRecord": _l("Đào tạo, bồi dưỡng"),
     "WorkRecord": _l("Quá trình công tác"),
     "HistoryRecord": _l("Lịch sử bản thân"),
@@ -336,6 +337,10 @@ DETAIL_LABELS: dict[Any, Any] = {
     "by": _l("Người thực hiện"),
     "consent": _l("Theo văn bản cho phép khai thác"),
     "count": _l("Số lượng"),
+    "day": _l("Ngày báo cáo"),
+    "depth": _l("Số cấp đơn vị hiển thị"),
+    "format": _l("Định dạng tệp"),
+    "report": _l("Báo cáo"),
     "delegation": _l("Ủy quyền"),
     "export_id": _l("Lần kết xuất"),
     "failures": _l("Số lần đăng nhập sai"),
@@ -719,6 +724,11 @@ class Namer:
                     _("Quyết định số %(number)s", number=rec.get("decision_number") or ""))
         if object_type == "Compliance":
             return _("Báo cáo tình hình cập nhật hồ sơ của %(unit)s", unit=self.unit(ident)), None
+        if object_type == "Report":
+            from app.services.reports.bm02 import KINDS
+
+            kind = KINDS.get(str(ident))
+            return str(kind.title if kind is not None else OBJECT_LABELS["Report"]), None
         if object_type in ("ApprovalStep", "ChangeSetDocument") and rec:
             cs = self._record("ChangeSet", rec.get("change_set_id")) or {}
             file = self.person(cs["person_id"]) if cs.get("person_id") is not None else of_file

@@ -22,6 +22,7 @@ from app.security.permissions import (
     RESOURCE_NOTIFICATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_REPORT,
     RESOURCE_ROLE_ADMIN,
     RESOURCE_SIGNATURE,
     RESOURCE_WORKDAYS,
@@ -33,6 +34,7 @@ ACTIONS = {
     "can_read": _l("Xem"),
     "can_write": _l("Cập nhật"),
     "can_approve": _l("Phê duyệt"),
+    "can_sign": _l("Ký số"),
     "menu_access": _l("Hiện trên trình đơn"),
     "can_list": _l("Xem danh sách"),
     "can_show": _l("Xem chi tiết"),
@@ -67,6 +69,7 @@ RESOURCES = {
     RESOURCE_WORKDAYS: _l("Lịch ngày làm việc"),
     RESOURCE_NOTIFICATION: _l("Thông báo"),
     RESOURCE_COMPLIANCE: _l("Tình hình cập nhật theo đơn vị"),
+    RESOURCE_REPORT: _l("Báo cáo thống kê"),
     # Flask-AppBuilder's own views
     "UserDBModelView": _l("Người dùng (màn hình kỹ thuật)"),
     "RoleModelView": _l("Vai trò (màn hình kỹ thuật)"),

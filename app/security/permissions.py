@@ -9,8 +9,12 @@ __all__ = [
     "ACTION_READ",
     "ACTION_WRITE",
     "READ",
+    "SIGN",
     "WRITE",
     "MENU_ACCOUNTS",
+    "MENU_BM02_CC",
+    "MENU_BM02_VC",
+    "MENU_BM02_XA",
     "MENU_ASSIGNMENTS",
     "MENU_ARCHIVE",
     "MENU_AUDIT",
@@ -96,8 +100,10 @@ RESOURCE_COMPLIANCE = "Compliance"
 #: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
 #: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
 RESOURCE_TRANSFER = "Transfer"
-#: The official reports (issue 17): read = open them and export them, within the units the user may read them on.
+#: The official reports (issue 17): read = open them and export them, within the units whose files the user may
+#: read; sign = sign a report's PDF as the head of the agency (BM02 family).
 RESOURCE_REPORT = "Report"
+SIGN = "sign"
 #: Staffing data (issue 17): quotas (biên chế) and job positions (vị trí việc làm) — read, write.
 RESOURCE_STAFFING = "Staffing"
 
@@ -129,6 +135,9 @@ MENU_WORKDAY_CALENDAR = "Working-day calendar"
 MENU_WORKDAY_OVERRIDES = "Working-day overrides"
 MENU_REPORTS = "Reports"
 MENU_COMPLIANCE = "Compliance per unit"
+MENU_BM02_CC = "BM02 civil servants"
+MENU_BM02_VC = "BM02 public employees"
+MENU_BM02_XA = "BM02 commune officials"
 MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
 MENU_RETIREMENTS = "Retirements due"

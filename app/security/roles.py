@@ -19,6 +19,9 @@ from app.security.permissions import (
     MENU_ACCOUNTS,
     MENU_ARCHIVE,
     MENU_AUDIT,
+    MENU_BM02_CC,
+    MENU_BM02_VC,
+    MENU_BM02_XA,
     MENU_CHANGE_LOG,
     MENU_COMPLIANCE,
     MENU_CONSENTS,
@@ -63,6 +66,7 @@ from app.security.permissions import (
     RESOURCE_STAFFING,
     RESOURCE_TRANSFER,
     RESOURCE_WORKDAYS,
+    SIGN,
 )
 
 __all__ = [
@@ -130,6 +134,9 @@ _COMPLIANCE_READ = [(ACTION_READ, RESOURCE_COMPLIANCE), ("menu_access", MENU_REP
                     ("menu_access", MENU_COMPLIANCE)]
 #: Reports (issue 17): open the reports of one's scope and export them.
 _REPORTS_READ = [(ACTION_READ, RESOURCE_REPORT), ("menu_access", MENU_REPORTS), ("menu_access", MENU_REPORT_SALARY)]
+#: The BM02 family (issue 17): its menus; heads and the Director of Sở Nội vụ also sign the PDF.
+_BM02_READ = [("menu_access", MENU_BM02_CC), ("menu_access", MENU_BM02_VC), ("menu_access", MENU_BM02_XA)]
+_BM02_SIGN = _BM02_READ + [("can_" + SIGN, RESOURCE_REPORT)]
 #: Moves (issue 16): the lists and pages; writing = taking the steps the service lets the user take.
 _MOVES_READ = [(ACTION_READ, RESOURCE_TRANSFER), ("menu_access", MENU_PERSONNEL),
                ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES),
@@ -165,7 +172,8 @@ ROLE_CONFIGS = [
         # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
         + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
-        + _STAFFING_REPORTS,
+        + _STAFFING_REPORTS
+        + _BM02_READ,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -178,7 +186,8 @@ ROLE_CONFIGS = [
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
         + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
-        + _STAFFING_REPORTS,
+        + _STAFFING_REPORTS
+        + _BM02_SIGN,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -201,7 +210,8 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
-        + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS,
+        + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS
+        + _BM02_READ,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -211,7 +221,8 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS
+        + _BM02_SIGN,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -231,7 +242,8 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
         "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _REPORTS_READ + _STAFFING_READ
-        + _STAFFING_REPORTS,
+        + _STAFFING_REPORTS
+        + _BM02_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",

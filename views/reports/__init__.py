@@ -5,7 +5,8 @@ __all__ = ["register"]
 
 def register(appbuilder) -> None:
     """Register every report screen, in menu order."""
-    from views.reports import salary, staffing
+    from views.reports import bm02, salary, staffing
 
-    salary.register(appbuilder)
+    bm02.register(appbuilder)
     staffing.register(appbuilder)
+    salary.register(appbuilder)
