@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     approvals,
     audit,
     codes,
+    data_quality,
     exports,
     notifications,
     org_units,
@@ -14,5 +15,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "exports", "notifications", "org_units", "personnel", "signing",
+__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units", "personnel", "signing",
            "transfers", "workdays"]

@@ -28,6 +28,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     access.register(appbuilder)
     audit.register(appbuilder)
     compliance.register(appbuilder)
+    from views.reports import quality as reports_quality  # issue 17: the lead's views/reports registers it
+
+    reports_quality.register(appbuilder)
     notifications.register(appbuilder)
     workdays.register(appbuilder)
     signatures.register(appbuilder)

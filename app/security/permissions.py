@@ -43,6 +43,10 @@ __all__ = [
     "RESOURCE_AUDIT",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
+    "RESOURCE_DATA_ISSUE",
+    "RESOURCE_REPORT",
+    "MENU_DATA_ISSUES",
+    "MENU_QUALITY",
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
@@ -87,6 +91,11 @@ RESOURCE_COMPLIANCE = "Compliance"
 #: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
 #: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
 RESOURCE_TRANSFER = "Transfer"
+#: Reports (issue 17): read = open reports and export them, within the units whose files the user may read.
+RESOURCE_REPORT = "Report"
+#: The data-issue register (HN-17.4): read = the list of one's scope; write = report an issue on a file one may
+#: read, resolve or reject one (the service: officers who write the file's unit).
+RESOURCE_DATA_ISSUE = "DataIssue"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -118,3 +127,5 @@ MENU_REPORTS = "Reports"
 MENU_COMPLIANCE = "Compliance per unit"
 MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
+MENU_QUALITY = "Data quality"
+MENU_DATA_ISSUES = "Data issues"

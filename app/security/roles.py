@@ -22,6 +22,7 @@ from app.security.permissions import (
     MENU_CHANGE_LOG,
     MENU_COMPLIANCE,
     MENU_CONSENTS,
+    MENU_DATA_ISSUES,
     MENU_DELEGATIONS,
     MENU_INCOMING_MOVES,
     MENU_MY_CERTIFICATE,
@@ -34,6 +35,7 @@ from app.security.permissions import (
     MENU_PENDING_CHANGES,
     MENU_PEOPLE,
     MENU_PERSONNEL,
+    MENU_QUALITY,
     MENU_REPORTS,
     MENU_SIGNATURES,
     MENU_SYLL_EXPORTS,
@@ -46,12 +48,14 @@ from app.security.permissions import (
     RESOURCE_AUDIT,
     RESOURCE_COMPLIANCE,
     RESOURCE_CONSENT,
+    RESOURCE_DATA_ISSUE,
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
     RESOURCE_MY_FILE,
     RESOURCE_NOTIFICATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_REPORT,
     RESOURCE_SIGNATURE,
     RESOURCE_TRANSFER,
     RESOURCE_WORKDAYS,
@@ -127,6 +131,12 @@ _MOVES_WRITE = _MOVES_READ + [(ACTION_WRITE, RESOURCE_TRANSFER)]
 #: The working-day calendar, read-only (writing it is for Sở Nội vụ administrators, who hold everything).
 _WORKDAYS_READ = [(ACTION_READ, RESOURCE_WORKDAYS), ("menu_access", MENU_WORKDAYS),
                   ("menu_access", MENU_WORKDAY_CALENDAR), ("menu_access", MENU_WORKDAY_OVERRIDES)]
+#: Data quality (issue 17): the quality figures (a report), the data-issue register (HN-17.4): reporting an issue
+#: for those who manage data, the list only for report viewers.
+_QUALITY_READ = [(ACTION_READ, RESOURCE_REPORT), ("menu_access", MENU_REPORTS), ("menu_access", MENU_QUALITY)]
+_DATA_ISSUES_READ = [(ACTION_READ, RESOURCE_DATA_ISSUE), ("menu_access", MENU_PERSONNEL),
+                     ("menu_access", MENU_DATA_ISSUES)]
+_DATA_ISSUES_WRITE = _DATA_ISSUES_READ + [(ACTION_WRITE, RESOURCE_DATA_ISSUE)]
 
 ROLE_CONFIGS = [
     {
@@ -147,7 +157,8 @@ ROLE_CONFIGS = [
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
         # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
-        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ,
+        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ
+        + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -159,7 +170,7 @@ ROLE_CONFIGS = [
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
-        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ,
+        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -181,7 +192,8 @@ ROLE_CONFIGS = [
         "name": ROLE_HR_OFFICER,
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
-        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE,
+        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE + _QUALITY_READ
+        + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -191,7 +203,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -210,7 +222,7 @@ ROLE_CONFIGS = [
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
-        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ,
+        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _QUALITY_READ + _DATA_ISSUES_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",
