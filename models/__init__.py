@@ -15,5 +15,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units", "personnel", "signing",
-           "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units",
+           "personnel", "signing", "transfers", "workdays"]

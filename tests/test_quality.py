@@ -1,8 +1,8 @@
 """Data quality "Đúng – Đủ – Sạch – Sống" (issue 17 items 3–4; HN-21.3, HN-17.4, HN-17.5).
 
 - The SQL form of the CCCD check agrees with ``checks.check_cccd`` on every demo file, before and after breaking some.
-- Each rule, on demo files broken on purpose (one per rule, in Sở Giáo dục và Đào tạo), finds exactly the files a hand-written SQL
-  statement finds, and the unit table counts them the same way; the ranking orders units by their score.
+- Each rule, on demo files broken on purpose (one per rule, in Sở Giáo dục và Đào tạo), finds exactly the files a
+  hand-written SQL statement finds, and the unit table counts them the same way; the ranking orders units by score.
 - The register of data issues: report (the person and the unit's officer are told at once), resolve / reject by an
   officer of the unit only, one transaction each, audited; outside the scope a 404 and nothing changed; bad input
   a Vietnamese message and nothing written.
@@ -209,7 +209,8 @@ def test_quality_pages(app, broken):
     stp, out = broken
     snv = client_for(app, "sonoivu.chuyenvien")
     page = body(snv.get("/reports/quality/"))
-    assert "Chất lượng dữ liệu theo đơn vị" in page and "Sở Giáo dục và Đào tạo" in page and 'id="quality-total"' in page
+    assert "Chất lượng dữ liệu theo đơn vị" in page and "Sở Giáo dục và Đào tạo" in page
+    assert 'id="quality-total"' in page
     page = body(snv.get(f"/reports/quality/unit/{stp.id}?rule=salary_mismatch"))
     assert f'data-person="{out["salary_mismatch"]}"' in page
     assert f'/people/{out["salary_mismatch"]}/edit/salary' in page and "Hệ số lương không khớp" in page

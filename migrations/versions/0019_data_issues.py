@@ -65,7 +65,8 @@ def _backfill_birth_digits():
     from flask import has_app_context
 
     bind = op.get_bind()
-    if not has_app_context() or not bind.execute(sa.text("SELECT 1 FROM person WHERE cccd IS NOT NULL LIMIT 1")).first():
+    if not has_app_context() or not bind.execute(
+            sa.text("SELECT 1 FROM person WHERE cccd IS NOT NULL LIMIT 1")).first():
         return
     from app.crypto import decrypt
     from app.services.personnel.checks import cccd_birth_digits

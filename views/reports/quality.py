@@ -53,6 +53,11 @@ def _fix_url(person_id: int, key: str) -> str:
     return url_for("PeopleView.show", pk=person_id)
 
 
+def _criterion_column(key: str, label) -> Column:
+    """A criterion's share of files passing all its rules."""
+    return Column(label, lambda r: _pct(r.criterion_pct(key)), css=f"text-right col-{key}")
+
+
 class RuleFilterForm(VNForm):
     """One rule, or every rule (``?rule=<key>``)."""
 
@@ -91,8 +96,7 @@ class QualityView(ListView):
                 Column(_l("Số hồ sơ"), lambda r: r.people, css="text-right col-people"),
                 Column(_l("Hồ sơ đạt mọi tiêu chí"), lambda r: _pct(r.score) + small(r.clean),
                        css="text-right col-score"),
-                *[Column(label, (lambda key: lambda r: _pct(r.criterion_pct(key)))(key),
-                         css=f"text-right col-{key}") for key, label in svc.CRITERIA.items()],
+                *[_criterion_column(key, label) for key, label in svc.CRITERIA.items()],
                 Column(_l("Phản ánh chưa xử lý"), lambda r: r.open_issues, css="text-right col-issues"),
                 Column(_l("Đề nghị chờ duyệt từ"), lambda r: moment(r.oldest_pending), css="col-pending")]
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
+from app.services.code_lists import valid_on_sql
 from app.services.compliance import local_date
 from app.services.errors import NotFoundError
 from app.services.personnel import syll
@@ -119,16 +120,12 @@ def _threshold() -> int:
     return int(current_app.config.get("COMPLETENESS_THRESHOLD", 100))
 
 
-def _in_force(item, day: date):
-    return and_(or_(item.valid_from.is_(None), item.valid_from <= day), or_(item.valid_to.is_(None), item.valid_to >= day))
-
-
 def _code_invalid(f: syll.Field, day: date):
     column = getattr(Person, f.name)
     item = aliased(CodeItem)
     known = select(literal(1)).where(item.kind == f.code_list, item.code == column)
     if not f.any_period:
-        known = known.where(_in_force(item, day))
+        known = known.where(valid_on_sql(item, day))
     return and_(column.is_not(None), column != "", ~exists(known))
 
 
@@ -153,13 +150,13 @@ def conditions(day: date, threshold: int) -> dict[str, object]:
                                  _after(Person.enlisted_on, Person.discharged_on))
     rank = aliased(CodeItem)
     group = (select(rank.extra["pay_group"].as_string())
-             .where(rank.kind == "rank", rank.code == Person.rank_code, _in_force(rank, day))
+             .where(rank.kind == "rank", rank.code == Person.rank_code, valid_on_sql(rank, day))
              .order_by(rank.valid_from.desc().nulls_last()).limit(1).scalar_subquery())
     step_rank = aliased(CodeItem)
     expected = (select(SalaryStep.coefficient).select_from(step_rank)
                 .join(SalaryStep, SalaryStep.pay_group == step_rank.extra["pay_group"].as_string())
-                .where(step_rank.kind == "rank", step_rank.code == Person.rank_code, _in_force(step_rank, day),
-                       SalaryStep.step == Person.salary_step, _in_force(SalaryStep, day))
+                .where(step_rank.kind == "rank", step_rank.code == Person.rank_code, valid_on_sql(step_rank, day),
+                       SalaryStep.step == Person.salary_step, valid_on_sql(SalaryStep, day))
                 .order_by(step_rank.valid_from.desc().nulls_last()).limit(1).scalar_subquery())
     out["salary_mismatch"] = and_(Person.rank_code.is_not(None), Person.rank_code != "",
                                   Person.salary_step.is_not(None), group.is_not(None),
