@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     approvals,
     audit,
     codes,
+    data_quality,
     exports,
     notifications,
     org_units,
@@ -15,5 +16,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "exports", "notifications", "org_units", "personnel", "signing",
-           "staffing", "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units",
+           "personnel", "signing", "staffing", "transfers", "workdays"]

@@ -48,6 +48,8 @@ EVENT_KINDS = {
     "transfer_waiting": _l("Điều động chờ xử lý"),
     "transfer_received": _l("Hồ sơ đã được tiếp nhận"),
     "account_needed": _l("Cần cấp tài khoản"),
+    "data_issue": _l("Dữ liệu cần xác minh"),
+    "data_issue_closed": _l("Phản ánh dữ liệu đã được xử lý"),
 }
 #: Every kind of notification and its label.
 NOTIFICATION_KINDS = {**REMINDER_KINDS, **EVENT_KINDS}

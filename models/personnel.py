@@ -62,7 +62,7 @@ class Person(Model):
 
     __tablename__ = "person"
     __audited__ = True
-    __audit_exclude__ = {"search_key", "sort_key", "cccd_index", "old_id_index"}
+    __audit_exclude__ = {"search_key", "sort_key", "cccd_index", "old_id_index", "cccd_birth_digits"}
     __table_args__ = (
         # Covers the subtree list (status filter, Vietnamese order) with an index-only scan on PostgreSQL.
         Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id", postgresql_include=["status"]),
@@ -125,6 +125,8 @@ class Person(Model):
     cccd: Mapped[str | None] = mapped_column(EncryptedText)
     #: Blind index of the CCCD number (HMAC), for exact lookups without decrypting.
     cccd_index: Mapped[str | None] = mapped_column(String(64))
+    #: Digits 4–6 of the CCCD (century/sex and birth year), derived: the data-quality check in SQL (issue 17).
+    cccd_birth_digits: Mapped[str | None] = mapped_column(String(3))
     cccd_issued_on: Mapped[date | None] = mapped_column(Date)
     #: The former 9-digit CMND (legacy files and decisions cite it) and its blind index.
     old_id_number: Mapped[str | None] = mapped_column(EncryptedText)

@@ -45,6 +45,8 @@ NO_PK_VIEWS = {
     # issue 17, staffing reports
     "QuotaReportView", "PositionReportView",
     "Bm02View",  # issue 17, BM02 family: the unit is a query argument (default: the reader's top units)
+    # issue 17, data quality: the register names its issues by ``issue_id`` (and files by ``person_id``)
+    "DataIssuesView",
 }
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
@@ -60,10 +62,12 @@ PK_KIND = {
     "PeopleView": "person", "SyllView": "person", "WorkdayOverrideView": "workday_override",
     # issue 17, staffing
     "QuotasView": "quota", "JobPositionsView": "job_position",
+    "QualityView": "unit",  # issue 17: one unit's data quality
 }
 #: URL arguments other than ``pk`` that name an object of the world, and its kind.
 OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item",
-               "transfer_id": "transfer", "person_id": "person"}
+               "transfer_id": "transfer", "person_id": "person",
+               "issue_id": "data_issue"}  # issue 17: the data-issue register
 #: Values for the other URL arguments.
 FIXED_ARGS = {
     "kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke",
@@ -92,7 +96,8 @@ OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
                       "org_event", "person", "change_set", "change_item", "attachment", "file_version",
                       "workday_override", "change_set_document", "transfer",
-                      "unit_quota", "job_position", "job_position_quota")  # the last three: issue 17, staffing
+                      "unit_quota", "job_position", "job_position_quota",  # issue 17, staffing
+                      "data_issue")  # issue 17
 
 
 @pytest.fixture()
@@ -121,6 +126,7 @@ def world(demo, unit_by_name):
     objs["delegation"] = (dels[0].id, dels[1].id)
     objs.update(personnel_world(admin, inside_unit, outside_unit))
     objs["transfer"] = transfer_world(admin, objs["person"], unit_by_name)
+    objs["data_issue"] = data_issue_world(admin, objs["person"])  # issue 17
     overrides = [wd.add_override(admin, date(2031, 3, day), "off", f"Thông báo {day}/TB-UBND") for day in (3, 4)]
     objs["workday_override"] = (overrides[0].id, overrides[1].id)
     objs.update(staffing_world(admin, inside_unit, outside_unit))
@@ -184,6 +190,14 @@ def transfer_world(admin, person_ids, unit_by_name) -> tuple[int, int]:
             kind="within_unit", to_unit_id=destination.id, decision_number="DD-1", decision_date=date.today(),
             effective_date=date.today())).id)
     return moves[0], moves[1]
+
+
+def data_issue_world(admin, person_ids) -> tuple[int, int]:
+    """An open data issue on the inside and on the outside file (issue 17)."""
+    from app.services import data_issues
+
+    return tuple(data_issues.report_issue(admin, pid, "identity.birth_date", "Ngày sinh chưa khớp giấy khai sinh.").id
+                 for pid in person_ids)
 
 
 def signed_document(cs) -> None:
@@ -279,6 +293,8 @@ def extra_rule(endpoint, username, where) -> bool:
         return cfg["admin"]  # the competent authority of the profile: Sở Nội vụ (HN-12.1, HCM-8.2)
     if endpoint in ("TransfersView.new", "TransfersView.receive", "TransfersView.complete", "TransfersView.cancel"):
         return cfg["admin"] or ("can_write", "PersonnelFile") in cfg["permissions"]  # the unit's TCCB officer
+    if endpoint in ("DataIssuesView.resolve", "DataIssuesView.reject"):  # issue 17: the officers of the file's unit
+        return cfg["admin"] or ("can_write", "PersonnelFile") in cfg["permissions"]
     if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
         # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
         return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]

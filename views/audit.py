@@ -101,6 +101,8 @@ OBJECT_LABELS = {
     "Relative": _l("Quan hệ gia đình"),
     "SalaryRecord": _l("Quá trình lương"),
     "AllowanceRecord": _l("Phụ cấp khác"),
+    "DataIssue": _l("Phản ánh dữ liệu chưa đúng"),
+    "QualityReport": _l("Báo cáo chất lượng dữ liệu hằng quý"),
 }
 
 #: Labels of the columns the SYLL registry does not name (bookkeeping of a file, accounts, units …):
@@ -306,6 +308,25 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "decision_number": _l("Số quyết định"),
         "decision_date": _l("Ngày quyết định"),
     },
+    "DataIssue": {
+        "section": _l("Mục của hồ sơ"),
+        "field": _l("Trường của mục"),
+        "description": _l("Nội dung phản ánh"),
+        "reported_by_id": _l("Người báo"),
+        "reported_at": _l("Thời điểm báo"),
+        "resolution": _l("Kết quả xử lý"),
+        "resolved_by_id": _l("Người xử lý"),
+        "resolved_at": _l("Thời điểm xử lý"),
+    },
+    "QualityReport": {
+        "year": _l("Năm"),
+        "quarter": _l("Quý"),
+        "due_date": _l("Hạn gửi"),
+        "figures": _l("Số liệu"),
+        "sha256": _l("Mã kiểm tra SHA-256"),
+        "signed_by_id": _l("Người ký"),
+        "submitted_at": _l("Thời điểm gửi Sở Nội vụ"),
+    },
     "Attachment": {
         "kind": _l("Loại tài liệu"),
         "section": _l("Mục của hồ sơ"),
@@ -325,7 +346,8 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
 #: Columns whose values say nothing to a reader (derived search keys, blind indexes of identity numbers — the
 #: number's own row says it changed —, a tree path of ids, the rule ids of a deadline): left out of the
 #: before/after table.
-HIDDEN_COLUMNS = {"search_key", "sort_key", "cccd_index", "old_id_index", "path", "rule", "deadline_rule"}
+HIDDEN_COLUMNS = {"search_key", "sort_key", "cccd_index", "old_id_index", "path", "rule", "deadline_rule",
+                  "cccd_birth_digits", "pdf"}
 
 #: Keys of the access log's ``detail``: key -> label; ``(event, key)`` when an event uses a key its own way.
 DETAIL_LABELS: dict[Any, Any] = {

@@ -53,6 +53,10 @@ __all__ = [
     "RESOURCE_AUDIT",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
+    "RESOURCE_DATA_ISSUE",
+    "RESOURCE_REPORT",
+    "MENU_DATA_ISSUES",
+    "MENU_QUALITY",
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
@@ -106,6 +110,9 @@ RESOURCE_REPORT = "Report"
 SIGN = "sign"
 #: Staffing data (issue 17): quotas (biên chế) and job positions (vị trí việc làm) — read, write.
 RESOURCE_STAFFING = "Staffing"
+#: The data-issue register (HN-17.4): read = the list of one's scope; write = report an issue on a file one may
+#: read, resolve or reject one (the service: officers who write the file's unit).
+RESOURCE_DATA_ISSUE = "DataIssue"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -147,3 +154,5 @@ MENU_STAFF_QUOTAS = "Staffing quotas"
 MENU_JOB_POSITIONS = "Job positions"
 MENU_REPORT_QUOTAS = "Quota report"
 MENU_REPORT_JOB_POSITIONS = "Job position report"
+MENU_QUALITY = "Data quality"
+MENU_DATA_ISSUES = "Data issues"

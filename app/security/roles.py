@@ -25,6 +25,7 @@ from app.security.permissions import (
     MENU_CHANGE_LOG,
     MENU_COMPLIANCE,
     MENU_CONSENTS,
+    MENU_DATA_ISSUES,
     MENU_DELEGATIONS,
     MENU_INCOMING_MOVES,
     MENU_JOB_POSITIONS,
@@ -38,6 +39,7 @@ from app.security.permissions import (
     MENU_PENDING_CHANGES,
     MENU_PEOPLE,
     MENU_PERSONNEL,
+    MENU_QUALITY,
     MENU_REPORT_JOB_POSITIONS,
     MENU_REPORT_QUOTAS,
     MENU_REPORT_SALARY,
@@ -55,6 +57,7 @@ from app.security.permissions import (
     RESOURCE_AUDIT,
     RESOURCE_COMPLIANCE,
     RESOURCE_CONSENT,
+    RESOURCE_DATA_ISSUE,
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
     RESOURCE_MY_FILE,
@@ -151,6 +154,12 @@ _STAFFING_READ = [(ACTION_READ, RESOURCE_STAFFING), ("menu_access", MENU_ORGANIS
 _STAFFING_WRITE = _STAFFING_READ + [(ACTION_WRITE, RESOURCE_STAFFING)]
 #: The biên chế and vị trí việc làm reports (issue 17 item 2).
 _STAFFING_REPORTS = [("menu_access", MENU_REPORT_QUOTAS), ("menu_access", MENU_REPORT_JOB_POSITIONS)]
+#: Data quality (issue 17): the quality figures (a report), the data-issue register (HN-17.4): reporting an issue
+#: for those who manage data, the list only for report viewers.
+_QUALITY_READ = [("menu_access", MENU_QUALITY)]
+_DATA_ISSUES_READ = [(ACTION_READ, RESOURCE_DATA_ISSUE), ("menu_access", MENU_PERSONNEL),
+                     ("menu_access", MENU_DATA_ISSUES)]
+_DATA_ISSUES_WRITE = _DATA_ISSUES_READ + [(ACTION_WRITE, RESOURCE_DATA_ISSUE)]
 
 ROLE_CONFIGS = [
     {
@@ -173,7 +182,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
         + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -187,7 +196,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
         + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_SIGN,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -211,7 +220,7 @@ ROLE_CONFIGS = [
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
         + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS
-        + _BM02_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -222,7 +231,7 @@ ROLE_CONFIGS = [
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
         + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS
-        + _BM02_SIGN,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -243,7 +252,7 @@ ROLE_CONFIGS = [
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
         "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",

@@ -31,6 +31,7 @@ from decimal import Decimal
 from app.crypto import KeyRing, blind_index, encrypt
 from app.seeds import demo_people as dp
 from app.seeds.demo_city import CITY_SUFFIX, DEMO_PASSWORD
+from app.services.personnel.checks import cccd_birth_digits
 from app.text import name_search_key, search_key, sort_key
 
 __all__ = ["BIG_UNIT_NAME", "CHUNK", "GenCityError", "build_tree", "gen_city", "plan_people"]
@@ -485,6 +486,7 @@ def _chunk(k: int) -> tuple[int, dict[str, str], dict[str, int], list[str]]:
         p["search_key"] = name_search_key(family, middle, given, p.get("other_names") or "")
         p["sort_key"] = sort_key(given, " ".join(x for x in (family, middle) if x))
         p["cccd_index"] = blind_index(p["cccd"], ring=ring) if p.get("cccd") else None
+        p["cccd_birth_digits"] = cccd_birth_digits(p.get("cccd"))
         p["created_at"] = p["updated_at"] = st.now
         for col in enc_person:
             v = p.get(col)
@@ -569,7 +571,7 @@ def _echo(log, msg: str) -> None:
 def _force_clear(cur) -> None:
     cur.execute("TRUNCATE " + ", ".join(PERSON_TABLES) + ", org_event_unit, org_event, delegation, consent_grant, "
                 "password_request, role_assignment, approval_step, change_set_document, bulk_decision_item, "
-                "bulk_decision, notification, export_job, transfer RESTART IDENTITY")
+                "bulk_decision, notification, export_job, transfer, data_issue, quality_report RESTART IDENTITY")
     for table, column in (("signing_credential", "account_id"), ("signing_credential", "created_by_id"),
                           ("workday_override", "created_by_id")):
         cur.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")

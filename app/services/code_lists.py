@@ -39,6 +39,7 @@ __all__ = [
     "search",
     "step_rule",
     "steps",
+    "valid_on_sql",
 ]
 
 #: Vietnamese names of the lists, by kind.
@@ -85,6 +86,13 @@ def _today(on: date | None) -> date:
 
 def _valid_on(valid_from: date | None, valid_to: date | None, on: date) -> bool:
     return (valid_from is None or valid_from <= on) and (valid_to is None or on <= valid_to)
+
+
+def valid_on_sql(model, on: date):
+    """SQL form of an entry's validity on ``on`` (a code-list row or a salary step: ``model`` or an alias of it,
+    with ``valid_from``/``valid_to``; open ends), for checks made in SQL (data quality, issue 17)."""
+    return and_(or_(model.valid_from.is_(None), model.valid_from <= on),
+                or_(model.valid_to.is_(None), model.valid_to >= on))
 
 
 def _newest_first(valid_from: date | None) -> tuple[int, int]:

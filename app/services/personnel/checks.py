@@ -19,6 +19,8 @@ from app.text import clean, search_key
 __all__ = [
     "PRECISIONS",
     "age_on",
+    "cccd_birth_digits",
+    "cccd_mismatch_sql",
     "check_cccd",
     "check_dates_in_order",
     "check_period",
@@ -109,6 +111,36 @@ def check_cccd(
                 coded=yy, year=year,
             ))
     return problems
+
+
+def cccd_birth_digits(number: str | None) -> str | None:
+    """Digits 4–6 of a 12-digit CCCD (``G YY``: century and sex, the birth year's last two digits), or None.
+
+    Kept in clear beside the encrypted number (``person.cccd_birth_digits``) so that :func:`cccd_mismatch_sql`
+    can check files in SQL: for a consistent file they say nothing that the sex and birth year do not say."""
+    text = _cccd_text(number)
+    if len(text) != 12 or not (text.isascii() and text.isdigit()):
+        return None
+    return text[3:6]
+
+
+def cccd_mismatch_sql(digits, birth_date, gender):
+    """SQL form of the cross-checks of :func:`check_cccd`: true when the ``G YY`` digits (``digits``, a column
+    holding :func:`cccd_birth_digits`) disagree with ``gender`` ("nam"/"nu": G even = male) or with the century
+    or the last two digits of the year of ``birth_date``. A missing birth date or gender skips only the check that
+    needs it, as in Python; files without a well-formed number are not flagged (NULL ``digits``)."""
+    from sqlalchemy import Integer, and_, case, cast, extract, func, or_
+
+    g = cast(func.substr(digits, 1, 1), Integer)
+    yy = cast(func.substr(digits, 2, 2), Integer)
+    year = cast(extract("year", birth_date), Integer)
+    sex = case((g % 2 == 0, "nam"), else_="nu")
+    # The century G names (0/1: 1900s, 2/3: 2000s …) without a division (portable integer arithmetic):
+    # 50 × (G rounded down to even) = the birth year's century offset from 1900.
+    century_ok = (g - g % 2) * 50 == (year - 1900) - (year - 1900) % 100
+    return and_(digits.is_not(None), or_(
+        and_(gender.in_(("nam", "nu")), gender != sex),
+        and_(birth_date.is_not(None), or_(year < 1900, ~century_ok, yy != year % 100))))
 
 
 # --------------------------------------------------------------------------- partial dates

@@ -80,11 +80,12 @@ def is_archived(person: Person) -> bool:
 
 
 def refresh_derived(person: Person) -> None:
-    """Recompute the search key, the Vietnamese sort key and the CCCD blind index from the columns."""
+    """Recompute the search key, the Vietnamese sort key, the CCCD blind index and birth digits from the columns."""
     person.search_key = name_search_key(person.family_name, person.middle_name, person.given_name,
                                         person.other_names or "")
     person.sort_key = sort_key(person.given_name, " ".join(p for p in (person.family_name, person.middle_name) if p))
     person.cccd_index = blind_index(person.cccd) if person.cccd else None
+    person.cccd_birth_digits = checks.cccd_birth_digits(person.cccd)
     person.old_id_index = blind_index(person.old_id_number) if person.old_id_number else None
 
 
