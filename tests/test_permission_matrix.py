@@ -42,6 +42,8 @@ NO_PK_VIEWS = {
     "MySyllView", "VerifyPdfView", "MyCertificateView", "WorkdayCalendarView", "ComplianceView",
     "NotificationsView", "TransfersView",
 }
+# Issue 17 (dashboard and people export, helper "dash"): views without a pk.
+NO_PK_VIEWS |= {"DashboardView", "PeopleExportView"}
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}

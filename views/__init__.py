@@ -33,6 +33,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     signatures.register(appbuilder)
     security.register(appbuilder)
 
+    from views.reports import dashboard as reports_dashboard  # issue 17; the lead's views/reports registers it
+
+    reports_dashboard.register(appbuilder)
+
     from flask import current_app
 
     from views.locale import register as register_locale

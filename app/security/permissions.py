@@ -25,6 +25,7 @@ __all__ = [
     "MENU_INCOMING_MOVES",
     "MENU_OUTGOING_MOVES",
     "MENU_CONSENTS",
+    "MENU_DASHBOARD",
     "MENU_DELEGATIONS",
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
@@ -48,6 +49,7 @@ __all__ = [
     "RESOURCE_MY_FILE",
     "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
+    "RESOURCE_REPORT",
     "RESOURCE_ORG_UNIT",
     "RESOURCE_ROLE_ADMIN",
     "RESOURCE_SIGNATURE",
@@ -87,6 +89,8 @@ RESOURCE_COMPLIANCE = "Compliance"
 #: Moves (điều động, tiếp nhận, thôi công tác, issue 16): read the lists and pages; write = take a step (the
 #: service checks the step's authority on the units: TCCB officers, Sở Nội vụ, account administrators).
 RESOURCE_TRANSFER = "Transfer"
+#: Reports (issue 17): read = open the reports and the dashboard, export them (scoped like the files).
+RESOURCE_REPORT = "Report"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -118,3 +122,5 @@ MENU_REPORTS = "Reports"
 MENU_COMPLIANCE = "Compliance per unit"
 MENU_OUTGOING_MOVES = "Outgoing moves"
 MENU_INCOMING_MOVES = "Incoming moves"
+#: Issue 17, the dashboard (Báo cáo → Tổng quan).
+MENU_DASHBOARD = "Dashboard"

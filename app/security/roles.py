@@ -22,6 +22,7 @@ from app.security.permissions import (
     MENU_CHANGE_LOG,
     MENU_COMPLIANCE,
     MENU_CONSENTS,
+    MENU_DASHBOARD,
     MENU_DELEGATIONS,
     MENU_INCOMING_MOVES,
     MENU_MY_CERTIFICATE,
@@ -52,6 +53,7 @@ from app.security.permissions import (
     RESOURCE_NOTIFICATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_REPORT,
     RESOURCE_SIGNATURE,
     RESOURCE_TRANSFER,
     RESOURCE_WORKDAYS,
@@ -120,6 +122,8 @@ _DELEGATION_WRITE = [(ACTION_READ, RESOURCE_DELEGATION), (ACTION_WRITE, RESOURCE
 #: Compliance per unit (HN-21.3): Sở Nội vụ, heads of agencies and report viewers, within their scope.
 _COMPLIANCE_READ = [(ACTION_READ, RESOURCE_COMPLIANCE), ("menu_access", MENU_REPORTS),
                     ("menu_access", MENU_COMPLIANCE)]
+#: The dashboard (issue 17, item 5): Sở Nội vụ, heads, report viewers and TCCB officers, within their scope.
+_DASHBOARD_READ = [(ACTION_READ, RESOURCE_REPORT), ("menu_access", MENU_REPORTS), ("menu_access", MENU_DASHBOARD)]
 #: Moves (issue 16): the lists and pages; writing = taking the steps the service lets the user take.
 _MOVES_READ = [(ACTION_READ, RESOURCE_TRANSFER), ("menu_access", MENU_PERSONNEL),
                ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES)]
@@ -147,7 +151,7 @@ ROLE_CONFIGS = [
         "description": _l("Chuyên viên Sở Nội vụ: theo dõi, tổng hợp dữ liệu toàn thành phố; không quản trị."),
         # The inbox: HCM-7.2a makes a Sở Nội vụ officer authenticate the files of BTV-managed people.
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
-        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ,
+        + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _DASHBOARD_READ,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -159,7 +163,7 @@ ROLE_CONFIGS = [
             "Giám đốc Sở Nội vụ: phê duyệt cấp thành phố, chấp thuận văn bản cho phép khai thác."
         ),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
-        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ,
+        + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -181,7 +185,7 @@ ROLE_CONFIGS = [
         "name": ROLE_HR_OFFICER,
         "admin": False,
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
-        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE,
+        "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -191,7 +195,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
-        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ,
+        + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -210,7 +214,7 @@ ROLE_CONFIGS = [
         "name": ROLE_REPORT_VIEWER,
         "admin": False,
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
-        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ,
+        "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _DASHBOARD_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",
