@@ -15,11 +15,10 @@ filters (in the request's access-log entry, the record of what was asked: ``expo
 from __future__ import annotations
 
 import os
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from datetime import date
-
 from sqlalchemy import select
 
 from app import audit
@@ -39,6 +38,7 @@ __all__ = [
     "PEOPLE_XLSX_JOB",
     "people_export_filter",
     "request_people_export",
+    "start_people_export",
     "SYLL_UNIT_JOB",
     "expired_message",
     "export_folder",
@@ -119,10 +119,10 @@ def request_unit_syll_export(user, unit_id) -> ExportJob:
 
 
 @use_case
-def request_people_export(user, flt, day: date | None = None) -> ExportJob:
-    """Ask for the people list (``flt``: the list's ``PersonFilter``, as on the page) as an XLSX workbook, and
-    queue its job once committed. The filters and the day (ages are counted on it) are recorded in the request's
-    access-log entry (``export_people``), which the job reads back.
+def start_people_export(user, flt, day: date | None = None) -> ExportJob:
+    """Ask for the people list (``flt``: the list's ``PersonFilter``, as on the page) as an XLSX workbook. The
+    filters and the day (ages are counted on it) are recorded in the request's access-log entry
+    (``export_people``), which the job reads back. Nothing is queued here (:func:`request_people_export` queues).
 
     An exact CCCD/CMND search is not exported (its number would be written in the log): a ValidationError on
     ``q``. A unit outside the files the user may read is a ForbiddenError.
@@ -145,6 +145,13 @@ def request_people_export(user, flt, day: date | None = None) -> ExportJob:
     params["day"] = (day or date.today()).isoformat()
     audit.log_access("export_people", user=user, object_type="ExportJob", object_id=job.id,
                      org_unit_id=job.org_unit_id, detail={"export_id": job.id, "filters": params})
+    return job
+
+
+@use_case
+def request_people_export(user, flt, day: date | None = None) -> ExportJob:
+    """:func:`start_people_export`, and its job queued once committed (in-process without Redis)."""
+    job = start_people_export(user, flt, day)
     after_commit(dispatch_named, PEOPLE_XLSX_JOB, job.id)
     return job
 

@@ -68,8 +68,8 @@ def test_switching_language_keeps_the_page(page: Page, live_server, db, js_error
                                               ("syt.tccb", "/people/"), ("xem.baocao", "/dashboard/")])
 def test_each_role_lands_on_its_work_after_login(page: Page, live_server, db, js_errors, username, landing):
     """Issue 15 item 5, issue 17 item 5: signing in through the login form takes each role to its work — heads and
-    report viewers to the dashboard, officers to their people list, Sở Nội vụ's administrators to the org tree (staff to their own
-    file: tests/browser/test_personnel_browser.py)."""
+    report viewers to the dashboard, officers to their people list, Sở Nội vụ's administrators to the org tree
+    (staff to their own file: tests/browser/test_personnel_browser.py)."""
     sign_in(page, live_server, username)
     expect(page).to_have_url(re.compile(re.escape(landing) + r"$"))
     expect(page.locator("h1, h2").first).to_be_visible()

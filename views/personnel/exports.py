@@ -179,7 +179,8 @@ class SyllView(BaseView):
     def exports(self):
         """Xuất sơ yếu lý lịch của một đơn vị (ZIP các tệp PDF), and the user's recent exports."""
         form = ExportForm()
-        recent = render_table(export_svc.recent_exports(g.user, kind=export_svc.KIND_SYLL_UNIT), EXPORT_COLUMNS, lambda j: {"data-export-id": j.id},
+        recent = render_table(export_svc.recent_exports(g.user, kind=export_svc.KIND_SYLL_UNIT), EXPORT_COLUMNS,
+                              lambda j: {"data-export-id": j.id},
                               table_id="syll-exports", empty=_("Chưa có lần xuất nào."))
         return service_form(
             self, form, lambda: export_svc.request_unit_syll_export(g.user, form.unit_id.data),

@@ -47,8 +47,8 @@ from models.org_units import OrgUnit, Subtree
 from models.personnel import ChangeSet, FileVersion, Person
 
 __all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "SearchRateLimited",
-           "awaiting_ids", "file_history", "person_conditions", "get_version", "id_number_query", "inbox", "list_people", "own_person_id",
-           "step_choices"]
+           "awaiting_ids", "file_history", "get_version", "id_number_query", "inbox", "list_people", "own_person_id",
+           "person_conditions", "step_choices"]
 
 COUNT_CAP = 10_000
 log = logging.getLogger(__name__)
