@@ -197,3 +197,36 @@ def test_scope_and_refusals(app, demo_people, inline, unit_by_name):
     assert client_for(app, "annv.syt").post("/people/export/?q=").status_code == 403
     db.session.expire_all()
     assert db.session.scalar(select(ExportJob.id).order_by(ExportJob.id.desc()).limit(1)) == before
+
+
+def test_a_dead_run_is_taken_up_again_by_the_reconciler(app, demo_people, inline, unit_by_name, tmp_path):
+    """A run that died mid-export (its lease held, its heartbeat stale, a partial workbook left behind) is queued
+    again by the reconciler under the people export's own job (not the SYLL one: the kinds share the table); the
+    re-run removes the partial file and finishes the workbook."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from app.services import exports
+    from app.services.personnel.queries import PersonFilter
+    from jobs import leases
+    from jobs.reconcile import reconcile
+    from tests.factories import account
+
+    db = demo_people
+    unit = unit_by_name("Sở Y tế")
+    job = exports.start_people_export(account(db, "syt.tccb"), PersonFilter(unit_id=unit.id, status="active"))
+    export_id = job.id
+    token = leases.claim(ExportJob, export_id)
+    assert token
+    part = tmp_path / f"export-{export_id}-{token}.xlsx.part"
+    part.write_bytes(b"half a workbook")
+    stale = datetime.now(UTC) - timedelta(hours=1)
+    db.session.execute(text("UPDATE export_job SET heartbeat_at = :t WHERE id = :id"), {"t": stale, "id": export_id})
+    db.session.commit()
+    counts = reconcile()
+    assert counts["requeued"] == 1 and counts["failed"] == 0, counts
+    db.session.expire_all()
+    row = db.session.get(ExportJob, export_id)
+    assert (row.status, row.attempts, row.done) == ("finished", 2, len(subtree_people(db, "Sở Y tế"))), row.error
+    assert not part.exists() and not [n for n in os.listdir(tmp_path) if n.endswith(".part")]
+    assert os.path.isfile(tmp_path / row.stored_name) and row.stored_name.endswith(".xlsx")
