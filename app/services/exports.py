@@ -57,8 +57,6 @@ SYLL_UNIT_JOB = "jobs.exports.export_unit_syll"
 #: The people list as an XLSX workbook (issue 17, item 6), and its job.
 KIND_PEOPLE_XLSX = "people_xlsx"
 PEOPLE_XLSX_JOB = "jobs.exports.export_people_xlsx"
-#: The access-log event of a download, per kind.
-DOWNLOAD_EVENTS = {KIND_SYLL_UNIT: "export_syll_zip", KIND_PEOPLE_XLSX: "export_people_xlsx"}
 #: The filter fields of the people list an export records (``PersonFilter``'s, less the search guard's note).
 PEOPLE_FILTER_FIELDS = ("unit_id", "include_sub_units", "category", "status", "rank_code", "gender", "age_min",
                         "age_max", "q")
@@ -194,8 +192,8 @@ def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, st
     path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
     if job.status != "finished" or path is None or not os.path.isfile(path):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
-    audit.log_access(DOWNLOAD_EVENTS.get(job.kind, "export_syll_zip"), user=user, object_type="ExportJob",
-                     object_id=job.id, org_unit_id=job.org_unit_id,
+    audit.log_access("export_people_xlsx" if job.kind == KIND_PEOPLE_XLSX else "export_syll_zip", user=user,
+                     object_type="ExportJob", object_id=job.id, org_unit_id=job.org_unit_id,
                      detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256})
     return job, path
 

@@ -157,7 +157,7 @@ def _trend(user, day: date) -> list[tuple[date, int]]:
     left = Person.status.in_(ARCHIVE_STATUSES)
     counted = Person.status.in_(ACTIVE_STATUSES + ARCHIVE_STATUSES)
 
-    def in_force(end: date):
+    def counted_at(end: date):
         started = or_(start.is_(None), start <= end)
         present = or_(~left, and_(Person.status_since.is_not(None), Person.status_since > end))
         return func.sum(case((and_(started, present), 1), else_=0))
@@ -165,7 +165,7 @@ def _trend(user, day: date) -> list[tuple[date, int]]:
     first = ends[0]
     # Files archived before the window started count in no month: leave them out of the scan.
     gone_before = and_(left, or_(Person.status_since.is_(None), Person.status_since <= first))
-    row = db.session.execute(select(*[in_force(e).label(f"m{i}") for i, e in enumerate(ends)])
+    row = db.session.execute(select(*[counted_at(e).label(f"m{i}") for i, e in enumerate(ends)])
                              .where(counted, ~gone_before, *_in_scope(user))).one()
     return [(e, int(row[i] or 0)) for i, e in enumerate(ends)]
 
