@@ -30,7 +30,14 @@ from app import audit
 from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
-from app.services.exports import SYLL_UNIT_JOB, export_folder
+from app.services.exports import (
+    KIND_PEOPLE_XLSX,
+    KIND_SYLL_UNIT,
+    PEOPLE_XLSX_JOB,
+    SYLL_UNIT_JOB,
+    export_folder,
+    people_export_filter,
+)
 from app.text import nfc
 from jobs import leases
 from jobs.runner import LeasedJob, Run
@@ -39,8 +46,8 @@ from models.exports import ExportJob
 from models.org_units import OrgUnit, Subtree
 from models.personnel import FileVersion, Person
 
-__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_unit_syll", "remove_partials",
-           "zip_entry_name"]
+__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_people_xlsx", "export_unit_syll",
+           "remove_partials", "zip_entry_name"]
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +66,20 @@ def zip_entry_name(full_name: str, person_id: int) -> str:
 
 
 def part_prefix(export_id: int) -> str:
-    """File name prefix of the partial ZIPs of an export (``export-<id>-<lease>.zip.part``)."""
+    """File name prefix of the partial files of an export (``export-<id>-<lease>.zip.part`` / ``.xlsx.part``)."""
     return f"export-{export_id}-"
 
 
+#: Suffixes of the partial files of a run (a ZIP of SYLLs, a workbook of the people list).
+PART_SUFFIXES = (".zip.part", ".xlsx.part")
+
+
 def remove_partials(export_id: int) -> int:
-    """Delete every partial ZIP an earlier (dead or failed) run of the export left behind; returns how many."""
+    """Delete every partial file an earlier (dead or failed) run of the export left behind; returns how many."""
     folder = export_folder()
     removed = 0
     for name in os.listdir(folder):
-        if name.startswith(part_prefix(export_id)) and name.endswith(".zip.part"):
+        if name.startswith(part_prefix(export_id)) and name.endswith(PART_SUFFIXES):
             try:
                 os.remove(os.path.join(folder, name))
                 removed += 1
@@ -82,7 +93,12 @@ def _retention_hours() -> int:
 
 
 KIND = leases.register(leases.JobKind(model=ExportJob, func_name=SYLL_UNIT_JOB,
-                                      job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials))
+                                      job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials,
+                                      rows=lambda: ExportJob.kind == KIND_SYLL_UNIT))
+#: The people list as XLSX (issue 17, item 6): same table and lifecycle, its own job function.
+PEOPLE_KIND = leases.register(leases.JobKind(model=ExportJob, func_name=PEOPLE_XLSX_JOB,
+                                             job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials,
+                                             rows=lambda: ExportJob.kind == KIND_PEOPLE_XLSX))
 
 
 def dispatch(export_id: int):
@@ -93,15 +109,15 @@ def dispatch(export_id: int):
 
 
 def remove_stale_partials(now: datetime | None = None) -> int:
-    """Delete ``.zip.part`` files nobody has written to for longer than the heartbeat timeout (left by a run that
-    died before the reconciler saw its row, or by an older version); returns how many."""
+    """Delete partial files nobody has written to for longer than the heartbeat timeout (left by a run that died
+    before the reconciler saw its row, or by an older version); returns how many."""
     folder = export_folder()
     cutoff = (now or datetime.now(UTC)).timestamp() - int(current_app.config.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", 180))
     removed = 0
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         try:
-            if name.endswith(".zip.part") and os.path.getmtime(path) < cutoff:
+            if name.endswith(PART_SUFFIXES) and os.path.getmtime(path) < cutoff:
                 os.remove(path)
                 removed += 1
         except FileNotFoundError:
@@ -252,3 +268,84 @@ def _run(job: ExportJob, run: Run) -> dict:
     if old and old != stored and os.path.isfile(os.path.join(folder, old)):
         os.remove(os.path.join(folder, old))
     return {"status": "finished", "done": done, "skipped": skipped}
+
+
+# --------------------------------------------------------------------------- the people list as XLSX (issue 17)
+
+
+class PeopleExportRunner(ExportJobRunner):
+    """The people list's workbook: same lifecycle, partial files and expiry as the SYLL ZIP."""
+
+    kind = PEOPLE_KIND
+    summary_fields = ("done", "total")
+
+    def failure_message(self) -> str:
+        """The row's error after an unexpected failure."""
+        return _("Lỗi hệ thống khi xuất danh sách hồ sơ; hãy thử lại sau hoặc báo quản trị hệ thống.")
+
+    def run(self, row: ExportJob, run: Run) -> dict:
+        """Write the workbook."""
+        return _run_people(row, run)
+
+
+_PEOPLE_JOB = PeopleExportRunner()
+
+
+def export_people_xlsx(export_id: int) -> dict:
+    """Write the people list of export ``export_id`` (its filters as asked) to an XLSX workbook; returns
+    ``{"status", "done", "total"}``. A re-run after a crash starts a fresh ``.xlsx.part``; a failure removes it."""
+    return _PEOPLE_JOB(export_id)
+
+
+def _run_people(job: ExportJob, run: Run) -> dict:
+    from app.services.reports import people_xlsx
+
+    export_id = job.id
+    requester = db.session.get(Account, job.requested_by_id)
+    if requester is None:
+        raise LookupError("export without requester")
+    flt, day = people_export_filter(export_id)
+    total = people_xlsx.count_people(requester, flt, day)
+    run.beat(total=total, done=0)
+    remove_partials(export_id)
+    folder = export_folder()
+    stored = f"{uuid.uuid4().hex}.xlsx"
+    part = os.path.join(folder, f"{part_prefix(export_id)}{run.token}.xlsx.part")
+    delay = float(current_app.config.get("JOB_ITEM_DELAY_SECONDS") or 0)
+
+    def progress(n: int) -> None:
+        if delay:
+            leases.item_delay()
+        run.progress(done=n)
+        if n % 5000 == 0:
+            leases.meta_progress(n, total)
+
+    try:
+        with audit.acting_as(requester):
+            done = people_xlsx.write_people(part, people_xlsx.people_rows(requester, flt, day), progress)
+        db.session.rollback()  # end the streamed read's transaction
+        digest = hashlib.sha256()
+        with open(part, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        run.beat(done=done)
+        os.replace(part, os.path.join(folder, stored))
+    except BaseException:
+        if os.path.exists(part):
+            os.remove(part)
+        raise
+    audit.log_access("export", user=requester, object_type="ExportJob", object_id=export_id,
+                     org_unit_id=job.org_unit_id, detail={"export_id": export_id, "kind": KIND_PEOPLE_XLSX,
+                                                          "rows": done})
+    name = nfc(_("Danh sách hồ sơ - %(day)s.xlsx", day=datetime.now().strftime("%d-%m-%Y")))
+    old = job.stored_name
+    try:
+        run.finish(done=done, total=max(total, done), stored_name=stored, download_name=name[:255],
+                   size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(), error=None,
+                   note=None)
+    except leases.LeaseLost:
+        os.remove(os.path.join(folder, stored))
+        raise
+    if old and old != stored and os.path.isfile(os.path.join(folder, old)):
+        os.remove(os.path.join(folder, old))
+    return {"status": "finished", "done": done, "total": max(total, done)}

@@ -79,6 +79,13 @@ class JobKind:
     #: ``on_failed(row_id)``: what the job writes in the session when its row fails (a notice to the requester);
     #: called once, by whoever marked the row failed, and committed with that change when it can be. None: nothing.
     on_failed: Callable[[int], None] | None = None
+    #: ``rows()``: SQL condition on ``model`` selecting this kind's rows, when several kinds share one table
+    #: (export_job: a unit's SYLLs, the people list …); None: every row of the table.
+    rows: Callable[[], Any] | None = None
+
+    def own_rows(self) -> list:
+        """The WHERE conditions selecting this kind's rows (none when the kind has the table to itself)."""
+        return [] if self.rows is None else [self.rows()]
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -64,7 +64,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
         for kind in leases.kinds():
             model = kind.model
             stale = list(db.session.scalars(select(model).where(
-                model.status == "running",
+                *kind.own_rows(), model.status == "running",
                 func.coalesce(model.heartbeat_at, model.started_at, model.created_at) < leases.stale_before(now))))
             for row in stale:
                 log.warning("%s %s: running without a heartbeat since %s; its worker is gone",
@@ -75,7 +75,8 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
             if queue is None or not redis_ok:
                 continue
             waiting = list(db.session.scalars(select(model).where(
-                model.status == "queued", func.coalesce(model.heartbeat_at, model.created_at) < grace)))
+                *kind.own_rows(), model.status == "queued",
+                func.coalesce(model.heartbeat_at, model.created_at) < grace)))
             for row in waiting:
                 try:
                     alive = _rq_job_alive(queue, row.queue_job_id)

@@ -19,9 +19,9 @@ from tests.factories import PASSPHRASE, account, use_profile, with_certificates
 
 #: The README's demo logins and the page each lands on (views/home.py LANDINGS).
 README_LOGINS = {
-    "sonoivu.admin": "/org/tree", "sonoivu.chuyenvien": "/compliance/", "sonoivu.giamdoc": "/people/changes/",
-    "syt.quantri": "/org/tree", "syt.tccb": "/people/", "syt.thutruong": "/people/changes/",
-    "annv.syt": "/my/file/", "xem.baocao": "/compliance/",
+    "sonoivu.admin": "/org/tree", "sonoivu.chuyenvien": "/dashboard/", "sonoivu.giamdoc": "/dashboard/",
+    "syt.quantri": "/org/tree", "syt.tccb": "/people/", "syt.thutruong": "/dashboard/",
+    "annv.syt": "/my/file/", "xem.baocao": "/dashboard/",
 }
 
 

@@ -6,9 +6,9 @@ from tests.clients import client_for
 
 LANDING = {
     "sonoivu.admin": "/org/tree",
-    "syt.thutruong": "/people/changes/",
+    "syt.thutruong": "/dashboard/",
     "syt.tccb": "/people/",
-    "xem.baocao": "/compliance/",
+    "xem.baocao": "/dashboard/",
 }
 # Staff with a file land on it (tests/test_personnel_views.py), without one on their account page (test_security).
 

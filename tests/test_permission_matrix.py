@@ -48,6 +48,8 @@ NO_PK_VIEWS = {
     # issue 17, data quality: the register names its issues by ``issue_id`` (and files by ``person_id``)
     "DataIssuesView",
 }
+# Issue 17 (dashboard and people export, helper "dash"): views without a pk.
+NO_PK_VIEWS |= {"DashboardView", "PeopleExportView"}
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}
@@ -84,6 +86,9 @@ FIXED_ARGS = {
                   "SyllView.export_download": 999999},
     "nid": {"NotificationsView.open": 999999, "NotificationsView.mark_read": 999999},
 }
+# Issue 17 (people export, helper "dash"): someone else's export job, as for the SYLL exports.
+FIXED_ARGS["export_id"].update({"PeopleExportView.show": 999999, "PeopleExportView.status": 999999,
+                                "PeopleExportView.download": 999999})
 #: Routes whose object is rightly absent (404, nothing changed) even in scope: the photo of a file that has
 #: none yet, and "delete a row" without naming one (the matrix names no row).
 MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete_row", "MySyllView.print_syll",
@@ -91,6 +96,7 @@ MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete
                  "NotificationsView.open", "NotificationsView.mark_read",
                  # the walk deletes the overrides (delete comes before edit and show in the URL map)
                  "WorkdayOverrideView.edit", "WorkdayOverrideView.show"}
+MAY_BE_ABSENT |= {"PeopleExportView.show", "PeopleExportView.status"}  # issue 17 (helper "dash")
 #: Markers of the out-of-scope objects that a scoped list must never show.
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",

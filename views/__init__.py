@@ -39,6 +39,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     signatures.register(appbuilder)
     security.register(appbuilder)
 
+
+
     from flask import current_app
 
     from views.locale import register as register_locale

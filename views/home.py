@@ -1,7 +1,8 @@
-"""Home page: each role lands on its work (issue 15 item 5) — the org tree for those who change it (Sở Nội vụ),
-the inbox for approvers, the people list for personnel officers, the reports for report viewers, the own file
-for staff who have one, the org tree for other readers of it, the account page for the others, the login page
-for anonymous users."""
+"""Home page: each role lands on its work (issue 15 item 5, issue 17 item 5) — the org tree for those who change it
+(Sở Nội vụ's administrators), the people list for personnel officers, the dashboard for readers of reports (report
+viewers, heads, Sở Nội vụ's officers and director), the inbox for other approvers, the compliance page for its
+other readers, the own file for staff who have one, the org tree for other readers of it, the account page for
+the others, the login page for anonymous users."""
 
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
@@ -14,6 +15,7 @@ from app.security.permissions import (
     RESOURCE_MY_FILE,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_REPORT,
 )
 from views.personnel.my_file import own_person_id
 
@@ -22,8 +24,9 @@ __all__ = ["HomeView", "LANDINGS"]
 #: (permission, resource, endpoint), first match wins; the own file is checked after these.
 LANDINGS = (
     (ACTION_WRITE, RESOURCE_ORG_UNIT, "OrgTreeView.tree"),
-    (ACTION_APPROVE, RESOURCE_PERSONNEL, "ChangeSetsView.index"),
     (ACTION_WRITE, RESOURCE_PERSONNEL, "PeopleView.index"),
+    (ACTION_READ, RESOURCE_REPORT, "DashboardView.index"),
+    (ACTION_APPROVE, RESOURCE_PERSONNEL, "ChangeSetsView.index"),
     (ACTION_READ, RESOURCE_COMPLIANCE, "ComplianceView.index"),
 )
 

@@ -15,6 +15,7 @@ EXTENSIONS = {
     "image/png": (".png",),
     "application/zip": (".zip",),
     "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
     "application/x-pkcs12": (".p12", ".pfx"),
 }
 

@@ -29,6 +29,7 @@ __all__ = [
     "MENU_INCOMING_MOVES",
     "MENU_OUTGOING_MOVES",
     "MENU_CONSENTS",
+    "MENU_DASHBOARD",
     "MENU_DELEGATIONS",
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
@@ -62,6 +63,7 @@ __all__ = [
     "RESOURCE_MY_FILE",
     "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
+    "RESOURCE_REPORT",
     "RESOURCE_ORG_UNIT",
     "RESOURCE_REPORT",
     "RESOURCE_STAFFING",
@@ -156,3 +158,5 @@ MENU_REPORT_QUOTAS = "Quota report"
 MENU_REPORT_JOB_POSITIONS = "Job position report"
 MENU_QUALITY = "Data quality"
 MENU_DATA_ISSUES = "Data issues"
+#: Issue 17, the dashboard (Báo cáo → Tổng quan).
+MENU_DASHBOARD = "Dashboard"

@@ -25,6 +25,7 @@ from app.security.permissions import (
     MENU_CHANGE_LOG,
     MENU_COMPLIANCE,
     MENU_CONSENTS,
+    MENU_DASHBOARD,
     MENU_DATA_ISSUES,
     MENU_DELEGATIONS,
     MENU_INCOMING_MOVES,
@@ -140,6 +141,8 @@ _REPORTS_READ = [(ACTION_READ, RESOURCE_REPORT), ("menu_access", MENU_REPORTS), 
 #: The BM02 family (issue 17): its menus; heads and the Director of Sở Nội vụ also sign the PDF.
 _BM02_READ = [("menu_access", MENU_BM02_CC), ("menu_access", MENU_BM02_VC), ("menu_access", MENU_BM02_XA)]
 _BM02_SIGN = _BM02_READ + [("can_" + SIGN, RESOURCE_REPORT)]
+#: The dashboard (issue 17, item 5): its menu (the landing page of heads and report viewers).
+_DASHBOARD_READ = [("menu_access", MENU_DASHBOARD)]
 #: Moves (issue 16): the lists and pages; writing = taking the steps the service lets the user take.
 _MOVES_READ = [(ACTION_READ, RESOURCE_TRANSFER), ("menu_access", MENU_PERSONNEL),
                ("menu_access", MENU_OUTGOING_MOVES), ("menu_access", MENU_INCOMING_MOVES),
@@ -182,7 +185,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
         + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -196,7 +199,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
         + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -220,7 +223,7 @@ ROLE_CONFIGS = [
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
         + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -231,7 +234,7 @@ ROLE_CONFIGS = [
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
         + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS
-        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -252,7 +255,7 @@ ROLE_CONFIGS = [
         "description": _l("Chỉ xem cơ cấu tổ chức và báo cáo trong phạm vi được giao, không được sửa."),
         "permissions": _SELF + _ORG_READ + _PEOPLE_READ + _COMPLIANCE_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_READ + _DASHBOARD_READ,
         "field_level": 1,
         "grantable": [],
         "demo_scope": "agency",

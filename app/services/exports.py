@@ -6,11 +6,16 @@ requester may read, each file's latest approved version as a PDF, all in one ZIP
 the job :data:`SYLL_UNIT_JOB` with the row's id once that is committed (``after_commit``). Only the requester
 sees the row and downloads the result, and only while the unit is still in their scope; each download is in
 the access log.
+
+The people list as XLSX (``people_xlsx``, issue 17 item 6): :func:`request_people_export` records the list's
+filters (in the request's access-log entry, the record of what was asked: ``export_people``) and queues
+:data:`PEOPLE_XLSX_JOB`, which streams the list's rows into a constant-memory workbook.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,11 +28,17 @@ from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, requested_row, use_case
 from jobs.leases import dispatch_named
+from models.audit import AccessLog
 from models.exports import ExportJob
 from models.org_units import OrgUnit
 
 __all__ = [
+    "KIND_PEOPLE_XLSX",
     "KIND_SYLL_UNIT",
+    "PEOPLE_XLSX_JOB",
+    "people_export_filter",
+    "request_people_export",
+    "start_people_export",
     "SYLL_UNIT_JOB",
     "expired_message",
     "export_folder",
@@ -43,6 +54,12 @@ __all__ = [
 KIND_SYLL_UNIT = "syll_unit"
 #: The job that builds a unit's ZIP (its dotted path: services name jobs, never import them).
 SYLL_UNIT_JOB = "jobs.exports.export_unit_syll"
+#: The people list as an XLSX workbook (issue 17, item 6), and its job.
+KIND_PEOPLE_XLSX = "people_xlsx"
+PEOPLE_XLSX_JOB = "jobs.exports.export_people_xlsx"
+#: The filter fields of the people list an export records (``PersonFilter``'s, less the search guard's note).
+PEOPLE_FILTER_FIELDS = ("unit_id", "include_sub_units", "category", "status", "rank_code", "gender", "age_min",
+                        "age_max", "q")
 
 
 def export_folder() -> str:
@@ -99,17 +116,75 @@ def request_unit_syll_export(user, unit_id) -> ExportJob:
     return job
 
 
-def get_export(user, export_id) -> ExportJob:
-    """The export ``export_id`` if ``user`` asked for it (NotFoundError otherwise: no existence leak)."""
-    return requested_row(ExportJob, user, export_id, _("Không tìm thấy yêu cầu xuất dữ liệu."))
+@use_case
+def start_people_export(user, flt, day: date | None = None) -> ExportJob:
+    """Ask for the people list (``flt``: the list's ``PersonFilter``, as on the page) as an XLSX workbook. The
+    filters and the day (ages are counted on it) are recorded in the request's access-log entry
+    (``export_people``), which the job reads back. Nothing is queued here (:func:`request_people_export` queues).
+
+    An exact CCCD/CMND search is not exported (its number would be written in the log): a ValidationError on
+    ``q``. A unit outside the files the user may read is a ForbiddenError.
+    """
+    from app.services.personnel.queries import id_number_query
+
+    if id_number_query(flt.q) is not None:
+        raise ValidationError({"q": [_("Không xuất danh sách tìm theo số CCCD/CMND; hãy tìm theo họ tên hoặc bỏ "
+                                       "ô tìm kiếm.")]})
+    unit = _unit(flt.unit_id) if flt.unit_id is not None else None
+    if flt.unit_id is not None and unit is None:
+        raise ValidationError({"unit_id": [_("Không tìm thấy đơn vị.")]})
+    if unit is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, unit):
+        raise ForbiddenError(_("Đơn vị “%(name)s” nằm ngoài phạm vi hồ sơ bạn được xem.", name=unit.name))
+    job = ExportJob(kind=KIND_PEOPLE_XLSX, requested_by_id=user.id, org_unit_id=unit.id if unit else None,
+                    status="queued")
+    db.session.add(job)
+    db.session.flush()
+    params = {name: getattr(flt, name) for name in PEOPLE_FILTER_FIELDS}
+    params["day"] = (day or date.today()).isoformat()
+    audit.log_access("export_people", user=user, object_type="ExportJob", object_id=job.id,
+                     org_unit_id=job.org_unit_id, detail={"export_id": job.id, "filters": params})
+    return job
 
 
-def open_export(user, export_id) -> tuple[ExportJob, str]:
+@use_case
+def request_people_export(user, flt, day: date | None = None) -> ExportJob:
+    """:func:`start_people_export`, and its job queued once committed (in-process without Redis)."""
+    job = start_people_export(user, flt, day)
+    after_commit(dispatch_named, PEOPLE_XLSX_JOB, job.id)
+    return job
+
+
+def people_export_filter(export_id: int):
+    """(``PersonFilter``, day) an export of the people list was asked with (its ``export_people`` access-log
+    entry); LookupError when that entry is missing (the job then fails: it never exports an unfiltered list)."""
+    from app.services.personnel.queries import PersonFilter
+
+    detail = db.session.scalar(
+        select(AccessLog.detail).where(AccessLog.event == "export_people", AccessLog.object_type == "ExportJob",
+                                       AccessLog.object_id == str(export_id))
+        .order_by(AccessLog.id.desc()).limit(1))
+    params = (detail or {}).get("filters")
+    if not isinstance(params, dict):
+        raise LookupError(f"export {export_id}: no recorded filters")
+    flt = PersonFilter(**{name: params.get(name) for name in PEOPLE_FILTER_FIELDS if name in params})
+    return flt, date.fromisoformat(params["day"]) if params.get("day") else date.today()
+
+
+def get_export(user, export_id, kind: str | None = None) -> ExportJob:
+    """The export ``export_id`` if ``user`` asked for it (and it is of ``kind`` when given); NotFoundError
+    otherwise (no existence leak)."""
+    job = requested_row(ExportJob, user, export_id, _("Không tìm thấy yêu cầu xuất dữ liệu."))
+    if kind is not None and job.kind != kind:
+        raise NotFoundError(_("Không tìm thấy yêu cầu xuất dữ liệu."))
+    return job
+
+
+def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, str]:
     """(export, path of its result) for a download: finished, the file still there, the unit still in scope.
 
-    Logged as ``export_syll_zip``.
+    Logged as ``export_syll_zip`` (a unit's SYLLs) or ``export_people_xlsx`` (the people list).
     """
-    job = get_export(user, export_id)
+    job = get_export(user, export_id, kind)
     if job.org_unit_id is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, job.org_unit_id):
         raise ForbiddenError(_("Đơn vị của bản xuất này không còn trong phạm vi hồ sơ bạn được xem."))
     if job.status == "expired":
@@ -117,16 +192,18 @@ def open_export(user, export_id) -> tuple[ExportJob, str]:
     path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
     if job.status != "finished" or path is None or not os.path.isfile(path):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
-    audit.log_access("export_syll_zip", user=user, object_type="ExportJob", object_id=job.id,
-                     org_unit_id=job.org_unit_id, detail={"files": job.done, "sha256": job.sha256})
+    audit.log_access("export_people_xlsx" if job.kind == KIND_PEOPLE_XLSX else "export_syll_zip", user=user,
+                     object_type="ExportJob", object_id=job.id, org_unit_id=job.org_unit_id,
+                     detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256})
     return job, path
 
 
-def recent_exports(user, limit: int = 20) -> list[ExportJob]:
-    """The user's latest exports, newest first (one bounded query)."""
-    return list(db.session.scalars(
-        select(ExportJob).where(ExportJob.requested_by_id == getattr(user, "id", None))
-        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))
+def recent_exports(user, limit: int = 20, kind: str | None = None) -> list[ExportJob]:
+    """The user's latest exports (of ``kind`` when given), newest first (one bounded query)."""
+    stmt = select(ExportJob).where(ExportJob.requested_by_id == getattr(user, "id", None))
+    if kind is not None:
+        stmt = stmt.where(ExportJob.kind == kind)
+    return list(db.session.scalars(stmt.order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))
 
 
 def syll_version(person_id: int, version_no: int | None = None):

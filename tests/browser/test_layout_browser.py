@@ -64,12 +64,12 @@ def test_switching_language_keeps_the_page(page: Page, live_server, db, js_error
     assert page.url == f"{live_server}/people/?q=nguyen"
 
 
-@pytest.mark.parametrize("username,landing", [("sonoivu.admin", "/org/tree"), ("syt.thutruong", "/people/changes/"),
-                                              ("syt.tccb", "/people/"), ("xem.baocao", "/compliance/")])
+@pytest.mark.parametrize("username,landing", [("sonoivu.admin", "/org/tree"), ("syt.thutruong", "/dashboard/"),
+                                              ("syt.tccb", "/people/"), ("xem.baocao", "/dashboard/")])
 def test_each_role_lands_on_its_work_after_login(page: Page, live_server, db, js_errors, username, landing):
-    """Issue 15 item 5: signing in through the login form takes each role to its work — approvers to their inbox,
-    officers to their people list, report viewers to the reports, Sở Nội vụ to the org tree (staff to their own
-    file: tests/browser/test_personnel_browser.py)."""
+    """Issue 15 item 5, issue 17 item 5: signing in through the login form takes each role to its work — heads and
+    report viewers to the dashboard, officers to their people list, Sở Nội vụ's administrators to the org tree
+    (staff to their own file: tests/browser/test_personnel_browser.py)."""
     sign_in(page, live_server, username)
     expect(page).to_have_url(re.compile(re.escape(landing) + r"$"))
     expect(page.locator("h1, h2").first).to_be_visible()

@@ -37,8 +37,8 @@ def sign_in(page: Page, live_server: str, username: str) -> None:
         shot(page, "login.png")
     page.locator("#username").press("Enter")
     # The home page sends each role to its work (tests/test_landing.py): Sở Nội vụ to the tree, a report viewer
-    # to the reports (issue 15 item 5).
-    expect(page).to_have_url(re.compile(r"/org/tree$" if username.startswith("sonoivu.") else r"/compliance/$"))
+    # to the dashboard (issue 15 item 5, issue 17 item 5).
+    expect(page).to_have_url(re.compile(r"/org/tree$" if username.startswith("sonoivu.") else r"/dashboard/$"))
 
 
 def tree_node(page: Page, name: str, parent=None):

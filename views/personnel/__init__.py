@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.security.permissions import MENU_ARCHIVE, MENU_MY_FILE, MENU_PENDING_CHANGES, MENU_PEOPLE, MENU_PERSONNEL
 from views.personnel.changes import ChangeSetsView
-from views.personnel.exports import MENU_SYLL_EXPORTS, MySyllView, SyllView
+from views.personnel.exports import MENU_SYLL_EXPORTS, MySyllView, PeopleExportView, SyllView
 from views.personnel.my_file import MyFileView
 from views.personnel.people import PeopleView
 
-__all__ = ["ChangeSetsView", "MyFileView", "MySyllView", "PeopleView", "SyllView", "register"]
+__all__ = ["ChangeSetsView", "MyFileView", "MySyllView", "PeopleExportView", "PeopleView", "SyllView", "register"]
 
 
 def register(appbuilder) -> None:
@@ -28,3 +28,4 @@ def register(appbuilder) -> None:
     appbuilder.add_view(SyllView, MENU_SYLL_EXPORTS, label=_l("Xuất sơ yếu lý lịch"), icon="fa-file-pdf-o",
                         category=MENU_PERSONNEL)
     appbuilder.add_view_no_menu(MySyllView)
+    appbuilder.add_view_no_menu(PeopleExportView)  # from the list's "Xuất Excel" button (issue 17)

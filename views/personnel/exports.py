@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, g, jsonify, redirect, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +37,7 @@ from app.security.permissions import (
 )
 from app.services import exports as export_svc
 from app.services import personnel as svc
+from app.services.errors import ServiceError
 from app.services.personnel import signed_documents as signed
 from app.text import nfc
 from models.personnel import Person
@@ -44,7 +45,7 @@ from views.forms import UnitPickerField, VNForm
 from views.kit import Column, moment, render_table, service_form
 from views.personnel.common import PASSPHRASE_INPUT, call
 
-__all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "SyllView", "print_response"]
+__all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "PeopleExportView", "SyllView", "print_response"]
 
 #: Seconds between two polls of the progress page.
 POLL_SECONDS = 1
@@ -178,7 +179,8 @@ class SyllView(BaseView):
     def exports(self):
         """Xuất sơ yếu lý lịch của một đơn vị (ZIP các tệp PDF), and the user's recent exports."""
         form = ExportForm()
-        recent = render_table(export_svc.recent_exports(g.user), EXPORT_COLUMNS, lambda j: {"data-export-id": j.id},
+        recent = render_table(export_svc.recent_exports(g.user, kind=export_svc.KIND_SYLL_UNIT), EXPORT_COLUMNS,
+                              lambda j: {"data-export-id": j.id},
                               table_id="syll-exports", empty=_("Chưa có lần xuất nào."))
         return service_form(
             self, form, lambda: export_svc.request_unit_syll_export(g.user, form.unit_id.data),
@@ -191,7 +193,7 @@ class SyllView(BaseView):
     @has_access
     def export_show(self, export_id):
         """Tiến độ một lần xuất, then its download link."""
-        job = call(export_svc.get_export, g.user, export_id)
+        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
         return self.render_template("personnel/export_show.html", title=_("Xuất sơ yếu lý lịch"), job=job,
                                     state=_export_json(job), poll_ms=POLL_SECONDS * 1000)
 
@@ -199,14 +201,14 @@ class SyllView(BaseView):
     @has_access
     def export_status(self, export_id):
         """JSON of the progress (polled by the page)."""
-        job = call(export_svc.get_export, g.user, export_id)
+        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
         return jsonify(_export_json(job))
 
     @expose("/exports/<int:export_id>/download")
     @has_access
     def export_download(self, export_id):
         """The ZIP (scope re-checked, access-logged)."""
-        job, path = call(export_svc.open_export, g.user, export_id)
+        job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
         resp = send_file(path, mimetype="application/zip", as_attachment=True,
                          download_name=attachment_name(job.download_name, "application/zip", "syll.zip"), max_age=0)
         resp.headers["Cache-Control"] = "private, no-store"
@@ -230,3 +232,101 @@ class MySyllView(BaseView):
         if pid is None:
             return redirect(url_for("MyFileView.show"))  # that page says why (no flash: it was shown twice)
         return print_response(pid)
+
+
+# --------------------------------------------------------------------------- the people list as XLSX (issue 17)
+
+#: The list of the user's recent exports of the people list.
+PEOPLE_EXPORT_COLUMNS = [
+    Column(_l("Số"), lambda j: Markup('<a href="%s">%s</a>') % (url_for("PeopleExportView.show", export_id=j.id),
+                                                               j.id)),
+    Column(_l("Lúc"), lambda j: moment(j.created_at)),
+    Column(_l("Trạng thái"), lambda j: _("Đang xuất") + f" ({j.percent}%)" if j.status == "running"
+           else STATUS_LABELS.get(j.status, STATUS_LABELS["queued"])),
+    Column(_l("Số dòng"), lambda j: f"{j.done}/{j.total}" if j.total else j.done),
+    Column("", lambda j: Markup('<a href="%s"><i class="fa fa-download"></i> %s</a>') % (
+        url_for("PeopleExportView.download", export_id=j.id), _("Tải về")) if j.status == "finished" else ""),
+]
+
+
+def _people_export_json(job) -> dict:
+    """The progress of an export of the people list (its page and poll), as :func:`_export_json`."""
+    return {**_export_json(job), "download_url": url_for("PeopleExportView.download", export_id=job.id)
+            if job.status == "finished" else None}
+
+
+class PeopleExportView(BaseView):
+    """Xuất danh sách hồ sơ ra Excel (issue 17, item 6): the list with its current filters, as a background job
+    with a progress bar; the workbook is downloaded by whoever asked for it."""
+
+    route_base = "/people/export"
+    default_view = "index"
+    class_permission_name = RESOURCE_PERSONNEL
+    method_permission_name = {"index": READ, "start": READ, "show": READ, "status": READ, "download": READ}
+    base_permissions = [ACTION_READ, ACTION_WRITE, ACTION_APPROVE]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """Các lần xuất danh sách hồ sơ gần đây."""
+        recent = render_table(export_svc.recent_exports(g.user, kind=export_svc.KIND_PEOPLE_XLSX),
+                              PEOPLE_EXPORT_COLUMNS, lambda j: {"data-export-id": j.id}, table_id="people-exports",
+                              empty=_("Chưa có lần xuất nào."))
+        return self.render_template("personnel/people_exports.html", title=_("Xuất danh sách hồ sơ ra Excel"),
+                                    recent=recent)
+
+    @expose("/", methods=["POST"])
+    @has_access
+    def start(self):
+        """Start the export of the list with the filters of the query string (the list page's), then its page."""
+        from views.personnel.people import list_filter
+
+        archive = request.args.get("archive") == "1"
+        _form, flt, errors = list_filter(archive)
+        back = url_for("PeopleView.archive" if archive else "PeopleView.index",
+                       **{k: v for k, v in request.args.items() if k != "archive"})
+        if errors:
+            for message in (m for msgs in errors.values() for m in msgs):
+                flash(message, "danger")
+            return redirect(back)
+        try:
+            job = call(export_svc.request_people_export, g.user, flt)
+        except ServiceError as exc:
+            for message in exc.messages:
+                flash(message, "danger")
+            return redirect(back)
+        if job.status == "queued" and job.note:
+            flash(_("Đã ghi nhận yêu cầu xuất danh sách; việc xuất sẽ bắt đầu khi hàng đợi việc nền hoạt động trở "
+                    "lại."), "warning")
+        else:
+            flash(_("Đã bắt đầu xuất danh sách hồ sơ ra Excel."), "success")
+        return redirect(url_for("PeopleExportView.show", export_id=job.id))
+
+    @expose("/<int:export_id>")
+    @has_access
+    def show(self, export_id):
+        """Tiến độ một lần xuất, then its download link."""
+        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
+        return self.render_template("personnel/people_export_show.html", title=_("Xuất danh sách hồ sơ ra Excel"),
+                                    job=job, state=_people_export_json(job), poll_ms=POLL_SECONDS * 1000)
+
+    @expose("/<int:export_id>/status")
+    @has_access
+    def status(self, export_id):
+        """JSON of the progress (polled by the page)."""
+        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
+        return jsonify(_people_export_json(job))
+
+    @expose("/<int:export_id>/download")
+    @has_access
+    def download(self, export_id):
+        """The workbook (scope re-checked, access-logged)."""
+        job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
+        resp = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
+                         download_name=attachment_name(job.download_name, XLSX_MIME, "danh-sach-ho-so.xlsx"),
+                         max_age=0)
+        resp.headers["Cache-Control"] = "private, no-store"
+        return resp
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -39,7 +39,7 @@ from views.personnel import file_pages
 from views.personnel.common import LeaveForm, LinkForm, Links, code_choices
 from views.personnel.routes import FILE_PERMISSIONS, file_routes
 
-__all__ = ["PeopleView"]
+__all__ = ["PeopleView", "list_filter"]
 
 #: Rows per page of the list (``?size=`` may ask for 1–100).
 PAGE_SIZE = 25
@@ -108,6 +108,24 @@ def _filter(form: FilterForm, archive: bool) -> tuple[svc.PersonFilter, dict]:
         age_min=_age(form, "age_min", errors), age_max=_age(form, "age_max", errors), q=clean(form.q.data) or None,
     )
     return flt, errors
+
+
+def list_filter(archive: bool) -> tuple[FilterForm, svc.PersonFilter, dict]:
+    """(form, filter, errors) of the list's filters in this request's query string — the list page and its export
+    (``PeopleExportView``) read them alike."""
+    form = FilterForm(request.args, meta={"csrf": False})
+    if "q" not in request.args:  # the filter was never sent: sub-units are included by default
+        form.sub_units.data = True
+    if archive:
+        form.status.choices = [("archive", _("Tất cả hồ sơ lưu trữ"))] + [
+            (k, str(svc.STATUSES[k])) for k in file_pages.LEAVE_CHOICES]
+    else:
+        form.status.choices = [(k, str(v)) for k, v in LIST_STATUSES.items()]
+    form.category.choices = [("", _("— Tất cả —"))] + [(k, str(v)) for k, v in svc.CATEGORIES.items()]
+    form.rank_code.choices = code_choices("rank", form.rank_code.data)
+    form.gender.choices = code_choices("gender", form.gender.data)
+    flt, errors = _filter(form, archive)
+    return form, flt, errors
 
 
 def _list_columns(first: int, archive: bool) -> list[Column]:
@@ -193,18 +211,7 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
         return self._list("PeopleView.archive", archive=True, title=_("Kho lưu trữ hồ sơ"))
 
     def _list(self, endpoint: str, *, archive: bool, title: str):
-        form = FilterForm(request.args, meta={"csrf": False})
-        if "q" not in request.args:  # the filter was never sent: sub-units are included by default
-            form.sub_units.data = True
-        if archive:
-            form.status.choices = [("archive", _("Tất cả hồ sơ lưu trữ"))] + [
-                (k, str(svc.STATUSES[k])) for k in file_pages.LEAVE_CHOICES]
-        else:
-            form.status.choices = [(k, str(v)) for k, v in LIST_STATUSES.items()]
-        form.category.choices = [("", _("— Tất cả —"))] + [(k, str(v)) for k, v in svc.CATEGORIES.items()]
-        form.rank_code.choices = code_choices("rank", form.rank_code.data)
-        form.gender.choices = code_choices("gender", form.gender.data)
-        flt, errors = _filter(form, archive)
+        form, flt, errors = list_filter(archive)
         page_no, size = _page_args()
         status = 200
         try:
@@ -219,6 +226,8 @@ class PeopleView(file_routes("/<int:pk>"), BaseView):
             headers=[c.label for c in columns], rows_html=render_rows(
                 enumerate(page.rows, 1), columns, lambda r: {"data-person-id": r[1].id}),
             can_write=current_app.appbuilder.sm.has_access(ACTION_WRITE, RESOURCE_PERSONNEL),
+            export_url=url_for("PeopleExportView.start", archive=1 if archive else None,
+                               **{k: v for k, v in request.args.items() if k not in ("page", "size", "archive")}),
             prev_url=_page_url(endpoint, page_no - 1) if page_no > 1 else None,
             next_url=_page_url(endpoint, page_no + 1) if page.has_next else None,
         ), status

@@ -48,7 +48,7 @@ from models.personnel import ChangeSet, FileVersion, Person
 
 __all__ = ["COUNT_CAP", "InboxFilter", "InboxPage", "InboxRow", "PersonFilter", "PersonPage", "SearchRateLimited",
            "awaiting_ids", "file_history", "get_version", "id_number_query", "inbox", "list_people", "own_person_id",
-           "step_choices"]
+           "person_conditions", "step_choices"]
 
 COUNT_CAP = 10_000
 log = logging.getLogger(__name__)
@@ -146,6 +146,11 @@ def _conditions(user, flt: PersonFilter, today: date) -> list:
         for word in search_key(q).split():
             conds.append(Person.search_key.like(f"%{word}%"))
     return conds
+
+
+def person_conditions(user, flt: PersonFilter, today: date | None = None) -> list:
+    """The list's WHERE conditions on ``Person`` for ``flt`` in ``user``'s scope (the people export streams them)."""
+    return _conditions(user, flt, today or date.today())
 
 
 def id_number_query(q: str | None) -> tuple[str, str] | None:

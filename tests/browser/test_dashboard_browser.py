@@ -1,0 +1,100 @@
+"""Issue 17, items 5–6 in real headless Chromium: the dashboard and the people list's XLSX export.
+
+A report viewer signs in and lands on the dashboard; its charts are drawn by the vendored Chart.js (a canvas
+with pixels per chart, each over its table) and no request leaves 127.0.0.1. An officer exports the filtered
+people list to Excel: the progress page follows the background job to its end, the workbook downloads and is
+read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from tests.browser.pages import sign_in
+from tests.factories import shot
+
+pytestmark = pytest.mark.usefixtures("demo_people")
+
+DRAWN = """canvas => {
+  const ctx = canvas.getContext('2d');
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) painted++; }
+  return {width: canvas.width, height: canvas.height, painted: painted,
+          chart: !!(window.Chart && window.Chart.getChart(canvas))};
+}"""
+
+
+@pytest.fixture()
+def requests_seen(page: Page):
+    """Every URL the page requests (scripts, styles, fonts, XHR …)."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def test_a_report_viewer_lands_on_the_dashboard_with_its_charts(page: Page, live_server, db, js_errors,
+                                                                 requests_seen):
+    """xem.baocao → /dashboard/: six charts drawn on canvases by Chart.js, each with its table; nothing is
+    fetched from outside 127.0.0.1."""
+    sign_in(page, live_server, "xem.baocao")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.locator("#dashboard")).to_have_attribute("data-charts-ready", "1")
+    canvases = page.locator("#dashboard canvas")
+    assert canvases.count() == 6
+    for i in range(canvases.count()):
+        canvas = canvases.nth(i)
+        state = canvas.evaluate(DRAWN)
+        assert state["chart"] and state["width"] > 0 and state["painted"] > 100, (canvas.get_attribute("id"), state)
+        box = canvas.evaluate("c => c.closest('figure').querySelector('table.chart-data').id")
+        assert page.locator(f"#{box} tbody tr").count() >= 1
+    assert page.locator("#table-trend tbody tr").count() == 12
+    total = int(page.locator("#figure-total").inner_text().replace(".", ""))
+    assert total == db.session.execute(text(
+        "SELECT count(*) FROM person p JOIN org_unit u ON u.id = p.org_unit_id WHERE u.path LIKE "
+        "(SELECT path FROM org_unit WHERE name = 'Sở Y tế' ORDER BY id LIMIT 1) || '%' "
+        "AND p.status IN ('active', 'suspended')")).scalar()
+    shot(page, "dashboard.png")
+    assert any(u.endswith("/static/vendor/chartjs/chart.umd.min.js") for u in requests_seen)
+    outside = [u for u in requests_seen if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+               and urlsplit(u).hostname != "127.0.0.1"]
+    assert outside == [], outside
+
+
+def test_an_officer_downloads_the_people_list_as_xlsx(page: Page, live_server, app, db, js_errors, monkeypatch,
+                                                      tmp_path, requests_seen):
+    """syt.tccb filters the list (viên chức), clicks "Xuất Excel", follows the progress to the download link and
+    gets a workbook whose rows are the filtered list."""
+    monkeypatch.setitem(app.extensions, "rq_queue", None)  # the job runs in-process
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    expected = [r[0] for r in db.session.execute(text(
+        "SELECT concat_ws(' ', p.family_name, nullif(p.middle_name, ''), p.given_name) FROM person p "
+        "JOIN org_unit u ON u.id = p.org_unit_id WHERE u.path LIKE "
+        "(SELECT path FROM org_unit WHERE name = 'Sở Y tế' ORDER BY id LIMIT 1) || '%' "
+        "AND p.status IN ('active', 'suspended') AND p.category = 'vien_chuc' ORDER BY p.sort_key, p.id"))]
+    assert expected
+    sign_in(page, live_server, "syt.tccb")
+    page.goto(live_server + "/people/?q=&status=active&sub_units=y&category=vien_chuc")
+    page.click("#btn-export-people")
+    expect(page).to_have_url(re.compile(r"/people/export/\d+$"))
+    expect(page.locator("#people-export")).to_have_attribute("data-status", "finished")
+    expect(page.locator("#export-progress")).to_have_text("100%")
+    with page.expect_download() as info:
+        page.click("#export-download")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as fh:
+        ws = openpyxl.load_workbook(io.BytesIO(fh.read())).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][1] == "Họ và tên"
+    assert [r[1] for r in rows[1:]] == expected
+    assert {r[7] for r in rows[1:]} == {"Viên chức"}
+    shot(page, "people_export.png")
+    assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))
