@@ -330,6 +330,22 @@ def dev_ca(app, tmp_path_factory):
 
 
 @pytest.fixture()
+def rq_queue(app, monkeypatch, tmp_path, request):
+    """A Redis queue of the test module's own (the suites share the Redis database) and a temporary export folder;
+    jobs queued by the app go there (``app.extensions["rq_queue"]``)."""
+    from redis import Redis
+    from rq import Queue
+
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    queue = Queue(f"cbccvc_test_{name}", connection=Redis.from_url(app.config["REDIS_URL"]))
+    queue.empty()
+    monkeypatch.setitem(app.extensions, "rq_queue", queue)
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    yield queue
+    queue.empty()
+
+
+@pytest.fixture()
 def unit_by_name(db):
     """Look a unit up by exact name (the demo city has unique names except 'Phòng Tổ chức cán bộ')."""
     from sqlalchemy import select

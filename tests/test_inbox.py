@@ -44,19 +44,6 @@ def code_lists_and_inline_jobs(codes, app, monkeypatch):
     monkeypatch.setitem(app.extensions, "rq_queue", None)
 
 
-@pytest.fixture()
-def rq_queue(app, monkeypatch):
-    """A Redis queue of this module's own (other suites share the Redis database)."""
-    from redis import Redis
-    from rq import Queue
-
-    queue = Queue("cbccvc_test_inbox", connection=Redis.from_url(app.config["REDIS_URL"]))
-    queue.empty()
-    monkeypatch.setitem(app.extensions, "rq_queue", queue)
-    yield queue
-    queue.empty()
-
-
 def set_due(db, cs_id: int, due: date | None) -> None:
     db.session.execute(text("UPDATE approval_step SET due_date = :d WHERE change_set_id = :c AND status = 'pending'"),
                        {"d": due, "c": cs_id})

@@ -23,20 +23,6 @@ from tests.factories import IsolatedClient, login
 
 
 @pytest.fixture()
-def rq_queue(app, monkeypatch, tmp_path):
-    """A Redis queue of this module's own and a temporary export folder."""
-    from redis import Redis
-    from rq import Queue
-
-    queue = Queue("cbccvc_test_people_export", connection=Redis.from_url(app.config["REDIS_URL"]))
-    queue.empty()
-    monkeypatch.setitem(app.extensions, "rq_queue", queue)
-    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
-    yield queue
-    queue.empty()
-
-
-@pytest.fixture()
 def inline(app, monkeypatch, tmp_path):
     """No Redis: the job runs in-process after the request's commit."""
     monkeypatch.setitem(app.extensions, "rq_queue", None)

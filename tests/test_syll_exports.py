@@ -29,20 +29,6 @@ def _code_lists(codes):
     """The national code lists (the session's loaded copy)."""
 
 
-@pytest.fixture()
-def rq_queue(app, monkeypatch, tmp_path):
-    """A Redis queue of this module's own (other suites share the Redis database) and a temporary export folder."""
-    from redis import Redis
-    from rq import Queue
-
-    queue = Queue("cbccvc_test_syll_exports", connection=Redis.from_url(app.config["REDIS_URL"]))
-    queue.empty()
-    monkeypatch.setitem(app.extensions, "rq_queue", queue)
-    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
-    yield queue
-    queue.empty()
-
-
 def client_for(app, username):
     """A signed-in test client of its own."""
     c = IsolatedClient(app, app.response_class, use_cookies=True)
