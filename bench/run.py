@@ -886,6 +886,32 @@ def m_export_people_city_xlsx(ctx: Context) -> Measure:
              "psycopg2")
 
 
+def m_quality_unit(ctx: Context) -> Measure:
+    """One level-2 unit's data-quality page (issue 17; target ≤ 300 ms) over HTTP, as the unit's officer; its
+    floor is the page's two service calls (the unit's figures and the first 50 files failing a rule) run in the
+    bench process — the same statements without HTTP, security and rendering."""
+    from sqlalchemy import select as sa_select
+
+    from app.extensions import db
+    from app.services.reports import quality
+    from models.accounts import Account
+
+    app_samples, _ = timed(http_get(ctx.unit_client, f"/reports/quality/unit/{ctx.unit['id']}"), ctx.runs)
+
+    def floor() -> None:
+        with ctx.flask_app.app_context():
+            user = db.session.scalar(sa_select(Account).where(Account.username == SETTINGS["unit_user"]))
+            quality.unit_summary(user, ctx.unit["id"])
+            quality.failing_people(user, ctx.unit["id"])
+            db.session.remove()
+
+    floor_samples, _ = timed(floor, ctx.runs)
+    path = f"/reports/quality/unit/{ctx.unit['id']}"
+    return Measure("quality_unit", app_samples, floor_samples, detail={"path": path},
+                   note=f"data quality of {ctx.unit['name']} ({ctx.unit['people']} active people) as unit user; "
+                        "target ≤ 300 ms; floor = the page's two service calls in process")
+
+
 def m_rss_mb(ctx: Context) -> Measure:
     pid = ctx.server.worker_pid()
     status = Path(f"/proc/{pid}/status").read_text()
@@ -905,6 +931,7 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_report_bm02_unit,
     m_syll_pdf,
     m_sign_pdf,
+    m_quality_unit,
     m_transfers_incoming,
     m_transfer_complete,
     m_export_people_city_xlsx,

@@ -20,6 +20,9 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
 - ``update_due`` / ``update_overdue`` (HN-6.3, HCM-7.2c; issue 16): a draft (or a returned change) of an approved
   file not sent yet, whose update deadline — counted from the day of the change it records — is near or past.
   Told to whoever drafts it (the person, or the officer writing on their behalf).
+- ``quality_report_due`` / ``quality_report_overdue`` (HN-21.6, profiles with ``quality_report_day``): an
+  agency (a level-2 unit) that has not sent the quarter's data-quality report, near or past its due day; told to
+  whoever signs it over the agency (``Report: sign`` — heads), administrators left out.
 - ``transfer_due`` / ``transfer_overdue`` (issue 16: HCM-8.1, HCM-8.2, HCM-8.4, HN-12.2.2a): an open move due
   within the horizon or past its due date. Told to whoever takes its next step: the competent authority
   (``transfer_authority``) for a between-agency move not moved yet, else the personnel officers (write on files,
@@ -68,7 +71,7 @@ __all__ = ["KINDS", "run_reminders"]
 log = logging.getLogger(__name__)
 
 KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open", "update_due",
-         "update_overdue", "transfer_due", "transfer_overdue")
+         "update_overdue", "transfer_due", "transfer_overdue", "quality_report_due", "quality_report_overdue")
 
 
 def _date_of(column):
@@ -282,6 +285,44 @@ def _updates(run: _Run, kind: str) -> Iterator[dict]:
                "title": title[:300], "body": body, "link": link}
 
 
+# --------------------------------------------------------------------------- HN-21.6: the quarterly report
+
+def _quality_reports(run: _Run, kind: str) -> Iterator[dict]:
+    """Agencies without this quarter's report, due from today to the horizon or past due (until the quarter ends:
+    a later quarter has its own report)."""
+    from app.security.permissions import RESOURCE_REPORT, SIGN
+    from app.services.reports.quarterly import due_date, quarter_of
+    from models.data_quality import QualityReport
+
+    quarters = [quarter_of(run.day)]
+    grants = scope.grants_of(run.day, permission=("can_" + SIGN, RESOURCE_REPORT), except_roles=admin_roles())
+    if grants is None:
+        return
+    for y, q in quarters:
+        due = due_date(y, q)
+        if due is None or (kind == "quality_report_due" and not run.day <= due <= run.horizon) or (
+                kind == "quality_report_overdue" and not due < run.day):
+            continue
+        missing = (select(OrgUnit.id).where(OrgUnit.level == 2, OrgUnit.status == "active", ~exists(
+            select(literal(1)).where(QualityReport.org_unit_id == OrgUnit.id, QualityReport.year == y,
+                                     QualityReport.quarter == q))))
+        holders = scope.holders(grants, missing, with_delegator=False).subquery("holders")
+        object_id = y * 10 + q
+        rows = db.session.execute(
+            select(holders.c.user_id, OrgUnit.id, OrgUnit.name).join(OrgUnit, OrgUnit.id == holders.c.unit_id)
+            .where(_not_reminded(holders.c.user_id, kind, "quality_report", object_id, literal(due)))
+            .order_by(OrgUnit.id))
+        for user_id, unit_id, unit in rows:
+            title = (_("Quá hạn gửi báo cáo chất lượng dữ liệu quý %(q)s năm %(y)s", q=q, y=y)
+                     if kind == "quality_report_overdue"
+                     else _("Sắp đến hạn gửi báo cáo chất lượng dữ liệu quý %(q)s năm %(y)s", q=q, y=y))
+            body = _("%(unit)s chưa gửi Sở Nội vụ báo cáo chất lượng dữ liệu quý %(q)s năm %(y)s; %(when)s.",
+                     unit=unit, q=q, y=y, when=run.when(due))
+            yield {"user_id": user_id, "kind": kind, "object_type": "quality_report", "object_id": object_id,
+                   "due_date": due, "title": title[:300], "body": body,
+                   "link": run.link("QualityView.unit", pk=unit_id)}
+
+
 # --------------------------------------------------------------------------- issue 16: moves
 
 def _transfers(run: _Run, kind: str) -> Iterator[dict]:
@@ -403,6 +444,10 @@ def run_reminders(day: date | None = None, *, send_email: bool = True) -> dict[s
                 counts["window_open"] = insert_notifications(_window_open(run))
             counts["update_due"] = insert_notifications(_updates(run, "update_due"))
             counts["update_overdue"] = insert_notifications(_updates(run, "update_overdue"))
+            if profile.quality_report_day is not None:
+                counts["quality_report_due"] = insert_notifications(_quality_reports(run, "quality_report_due"))
+                counts["quality_report_overdue"] = insert_notifications(
+                    _quality_reports(run, "quality_report_overdue"))
             counts["transfer_due"] = insert_notifications(_transfers(run, "transfer_due"))
             counts["transfer_overdue"] = insert_notifications(_transfers(run, "transfer_overdue"))
             db.session.commit()

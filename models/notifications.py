@@ -30,6 +30,8 @@ REMINDER_KINDS = {
     "approval_due": _l("Sắp đến hạn xử lý"),
     "approval_overdue": _l("Quá hạn xử lý"),
     "window_open": _l("Kỳ phê duyệt hằng tháng"),
+    "quality_report_due": _l("Báo cáo chất lượng dữ liệu sắp đến hạn"),
+    "quality_report_overdue": _l("Báo cáo chất lượng dữ liệu quá hạn"),
     "update_due": _l("Sắp đến hạn cập nhật hồ sơ"),
     "update_overdue": _l("Quá hạn cập nhật hồ sơ"),
     "transfer_due": _l("Điều động sắp đến hạn"),
@@ -48,6 +50,7 @@ EVENT_KINDS = {
     "transfer_waiting": _l("Điều động chờ xử lý"),
     "transfer_received": _l("Hồ sơ đã được tiếp nhận"),
     "account_needed": _l("Cần cấp tài khoản"),
+    "quality_report": _l("Báo cáo chất lượng dữ liệu"),
     "data_issue": _l("Dữ liệu cần xác minh"),
     "data_issue_closed": _l("Phản ánh dữ liệu đã được xử lý"),
 }

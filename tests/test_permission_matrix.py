@@ -85,13 +85,16 @@ FIXED_ARGS = {
     "export_id": {"SyllView.export_show": 999999, "SyllView.export_status": 999999,
                   "SyllView.export_download": 999999},
     "nid": {"NotificationsView.open": 999999, "NotificationsView.mark_read": 999999},
+    # HN-21.6: no quarterly report in the world (404, nothing changed)
+    "report_id": {"QualityView.quarterly_pdf": 999999},
 }
 # Issue 17 (people export, helper "dash"): someone else's export job, as for the SYLL exports.
 FIXED_ARGS["export_id"].update({"PeopleExportView.show": 999999, "PeopleExportView.status": 999999,
                                 "PeopleExportView.download": 999999})
 #: Routes whose object is rightly absent (404, nothing changed) even in scope: the photo of a file that has
 #: none yet, and "delete a row" without naming one (the matrix names no row).
-MAY_BE_ABSENT = {"MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete_row", "MySyllView.print_syll",
+MAY_BE_ABSENT = {"QualityView.quarterly_pdf",
+                 "MyFileView.photo", "PeopleView.delete_row", "MyFileView.delete_row", "MySyllView.print_syll",
                  "SyllView.export_show", "SyllView.export_status", "SyllView.export_download",
                  "NotificationsView.open", "NotificationsView.mark_read",
                  # the walk deletes the overrides (delete comes before edit and show in the URL map)

@@ -21,6 +21,8 @@ _LABELS = {
     "window_open": "Kỳ phê duyệt hằng tháng (HN-7)",
     "update_due": "Sắp đến hạn gửi cập nhật hồ sơ",
     "update_overdue": "Quá hạn gửi cập nhật hồ sơ",
+    "quality_report_due": "Báo cáo chất lượng dữ liệu sắp đến hạn (HN-21.6)",
+    "quality_report_overdue": "Báo cáo chất lượng dữ liệu quá hạn (HN-21.6)",
     "transfer_due": "Điều động sắp đến hạn",
     "transfer_overdue": "Điều động quá hạn",
     "emails_sent": "Thư đã gửi",

@@ -128,6 +128,9 @@ class CityProfile:
     #: Who moves a file and its account between agencies of the city (HN-12.1, HCM-8.2: the competent
     #: authority; Sở Nội vụ unless the profile names another), and records moves out of the city.
     transfer_authority: Authority | None = None
+    #: HN-21.6: the quarterly data-quality report is due on this day of the quarter's last month (the fourth
+    #: quarter's stands for the year too); None: the regulation asks for none.
+    quality_report_day: int | None = None
     #: Days of the month on which a reminder announces the approval window (HN-7), if any.
     window_reminder: bool = False
     #: The module of the city's demo (``flask seed-demo``): defines ``CITY``, a ``app.seeds.demo_city.DemoCity``.

@@ -43,4 +43,5 @@ PROFILE = CityProfile(
     },
     transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
     window_reminder=True,
+    quality_report_day=25,  # HN-21.6: by the 25th of the quarter's last month (and before 31/12 for the year)
 )

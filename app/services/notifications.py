@@ -66,6 +66,7 @@ __all__ = [
     "UNREAD_CAP",
     "account_created",
     "account_needed",
+    "quality_report_submitted",
     "admin_roles",
     "bulk_finished",
     "change_approved",
@@ -303,6 +304,23 @@ def account_needed(transfer, person, user_ids) -> int:
                  "cá nhân.", name=person.full_name, unit=transfer.to_unit.name, number=transfer.decision_number)
     return notify(user_ids, "account_needed", "transfer", transfer.id, title, body,
                   _link("TransfersView.show", transfer_id=transfer.id), due_date=transfer.due_date)
+
+
+def quality_report_submitted(report, unit, actor) -> int:
+    """A unit's quarterly data-quality report was signed and sent (HN-21.6): Sở Nội vụ's officers are told."""
+    from app.security.roles import ROLE_SNV_OFFICER
+
+    grants = scope.grants_of(scope.today(), roles=(ROLE_SNV_OFFICER,))
+    if grants is None:
+        return 0
+    found = scope.holders(grants, [unit.id], with_delegator=False).subquery()
+    users = set(db.session.scalars(select(found.c.user_id)))
+    with _default_locale():
+        title = _("%(unit)s đã gửi báo cáo chất lượng dữ liệu quý %(q)s năm %(y)s", unit=unit.name,
+                  q=report.quarter, y=report.year)
+        body = _("%(actor)s ký số ngày %(day)s.", actor=_name(actor), day=_day(None))
+    return notify(users, "quality_report", "quality_report", report.id, title, body,
+                  _link("QualityView.unit", pk=unit.id))
 
 
 def transfer_received(transfer, person) -> int:

@@ -98,3 +98,29 @@ def test_an_officer_downloads_the_people_list_as_xlsx(page: Page, live_server, a
     assert {r[7] for r in rows[1:]} == {"Viên chức"}
     shot(page, "people_export.png")
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))
+
+
+def test_a_report_viewer_downloads_bm02_and_opens_a_units_quality_page(page: Page, live_server, db, js_errors,
+                                                                       requests_seen):
+    """Issue 17's acceptance: from the dashboard, the report viewer opens BM02 from the menu, downloads it as XLSX
+    (read back: the official header and the unit's total of công chức), then opens the quality page of a unit."""
+    sign_in(page, live_server, "xem.baocao")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    page.goto(live_server + "/reports/bm02/cong-chuc/")
+    expect(page.locator("#bm02-kinds")).to_be_visible()
+    with page.expect_download() as info:
+        page.click("#bm02-xlsx")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as fh:
+        ws = openpyxl.load_workbook(io.BytesIO(fh.read())).worksheets[0]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("công chức" in c.lower() for c in cells)
+    page.goto(live_server + "/reports/quality/")
+    link = page.locator("a[href*='/reports/quality/unit/']").first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.locator("#quality-unit-page")).to_be_visible()
+    expect(page.locator("#quality-rules")).to_be_visible()
+    shot(page, "quality_unit.png")
+    assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))

@@ -16,10 +16,11 @@ from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import SelectField, TextAreaField
+from wtforms import PasswordField, SelectField, TextAreaField
 
 from app import audit
 from app.request_input import int_arg, parse_int
+from app.security import scope
 from app.security.permissions import (
     MENU_DATA_ISSUES,
     MENU_PERSONNEL,
@@ -28,12 +29,14 @@ from app.security.permissions import (
     READ,
     RESOURCE_DATA_ISSUE,
     RESOURCE_REPORT,
+    SIGN,
     WRITE,
 )
 from app.services import data_issues as issues
 from app.services.errors import ForbiddenError, NotFoundError
 from app.services.personnel.people import get_person
 from app.services.reports import quality as svc
+from app.services.reports import quarterly
 from models.data_quality import ISSUE_STATUSES
 from views import kit
 from views.forms import VNForm
@@ -69,13 +72,19 @@ class RuleFilterForm(VNForm):
             (r.key, f"{svc.CRITERIA[r.criterion]} — {r.label}") for r in svc.RULES]
 
 
+class QuarterlyForm(VNForm):
+    """HN-21.6: the head's signature on the quarter's report."""
+
+    passphrase = PasswordField(_l("Mật khẩu chứng thư số"), render_kw={"autocomplete": "off"})
+
+
 class QualityView(ListView):
     """The quality figures of the units in scope, and the people of one unit failing the rules."""
 
     route_base = "/reports/quality"
     class_permission_name = RESOURCE_REPORT
-    method_permission_name = {"index": READ, "unit": READ}
-    base_permissions = ["can_" + READ]
+    base_permissions = ["can_" + READ, "can_" + SIGN]
+    method_permission_name = {"index": READ, "unit": READ, "quarterly": SIGN, "quarterly_pdf": READ}
     list_template = "reports/quality.html"
     table_id = "quality-table"
     row_class = "quality-row"
@@ -127,6 +136,31 @@ class QualityView(ListView):
                 "class": "quality-total active", "id": "quality-total"}),
             top_url=url_for("QualityView.index"))
 
+    @expose("/unit/<int:pk>/quarterly", methods=["POST"])
+    @has_access
+    def quarterly(self, pk):
+        """HN-21.6: the head signs the unit's figures of the current quarter and sends them to Sở Nội vụ."""
+        form = QuarterlyForm()
+        year, quarter = quarterly.quarter_of(scope.today())
+        return kit.post_action(form, lambda: quarterly.submit_quarterly(g.user, pk, year, quarter,
+                                                                          form.passphrase.data),
+                               done=_("Đã ký số và gửi báo cáo chất lượng dữ liệu quý %(q)s năm %(y)s.", q=quarter,
+                                      y=year), back=url_for("QualityView.unit", pk=pk))
+
+    @expose("/report/<int:report_id>")
+    @has_access
+    def quarterly_pdf(self, report_id):
+        """A submitted quarterly report: its signed PDF."""
+        from flask import make_response
+
+        report = kit.found(quarterly.open_report, g.user, report_id)
+        resp = make_response(report.pdf)
+        resp.headers["Content-Type"] = "application/pdf"
+        resp.headers["Content-Disposition"] = (f'attachment; filename="bao-cao-chat-luong-du-lieu-'
+                                               f'{report.year}-q{report.quarter}-{report.org_unit_id}.pdf"')
+        resp.headers["Cache-Control"] = "no-store, max-age=0"
+        return resp
+
     @expose("/unit/<int:pk>")
     @has_access
     def unit(self, pk):
@@ -151,8 +185,13 @@ class QualityView(ListView):
         page = kit.offset_page(rows, more, offset)
         counts = [(svc.CRITERIA[c], [(r, summary.counts[r.key]) for r in svc.RULES if r.criterion == c])
                   for c in svc.CRITERIA]
+        quarterly_due = quarterly.due_date(*quarterly.quarter_of(scope.today()))
+        can_sign = self.appbuilder.sm.has_access("can_" + SIGN, self.class_permission_name)
         return self.render_template(
             "reports/quality_unit.html", view=self, unit=unit, summary=summary, counts=counts, filters=filters,
+            reports=quarterly.reports_of(g.user, unit.id) if quarterly_due is not None else [],
+            quarterly_due=quarterly_due, quarterly_form=QuarterlyForm(formdata=None) if can_sign else None,
+            current_quarter=quarterly.quarter_of(scope.today()),
             rule_key=rule_key, page=page, headers=[c.label for c in columns], pct=_pct,
             rows_html=render_rows(rows, columns, lambda r: {"class": "failing-person", "data-person": r.person_id}),
             title=_("Hồ sơ cần hoàn thiện: %(unit)s", unit=unit.name))
