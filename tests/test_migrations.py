@@ -62,7 +62,8 @@ def test_cli_on_embedded_sqlite(tmp_path):
 SQLITE_PAGES = {
     "syt.tccb": ["/people/", "/transfers/", "/transfers/incoming", "/transfers/arrive", "/retirements/",
                  "/reports/salary/", "/reports/salary/?only=raise", "/people/changes/"],
-    "sonoivu.admin": ["/compliance/", "/audit/changes/", "/audit/access/", "/org/tree"],
+    "sonoivu.admin": ["/compliance/", "/audit/changes/", "/audit/access/", "/org/tree", "/dashboard/",
+                      "/reports/quality/", "/reports/bm02/cong-chuc/", "/retirements/", "/reports/salary/?only=raise"],
 }
 SQLITE_CHECK = """
 import json, os, sys
@@ -97,4 +98,6 @@ def test_pages_on_embedded_sqlite(tmp_path):
                          timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     statuses = json.loads(run.stdout.strip().splitlines()[-1])
-    assert {page: status for page, status in statuses.items() if status != 200} == {}
+    # BM02's one ROLLUP/LATERAL statement is PostgreSQL's: the demo says so (503 with a Vietnamese message).
+    expected = {page: 503 if "/reports/bm02/" in page else 200 for page in statuses}
+    assert statuses == expected

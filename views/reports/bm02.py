@@ -32,7 +32,7 @@ from app.security.permissions import (
     RESOURCE_REPORT,
     SIGN,
 )
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import NotFoundError, ServiceError, ValidationError
 from app.services.reports import bm02 as svc
 from app.services.reports import bm02_files as files
 from views.forms import DateField, UnitPickerField, VNForm, field_errors
@@ -104,6 +104,8 @@ def _report_or_404(kind: str, form: Bm02Filter):
         abort(404, description=" ".join(exc.messages))
     except ValidationError as exc:
         abort(400, description=" ".join(exc.messages))
+    except ServiceError as exc:  # the embedded SQLite default cannot compute it
+        abort(503, description=" ".join(exc.messages))
 
 
 def _checked_form(kind: str) -> Bm02Filter:

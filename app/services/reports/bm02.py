@@ -43,7 +43,7 @@ from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.seeds.code_lists import CODE_LISTS
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import NotFoundError, ServiceError, ValidationError
 from app.services.personnel.people import ACTIVE_STATUSES
 from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import Person, TrainingRecord
@@ -537,6 +537,10 @@ def bm02_report(user, kind: str, unit_id: Any = None, day: date | None = None, d
     report_kind = KINDS.get(kind)
     if report_kind is None:
         raise NotFoundError(_("Không có loại báo cáo này."))
+    if db.session.get_bind().dialect.name != "postgresql":
+        # One ROLLUP statement with LATERAL training summaries and date arithmetic of PostgreSQL: the embedded
+        # SQLite default (a demo) says so instead of failing.
+        raise ServiceError(_("Báo cáo này cần cơ sở dữ liệu PostgreSQL; bản chạy thử trên SQLite không lập được."))
     day = day or local_today()
     depth = _parse_depth(depth)
     grants = scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)
