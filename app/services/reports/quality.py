@@ -51,6 +51,7 @@ __all__ = [
     "CRITERIA",
     "RULES",
     "QualityRow",
+    "readable_unit",
     "QualityTable",
     "Rule",
     "failing_people",
@@ -271,7 +272,8 @@ def _tops(user) -> tuple[list[int], list[int]]:
     return sorted(tops), sorted(singles - tops)
 
 
-def _readable_unit(user, unit_id) -> OrgUnit:
+def readable_unit(user, unit_id) -> OrgUnit:
+    """The unit ``unit_id`` if ``user`` reads its files; NotFoundError (no existence leak) otherwise."""
     unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) else None
     if unit is None or not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, unit):
         raise NotFoundError(_("Không tìm thấy đơn vị trong phạm vi của bạn."))
@@ -294,7 +296,7 @@ def quality_table(user, unit_id: int | None = None, *, day: date | None = None) 
     readable = scope.unit_ids(user, ACTION_READ, RESOURCE_PERSONNEL)
     parent = None
     if unit_id is not None:
-        parent = _readable_unit(user, unit_id)
+        parent = readable_unit(user, unit_id)
     else:
         subtree, singles = _tops(user)
         if len(subtree) == 1 and not singles:
@@ -319,7 +321,7 @@ def unit_summary(user, unit_id, *, day: date | None = None) -> tuple[OrgUnit, Qu
     from app.workflow import local_today
 
     day = day or local_today()
-    unit = _readable_unit(user, unit_id)
+    unit = readable_unit(user, unit_id)
     readable = (select(OrgUnit.id).where(Subtree.of(unit).condition()) if _whole_subtree(user, unit)
                 else scope.unit_ids(user, ACTION_READ, RESOURCE_PERSONNEL))
     rows, _total = _table(None, [unit.id], [], readable, day, _threshold())
@@ -421,7 +423,7 @@ def failing_people(user, unit_id, rule_key: str | None = None, *, offset: int = 
     from app.workflow import local_today
 
     day = day or local_today()
-    unit = _readable_unit(user, unit_id)
+    unit = readable_unit(user, unit_id)
     if rule_key is not None and rule_key not in _BY_KEY:
         raise ValueError(rule_key)
     readable = scope.unit_ids(user, ACTION_READ, RESOURCE_PERSONNEL)

@@ -135,7 +135,7 @@ def submit_quarterly(actor, unit_id, year: int, quarter: int, passphrase: str | 
 
 def reports_of(actor, unit_id) -> list[QualityReport]:
     """The unit's submitted reports, newest first (NotFoundError outside the reader's scope)."""
-    unit, _row = quality.unit_summary(actor, unit_id)
+    unit = quality.readable_unit(actor, unit_id)
     return list(db.session.scalars(select(QualityReport).where(QualityReport.org_unit_id == unit.id)
                                    .order_by(QualityReport.year.desc(), QualityReport.quarter.desc())))
 
@@ -145,7 +145,7 @@ def open_report(actor, report_id) -> QualityReport:
     report = db.session.get(QualityReport, report_id)
     if report is None:
         raise NotFoundError(_("Không tìm thấy báo cáo."))
-    quality.unit_summary(actor, report.org_unit_id)
+    quality.readable_unit(actor, report.org_unit_id)
     audit.log_access("download", user=actor, object_type="QualityReport", object_id=report.id,
                      org_unit_id=report.org_unit_id, detail={"report": "quality"})
     return report
