@@ -9,7 +9,7 @@ that no column is trivially zero.
 """
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -370,3 +370,20 @@ def test_head_signs_the_pdf_and_it_verifies(app, demo_people, facts, dev_ca, tmp
     events = [e for (e,) in db.session.execute(text(
         "SELECT event FROM access_log WHERE event IN ('sign_report', 'sign_refused') ORDER BY id"))]
     assert events[-1] == "sign_report"
+
+
+def test_quota_comes_from_the_staffing_decision_in_force(app, demo_people, facts, unit_by_name):
+    """Column 1 reads the công chức quota decided for the report's year (the latest decision dated on or before the
+    report's day; a later one does not count yet), else the unit's former figure."""
+    from app.services import staffing
+
+    db = demo_people
+    admin, viewer = account(db, "sonoivu.admin"), account(db, "sonoivu.chuyenvien")
+    unit = unit_by_name("Sở Y tế")
+    staffing.set_quota(admin, unit.id, DAY.year, "cong_chuc", 170, "12/QĐ-UBND", date(DAY.year, 1, 5))
+    staffing.set_quota(admin, unit.id, DAY.year, "cong_chuc", 175, "99/QĐ-UBND", DAY + timedelta(days=1))
+    staffing.set_quota(admin, unit.id, DAY.year, "so_nguoi_lam_viec", 900, "13/QĐ-UBND", date(DAY.year, 1, 5))
+    report = svc.bm02_report(viewer, "cong-chuc", day=DAY)
+    assert row_named(report, "Sở Y tế").values["quota"] == 170
+    assert row_named(report, "Sở Tư pháp").values["quota"] == db.session.execute(text(
+        "SELECT bien_che_quota FROM org_unit WHERE name = 'Sở Tư pháp'")).scalar()

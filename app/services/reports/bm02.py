@@ -491,13 +491,27 @@ def _figures(kind: ReportKind, day: date, anchors, shift: int, depth: int, reada
     return out
 
 
-def _quotas(kind: ReportKind, anchors, readable) -> dict[int, int]:
-    """Unit id -> biên chế of its subtree: the quotas of the topmost units having one (units only: ids, paths)."""
+def _quotas(kind: ReportKind, anchors, readable, day: date) -> dict[int, int]:
+    """Unit id -> biên chế of its subtree: the quotas of the topmost units having one (units only: ids, paths).
+
+    A unit's quota is the công chức quota in force on ``day`` for that year from the staffing decisions (issue 17
+    item 1: ``unit_quota``, the latest decision dated on or before the day), else the unit's legacy
+    ``bien_che_quota``."""
+    from app.services.staffing import current_ids
+    from models.staffing import UnitQuota
+
     if not kind.has_quota:
         return {}
-    stmt = select(OrgUnit.id, OrgUnit.path, OrgUnit.bien_che_quota).where(
-        OrgUnit.bien_che_quota.is_not(None), OrgUnit.status == STATUS_ACTIVE,
-        or_(*[Subtree(a.path).condition(OrgUnit.path) for a in anchors]))
+    decided = (select(UnitQuota.org_unit_id, UnitQuota.quota)
+               .where(UnitQuota.id.in_(current_ids(UnitQuota, (UnitQuota.org_unit_id, UnitQuota.year,
+                                                               UnitQuota.kind),
+                                                   UnitQuota.kind == "cong_chuc", UnitQuota.year == day.year,
+                                                   day=day)))
+               .subquery("decided"))
+    quota_col = func.coalesce(decided.c.quota, OrgUnit.bien_che_quota)
+    stmt = (select(OrgUnit.id, OrgUnit.path, quota_col).outerjoin(decided, decided.c.org_unit_id == OrgUnit.id)
+            .where(quota_col.is_not(None), OrgUnit.status == STATUS_ACTIVE,
+                   or_(*[Subtree(a.path).condition(OrgUnit.path) for a in anchors])))
     if readable is not None:
         stmt = stmt.where(OrgUnit.id.in_(readable))
     rows = db.session.execute(stmt).all()
@@ -560,7 +574,7 @@ def bm02_report(user, kind: str, unit_id: Any = None, day: date | None = None, d
             root, anchors, shift = None, tops, 0
     readable = None if whole else scope.unit_ids(user, ACTION_READ, RESOURCE_PERSONNEL)
     figures = _figures(report_kind, day, anchors, shift, depth, readable)
-    quotas = _quotas(report_kind, anchors, readable)
+    quotas = _quotas(report_kind, anchors, readable, day)
     rows = _rows(report_kind, figures, quotas, root, anchors, depth, readable)
     empty = dict.fromkeys((c.key for c in report_kind.columns if not c.quota), 0)
     total_values = {**figures.get((), empty), "quota": (quotas.get(root.id) if root is not None else
