@@ -67,6 +67,8 @@ class Person(Model):
         # Covers the subtree list (status filter, Vietnamese order) with an index-only scan on PostgreSQL.
         Index("ix_person_org_unit_sort", "org_unit_id", "sort_key", "id", postgresql_include=["status"]),
         Index("ix_person_sort", "sort_key", "id"),
+        # Probable duplicates (issue 17's data quality): same name and birth date, one index probe per file.
+        Index("ix_person_sort_birth", "sort_key", "birth_date"),
         Index("ix_person_status", "status"),
         # The age filter of the list and the retirements coming (a window of birth dates per sex).
         Index("ix_person_birth_date", "birth_date"),
