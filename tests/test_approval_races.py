@@ -204,3 +204,48 @@ def test_two_first_edits_of_a_file_make_one_draft(app, demo, live_server, unit_b
         if statuses != [302, 302] or len(drafts) != 1 or len(drafts[0].items) != 2:
             failures.append((n, statuses, [(d.id, len(d.items)) for d in drafts]))
     assert not failures, f"{len(failures)} of {trials} trials went wrong: {failures[:5]}"
+
+
+def test_a_move_is_recorded_once_and_received_once(app, demo, live_server, unit_by_name, monkeypatch):
+    """Issue 16: two tabs record a move of the same person at the same moment — one decision is recorded, the
+    other is told one is open (400, never a 500); then two tabs receive it at once — one receipt, one new version,
+    one row appended to item 33 (the person row is locked before the move is re-read)."""
+    from datetime import date
+
+    from app.services import transfers
+    from models.transfers import Transfer
+    from tests.factories import hr_officer
+
+    use_profile(app, monkeypatch, "hanoi")
+    officer = account(demo, "syt.tccb")
+    hr_officer(demo, "sgd.tccb", unit_by_name("Sở Giáo dục và Đào tạo"))
+    school = unit_by_name("Trường THPT Chu Văn An")
+    trials = max(TRIALS // 5, 2)
+    people = [svc.create_person(officer, {"org_unit_id": unit_by_name("Khoa Cấp cứu").id, "category": "cong_chuc",
+                                          "gender": "nam", "full_name": f"Lê Văn Chuyển {i}",
+                                          "birth_date": "05/03/1980", "cccd": f"0010800{i:05d}"}).id
+              for i in range(trials)]
+    losing, gaining = Browser(live_server).login("syt.tccb"), Browser(live_server).login("sgd.tccb")
+    today = date.today().strftime("%d/%m/%Y")
+    failures = []
+    for n, person_id in enumerate(people):
+        form = {"to_unit_id": school.id, "decision_date": today, "effective_date": today}
+        path = f"/transfers/new/{person_id}?kind=between_agencies"
+        results = race([losing.copy(), losing.copy()], [(path, {**form, "decision_number": f"{n}/QĐ-A"}),
+                                                        (path, {**form, "decision_number": f"{n}/QĐ-B"})])
+        statuses = sorted(r[0] for r in results)
+        demo.session.expire_all()
+        moves = demo.session.scalars(select(Transfer).where(Transfer.person_id == person_id)).all()
+        if statuses != [302, 400] or len(moves) != 1 or "chưa hoàn tất" not in " ".join(r[2] for r in results):
+            failures.append((n, "record", statuses, len(moves)))
+            continue
+        transfers.move(account(demo, "sonoivu.admin"), moves[0].id)
+        before = file_state(demo, person_id, -1)
+        results = race([gaining.copy(), gaining.copy()], [(f"/transfers/{moves[0].id}/receive", {})] * 2)
+        demo.session.expire_all()
+        after = file_state(demo, person_id, -1)
+        status = demo.session.scalar(select(Transfer.status).where(Transfer.id == moves[0].id))
+        if [r[0] for r in results] != [302, 302] or status != "completed" or (
+                after[1] - before[1], after[3] - before[3]) != (1, 1):
+            failures.append((n, "receive", [r[0] for r in results], before, after))
+    assert not failures, f"{len(failures)} of {trials} trials went wrong: {failures[:5]}"

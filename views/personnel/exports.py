@@ -117,16 +117,25 @@ def _started(job):
     return _("Đã bắt đầu xuất sơ yếu lý lịch.")
 
 
-def _export_json(job) -> dict:
+def _export_json(job, download: str = "SyllView.export_download") -> dict:
     """The progress of an export for its page and poll: ``note`` while it waits (queue unreachable, re-queued
-    after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS)."""
+    after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS);
+    ``download`` is the endpoint of its file."""
     return {
         "id": job.id, "status": job.status, "done": job.done, "total": job.total, "skipped": job.skipped,
         "percent": job.percent, "error": job.error if job.status == "failed" else None,
         "note": job.note if job.status in ("queued", "running") else None,
         "expired": export_svc.expired_message() if job.status == "expired" else None,
-        "download_url": url_for("SyllView.export_download", export_id=job.id) if job.status == "finished" else None,
+        "download_url": url_for(download, export_id=job.id) if job.status == "finished" else None,
     }
+
+
+def _send_export(job, path: str, mimetype: str, fallback: str):
+    """The finished export's file, never cached (scope re-checked and access-logged by ``open_export``)."""
+    resp = send_file(path, mimetype=mimetype, as_attachment=True,
+                     download_name=attachment_name(job.download_name, mimetype, fallback), max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 class SyllView(BaseView):
@@ -209,10 +218,7 @@ class SyllView(BaseView):
     def export_download(self, export_id):
         """The ZIP (scope re-checked, access-logged)."""
         job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
-        resp = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=attachment_name(job.download_name, "application/zip", "syll.zip"), max_age=0)
-        resp.headers["Cache-Control"] = "private, no-store"
-        return resp
+        return _send_export(job, path, "application/zip", "syll.zip")
 
 
 class MySyllView(BaseView):
@@ -251,8 +257,7 @@ PEOPLE_EXPORT_COLUMNS = [
 
 def _people_export_json(job) -> dict:
     """The progress of an export of the people list (its page and poll), as :func:`_export_json`."""
-    return {**_export_json(job), "download_url": url_for("PeopleExportView.download", export_id=job.id)
-            if job.status == "finished" else None}
+    return _export_json(job, "PeopleExportView.download")
 
 
 class PeopleExportView(BaseView):
@@ -322,11 +327,7 @@ class PeopleExportView(BaseView):
     def download(self, export_id):
         """The workbook (scope re-checked, access-logged)."""
         job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
-        resp = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
-                         download_name=attachment_name(job.download_name, XLSX_MIME, "danh-sach-ho-so.xlsx"),
-                         max_age=0)
-        resp.headers["Cache-Control"] = "private, no-store"
-        return resp
+        return _send_export(job, path, XLSX_MIME, "danh-sach-ho-so.xlsx")
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

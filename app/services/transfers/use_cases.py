@@ -37,7 +37,7 @@ from app.services.errors import Errors, ForbiddenError, NotFoundError, Validatio
 from app.services.org_units.queries import employing_agency
 from app.services.personnel import checks, files
 from app.services.personnel.attachments import check_proof, store_proof
-from app.services.personnel.change_sets import close_open_change_set
+from app.services.personnel.change_sets import close_open_change_set, lock_person
 from app.services.personnel.people import (
     ARCHIVE_STATUSES,
     CATEGORIES,
@@ -192,7 +192,7 @@ def record_move(actor, person_id, data: MoveData) -> Transfer:
     """The employing agency records a decision about one of its people: a move inside the unit, to another
     agency of the city, out of the city, or leaving the service. Out of the city and leaving take effect at
     once when the effective date has come (else on that day, by the daily job)."""
-    person = get_person(actor, person_id, ACTION_WRITE)
+    person = lock_person(get_person(actor, person_id, ACTION_WRITE))  # two clerks, one person: one open move
     errors = Errors()
     kind = data.kind
     if kind not in RECORDABLE_KINDS:
@@ -354,9 +354,8 @@ def cancel(actor, transfer_id, reason: str | None) -> Transfer:
 def _locked(actor, transfer_id) -> Transfer:
     """The move, checked for visibility, then locked with its person and re-read (two clicks, one step)."""
     transfer = get_transfer(actor, transfer_id)
-    db.session.execute(select(Person.id).where(Person.id == transfer.person_id).with_for_update())
+    lock_person(transfer.person)
     db.session.refresh(transfer, with_for_update=True)
-    db.session.refresh(transfer.person)
     return transfer
 
 
@@ -465,7 +464,7 @@ def arrive(actor, data: ArrivalData) -> tuple[Transfer, str | None]:
     errors.raise_if_any()
     if existing is not None:
         person = existing
-        db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+        lock_person(person)
         with audit.reason(clean(data.decision_number)):
             person.status, person.status_since, person.status_decision = "active", data.effective_date, None
             person.org_unit_id = unit.id
