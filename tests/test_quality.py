@@ -191,6 +191,18 @@ def test_each_rule_finds_what_hand_written_sql_finds(app, broken):
     demo_cccd = _ids(db, RULE_SQL["cccd_mismatch"])  # the city's other rules hold on the demo files
     assert summary.clean == len(subtree - any_fail - demo_cccd)
     assert summary.open_issues == 1
+    # The unit page reads the same flags once for both: the same figures, the same failing people in order.
+    page = quality.unit_page(admin, stp.id, limit=7, day=DAY)
+    assert page.summary.counts == summary.counts and page.summary.criteria == summary.criteria
+    assert (page.summary.people, page.summary.clean, page.summary.open_issues) == (
+        summary.people, summary.clean, summary.open_issues)
+    assert page.summary.has_children == summary.has_children
+    for key in (None, "cccd_mismatch"):
+        first, more = quality.failing_people(admin, stp.id, key, limit=7, day=DAY)
+        page = quality.unit_page(admin, stp.id, key, limit=7, day=DAY)
+        assert page.people == first and page.more == more, key
+        second = quality.unit_page(admin, stp.id, key, offset=7, limit=7, day=DAY)
+        assert second.people == quality.failing_people(admin, stp.id, key, offset=7, limit=7, day=DAY)[0], key
 
     table = quality.quality_table(admin, day=DAY)
     by_name = {r.name: r for r in table.rows}

@@ -165,13 +165,13 @@ class QualityView(ListView):
     @has_access
     def unit(self, pk):
         """One unit: counts per rule, and the people failing them with links to fix."""
-        unit, summary = kit.found(svc.unit_summary, g.user, pk)
         filters = RuleFilterForm(request.args, meta={"csrf": False})
         if request.args.get("rule") and not filters.validate():
             abort(400, description=_("Tiêu chí không hợp lệ."))
         rule_key = filters.rule.data or None
         offset = int_arg("offset", 0, lo=0)
-        rows, more = svc.failing_people(g.user, unit.id, rule_key, offset=offset)
+        found = kit.found(svc.unit_page, g.user, pk, rule_key, offset=offset)
+        unit, summary, rows, more = found.unit, found.summary, found.people, found.more
         audit.log_access("report", object_type="DataQuality", object_id=unit.id, org_unit_id=unit.id,
                          detail={"rule": rule_key})
         columns = [
