@@ -177,6 +177,22 @@ def _is_json(content_type: str) -> bool:
     return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
 
 
+#: TLS failures that sending again cannot cure (a certificate refused by either side), by OpenSSL reason.
+_TLS_REFUSALS = ("CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE", "ACCESS_DENIED")
+
+
+def _tls_refused(exc: BaseException) -> str | None:
+    """The reason when ``exc`` (or what caused it) is a TLS certificate refusal, else None."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return exc.reason or "CERTIFICATE_VERIFY_FAILED"
+        if isinstance(exc, ssl.SSLError) and any(word in str(exc.reason or "") for word in _TLS_REFUSALS):
+            return exc.reason
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def _check_identifier(identifier: str) -> str:
     if not isinstance(identifier, str) or not IDENTIFIER_RE.match(identifier):
         raise ValueError(_("Số định danh cá nhân phải gồm đúng 12 chữ số."))
@@ -273,6 +289,10 @@ class NationalClient:
             self._bad_log("undecodable body", None, "", 0)
             raise NationalBadResponse(_("Cơ sở dữ liệu quốc gia trả lời nội dung không giải mã được.")) from None
         except (httpx.TransportError, OSError) as exc:
+            if _tls_refused(exc):
+                log.warning("national API: TLS refused (%s)", _clean(_tls_refused(exc), 200))
+                raise NationalRefused(_("Kết nối TLS tới cơ sở dữ liệu quốc gia bị từ chối: chứng thư của máy chủ "
+                                        "hoặc của thành phố không được chấp nhận.")) from None
             raise NationalUnavailable(_("Không kết nối được hoặc mất kết nối tới cơ sở dữ liệu quốc gia (%(kind)s).",
                                         kind=type(exc).__name__)) from None
         if 200 <= status < 300:

@@ -400,7 +400,7 @@ def create_stub_app(data_path: str, key: str, control_key: str | None = None, *,
 
     @app.get("/_control/records")
     def held():
-        return {"records": store.held(request.args.get("identifier")), **store.counts()}
+        return {"records": store.held(request.args.get("identifier")), "counts": store.counts()}
 
     @app.post("/_control/reset")
     def reset():
