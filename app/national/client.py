@@ -56,6 +56,7 @@ MAX_RETRY_AFTER = 30.0
 MAX_MESSAGE_CHARS = 500
 USER_AGENT = "CSDL-CBCCVC/1 (national-sync)"
 IDENTIFIER_RE = re.compile(r"^[0-9]{12}$")
+BATCH_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -297,8 +298,8 @@ class NationalClient:
                                         kind=type(exc).__name__)) from None
         if 200 <= status < 300:
             return self._json(data, status, content_type)
-        if status == 404 and allow_404:
-            return None
+        if status == 404 and allow_404 and self._error_code(content_type, data) == "NOT_FOUND":
+            return None  # the contract's own "no such file" (not a proxy's or a wrong address's 404 page)
         self._raise_for_status(resp, status, content_type, data)
         return None  # not reached
 
@@ -343,14 +344,22 @@ class NationalClient:
             raise NationalBadResponse(_("Câu trả lời của cơ sở dữ liệu quốc gia không đúng cấu trúc."), status=status)
         return doc
 
-    def _raise_for_status(self, resp: httpx.Response, status: int, content_type: str, data: bytes) -> None:
-        code, detail = None, ""
+    @staticmethod
+    def _error_of(content_type: str, data: bytes) -> tuple[str | None, str]:
+        """(code, message) of a contract error body ``{"error": {"code", "message"}}``, cleaned; (None, "")."""
         if _is_json(content_type):
             try:
                 error = json.loads(data.decode("utf-8")).get("error") or {}
-                code, detail = _clean(error.get("code"), 50) or None, _clean(error.get("message"))
+                return _clean(error.get("code"), 50) or None, _clean(error.get("message"))
             except (UnicodeDecodeError, ValueError, AttributeError):
                 pass
+        return None, ""
+
+    def _error_code(self, content_type: str, data: bytes) -> str | None:
+        return self._error_of(content_type, data)[0]
+
+    def _raise_for_status(self, resp: httpx.Response, status: int, content_type: str, data: bytes) -> None:
+        code, detail = self._error_of(content_type, data)
         retry_after = _retry_after(resp.headers.get("retry-after"))
         if status == 429:
             raise NationalUnavailable(_("Cơ sở dữ liệu quốc gia đang giới hạn số yêu cầu; thử lại sau %(seconds)s "
@@ -406,8 +415,8 @@ class NationalClient:
         bad = _("Câu trả lời về lô hồ sơ của cơ sở dữ liệu quốc gia không đúng cấu trúc.")
         batch_id, key, status, receipts = (doc.get("batch_id"), doc.get("batch_key"), doc.get("status"),
                                            doc.get("receipts"))
-        if not (isinstance(batch_id, str) and batch_id and isinstance(key, str) and status in ("complete", "partial")
-                and isinstance(receipts, list)):
+        if not (isinstance(batch_id, str) and BATCH_ID_RE.match(batch_id) and isinstance(key, str)
+                and status in ("complete", "partial") and isinstance(receipts, list)):
             self._bad_log("batch shape", 200, "application/json", 0)
             raise self._bad(bad)
         if batch_key is not None and key != batch_key:
@@ -444,7 +453,7 @@ class NationalClient:
             log.warning("national API: batch %s said complete with %s receipts for %s records: answer refused",
                         _clean(batch_id, 80), len(seen), len(sent))
             raise self._bad(_("Cơ sở dữ liệu quốc gia báo lô đã xử lý xong nhưng thiếu biên nhận."))
-        return BatchResult(_clean(batch_id, 200), key, status, tuple(out))
+        return BatchResult(batch_id, key, status, tuple(out))
 
     # ----------------------------------------------------------------------- the API
 
