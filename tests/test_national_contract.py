@@ -16,13 +16,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import ssl
 import time
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-import yaml
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from sqlalchemy import select
@@ -50,7 +50,7 @@ from app.services.transfers import handover
 from models.personnel import FileVersion, Person
 from tests.national_stub import national_stub, start_stub  # noqa: F401 (fixture)
 
-SPEC_PATH = "docs/national-api.yaml"
+SPEC_PATH = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "national-api.yaml")
 AGENCY = "000.00.18.H26"
 OTHER_AGENCY = "000.00.03.H26"
 
@@ -101,8 +101,7 @@ class Recorder(httpx.HTTPTransport):
 @pytest.fixture(scope="module")
 def contract():
     """The OpenAPI file (its second server is the stand-in on 127.0.0.1, any port)."""
-    with open(SPEC_PATH, encoding="utf-8") as fh:
-        return OpenAPI.from_dict(yaml.safe_load(fh))
+    return OpenAPI.from_file_path(SPEC_PATH)
 
 
 def validate(contract, recorder: Recorder) -> int:
