@@ -153,6 +153,29 @@ class Config:
     # Compliance per unit (HN-21.3): a file counts as complete from this completeness (0–100).
     COMPLETENESS_THRESHOLD = int(os.environ.get("COMPLETENESS_THRESHOLD", "100"))
 
+    # The national CBCCVC database (issue 18, docs/national-api.md; app/national/client.py reads these).
+    #: Base URL of the national API, without "/v1" (e.g. the city's LGSP gateway). Unset: nothing is sent.
+    NATIONAL_API_URL = os.environ.get("NATIONAL_API_URL") or None
+    #: The connection key Bộ Nội vụ issued to the city (HN-13), sent as the X-API-Key header. Keep it secret.
+    NATIONAL_API_KEY = os.environ.get("NATIONAL_API_KEY") or None
+    #: Mutual TLS where the national side requires it: PEM file of the city's client certificate (with its key,
+    #: or the key in NATIONAL_API_CLIENT_KEY).
+    NATIONAL_API_CLIENT_CERT = os.environ.get("NATIONAL_API_CLIENT_CERT") or None
+    #: PEM file of the client certificate's private key, when it is not inside NATIONAL_API_CLIENT_CERT.
+    NATIONAL_API_CLIENT_KEY = os.environ.get("NATIONAL_API_CLIENT_KEY") or None
+    #: PEM bundle of the CA(s) that sign the national server's certificate (default: the system's trust store).
+    NATIONAL_API_CA = os.environ.get("NATIONAL_API_CA") or None
+    #: Seconds each network step (connect, send, each read) may take before the call counts as unavailable.
+    NATIONAL_API_TIMEOUT = float(os.environ.get("NATIONAL_API_TIMEOUT", "30"))
+    #: Retries of one call on retriable errors (timeout, drop, 5xx, 429, an untrustworthy answer).
+    NATIONAL_API_RETRIES = int(os.environ.get("NATIONAL_API_RETRIES", "2"))
+    #: First wait between retries in seconds (doubled each time; a Retry-After up to 30 s wins).
+    NATIONAL_API_BACKOFF = float(os.environ.get("NATIONAL_API_BACKOFF", "0.5"))
+    #: Largest answer body accepted from the national side (bytes, after decompression); more is refused.
+    NATIONAL_API_MAX_BODY_BYTES = int(os.environ.get("NATIONAL_API_MAX_BODY_BYTES", str(50 * 1024 * 1024)))
+    #: Records per batch sent (the contract allows at most 1000 and 50 MiB per request).
+    NATIONAL_API_BATCH_SIZE = int(os.environ.get("NATIONAL_API_BATCH_SIZE", "500"))
+
 
 class TestConfig(Config):
     """Configuration for the test suite: PostgreSQL and Redis, never SQLite."""

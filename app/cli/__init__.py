@@ -4,7 +4,7 @@
 ``code-lists …`` (:mod:`.code_lists`), ``crypto …`` (:mod:`.crypto`), ``pki …`` and ``verify-pdf``
 (:mod:`.pki`), ``export-syll`` (:mod:`.syll`), ``workdays …`` (:mod:`.workdays`), ``reminders run``
 (:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``transfers apply-effective`` (:mod:`.transfers`),
-``gen-city`` (:mod:`.gen_city`), ``translate …``
+``gen-city`` (:mod:`.gen_city`), ``national-stub`` (:mod:`.national`), ``translate …``
 (:mod:`.translate`).
 """
 
@@ -20,6 +20,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.demo import seed_demo_command
     from app.cli.gen_city import gen_city_command
     from app.cli.jobs import jobs_cli
+    from app.cli.national import national_stub_command
     from app.cli.org_units import org_cli
     from app.cli.pki import pki_cli, verify_pdf_command
     from app.cli.reminders import reminders_cli
@@ -31,5 +32,5 @@ def register_cli(app: Flask) -> None:
 
     for command in (seed_demo_command, sync_roles_command, org_cli, translate_cli, crypto_cli, codes_cli,
                     gen_city_command, pki_cli, verify_pdf_command, export_syll_command, workdays_cli, reminders_cli,
-                    jobs_cli, transfers_cli):
+                    jobs_cli, transfers_cli, national_stub_command):
         app.cli.add_command(command)
