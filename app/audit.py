@@ -89,6 +89,7 @@ EVENTS: dict[str, Any] = {
     "download": _l("Tải tệp"),
     "export_handover": _l("Tải gói bàn giao hồ sơ"),
     "import_handover": _l("Nhập hồ sơ từ gói bàn giao"),
+    "national_pull": _l("Tra cứu hồ sơ trên CSDL quốc gia"),
     "download_signed_syll": _l("Tải sơ yếu lý lịch đã ký số"),
     "sign_print": _l("Ký số bản in sơ yếu lý lịch"),
     "export_report": _l("Kết xuất báo cáo thống kê"),
@@ -115,7 +116,8 @@ EVENT_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "rights": (_l("Phân quyền, ủy quyền, cho phép khai thác"), (
         "role_granted", "role_restricted", "role_extended", "role_revoked", "consent_granted", "consent_revoked",
         "delegated", "delegation_revoked")),
-    "read": (_l("Xem, tra cứu"), ("read", "id_search", "report", "staffing_report", "view_report", "dashboard")),
+    "read": (_l("Xem, tra cứu"), ("read", "id_search", "report", "staffing_report", "view_report", "dashboard",
+                                     "national_pull")),
     "print": (_l("In ấn"), ("print_syll", "sign_print", "download_signed_syll", "print_report", "sign_report")),
     "export": (_l("Kết xuất"), ("export", "export_syll", "export_syll_batch", "export_syll_zip", "export_handover",
                                 "import_handover", "export_report", "export_people", "export_people_xlsx")),

@@ -98,6 +98,9 @@ class ArrivalForm(_DecisionFields):
     org_unit_id = UnitPickerField(_l("Đơn vị tiếp nhận"), purpose="people")
     cccd = StringField(_l("Số CCCD"), description=_l("Người đã có hồ sơ trong thành phố (đã nghỉ) được mở lại "
                                                      "đúng hồ sơ cũ theo số CCCD."))
+    from_national = BooleanField(_l("Lấy hồ sơ từ CSDL quốc gia theo số CCCD"), description=_l(
+        "Người chuyển đến từ tỉnh, thành phố khác: toàn bộ hồ sơ được lấy từ cơ sở dữ liệu quốc gia về cán bộ, "
+        "công chức, viên chức; khi đó không cần khai các mục dưới đây."))
     package = FileField(_l("Gói bàn giao hồ sơ (.zip hoặc .json)"), description=_l(
         "Nếu có gói bàn giao của hệ thống khác, toàn bộ hồ sơ và lịch sử được nhập từ gói; khi đó không cần "
         "khai các mục dưới đây."))
@@ -418,7 +421,8 @@ class TransfersView(ListView):
                 decision_date=form.decision_date.data, decision_signer=form.decision_signer.data,
                 effective_date=form.effective_date.data, note=form.note.data,
                 scan=scan.read() if scan and scan.filename else None, scan_name=scan.filename if scan else None,
-                package=package.read() if package and package.filename else None))
+                package=package.read() if package and package.filename else None,
+                from_national=bool(form.from_national.data)))
 
         def respond(result):
             transfer, password = result

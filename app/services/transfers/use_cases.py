@@ -97,6 +97,8 @@ class ArrivalData(MoveData):
     cccd: str | None = None
     handover_date: date | None = None
     package: bytes | None = None
+    #: HN-12.2.2b: take the file from the national CBCCVC database by the CCCD (when no package is uploaded).
+    from_national: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -445,9 +447,16 @@ def arrive(actor, data: ArrivalData) -> tuple[Transfer, str | None]:
         errors.add("external_place", _("Nơi đến dài quá 300 ký tự."))
     _check_decision(data, errors)
     package = None
-    if data.package:
-        package = handover.parse_package(data.package, errors)
+    content = data.package
+    if not content and data.from_national:
+        content = _pull_national(actor, data.cccd, errors)
+        errors.raise_if_any()
+    if content:
+        package = handover.parse_package(content, errors)
         if package is None:
+            errors.raise_if_any()
+        if data.from_national and not data.package and package.cccd != checks.normalize_cccd(data.cccd or ""):
+            errors.add("cccd", _("Hồ sơ CSDL quốc gia trả về mang số CCCD khác số đã nhập; không tiếp nhận."))
             errors.raise_if_any()
     cccd = checks.normalize_cccd((package.cccd if package else None) or data.cccd or "")
     if not cccd:
@@ -494,6 +503,40 @@ def arrive(actor, data: ArrivalData) -> tuple[Transfer, str | None]:
     password = _open_account(actor, person, unit, transfer)
     _append_post(person, transfer, actor)
     return transfer, password
+
+
+def _pull_national(actor, cccd: str | None, errors: Errors) -> bytes | None:
+    """The file of ``cccd`` from the national CBCCVC database (HN-12.2.2b; the identifier is the số định danh cá
+    nhân, ND27-ID) as hand-over JSON bytes, or None with the reason in ``errors``. The look-up is logged."""
+    from app.national.client import NationalClient, NationalError
+    from app.national.records import handover_of
+
+    number = checks.normalize_cccd(cccd or "")
+    if len(number) != 12 or not number.isdigit():
+        errors.add("cccd", _("Hãy nhập số CCCD gồm 12 chữ số để tra cứu CSDL quốc gia."))
+        return None
+    client = NationalClient.from_config(current_app.config)
+    if client is None:
+        errors.add("from_national", _("Hệ thống chưa được cấu hình kết nối CSDL quốc gia; hãy nhập gói bàn giao "
+                                      "hoặc khai hồ sơ."))
+        return None
+    try:
+        with client:
+            doc = client.get_file(number)
+    except NationalError as exc:
+        audit.log_access("national_pull", user=actor, object_type="Person", detail={"result": "error"})
+        errors.add("from_national", _("Không lấy được hồ sơ từ CSDL quốc gia: %(reason)s", reason=exc.message))
+        return None
+    audit.log_access("national_pull", user=actor, object_type="Person",
+                     detail={"result": "found" if doc is not None else "not_found"})
+    if doc is None:
+        errors.add("cccd", _("CSDL quốc gia không có hồ sơ mang số CCCD này."))
+        return None
+    try:
+        return handover_of(doc)
+    except ValueError:
+        errors.add("from_national", _("CSDL quốc gia trả về dữ liệu không đúng định dạng."))
+        return None
 
 
 def _open_account(actor, person: Person, unit: OrgUnit, transfer: Transfer) -> str | None:
