@@ -10,8 +10,8 @@ verification ran (``flask backup verify``, the job), then True/False with ``veri
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
