@@ -13,7 +13,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from app.services import backups
 from app.services.backups import archive as arc
@@ -208,7 +208,13 @@ def test_backup_key_must_be_its_own(app, seeded, stores, monkeypatch):
     assert "BACKUP_KEY phải là khoá 32 byte" in _cli(app, "create").output
     monkeypatch.setitem(app.config, "BACKUP_KEY", None)
     assert "Chưa cấu hình khoá sao lưu BACKUP_KEY." in _cli(app, "create").output
-    assert not stores["backups"].exists() or not os.listdir(stores["backups"])
+    assert not os.listdir(stores["backups"])  # no archive
+    # Each refusal is a failed backup in the log, and Sở Nội vụ's administrators are alerted (once while unread).
+    failed = list(seeded.session.scalars(select(Backup).where(Backup.status == "failed").order_by(Backup.id)))
+    assert [r.message for r in failed][-1] == "Chưa cấu hình khoá sao lưu BACKUP_KEY."
+    assert len(failed) == 3 and all(r.file_name is None for r in failed)
+    assert seeded.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "backup_failed")) == 3
 
 
 def test_verify_proves_the_latest_backup_and_alerts_on_failure(app, seeded, stores, tmp_path):
@@ -351,12 +357,16 @@ def test_prune_deletes_the_archives_and_keeps_the_rows(app, db, stores):
                            verified_ok=True, trigger="job"))
     db.session.add_all(rows)
     db.session.commit()
+    stale, fresh = folder / ".cbccvc-old.cbbk.partial", folder / ".cbccvc-now.cbbk.partial"
+    for partial in (stale, fresh):
+        partial.write_bytes(b"half")
+    os.utime(stale, (now.timestamp() - 2 * 86400,) * 2)
     result = _cli(app, "prune")
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     gone = [r.file_name for r in db.session.scalars(select(Backup).where(Backup.deleted_at.is_not(None)))]
     assert sorted(gone) == ["b0.cbbk", "b1.cbbk", "b2.cbbk", "b3.cbbk"]
-    assert sorted(os.listdir(folder)) == ["b4.cbbk", "b5.cbbk", "b6.cbbk", "b7.cbbk"]
+    assert sorted(os.listdir(folder)) == [fresh.name, "b4.cbbk", "b5.cbbk", "b6.cbbk", "b7.cbbk"]
 
 
 # --------------------------------------------------------------------------- the job and the log screen

@@ -323,15 +323,16 @@ def create_backup(trigger: str = "command") -> Backup:
     """Make one encrypted archive in ``BACKUP_DIR`` and its ``backup`` row (HN-11.1, HN-11.2, HCM-10.1/10.2).
 
     The archive is written under a temporary name (mode 0600) and renamed when complete, so a half-written archive
-    is never taken for a backup. A failure removes it, writes a ``failed`` row with the reason, alerts Sở Nội vụ's
-    administrators and raises a :class:`ServiceError` with a Vietnamese message."""
+    is never taken for a backup. A failure (the backup key missing or malformed included) removes it, writes a
+    ``failed`` row with the reason, alerts Sở Nội vụ's administrators and raises a :class:`ServiceError` with a
+    Vietnamese message."""
     _require_postgres()
-    backup_key, _keys = backup_keys()
     folder = backup_dir()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"cbccvc-{stamp}-{secrets.token_hex(3)}{SUFFIX}"
     final, partial = os.path.join(folder, name), os.path.join(folder, f".{name}.partial")
     try:
+        backup_key, _keys = backup_keys()  # a key missing or wrong is a failed backup too: recorded and alerted
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             out = _HashingWriter(fh)
@@ -753,10 +754,8 @@ def verify_backup(path: str | None = None) -> tuple[Backup | None, RestoreReport
     report, message = None, ""
     try:
         report = _verify(path)
-    except (ArchiveRefused, NotFoundError) as exc:
+    except ServiceError as exc:  # refused archive, missing file, keys not configured: a failed verification
         message = "; ".join(exc.messages)
-    except ServiceError:
-        raise
     except Exception as exc:  # a restore tool or the server failed: the verification failed, say why
         log.exception("backup verification of %s failed", path)
         message = _describe(exc)
@@ -817,7 +816,19 @@ def prune_backups(today: date | None = None) -> list[Backup]:
             row.deleted_at = datetime.now(UTC)
             pruned.append(row)
             log.info("backup %s pruned by retention: %s", row.id, path)
+    _remove_stale_partials()
     return pruned
+
+
+def _remove_stale_partials(max_age_hours: int = 24) -> None:
+    """Remove half-written archives (a process killed while writing) older than ``max_age_hours``."""
+    folder = backup_dir()
+    limit = datetime.now(UTC).timestamp() - max_age_hours * 3600
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if name.startswith(".") and name.endswith(SUFFIX + ".partial") and os.path.getmtime(path) < limit:
+            os.remove(path)
+            log.warning("half-written backup archive removed: %s", path)
 
 
 def backups_this_month(today: date | None = None) -> int:
