@@ -136,6 +136,21 @@ class Config:
     SIGN_VERIFY_MAX_BYTES = int(os.environ.get("SIGN_VERIFY_MAX_BYTES", str(30 * 1024 * 1024)))
     SIGN_SIGNER_CACHE_SECONDS = int(os.environ.get("SIGN_SIGNER_CACHE_SECONDS", "300"))
 
+    # Backups (issue 20, app/services/backups; HN-11, HCM-10). BACKUP_KEY: base64 of 32 random bytes (`flask backup
+    # new-key`), never one of the field-encryption keys; BACKUP_OLD_KEYS: comma-separated earlier backup keys, to read
+    # archives made before a key change. Archives go to BACKUP_DIR. Retention keeps every archive until a newer one
+    # is BACKUP_RETENTION_MONTHS months old, and always the newest verified one. PG_BIN_DIR: the pg_dump/pg_restore
+    # of the server's version (default: /usr/lib/postgresql/<server major>/bin when present, else PATH).
+    # BACKUP_VERIFY_URL: the server where `flask backup verify` makes its scratch database (default: the app's
+    # database server; the role needs CREATEDB). BACKUP_VERIFY_SAMPLE: encrypted values decrypted per column.
+    BACKUP_KEY = os.environ.get("BACKUP_KEY") or None
+    BACKUP_OLD_KEYS = os.environ.get("BACKUP_OLD_KEYS") or None
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or os.path.join(BASE_DIR, "instance", "backups")
+    BACKUP_RETENTION_MONTHS = int(os.environ.get("BACKUP_RETENTION_MONTHS", "3"))
+    BACKUP_VERIFY_URL = os.environ.get("BACKUP_VERIFY_URL") or None
+    BACKUP_VERIFY_SAMPLE = int(os.environ.get("BACKUP_VERIFY_SAMPLE", "20"))
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
+
     # Reminders and e-mail (jobs/reminders.py, app/mail.py). No MAIL_SERVER: e-mail is skipped (and logged), the
     # bell still works. MAIL_USE_TLS = STARTTLS on MAIL_PORT. APP_BASE_URL prefixes the links in e-mails.
     # REMINDER_HORIZON_WORKDAYS: remind of deadlines this many working days ahead (and of overdue ones);
@@ -199,5 +214,7 @@ class TestConfig(Config):
     ENCRYPTION_ACTIVE_KEY = "t1"
     BLIND_INDEX_KEY = "ujpCHZrrK2Wquopy82B7IQ8QasrXduLDILGhHX6oipo="
     ENCRYPTION_KEYS_FILE = None
+    # Fixed test backup key (never use outside tests); the backup tests point BACKUP_DIR at a temporary folder.
+    BACKUP_KEY = "q0n3Xb8mJ2kY1S9vW4cR7tZ5pL6hG0fD3aE8uI2oN1M="
     # The signing tests make their own dev CA in a temporary PKI_DIR.
     PKI_DEV_ALLOWED = True

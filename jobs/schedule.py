@@ -1,4 +1,4 @@
-"""Periodic jobs, declared as one table (design.md §4). Later issues add sync windows and backups.
+"""Periodic jobs, declared as one table (design.md §4). Later issues add sync windows.
 
 Times are written in Việt Nam time (Asia/Ho_Chi_Minh, UTC+7 all year). Two ways to run them:
 
@@ -37,6 +37,9 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # Issue 13: job rows whose worker is gone (stale heartbeat) are re-queued or failed, queued rows Redis lost
     # are queued again, export files past EXPORT_RETENTION_HOURS are deleted (also `flask jobs reconcile`).
     ("jobs-reconcile", "jobs.reconcile.reconcile", "1,6,11,16,21,26,31,36,41,46,51,56 * * * *"),
+    # Issue 20 (HN-11.1, HN-11.2, HCM-10.1, HCM-10.2): the month's encrypted backup when the month has none yet (the
+    # 1st; the next days retry a failure), then its verification (a scratch restore) and the retention prune.
+    ("backup-monthly", "jobs.backups.monthly_backup", "0 22 * * *"),
 ]
 
 

@@ -4,6 +4,7 @@ from models import (  # noqa: F401
     accounts,
     approvals,
     audit,
+    backups,
     codes,
     data_quality,
     exports,
@@ -16,5 +17,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units",
-           "personnel", "signing", "staffing", "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "notifications",
+           "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]

@@ -53,6 +53,7 @@ EVENT_KINDS = {
     "quality_report": _l("Báo cáo chất lượng dữ liệu"),
     "data_issue": _l("Dữ liệu cần xác minh"),
     "data_issue_closed": _l("Phản ánh dữ liệu đã được xử lý"),
+    "backup_failed": _l("Sao lưu dữ liệu không thành công"),
 }
 #: Every kind of notification and its label.
 NOTIFICATION_KINDS = {**REMINDER_KINDS, **EVENT_KINDS}

@@ -19,6 +19,7 @@ os.environ.setdefault("TZ", "Asia/Ho_Chi_Minh")
 use_worker_services()  # under pytest-xdist: this worker's own database and Redis db (before config reads them)
 
 APP_TABLES = [
+    "backup",
     "notification",
     "bulk_decision",
     "change_set_document", "approval_step",

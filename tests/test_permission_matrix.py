@@ -50,6 +50,7 @@ NO_PK_VIEWS = {
 }
 # Issue 17 (dashboard and people export, helper "dash"): views without a pk.
 NO_PK_VIEWS |= {"DashboardView", "PeopleExportView"}
+NO_PK_VIEWS |= {"BackupsView"}  # issue 20: the backup log (Sở Nội vụ's administrators), no object
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}

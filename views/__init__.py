@@ -11,6 +11,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         access,
         accounts,
         audit,
+        backups,
         compliance,
         notifications,
         org_units,
@@ -38,6 +39,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     workdays.register(appbuilder)
     signatures.register(appbuilder)
     security.register(appbuilder)
+    backups.register(appbuilder)
 
 
 

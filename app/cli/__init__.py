@@ -4,7 +4,8 @@
 ``code-lists …`` (:mod:`.code_lists`), ``crypto …`` (:mod:`.crypto`), ``pki …`` and ``verify-pdf``
 (:mod:`.pki`), ``export-syll`` (:mod:`.syll`), ``workdays …`` (:mod:`.workdays`), ``reminders run``
 (:mod:`.reminders`), ``jobs reconcile`` (:mod:`.jobs`), ``transfers apply-effective`` (:mod:`.transfers`),
-``gen-city`` (:mod:`.gen_city`), ``national-stub`` (:mod:`.national`), ``translate …``
+``gen-city`` (:mod:`.gen_city`), ``national-stub`` (:mod:`.national`), ``backup …`` (:mod:`.backup`),
+``translate …``
 (:mod:`.translate`).
 """
 
@@ -15,6 +16,7 @@ __all__ = ["register_cli"]
 
 def register_cli(app: Flask) -> None:
     """Attach every command to the app's ``flask`` CLI."""
+    from app.cli.backup import backup_cli
     from app.cli.code_lists import codes_cli
     from app.cli.crypto import crypto_cli
     from app.cli.demo import seed_demo_command
@@ -32,5 +34,5 @@ def register_cli(app: Flask) -> None:
 
     for command in (seed_demo_command, sync_roles_command, org_cli, translate_cli, crypto_cli, codes_cli,
                     gen_city_command, pki_cli, verify_pdf_command, export_syll_command, workdays_cli, reminders_cli,
-                    jobs_cli, transfers_cli, national_stub_command):
+                    jobs_cli, transfers_cli, national_stub_command, backup_cli):
         app.cli.add_command(command)

@@ -50,8 +50,11 @@ __all__ = [
     "MENU_WORKDAYS",
     "MENU_WORKDAY_CALENDAR",
     "MENU_WORKDAY_OVERRIDES",
+    "MENU_BACKUPS",
+    "MENU_OPERATIONS",
     "RESOURCE_ACCOUNT",
     "RESOURCE_AUDIT",
+    "RESOURCE_BACKUP",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
     "RESOURCE_DATA_ISSUE",
@@ -115,6 +118,9 @@ RESOURCE_STAFFING = "Staffing"
 #: The data-issue register (HN-17.4): read = the list of one's scope; write = report an issue on a file one may
 #: read, resolve or reject one (the service: officers who write the file's unit).
 RESOURCE_DATA_ISSUE = "DataIssue"
+#: The backup log (issue 20; HN-11, HCM-10): read = see each backup, its size, verification and location. Only
+#: Sở Nội vụ's administrators (the admin role holds every permission; no other role lists it).
+RESOURCE_BACKUP = "Backup"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -160,3 +166,6 @@ MENU_QUALITY = "Data quality"
 MENU_DATA_ISSUES = "Data issues"
 #: Issue 17, the dashboard (Báo cáo → Tổng quan).
 MENU_DASHBOARD = "Dashboard"
+#: Issue 20, operations ("Hệ thống"): the backup log.
+MENU_OPERATIONS = "Operations"
+MENU_BACKUPS = "Backups"

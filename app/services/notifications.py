@@ -68,6 +68,7 @@ __all__ = [
     "account_needed",
     "quality_report_submitted",
     "admin_roles",
+    "backup_failed",
     "bulk_finished",
     "change_approved",
     "change_returned",
@@ -321,6 +322,23 @@ def quality_report_submitted(report, unit, actor) -> int:
         body = _("%(actor)s ký số ngày %(day)s.", actor=_name(actor), day=_day(None))
     return notify(users, "quality_report", "quality_report", report.id, title, body,
                   _link("QualityView.unit", pk=unit.id))
+
+
+def backup_failed(backup, title: str) -> int:
+    """A backup or its verification failed (issue 20; HN-11, HCM-10): Sở Nội vụ's administrators are told (the
+    administrators of the city keep the backups) — not again while the previous alert about it is unread."""
+    from app.security.roles import ROLE_ADMIN
+
+    grants = scope.grants_of(scope.today(), roles=(ROLE_ADMIN,))
+    if grants is None:
+        return 0
+    places = grants.subquery()
+    users = set(db.session.scalars(select(places.c.user_id).distinct()))
+    with _default_locale():
+        body = _("Ngày %(day)s. Hãy xem nhật ký sao lưu và nhật ký của hệ thống, khắc phục rồi sao lưu lại.",
+                 day=_day(None))
+    return notify(users, "backup_failed", "backup", getattr(backup, "id", None) or 0, title, body,
+                  _link("BackupsView.index"), once="unread")
 
 
 def transfer_received(transfer, person) -> int:
