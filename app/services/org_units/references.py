@@ -93,36 +93,58 @@ def reference_labels() -> dict[str, str]:
 # --------------------------------------------------------------------------- people one by one (a split)
 
 
-def people_of_unit(person_ids: Iterable[int], unit_id: int) -> tuple[set[int], int]:
-    """Of ``person_ids``, those whose file sits in ``unit_id``, and how many of their personal accounts sit there
-    too (one query)."""
+def _accounts_of(person_ids: list[int], unit_id: int):
+    """A SELECT of the personal accounts of ``person_ids`` whose file and account both sit in ``unit_id``."""
     from models.accounts import Account
+    from models.personnel import Person
+
+    return (select(Account.id).join(Person, Person.account_id == Account.id)
+            .where(Person.id.in_(person_ids), Person.org_unit_id == unit_id, Account.org_unit_id == unit_id))
+
+
+def _assignments_of(accounts, unit_id: int):
+    """The conditions of the role assignments of ``accounts`` (a SELECT of ids) on ``unit_id`` that follow them."""
+    from models.accounts import RoleAssignment
+
+    ref = REFERENCES.get("role_assignments")
+    return [RoleAssignment.user_id.in_(accounts), RoleAssignment.org_unit_id == unit_id,
+            *(ref.conditions() if ref else [])]
+
+
+def people_of_unit(person_ids: Iterable[int], unit_id: int) -> tuple[set[int], dict[str, int]]:
+    """Of ``person_ids``, those whose file sits in ``unit_id``, and what :func:`move_people` would move with them
+    (their files, their personal accounts sitting in ``unit_id`` too, those accounts' role assignments there)."""
+    from models.accounts import RoleAssignment
     from models.personnel import Person
 
     ids = sorted(set(person_ids))
     if not ids:
-        return set(), 0
-    rows = db.session.execute(
-        select(Person.id, Account.org_unit_id).outerjoin(Account, Account.id == Person.account_id)
-        .where(Person.id.in_(ids), Person.org_unit_id == unit_id)).all()
-    return {pid for pid, _a in rows}, sum(1 for _p, aunit in rows if aunit == unit_id)
+        return set(), {"people": 0, "accounts": 0, "role_assignments": 0}
+    found = set(db.session.scalars(select(Person.id).where(Person.id.in_(ids), Person.org_unit_id == unit_id)))
+    accounts = db.session.scalar(select(func.count()).select_from(_accounts_of(ids, unit_id).subquery()))
+    assignments = db.session.scalar(select(func.count()).select_from(RoleAssignment).where(
+        *_assignments_of(_accounts_of(ids, unit_id), unit_id)))
+    return found, {"people": len(found), "accounts": accounts, "role_assignments": assignments}
 
 
 def move_people(source_id: int, target_id: int, person_ids: Iterable[int]) -> dict[str, int]:
-    """Move the files ``person_ids`` that sit in ``source_id`` to ``target_id``, their personal accounts with them
-    (those that sat in ``source_id`` too); two UPDATEs. Returns the rows moved per reference key."""
-    from models.accounts import Account
+    """Move the files ``person_ids`` that sit in ``source_id`` to ``target_id``, with their personal accounts that
+    sit there too and those accounts' role assignments on ``source_id``; three UPDATEs. Returns the rows moved per
+    reference key."""
+    from models.accounts import Account, RoleAssignment
     from models.personnel import Person
 
     ids = sorted(set(person_ids))
     if not ids:
-        return {"people": 0, "accounts": 0}
-    accounts = db.session.execute(
-        update(Account).where(Account.id.in_(select(Person.account_id).where(Person.id.in_(ids),
-                                                                             Person.org_unit_id == source_id)),
-                              Account.org_unit_id == source_id)
-        .values(org_unit_id=target_id).execution_options(synchronize_session=False)).rowcount
+        return {"people": 0, "accounts": 0, "role_assignments": 0}
+    accounts = list(db.session.scalars(_accounts_of(ids, source_id)))
+    assignments = db.session.execute(
+        update(RoleAssignment).where(*_assignments_of(accounts, source_id)).values(org_unit_id=target_id)
+        .execution_options(synchronize_session=False)).rowcount if accounts else 0
+    moved_accounts = db.session.execute(
+        update(Account).where(Account.id.in_(accounts)).values(org_unit_id=target_id)
+        .execution_options(synchronize_session=False)).rowcount if accounts else 0
     people = db.session.execute(
         update(Person).where(Person.id.in_(ids), Person.org_unit_id == source_id)
         .values(org_unit_id=target_id).execution_options(synchronize_session=False)).rowcount
-    return {"people": people, "accounts": accounts}
+    return {"people": people, "accounts": moved_accounts, "role_assignments": assignments}

@@ -143,6 +143,8 @@ class _Tree:
         self.person_orig: dict[int, int] = {}
         self.person_account: dict[int, tuple[int, int] | None] = {}  # id -> (account id, account's real unit)
         self.account_unit: dict[int, int] = {}  # account placed one by one -> current unit
+        self.account_assignments: dict[int, list[tuple[int, int]]] = {}  # account -> (assignment, its real unit)
+        self.assignment_unit: dict[int, int] = {}  # assignment that followed its account -> current unit
         self.people_by_cccd: dict[str, int] = {}
         self._load(actor, parsed)
 
@@ -229,10 +231,20 @@ class _Tree:
             if index in indexes:
                 # two files with one CCCD: the first by id (the data-quality page lists such duplicates)
                 self.people_by_cccd.setdefault(indexes[index], pid)
+        accounts = sorted({a[0] for a in self.person_account.values() if a})
+        ref = REFERENCES.get("role_assignments")
+        if accounts and ref is not None:
+            from models.accounts import RoleAssignment
+
+            for aid, user_id, unit_id in db.session.execute(
+                    select(RoleAssignment.id, RoleAssignment.user_id, RoleAssignment.org_unit_id)
+                    .where(RoleAssignment.user_id.in_(accounts), *ref.conditions())):
+                self.account_assignments.setdefault(user_id, []).append((aid, unit_id))
 
     def _load_assignments(self) -> None:
-        from models.accounts import Account, RoleAssignment
         from flask_appbuilder.security.sqla.models import Role
+
+        from models.accounts import Account, RoleAssignment
 
         ref = REFERENCES.get("role_assignments")
         self.assignment_rows: list = []
@@ -289,6 +301,9 @@ class _Tree:
         for where in self.account_unit.values():
             if where == uid:
                 total["accounts"] = total.get("accounts", 0) + 1
+        for where in self.assignment_unit.values():
+            if where == uid:
+                total["role_assignments"] = total.get("role_assignments", 0) + 1
         return total
 
     def person_now(self, pid: int) -> int | None:
@@ -312,9 +327,11 @@ class _Tree:
     def close(self, uid: int) -> None:
         unit = self.units[uid]
         unit.open = False
-        if unit.code and self.by_code.get(unit.code) == uid:
-            del self.by_code[unit.code]
-            self.closed_codes[unit.code] = unit.name
+        if unit.code:
+            if self.by_code.get(unit.code) == uid:
+                del self.by_code[unit.code]
+            if unit.code not in self.by_code:
+                self.closed_codes[unit.code] = unit.name
         if unit.parent_id in self.children:
             self.children[unit.parent_id].discard(uid)
 
@@ -333,29 +350,40 @@ class _Tree:
         for pid, where in list(self.person_unit.items()):
             if where == source:
                 self.person_unit[pid] = target
-        for aid, where in list(self.account_unit.items()):
-            if where == source:
-                self.account_unit[aid] = target
+        for placed in (self.account_unit, self.assignment_unit):
+            for key, where in list(placed.items()):
+                if where == source:
+                    placed[key] = target
         return moved
 
-    def move_person(self, pid: int, source: int, target: int) -> int:
-        """Place one file (and its account, when it sits in ``source`` too); returns the accounts moved."""
+    def move_person(self, pid: int, source: int, target: int) -> dict[str, int]:
+        """Place one file; its account follows when it sits in ``source`` too, with the account's role assignments
+        on ``source`` (as ``references.move_people`` does). Returns the rows moved per reference."""
+        moved = {"people": 1, "accounts": 0, "role_assignments": 0}
         if pid not in self.person_unit:
             self.group_counts[self.person_orig[pid]]["people"] -= 1
         self.person_unit[pid] = target
         account = self.person_account.get(pid)
-        if account is None:
-            return 0
-        aid, real_unit = account
-        if aid in self.account_unit:
-            if self.account_unit[aid] != source:
-                return 0
+        if account is None or not self._take(account[0], account[1], source, target, self.account_unit, "accounts"):
+            return moved
+        moved["accounts"] = 1
+        for ra, ra_unit in self.account_assignments.get(account[0], ()):
+            if self._take(ra, ra_unit, source, target, self.assignment_unit, "role_assignments"):
+                moved["role_assignments"] += 1
+        return moved
+
+    def _take(self, key: int, real_unit: int, source: int, target: int, placed: dict, reference: str) -> bool:
+        """Move one row from ``source`` to ``target`` when it sits in ``source`` now (out of its group the first
+        time); False when it sits elsewhere."""
+        if key in placed:
+            if placed[key] != source:
+                return False
         elif self.group_at.get(real_unit) != source:
-            return 0
+            return False
         else:
-            self.group_counts[real_unit]["accounts"] -= 1
-        self.account_unit[aid] = target
-        return 1
+            self.group_counts[real_unit][reference] -= 1
+        placed[key] = target
+        return True
 
 
 def _unit_type(value: str | None, default: str) -> str | None:
@@ -655,10 +683,8 @@ class _Planner:
         self._close(source, None, event.row)
         for child in sorted(self.tree.children.get(source, ())):
             self._move_child(child, new_ids[children.get(child, rest)], event.row)
-        accounts = 0
         for pid, idx in people.items():
-            accounts += self.tree.move_person(pid, source, new_ids[idx])
-        self._count(summary, {"people": len(people), "accounts": accounts})
+            self._count(summary, self.tree.move_person(pid, source, new_ids[idx]))
         self._move_members(source, new_ids[rest], summary)
         summary.text = _("Chia tách %(source)s thành %(names)s", source=self.tree.name(source),
                          names="; ".join(d.name for d in datas))
@@ -765,9 +791,12 @@ def _totals(tree: _Tree, plan: SheetPlan) -> None:
     account_orig = {a[0]: a[1] for a in tree.person_account.values() if a}
     totals["accounts"] = totals.get("accounts", 0) + sum(
         1 for aid, where in tree.account_unit.items() if where != account_orig.get(aid))
+    assignment_orig = {ra: unit for pairs in tree.account_assignments.values() for ra, unit in pairs}
+    totals["role_assignments"] = totals.get("role_assignments", 0) + sum(
+        1 for ra, where in tree.assignment_unit.items() if where != assignment_orig.get(ra))
     plan.totals = totals
     for aid, unit_id, username, first, last, role in tree.assignment_rows:
-        where = tree.group_at.get(unit_id, unit_id)
+        where = tree.assignment_unit.get(aid, tree.group_at.get(unit_id, unit_id))
         if where == unit_id:
             continue
         plan.assignments_total += 1

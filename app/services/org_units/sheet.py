@@ -100,7 +100,9 @@ _KIND_ALIASES = {
 }
 _ID_RE = re.compile(r"^#?([0-9]{1,9})$")
 _DATE_RE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters, raw or as the XML escape Excel and XlsxWriter write for them (``_x0001_``; tab and new
+#: lines excepted).
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|_x00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
 
 
 # --------------------------------------------------------------------------- parsed values

@@ -352,11 +352,10 @@ def _plan_people_split(plan: RestructurePlan, source: OrgUnit, targets: list[New
             by_target.setdefault(idx, []).append(pid)
     left = dict(counts)
     for idx, pids in sorted(by_target.items()):
-        found, accounts = people_of_unit(pids, source.id)
+        found, moved = people_of_unit(pids, source.id)
         for pid in sorted(set(pids) - found):
             errors.add("people_targets", _("Hồ sơ %(id)s không thuộc đơn vị bị chia tách %(name)s.", id=pid,
                                            name=source.name))
-        moved = {"people": len(found), "accounts": accounts}
         plan.person_moves.append((source, targets[idx], sorted(found), moved))
         for key, n in moved.items():
             left[key] = max(0, left.get(key, 0) - n)
