@@ -846,14 +846,20 @@ def apply_restructure(actor, content: bytes) -> SheetPlan:
         except ServiceError as exc:
             exc.messages = [_("Dòng %(row)s: %(message)s", row=step.row, message=m) for m in exc.messages]
             raise
-    from app import audit
     from app.security import scope
 
     scope.forget()
-    after_commit(audit.log_access, "org_restructured", user=actor, object_type="OrgEvent", detail={
+    after_commit(_log_applied, actor, {
         "sha256": plan.sha256, "events": len(plan.steps), "opened": len(plan.opened), "closed": len(plan.closed),
         **{f"moved_{k}": v for k, v in plan.totals.items()}})
     return plan
+
+
+def _log_applied(actor, detail: dict) -> None:
+    """The access log's line of an applied sheet (once committed): who, the file's digest, what it did."""
+    from app import audit
+
+    audit.log_access("org_restructured", user=actor, object_type="OrgEvent", detail=detail)
 
 
 def _apply_step(step: Step, actor, rid, real: dict[int, int]) -> None:
