@@ -125,6 +125,39 @@ class SheetPlan:
         return not self.issues
 
 
+class _Placed:
+    """Rows placed one by one (a split's people, their accounts and grants): row -> unit, and unit -> rows, so that
+    carrying a unit's members along and counting them never walks every placed row."""
+
+    def __init__(self) -> None:
+        self.where: dict[int, int] = {}
+        self.rows: dict[int, set[int]] = {}
+
+    def __contains__(self, key: int) -> bool:
+        return key in self.where
+
+    def get(self, key: int, default=None):
+        return self.where.get(key, default)
+
+    def items(self):
+        return self.where.items()
+
+    def set(self, key: int, unit: int) -> None:
+        old = self.where.get(key)
+        if old is not None:
+            self.rows[old].discard(key)
+        self.where[key] = unit
+        self.rows.setdefault(unit, set()).add(key)
+
+    def move_all(self, source: int, target: int) -> None:
+        for key in self.rows.pop(source, set()):
+            self.where[key] = target
+            self.rows.setdefault(target, set()).add(key)
+
+    def count(self, unit: int) -> int:
+        return len(self.rows.get(unit, ()))
+
+
 class _Tree:
     """The virtual tree and the members carried along, loaded once for the units the sheet names."""
 
@@ -139,12 +172,12 @@ class _Tree:
         self.group_at: dict[int, int] = {}
         self.groups_in: dict[int, set[int]] = {}
         # People placed one by one (a split): id -> current unit, and their accounts.
-        self.person_unit: dict[int, int] = {}
+        self.person_unit = _Placed()
         self.person_orig: dict[int, int] = {}
         self.person_account: dict[int, tuple[int, int] | None] = {}  # id -> (account id, account's real unit)
-        self.account_unit: dict[int, int] = {}  # account placed one by one -> current unit
+        self.account_unit = _Placed()  # accounts placed one by one
         self.account_assignments: dict[int, list[tuple[int, int]]] = {}  # account -> (assignment, its real unit)
-        self.assignment_unit: dict[int, int] = {}  # assignment that followed its account -> current unit
+        self.assignment_unit = _Placed()  # role assignments that followed their account
         self.people_by_cccd: dict[str, int] = {}
         self._load(actor, parsed)
 
@@ -295,20 +328,14 @@ class _Tree:
         for g in self.groups_in.get(uid, ()):
             for key, n in self.group_counts[g].items():
                 total[key] = total.get(key, 0) + n
-        for where in self.person_unit.values():
-            if where == uid:
-                total["people"] = total.get("people", 0) + 1
-        for where in self.account_unit.values():
-            if where == uid:
-                total["accounts"] = total.get("accounts", 0) + 1
-        for where in self.assignment_unit.values():
-            if where == uid:
-                total["role_assignments"] = total.get("role_assignments", 0) + 1
+        total["people"] = total.get("people", 0) + self.person_unit.count(uid)
+        total["accounts"] = total.get("accounts", 0) + self.account_unit.count(uid)
+        total["role_assignments"] = total.get("role_assignments", 0) + self.assignment_unit.count(uid)
         return total
 
     def person_now(self, pid: int) -> int | None:
         if pid in self.person_unit:
-            return self.person_unit[pid]
+            return self.person_unit.get(pid)
         return self.group_at.get(self.person_orig.get(pid))
 
     # ----------------------------------------------------------------- effects
@@ -347,13 +374,8 @@ class _Tree:
         for g in self.groups_in.pop(source, set()):
             self.group_at[g] = target
             self.groups_in.setdefault(target, set()).add(g)
-        for pid, where in list(self.person_unit.items()):
-            if where == source:
-                self.person_unit[pid] = target
-        for placed in (self.account_unit, self.assignment_unit):
-            for key, where in list(placed.items()):
-                if where == source:
-                    placed[key] = target
+        for placed in (self.person_unit, self.account_unit, self.assignment_unit):
+            placed.move_all(source, target)
         return moved
 
     def move_person(self, pid: int, source: int, target: int) -> dict[str, int]:
@@ -362,7 +384,7 @@ class _Tree:
         moved = {"people": 1, "accounts": 0, "role_assignments": 0}
         if pid not in self.person_unit:
             self.group_counts[self.person_orig[pid]]["people"] -= 1
-        self.person_unit[pid] = target
+        self.person_unit.set(pid, target)
         account = self.person_account.get(pid)
         if account is None or not self._take(account[0], account[1], source, target, self.account_unit, "accounts"):
             return moved
@@ -376,13 +398,13 @@ class _Tree:
         """Move one row from ``source`` to ``target`` when it sits in ``source`` now (out of its group the first
         time); False when it sits elsewhere."""
         if key in placed:
-            if placed[key] != source:
+            if placed.get(key) != source:
                 return False
         elif self.group_at.get(real_unit) != source:
             return False
         else:
             self.group_counts[real_unit][reference] -= 1
-        placed[key] = target
+        placed.set(key, target)
         return True
 
 
