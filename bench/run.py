@@ -934,8 +934,8 @@ SELECT (SELECT count(*) FROM org_unit u WHERE u.id IN (SELECT unnest(string_to_a
 def restructure_sheet(conn) -> tuple[bytes, list[int], list[int]]:
     """A 300-event mapping sheet for the bench city (issue 19), and the unit and person ids it names: 60 pairs of
     communes consolidated into new communes, 60 high schools moved under those new communes (units created by
-    earlier rows), 80 hospital departments merged into a sibling, 40 offices renamed, 30 offices split with 10 of
-    their people each placed by file number, 30 school teams dissolved into their school."""
+    earlier rows), 80 hospital departments merged into a sibling, 40 offices renamed, 30 offices split with up to 10
+    of their people each placed by file number, 30 school teams dissolved into their school."""
     import io
 
     import openpyxl
@@ -954,8 +954,9 @@ def restructure_sheet(conn) -> tuple[bytes, list[int], list[int]]:
                "s.status = 'active') FROM org_unit u JOIN org_unit h ON h.id = u.parent_id WHERE h.level = 3 AND "
                "h.unit_type = 'dvsn' AND u.level = 4 AND u.status = 'active' AND u.id %% 2 = 0 ORDER BY u.id", 200)
     khoa = [(a, b) for a, b in khoa if b is not None][:80]
-    offices = ids("SELECT u.id FROM org_unit u WHERE u.level = 3 AND u.unit_type = 'phong_ban' AND u.status = 'active'"
-                  " AND (SELECT count(*) FROM person p WHERE p.org_unit_id = u.id) >= 10 ORDER BY u.id", 70)
+    offices = ids("SELECT u.id FROM org_unit u JOIN person p ON p.org_unit_id = u.id WHERE u.level = 3 AND "
+                  "u.unit_type = 'phong_ban' AND u.status = 'active' GROUP BY u.id HAVING count(*) >= 2 "
+                  "ORDER BY count(*) DESC, u.id", 70)
     teams = ids("SELECT u.id, u.parent_id FROM org_unit u JOIN org_unit s ON s.id = u.parent_id WHERE u.level = 4 AND "
                 "s.unit_type = 'dvsn' AND s.level = 3 AND u.status = 'active' AND u.id %% 2 = 1 ORDER BY u.id DESC", 30)
     if len(communes) < 120 or len(schools) < 60 or len(khoa) < 80 or len(offices) < 70 or len(teams) < 30:
