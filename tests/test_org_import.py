@@ -266,6 +266,16 @@ def test_hostile_files_are_refused(app, db):
     assert any("ô C3: Ô chứa ký tự điều khiển" in i for i in issues)
     many = workbook([event("Giải thể", f"000.00.80{H}")] * (sheet.MAX_EVENT_ROWS + 5))
     assert any("quá 1000 dòng" in i for i in first(many))
+    # the last row of a sheet: refused from its declared size, without reading a million rows
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    ws = book.add_worksheet(sheet.EVENTS_SHEET)
+    ws.write_row(0, 0, ["STT", "Loại sự kiện"])
+    ws.write_string(1048575, 1, "Giải thể")
+    book.close()
+    assert any("quá 1000 dòng" in i for i in first(out.getvalue()))
 
 
 def test_split_person_by_person_service(demo_people):

@@ -524,8 +524,8 @@ class _Planner:
         errors = Errors()
         check_unit_data(UnitData(name=name, unit_type=unit_type or ""), errors)
         bad = False
-        for key, msgs in errors._errors.items():  # noqa: SLF001 - the same object, read field by field
-            for message in msgs:
+        for key in ("name", "short_name", "unit_type", "bien_che_quota", "address"):
+            for message in errors.of(key):
                 if key == "unit_type" and written:
                     message = _("Loại đơn vị “%(value)s” không hợp lệ.", value=written)
                 add(_UNIT_COLUMNS.get(key, "E"), message)

@@ -369,13 +369,17 @@ class _SheetReader:
 
     def rows(self):
         width = len(self.columns)
+        # The declared size (the sheet's dimension) may count formatted but empty rows: up to ten times the cap they
+        # are read and must be empty past the cap; a larger one is refused unread (1,048,576 rows).
         declared = getattr(self.ws, "max_row", None)
-        if isinstance(declared, int) and declared > self.cap + 1:
+        declared = declared if isinstance(declared, int) else None
+        if declared is not None and declared > 10 * self.cap + 1:
             self.issues.append(Issue(self.name, 0, "", _("Trang “%(sheet)s” có quá %(n)s dòng dữ liệu.",
                                                          sheet=self.name, n=self.cap)))
             return
+        last = max(declared or 0, self.cap + 2)
         header_checked = False
-        for r, cells in enumerate(self.ws.iter_rows(min_row=1, max_row=self.cap + 2, max_col=width), start=1):
+        for r, cells in enumerate(self.ws.iter_rows(min_row=1, max_row=last, max_col=width), start=1):
             values = {}
             bad = False
             for c, cell in enumerate(cells):
