@@ -90,6 +90,8 @@ EVENTS: dict[str, Any] = {
     "export_handover": _l("Tải gói bàn giao hồ sơ"),
     "import_handover": _l("Nhập hồ sơ từ gói bàn giao"),
     "national_pull": _l("Tra cứu hồ sơ trên CSDL quốc gia"),
+    # issue 19: a whole restructuring carried out from a mapping sheet (its org events are the unit history)
+    "org_restructured": _l("Sắp xếp tổ chức theo tệp"),
     "download_signed_syll": _l("Tải sơ yếu lý lịch đã ký số"),
     "sign_print": _l("Ký số bản in sơ yếu lý lịch"),
     "export_report": _l("Kết xuất báo cáo thống kê"),

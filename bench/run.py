@@ -912,6 +912,134 @@ def m_quality_unit(ctx: Context) -> Measure:
                         "target ≤ 300 ms; floor = the page's service call in process")
 
 
+# --------------------------------------------------------------------------- issue 19: restructuring from a sheet
+
+#: The hand-written floor of the preview: what it must read from the database — the named units with their ancestors'
+#: rows, their open sub-units, and their files, accounts and role assignments counted per unit (grouped).
+RESTRUCTURE_FLOOR_SQL = """
+WITH named AS (SELECT id, path FROM org_unit WHERE id = ANY(%(ids)s))
+SELECT (SELECT count(*) FROM org_unit u WHERE u.id IN (SELECT unnest(string_to_array(trim(both '/' from n.path), '/'))
+                                                      ::int FROM named n)),
+       (SELECT count(*) FROM org_unit c WHERE c.parent_id = ANY(%(ids)s) AND c.status = 'active'),
+       (SELECT count(*) FROM (SELECT org_unit_id, count(*) FROM person WHERE org_unit_id = ANY(%(ids)s)
+                              GROUP BY org_unit_id) p),
+       (SELECT count(*) FROM (SELECT org_unit_id, count(*) FROM ab_user WHERE org_unit_id = ANY(%(ids)s)
+                              GROUP BY org_unit_id) a),
+       (SELECT count(*) FROM (SELECT org_unit_id, count(*) FROM role_assignment WHERE org_unit_id = ANY(%(ids)s)
+                              AND revoked_at IS NULL GROUP BY org_unit_id) r),
+       (SELECT count(*) FROM person WHERE id = ANY(%(people)s))
+"""
+
+
+def restructure_sheet(conn) -> tuple[bytes, list[int], list[int]]:
+    """A 300-event mapping sheet for the bench city (issue 19), and the unit and person ids it names: 60 pairs of
+    communes consolidated into new communes, 60 high schools moved under those new communes (units created by
+    earlier rows), 80 hospital departments merged into a sibling, 40 offices renamed, 30 offices split with up to 10
+    of their people each placed by file number, 30 school teams dissolved into their school."""
+    import io
+
+    import openpyxl
+
+    from app.services.org_units import sheet
+
+    def ids(query: str, n: int) -> list[tuple]:
+        with conn.cursor() as cur:
+            cur.execute(query + " LIMIT %s", (n,))
+            return cur.fetchall()
+
+    communes = ids("SELECT id FROM org_unit WHERE unit_type = 'ubnd_xa' AND status = 'active' ORDER BY id", 120)
+    schools = ids("SELECT u.id FROM org_unit u JOIN org_unit p ON p.id = u.parent_id WHERE p.level = 2 AND "
+                  "p.unit_type = 'so_nganh' AND u.unit_type = 'dvsn' AND u.status = 'active' ORDER BY u.id", 60)
+    khoa = ids("SELECT u.id, (SELECT min(s.id) FROM org_unit s WHERE s.parent_id = u.parent_id AND s.id > u.id AND "
+               "s.status = 'active') FROM org_unit u JOIN org_unit h ON h.id = u.parent_id WHERE h.level = 3 AND "
+               "h.unit_type = 'dvsn' AND u.level = 4 AND u.status = 'active' AND u.id %% 2 = 0 ORDER BY u.id", 200)
+    khoa = [(a, b) for a, b in khoa if b is not None][:80]
+    offices = ids("SELECT u.id FROM org_unit u JOIN person p ON p.org_unit_id = u.id WHERE u.level = 3 AND "
+                  "u.unit_type = 'phong_ban' AND u.status = 'active' GROUP BY u.id HAVING count(*) >= 2 "
+                  "ORDER BY count(*) DESC, u.id", 70)
+    teams = ids("SELECT u.id, u.parent_id FROM org_unit u JOIN org_unit s ON s.id = u.parent_id WHERE u.level = 4 AND "
+                "s.unit_type = 'dvsn' AND s.level = 3 AND u.status = 'active' AND u.id %% 2 = 1 ORDER BY u.id DESC", 30)
+    if len(communes) < 120 or len(schools) < 60 or len(khoa) < 80 or len(offices) < 70 or len(teams) < 30:
+        raise BenchError("the bench city is too small for the 300-event restructuring sheet")
+    day = date(2026, 7, 1)
+    events, allocations = [], []
+
+    def add(kind: str, sources, target=None, **fields) -> None:
+        events.append({"number": len(events) + 1, "kind": kind, "sources": sources, "target": target,
+                       "decision_number": "BENCH-19", "decision_date": day, **fields})
+
+    for i in range(60):
+        a, b = communes[2 * i][0], communes[2 * i + 1][0]
+        add("Hợp nhất", f"#{a}; #{b}", names=f"UBND xã Bench {i + 1}", codes=f"H26.999.{i + 1:03d}")
+    for i, (school,) in enumerate(schools):
+        add("Chuyển đơn vị cấp trên", f"#{school}", f"H26.999.{i + 1:03d}")
+    for a, b in khoa:
+        add("Sáp nhập", f"#{a}", f"#{b}")
+    for (office,) in offices[:40]:
+        add("Đổi tên", f"#{office}", names=f"Phòng đổi tên {office}")
+    people_ids: list[int] = []
+    for (office,) in offices[40:70]:
+        add("Chia tách", f"#{office}", names=f"Phòng A {office}; Phòng B {office}", rest="2")
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM person WHERE org_unit_id = %s ORDER BY id LIMIT 10", (office,))
+            for (pid,) in cur.fetchall():
+                allocations.append({"event": len(events), "person_id": pid, "to": "1"})
+                people_ids.append(pid)
+    for team, school in teams:
+        add("Giải thể", f"#{team}", f"#{school}")
+    wb = openpyxl.load_workbook(io.BytesIO(sheet.template_workbook()))
+    for name, columns, rows in ((sheet.EVENTS_SHEET, sheet.EVENT_COLUMNS, events),
+                                (sheet.ALLOCATION_SHEET, sheet.ALLOCATION_COLUMNS, allocations)):
+        keys = [c[1] for c in columns]
+        ws = wb[name]
+        for r, row in enumerate(rows, start=2):
+            for key, value in row.items():
+                ws.cell(row=r, column=keys.index(key) + 1, value=value)
+    out = io.BytesIO()
+    wb.save(out)
+    named = [c[0] for c in communes] + [s[0] for s in schools] + [x for pair in khoa for x in pair]
+    named += [o[0] for o in offices] + [x for pair in teams for x in pair]
+    return out.getvalue(), named, people_ids
+
+
+def m_restructure_plan(ctx: Context) -> Measure:
+    """The preview of a 300-event mapping sheet on the whole city (issue 19; target ≤ 10 s): parse the workbook and
+    play its events on the virtual tree, as the city administrator, in the bench process (nothing is written); floor =
+    the rows the plan must read (named units, their ancestors and open sub-units, members counted per unit) in one
+    hand-written statement through psycopg2."""
+    from sqlalchemy import select as sa_select
+
+    from app.extensions import db
+    from app.services.org_units import restructure
+    from models.accounts import Account
+
+    content, named, people_ids = restructure_sheet(ctx.conn)
+    state = {}
+
+    def preview() -> None:
+        with ctx.flask_app.app_context():
+            user = db.session.scalar(sa_select(Account).where(Account.username == "bench.admin"))
+            if user is None:
+                raise BenchError("no bench.admin account: regenerate the bench city (flask gen-city --force)")
+            state["plan"] = restructure.plan_restructure(user, content)
+            db.session.rollback()
+            db.session.remove()
+
+    app_samples, _ = timed(preview, ctx.runs)
+    plan = state["plan"]
+    if not plan.ok:
+        print(f"bench: WARNING restructure_plan: the sheet has {len(plan.errors)} problems, first: "
+              f"{plan.errors[:3]}", flush=True)
+    floor_samples, _ = timed(sql(ctx.conn, RESTRUCTURE_FLOOR_SQL, {"ids": named, "people": people_ids}), ctx.runs)
+    return Measure("restructure_plan", app_samples, floor_samples, detail={
+        "events": len(plan.events), "problems": len(plan.errors), "opened": len(plan.opened),
+        "closed": len(plan.closed), "moved": plan.totals, "xlsx_bytes": len(content),
+        "floor_sql": " ".join(RESTRUCTURE_FLOOR_SQL.split())},
+        note=f"preview of a {len(plan.events)}-event mapping sheet ({len(people_ids)} people placed one by one) as "
+             "bench.admin in the bench process: parse + virtual tree + grouped counts, nothing written; target "
+             "≤ 10 s; floor = the rows it must read, one statement")
+
+
 def m_rss_mb(ctx: Context) -> Measure:
     pid = ctx.server.worker_pid()
     status = Path(f"/proc/{pid}/status").read_text()
@@ -935,6 +1063,7 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_transfers_incoming,
     m_transfer_complete,
     m_export_people_city_xlsx,
+    m_restructure_plan,
     m_rss_mb,
 ]
 

@@ -51,6 +51,8 @@ NO_PK_VIEWS = {
 # Issue 17 (dashboard and people export, helper "dash"): views without a pk.
 NO_PK_VIEWS |= {"DashboardView", "PeopleExportView"}
 NO_PK_VIEWS |= {"BackupsView"}  # issue 20: the backup log (Sở Nội vụ's administrators), no object
+# Issue 19 (restructuring from a mapping sheet, helper "e"): the upload names no object.
+NO_PK_VIEWS |= {"OrgImportView"}
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}

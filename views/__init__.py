@@ -14,6 +14,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         backups,
         compliance,
         notifications,
+        org_import,
         org_units,
         personnel,
         reports,
@@ -26,6 +27,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
 
     org_units.register(appbuilder)
+    org_import.register(appbuilder)  # issue 19: under "Cơ cấu tổ chức"
     staffing.register(appbuilder)
     accounts.register(appbuilder)
     personnel.register(appbuilder)

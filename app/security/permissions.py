@@ -34,6 +34,7 @@ __all__ = [
     "MENU_ORGANISATION",
     "MENU_ORG_TREE",
     "MENU_ORG_UNITS",
+    "MENU_ORG_RESTRUCTURE",
     "MENU_STAFF_QUOTAS",
     "MENU_JOB_POSITIONS",
     "MENU_REPORT_QUOTAS",
@@ -126,6 +127,8 @@ RESOURCE_BACKUP = "Backup"
 MENU_ORGANISATION = "Organisation"
 MENU_ORG_TREE = "Org tree"
 MENU_ORG_UNITS = "Org units"
+#: Issue 19: a whole restructuring from a mapping sheet (Sở Nội vụ's administrators: can_write on OrgUnit).
+MENU_ORG_RESTRUCTURE = "Restructure from sheet"
 MENU_SYSTEM = "Accounts and access"
 MENU_ACCOUNTS = "Accounts"
 MENU_ASSIGNMENTS = "Role assignments"

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.request_input import parse_int
 from app.services.errors import AfterCommit, Errors, ValidationError, after_commit, use_case
 from app.services.org_units.queries import get_unit
-from app.services.org_units.references import member_counts
+from app.services.org_units.references import member_counts, people_of_unit
 from app.services.org_units.validation import (
     check_decision,
     check_unit_data,
@@ -270,12 +271,15 @@ def plan_split(
     child_targets: dict[Any, Any],
     members_target: Any,
     decision: Decision,
+    people_targets: dict[Any, Any] | None = None,
 ) -> RestructurePlan:
     """Validate splitting A into new units (≥ 2) under A's parent.
 
     ``child_targets`` maps each open sub-unit id of A to the index (0-based) of the new unit it joins;
-    every sub-unit must be placed. ``members_target`` is the index of the new unit that receives A's
-    accounts and people.
+    every sub-unit must be placed. ``people_targets`` (issue 19) maps a file's id to the index of the new unit it
+    goes to, person by person: each must be a file of A; its personal account follows it. ``members_target`` is
+    the index of the new unit that receives the rest of A's accounts, people and role assignments (needed when
+    anything is left).
     """
     errors = Errors()
     check_decision(decision, errors)
@@ -321,6 +325,8 @@ def plan_split(
         if target is not None:
             plan.child_moves.append((child, target))
     counts = member_counts([source.id])[source.id]
+    if people_targets:
+        counts = _plan_people_split(plan, source, targets, people_targets, counts, errors)
     if has_members(counts) or members_target not in (None, ""):
         target = pick(members_target, "members_target", str(_l("tài khoản và nhân sự trực thuộc")))
         if target is not None:
@@ -331,6 +337,31 @@ def plan_split(
     return plan
 
 
+def _plan_people_split(plan: RestructurePlan, source: OrgUnit, targets: list[NewUnit], people_targets: dict,
+                       counts: dict[str, int], errors: Errors) -> dict[str, int]:
+    """Add the person-by-person moves of a split to ``plan`` (files of ``source`` only, checked in one query per
+    new unit); returns what is left in ``source`` for the members' target."""
+    by_target: dict[int, list[int]] = {}
+    for raw_person, raw_target in people_targets.items():
+        pid, idx = parse_int(raw_person), parse_int(raw_target, 0, len(targets) - 1)
+        if pid is None:
+            errors.add("people_targets", _("Mã hồ sơ %(id)s không hợp lệ.", id=raw_person))
+        elif idx is None:
+            errors.add("people_targets", _("Hồ sơ %(id)s: hãy chọn đơn vị mới tiếp nhận.", id=pid))
+        else:
+            by_target.setdefault(idx, []).append(pid)
+    left = dict(counts)
+    for idx, pids in sorted(by_target.items()):
+        found, moved = people_of_unit(pids, source.id)
+        for pid in sorted(set(pids) - found):
+            errors.add("people_targets", _("Hồ sơ %(id)s không thuộc đơn vị bị chia tách %(name)s.", id=pid,
+                                           name=source.name))
+        plan.person_moves.append((source, targets[idx], sorted(found), moved))
+        for key, n in moved.items():
+            left[key] = max(0, left.get(key, 0) - n)
+    return left
+
+
 @use_case
 def split_unit(
     source_id: Any,
@@ -339,9 +370,10 @@ def split_unit(
     members_target: Any,
     decision: Decision,
     actor=None,
+    people_targets: dict[Any, Any] | None = None,
 ) -> OrgEvent:
-    """Split (chia tách) A into new units; A closes."""
-    plan = plan_split(source_id, new_units, child_targets, members_target, decision)
+    """Split (chia tách) A into new units, its staff person by person when ``people_targets`` is given; A closes."""
+    plan = plan_split(source_id, new_units, child_targets, members_target, decision, people_targets)
     return apply_plan(plan, actor, {"source": plan.subject.id})
 
 

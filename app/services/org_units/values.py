@@ -73,6 +73,9 @@ class RestructurePlan:
     close: list[tuple[OrgUnit, Target | None]] = field(default_factory=list)
     child_moves: list[tuple[OrgUnit, Target]] = field(default_factory=list)
     member_moves: list[tuple[OrgUnit, Target, dict[str, int]]] = field(default_factory=list)
+    #: A split person by person: (source, new unit, the ids of the files it receives, counts moved per reference);
+    #: applied before ``member_moves`` (which then carry the rest).
+    person_moves: list[tuple[OrgUnit, Target, list[int], dict[str, int]]] = field(default_factory=list)
     receivers: list[OrgUnit] = field(default_factory=list)
     old_parent: OrgUnit | None = None
 
@@ -80,7 +83,9 @@ class RestructurePlan:
     def member_totals(self) -> dict[str, int]:
         """Rows moved per reference, summed over every source unit."""
         totals: dict[str, int] = {}
-        for _src, _dst, counts in self.member_moves:
+        moves = [counts for _s, _d, counts in self.member_moves]
+        moves += [counts for _s, _d, _ids, counts in self.person_moves]
+        for counts in moves:
             for key, n in counts.items():
                 totals[key] = totals.get(key, 0) + n
         return totals

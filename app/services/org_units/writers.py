@@ -10,7 +10,7 @@ from sqlalchemy import func, literal, select, text, update
 
 from app.extensions import db
 from app.services.errors import ForbiddenError
-from app.services.org_units.references import REFERENCES
+from app.services.org_units.references import REFERENCES, move_people
 from app.services.org_units.validation import validate_code
 from app.services.org_units.values import NewUnit, RestructurePlan, Target, UnitData
 from app.text import clean, search_key
@@ -89,7 +89,7 @@ def _move_members(source: OrgUnit, target: OrgUnit) -> dict[str, int]:
     for ref in REFERENCES.values():
         result = db.session.execute(
             update(ref.column.class_)
-            .where(ref.column == source.id)
+            .where(ref.column == source.id, *ref.conditions())
             .values({ref.column.key: target.id})
             .execution_options(synchronize_session=False)
         )
@@ -174,6 +174,11 @@ def apply_plan(plan: RestructurePlan, actor, extra_details: dict | None = None) 
         details["moved_units"].append({"unit_id": child.id, "from": child.parent_id, "to": dest.id})
         roles.append((child, "moved"))
         _move_subtree(child, dest)
+    for source, target, person_ids, _counts in plan.person_moves:
+        dest = _resolve(target)
+        moved = move_people(source.id, dest.id, person_ids)
+        details.setdefault("moved_people", []).append({"from": source.id, "to": dest.id, "people": sorted(person_ids),
+                                                       "counts": moved})
     details["moved_members"] = []
     for source, target, _counts in plan.member_moves:
         dest = _resolve(target)
