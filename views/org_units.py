@@ -38,6 +38,7 @@ from app.security.permissions import (
     RESOURCE_DELEGATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
+    RESOURCE_DATA_IMPORT,
     RESOURCE_REPORT,
     RESOURCE_STAFFING,
 )
@@ -75,6 +76,8 @@ PICKER_SCOPES = {
     "staffing": (ACTION_WRITE, RESOURCE_STAFFING),
     "staffing_read": (ACTION_READ, RESOURCE_STAFFING),
     "report": (ACTION_READ, RESOURCE_REPORT),
+    # Issue 19: the units where the user may import files.
+    "import": (ACTION_WRITE, RESOURCE_DATA_IMPORT),
 }
 
 

@@ -54,8 +54,12 @@ __all__ = [
     "RESOURCE_AUDIT",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
+    "RESOURCE_DATA_IMPORT",
     "RESOURCE_DATA_ISSUE",
     "RESOURCE_REPORT",
+    "MENU_DATA_IMPORT",
+    "MENU_IMPORT_FILES",
+    "MENU_IMPORT_TEMPLATE",
     "MENU_DATA_ISSUES",
     "MENU_QUALITY",
     "RESOURCE_DELEGATION",
@@ -115,6 +119,9 @@ RESOURCE_STAFFING = "Staffing"
 #: The data-issue register (HN-17.4): read = the list of one's scope; write = report an issue on a file one may
 #: read, resolve or reject one (the service: officers who write the file's unit).
 RESOURCE_DATA_ISSUE = "DataIssue"
+#: Bulk import of personnel files (issue 19): read = the imports of one's units and their reports; write = upload
+#: into a unit of one's subtree and commit (the service checks the unit: an agency imports only into its subtree).
+RESOURCE_DATA_IMPORT = "DataImport"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -143,6 +150,10 @@ MENU_WORKDAYS = "Working days"
 MENU_WORKDAY_CALENDAR = "Working-day calendar"
 MENU_WORKDAY_OVERRIDES = "Working-day overrides"
 MENU_REPORTS = "Reports"
+#: Issue 19: "Nhập dữ liệu" — the import of files and its template.
+MENU_DATA_IMPORT = "Data import"
+MENU_IMPORT_FILES = "Import files"
+MENU_IMPORT_TEMPLATE = "Import template"
 MENU_COMPLIANCE = "Compliance per unit"
 MENU_BM02_CC = "BM02 civil servants"
 MENU_BM02_VC = "BM02 public employees"
