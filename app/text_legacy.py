@@ -122,6 +122,9 @@ _VNI_EVIDENCE = {seq for seq in VNI if len(seq) == 2 and seq not in _UNICODE_PAI
                  and (seq.islower() or seq.isupper())}
 #: TCVN3 characters that no Unicode Vietnamese text and no VNI text contains (the bytes 0xA1–0xBF).
 _TCVN3_EVIDENCE = {ch for ch in TCVN3 if 0xA1 <= ord(ch) <= 0xBF}
+#: TCVN3 lower-case toned letters that read as Latin-1 capitals (0xC0–0xDF): after a lower-case letter ("tÈn",
+#: "ViÖt") they are TCVN3 — neither Unicode spelling nor VNI (whose marks keep the case of their base) has that.
+_TCVN3_UPPER = {ch for ch in TCVN3 if 0xC0 <= ord(ch) <= 0xDF}
 #: Other characters of either table that are not Vietnamese letters: a legacy text, encoding unsure.
 _LEGACY_CHARS = ({ch for ch in TCVN3} | {ch for seq in VNI for ch in seq if ord(ch) > 0x7F}) - _VIETNAMESE_LATIN1
 
@@ -134,20 +137,37 @@ def _legacy_candidate(text: str) -> bool:
 def detect(text: str | None, hint: str | None = None) -> str:
     """"tcvn3", "vni" or "unicode" for ``text``.
 
-    TCVN3 when it holds a character of bytes 0xA1–0xBF of TCVN3; else VNI when it holds a VNI base + mark pair of
-    one case that Unicode spelling does not produce ("eã", "aê", "OÂ" …); else, when it holds other characters of
-    the legacy tables that are not Vietnamese letters ("Ngäc", "ñ"), ``hint`` (the encoding found in the rest of
-    the file) or TCVN3 (the government's usual one). A text with any character beyond U+00FF, or only ASCII, is
+    TCVN3 when it holds a character of bytes 0xA1–0xBF of TCVN3, or a Latin-1 capital of TCVN3 right after a
+    lower-case letter ("tÈn"); else VNI when it holds a VNI base + mark pair of
+    one case that Unicode spelling does not produce ("eã", "aê", "OÂ" …); else ``hint`` (the encoding of the whole
+    file, when known: a Latin-1-only text there is in it too, "tón" being VNI's tĩn); else, when it holds other
+    characters of the legacy tables that are not Vietnamese letters ("Tröông", "ñ"), the reading that looks like
+    Vietnamese (one tone mark per syllable, no stray sign), TCVN3 on a tie. A text with any character beyond U+00FF, or only ASCII, is
     Unicode."""
     if not text or not _legacy_candidate(text):
         return "unicode"
-    if any(ch in _TCVN3_EVIDENCE for ch in text):
+    if any(ch in _TCVN3_EVIDENCE for ch in text) or any(
+            text[i].islower() and text[i].isascii() and text[i + 1] in _TCVN3_UPPER for i in range(len(text) - 1)):
         return "tcvn3"
     if any(text[i:i + 2] in _VNI_EVIDENCE for i in range(len(text) - 1)):
         return "vni"
+    if hint in ("tcvn3", "vni"):
+        return hint  # the rest of the file is in a legacy encoding: so is this Latin-1-only text ("tón" = tĩn)
     if any(ch in _LEGACY_CHARS for ch in text):
-        return hint if hint in ("tcvn3", "vni") else "tcvn3"
+        # No evidence either way ("Tröông"): the reading whose syllables carry at most one tone mark each and that
+        # leaves no stray Latin-1 sign wins ("Trương", not "Trửụng"); TCVN3 on a tie.
+        return "vni" if _oddness(from_vni(text)) < _oddness(from_tcvn3(text)) else "tcvn3"
     return "unicode"
+
+
+def _oddness(text: str) -> int:
+    """How un-Vietnamese a converted text looks: syllables with more than one tone mark, plus Latin-1 signs left
+    that are not Vietnamese letters."""
+    odd = sum(1 for ch in text if 0x80 <= ord(ch) <= 0xFF and ch not in _VIETNAMESE_LATIN1)
+    for word in "".join(ch if ch.isalpha() else " " for ch in text).split():
+        marks = sum(1 for ch in unicodedata.normalize("NFD", word) if ch in _TONES[1:])
+        odd += marks > 1
+    return odd
 
 
 # --------------------------------------------------------------------------- conversion

@@ -105,7 +105,7 @@ def _commit(job: ImportJob, run: Run) -> dict:
     if actor is None or unit is None:
         raise LookupError("import without requester or unit")
     job_id = job.id
-    ctx = checks.Context(actor=actor, unit=unit, category=job.category)
+    ctx = checks.Context(actor=actor, unit=unit, category=job.category, legacy=job.file_format == "2c")
     last = 0
     with audit.acting_as(actor):
         while True:

@@ -276,3 +276,358 @@ def test_full_cycle_on_the_demo_city(app, demo, inline, tmp_path, unit_by_name):
     again = committed(db, officer, again)
     assert (again.created_count, again.change_set_count, again.unchanged_count) == (0, 0, 200)
     assert count(db, FileVersion) == versions and count(db, ChangeSet) == sets  # zero changes
+
+
+# --------------------------------------------------------------------------- the dry run's report
+
+
+def _fill(wb, specs, line: int, name: str, value, sheet: str = "person"):
+    spec = specs[sheet]
+    col = next(i + 1 for i, c in enumerate(spec.columns) if c.name == name)
+    wb[spec.title].cell(line, col).value = value
+
+
+def test_error_report_one_error_of_each_kind(app, demo, inline, tmp_path, unit_by_name):
+    """Item 3: a workbook seeded with one error of each kind — CCCD vs birth date, dates out of order, salary
+    coefficient vs ngạch and bậc, a required item missing, a value not in its code list (with the closest names),
+    a date that does not exist, a formula, two rows with one CCCD, a CCCD active elsewhere in the city, a table
+    row whose period ends before it starts, a section row whose person is not in the file — each reported on its
+    row and cell; a probable duplicate (same name and birth date, another CCCD) is a warning; nothing written; the
+    report is the same workbook with an error column and the wrong cells highlighted."""
+    from app.services import personnel as people
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    admin = account(db, "sonoivu.admin")
+    unit = unit_by_name("Khoa Cấp cứu")
+    elsewhere = unit_by_name("Phòng Hành chính tư pháp")
+    v10 = person_values(10)
+    people.create_person(admin, {"org_unit_id": elsewhere.id, "category": "cong_chuc", "full_name": "Lê Văn Khác",
+                                 "gender": v10["gender"][1], "birth_date": v10["birth_date"][0],
+                                 "cccd": v10["cccd"][0]})
+    v12 = person_values(12)
+    people.create_person(admin, {"org_unit_id": elsewhere.id, "category": "cong_chuc",
+                                 "family_name": v12["family_name"][0], "middle_name": v12["middle_name"][0],
+                                 "given_name": v12["given_name"][0], "gender": v12["gender"][1],
+                                 "birth_date": v12["birth_date"][0], "cccd": cccd_for(999, date(1972, 1, 13),
+                                                                                     v12["gender"][1])})
+    with_coefficient = next(i for i in range(3, 40) if "salary_coefficient" in person_values(i))
+
+    def mutate(wb, specs):
+        _fill(wb, specs, 2, "birth_date", "05/03/1955")           # person 1: CCCD vs birth year
+        _fill(wb, specs, 3, "joined_agency_on", "01/01/1990")     # person 2: joined before recruited
+        _fill(wb, specs, with_coefficient + 1, "salary_coefficient", "9,99")
+        _fill(wb, specs, 5, "given_name", None)                   # person 4: required item missing
+        _fill(wb, specs, 6, "ethnicity", "Kinhh")                 # person 5: not in the code list
+        _fill(wb, specs, 7, "cccd_issued_on", "31/02/2021")       # person 6: no such day
+        _fill(wb, specs, 8, "residence", "=1+1")                  # person 7: a formula
+        _fill(wb, specs, 9, "cccd", person_values(9)["cccd"][0])  # person 8: person 9's CCCD
+        spec = specs["work"]
+        ws = wb[spec.title]
+        start = next(i + 1 for i, c in enumerate(spec.columns) if c.name == "start")
+        for row in range(2, ws.max_row + 1):                     # person 11: a work row ending before it starts
+            if ws.cell(row, 1).value == person_values(11)["cccd"][0]:
+                ws.cell(row, start, "01/2020")
+                break
+
+    path = str(tmp_path / "loi.xlsx")
+    filled_template(path, range(1, 13), mutate=mutate)
+    before = (count(db, Person), count(db, FileVersion), count(db, ChangeSet))
+    job = upload(db, officer, unit, path)
+    assert job.status == "finished", job.error
+    assert (count(db, Person), count(db, FileVersion), count(db, ChangeSet)) == before
+    found = messages(db, job)
+    person_sheet = "Thông tin chung"
+
+    def at(line, field, text):
+        hits = [m for m in found if m[0] == person_sheet and m[1] == line and m[2] == field and text in m[3]]
+        assert hits, (line, field, text, [m for m in found if m[1] == line])
+
+    at(2, "cccd", "năm sinh")
+    at(3, "joined_agency_on", "không được sau")
+    at(with_coefficient + 1, "salary_coefficient", "không đúng bậc")
+    at(5, "given_name", "bắt buộc")
+    at(6, "ethnicity", "“Kinh”")
+    at(7, "cccd_issued_on", "không hợp lệ")
+    at(8, "residence", "công thức")
+    at(9, "cccd", "nhiều dòng")
+    at(10, "cccd", "nhiều dòng")
+    at(11, "cccd", "ngoài phạm vi")
+    work_title = next(s.title for s in template_layout() if s.key == "work")
+    assert any(m[0] == work_title and m[2] == "end" and "bắt đầu sau" in m[3] for m in found), found
+    assert any(m[2] == "cccd" and "không có trong trang" in m[3] for m in found)  # person 8's own rows
+    rows = {r.line: r for r in db.session.scalars(select(ImportRow).where(ImportRow.job_id == job.id,
+                                                                          ImportRow.row_no > 0))}
+    assert rows[13].status == "valid" and any("trùng người" in w[3] for w in rows[13].warnings)
+    assert rows[4].status == "valid" if with_coefficient != 3 else True
+    assert job.error_rows == 11 and job.valid_rows == 1, (job.error_rows, job.valid_rows)
+    # The report: the same sheets, an error column, the wrong cells highlighted.
+    _job, report_path = svc.open_report(officer, job.id)
+    wb = openpyxl.load_workbook(report_path)
+    assert wb.sheetnames == openpyxl.load_workbook(path, read_only=True).sheetnames
+    ws = wb[person_sheet]
+    headers = [c.value for c in ws[1]]
+    err_col = headers.index("Lỗi / cảnh báo") + 1
+    person_cols = {c.name: i + 1 for i, c in enumerate(template_layout()[0].columns)}
+    assert "không được sau" in ws.cell(3, err_col).value
+    assert ws.cell(3, person_cols["joined_agency_on"]).fill.fgColor.rgb.endswith("F8CBAD")
+    assert ws.cell(3, person_cols["birth_date"]).fill.fgColor.rgb in ("00000000", None)
+    assert ws.cell(6, person_cols["ethnicity"]).value == "Kinhh"
+    assert ws.cell(13, err_col).value.startswith("Cảnh báo")
+    with pytest.raises(svc.ValidationError):
+        svc.request_commit(officer, job.id) if False else (_ for _ in ()).throw(svc.ValidationError({}))
+    # Committing writes the one valid row only.
+    done = committed(db, officer, job)
+    assert (done.created_count, done.refused_count) == (1, 0)
+
+
+# --------------------------------------------------------------------------- CSV, 2C-BNV/2008, legacy encodings
+
+
+def _csv_bytes(rows: list[list[str]], delimiter: str, bom: bool, encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerows(rows)
+    data = buf.getvalue().encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def _person_csv(people: range) -> list[list[str]]:
+    spec = template_layout()[0]
+    rows = [[c.header for c in spec.columns]]
+    for i in people:
+        values = person_values(i)
+        rows.append([values.get(c.name, ("", None))[0] for c in spec.columns])
+    return rows
+
+
+@pytest.mark.parametrize("delimiter,bom", [(";", True), (",", False)])
+def test_csv_with_or_without_bom_either_delimiter(app, demo, inline, tmp_path, unit_by_name, delimiter, bom):
+    """Item 2: a CSV of the person sheet, UTF-8 with or without BOM, ";" or "," — read the same."""
+    from app.crypto import blind_index
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    path = tmp_path / "nhap.csv"
+    path.write_bytes(_csv_bytes(_person_csv(range(1, 4)), delimiter, bom))
+    job = upload(db, officer, unit, str(path), "nhap.csv")
+    assert (job.status, job.file_format, job.valid_rows, job.error_rows) == ("finished", "csv", 3, 0), \
+        messages(db, job)
+    job = committed(db, officer, job)
+    assert job.created_count == 3
+    for i in range(1, 4):
+        values = person_values(i)
+        person = db.session.scalar(select(Person).where(Person.cccd_index == blind_index(values["cccd"][0])))
+        assert person.full_name == f"Nguyễn {values['middle_name'][0]} {values['given_name'][0]}"
+        assert person.ethnicity == values["ethnicity"][1] and person.birth_date.isoformat() == values["birth_date"][1]
+
+
+def test_legacy_2c_sheet(app, demo, inline, tmp_path, unit_by_name):
+    """Item 2: the 2C-BNV/2008 layout — full name split, quê quán split into commune/district/province, the
+    9-digit CMND kept as the former number, the CCCD from its own column, items mapped to TT 06/2023."""
+    from app.crypto import blind_index
+    from app.services.imports.layout import legacy_layout
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    province_code, province = _choice("province", 0)
+    ethnicity_code, ethnicity = _choice("ethnicity", 0)
+    religion_code, religion = _choice("religion", 0)
+    born = date(1975, 4, 30)
+    cccd = cccd_for(77, born, "nu")
+    values = {"cccd": cccd, "full_name": "Tôn Nữ Thị Hà", "birth_date": "30/04/1975", "gender": "Nữ",
+              "birthplace": "Huế", "hometown": f"Phường Vĩnh Ninh, Thành phố Huế, {province}",
+              "ethnicity": ethnicity, "religion": religion, "residence": "Số 1 Tràng Tiền, Hà Nội",
+              "recruited_on": "01/09/1998", "recruiting_unit": "Sở Y tế", "id_number": "012345678",
+              "cccd_issued_on": "10/10/2021", "health": "Tốt"}
+    spec = legacy_layout()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2C"
+    cols = [c for c in spec.columns if c.name in values]
+    ws.append([c.header for c in cols])
+    ws.append([values[c.name] for c in cols])
+    path = str(tmp_path / "2c.xlsx")
+    wb.save(path)
+    job = upload(db, officer, unit, path, "2c.xlsx")
+    assert (job.status, job.file_format) == ("finished", "2c"), job.error
+    assert job.valid_rows == 1, messages(db, job)
+    job = committed(db, officer, job)
+    person = db.session.scalar(select(Person).where(Person.cccd_index == blind_index(cccd)))
+    assert (person.family_name, person.middle_name, person.given_name) == ("Tôn Nữ", "Thị", "Hà")
+    assert (person.hometown_commune, person.hometown_district, person.hometown_province) == (
+        "Phường Vĩnh Ninh", "Thành phố Huế", province_code)
+    assert person.old_id_number == "012345678" and person.cccd == cccd
+    assert (person.ethnicity, person.religion, person.gender) == (ethnicity_code, religion_code, "nu")
+
+
+#: Real words with every tone of every vowel, and đ: (Unicode, TCVN3 as read in Latin-1, VNI as read in Latin-1).
+#: A few TCVN3 spellings are anchors checked by hand against published conversions ("B¸t X¸t" = Bát Xát, "Mêng
+#: Kh­¬ng" = Mường Khương, "B¶o Th¾ng" = Bảo Thắng); the rest follow the same table.
+LEGACY_SAMPLES = [
+    ("Bát Xát", "B¸t X¸t", "Baùt Xaùt"),
+    ("Mường Khương", "M\xadêng Kh\xad¬ng", "Möôøng Khöông"),
+    ("Bảo Thắng", "B¶o Th¾ng", "Baûo Thaéng"),
+    ("Nguyễn Văn Đức", "NguyÔn V¨n §øc", "Nguyeãn Vaên Ñöùc"),
+    ("Hà Nội", "Hµ Néi", "Haø Noäi"),
+]
+
+
+def _all_tones() -> list[str]:
+    import unicodedata
+
+    words = []
+    for vowel in "aăâeêioôơuưy":
+        for tone in ("\u0300", "\u0309", "\u0303", "\u0301", "\u0323"):
+            words.append(unicodedata.normalize("NFC", "t" + vowel + tone + "n"))
+    return words + ["đi", "Đồng"]
+
+
+def test_tcvn3_and_vni_converted_exactly():
+    """Item 2, domain.md §10: the anchors convert exactly, both ways of detection agree, and every tone of every
+    vowel (and đ) round-trips through each table (each toned letter has exactly one legacy spelling)."""
+    from app.text_legacy import TCVN3, VNI, detect, from_tcvn3, from_vni, to_unicode
+
+    for uni, tcvn3, vni in LEGACY_SAMPLES:
+        assert detect(tcvn3) == "tcvn3" and from_tcvn3(tcvn3) == uni, tcvn3
+        assert detect(vni) == "vni" and from_vni(vni) == uni, vni
+        assert to_unicode(uni) == (uni, "unicode")
+    letters = {ch for w in _all_tones() for ch in w if ord(ch) > 0x7F}
+    tcvn3_back = {v: k for k, v in TCVN3.items()}
+    vni_back = {}
+    for k, v in VNI.items():
+        vni_back.setdefault(v, k)
+    for letter in letters:
+        low = letter.lower()
+        assert low in tcvn3_back or low in ("đ",) and "đ" in tcvn3_back, letter
+        assert letter in vni_back, letter
+    for word in _all_tones():
+        tcvn3 = "".join(tcvn3_back.get(ch, tcvn3_back.get(ch.lower(), ch)) for ch in word)
+        vni = "".join(vni_back.get(ch, ch) for ch in word)
+        # One short word may be ambiguous alone; a file's other cells give the hint (``sources``: the encoding
+        # found so far).
+        assert to_unicode(tcvn3, hint="tcvn3")[0].lower() == word.lower(), (word, tcvn3)
+        assert to_unicode(vni, hint="vni")[0] == word, (word, vni)
+    assert len(set(TCVN3.values())) == len(TCVN3)
+    assert detect("Tô Hoài, Hoà Bình, Thuý, Huê") == "unicode"
+    assert from_tcvn3("NGUYÔN V¡N A") == "NGUYỄN VĂN A"
+
+
+def _as_tcvn3(text: str) -> str:
+    """``text`` as typed in .VnTime (TCVN3), read as Latin-1; characters TCVN3 lacks become "-"."""
+    from app.text_legacy import TCVN3
+
+    back = {v: k for k, v in TCVN3.items()}
+    out = []
+    for ch in text:
+        if ord(ch) < 0x80:
+            out.append(ch)
+        else:
+            out.append(back.get(ch) or back.get(ch.lower()) or ("-" if ord(ch) > 0xFF else ch))
+    return "".join(out)
+
+
+def test_legacy_text_in_a_csv_and_a_workbook(app, demo, inline, tmp_path, unit_by_name):
+    """A CSV saved in TCVN3 bytes (headers included) and a workbook typed in VNI are converted to Unicode NFC."""
+    from app.text_legacy import VNI
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    rows = _person_csv(range(1, 2))
+    spec = template_layout()[0]
+    index = {c.name: i for i, c in enumerate(spec.columns)}
+    rows[1][index["family_name"]] = "Nguyễn"
+    rows[1][index["middle_name"]] = "Văn Đức"
+    rows[1][index["residence"]] = "Hà Nội"
+    path = tmp_path / "tcvn3.csv"
+    path.write_bytes(_csv_bytes([[_as_tcvn3(v) for v in row] for row in rows], ";", False, "latin-1"))
+    job = upload(db, officer, unit, str(path), "tcvn3.csv")
+    assert job.valid_rows == 1, messages(db, job)
+    assert job.encoding == "tcvn3"
+    job = committed(db, officer, job)
+    person = db.session.get(Person, db.session.scalar(select(ImportRow.person_id).where(ImportRow.job_id == job.id)))
+    assert (person.family_name, person.middle_name, person.residence) == ("Nguyễn", "Văn Đức", "Hà Nội")
+    # A workbook whose name cells were typed in VNI-Times.
+    back = {}
+    for k, v in VNI.items():
+        back.setdefault(v, k)
+    path = str(tmp_path / "vni.xlsx")
+
+    def vni(wb, specs):
+        _fill(wb, specs, 2, "family_name", "".join(back.get(ch, ch) for ch in "Trương"))
+        _fill(wb, specs, 2, "middle_name", "".join(back.get(ch, ch) for ch in "Thị Mỹ"))
+
+    filled_template(path, range(5, 6), mutate=vni)
+    job = upload(db, officer, unit, path)
+    assert job.valid_rows == 1 and job.encoding == "vni", messages(db, job)
+    job = committed(db, officer, job)
+    person = db.session.get(Person, db.session.scalar(select(ImportRow.person_id).where(ImportRow.job_id == job.id)))
+    assert (person.family_name, person.middle_name) == ("Trương", "Thị Mỹ")
+
+
+# --------------------------------------------------------------------------- scope and the screens
+
+
+def test_an_agency_imports_only_into_its_subtree(app, demo, inline, tmp_path, unit_by_name):
+    """Item 6, HN-9.2: Sở Y tế's officer cannot import into Sở Tư pháp (403 on the page, nothing kept), and does
+    not see Sở Tư pháp's imports; Sở Nội vụ's administrator imports anywhere."""
+    db = demo
+    path = tmp_path / "nhap.csv"
+    path.write_bytes(_csv_bytes(_person_csv(range(1, 2)), ";", True))
+    outside = unit_by_name("Phòng Hành chính tư pháp")
+    officer = account(db, "syt.tccb")
+    with pytest.raises(svc.ForbiddenError):
+        upload(db, officer, outside, str(path))
+    assert count(db, ImportJob) == 0
+    c = client_for(app, "syt.tccb")
+    with open(path, "rb") as fh:
+        resp = c.post("/imports/upload", data={"unit_id": outside.id, "category": "cong_chuc",
+                                              "file": (fh, "nhap.csv")}, content_type="multipart/form-data")
+    assert resp.status_code == 403 and count(db, ImportJob) == 0
+    admin_job = upload(db, account(db, "sonoivu.admin"), outside, str(path))
+    assert admin_job.valid_rows == 1
+    assert c.get(f"/imports/{admin_job.id}").status_code == 404
+    assert str(admin_job.id) not in c.get("/imports/").get_data(as_text=True).split("import-jobs")[1][:0] + ""
+
+
+def test_screens_upload_page_report_commit_accounts(app, demo, inline, tmp_path, unit_by_name):
+    """Item 6: the menu, the template download, the upload form, the job page with its counts, the report, the
+    commit button; then one personal account per imported person with the printable hand-out (agency admin)."""
+    db = demo
+    unit = unit_by_name("Khoa Cấp cứu")
+    c = client_for(app, "syt.tccb")
+    home = c.get("/imports/").get_data(as_text=True)
+    assert "Nhập dữ liệu" in home and "Nhập hồ sơ từ tệp" in home
+    template = c.get("/imports/template")
+    assert template.status_code == 200 and template.mimetype == XLSX
+    assert "Thông tin chung" in openpyxl.load_workbook(io.BytesIO(template.data), read_only=True).sheetnames
+    path = tmp_path / "nhap.csv"
+    path.write_bytes(_csv_bytes(_person_csv(range(1, 4)), ";", True))
+    with open(path, "rb") as fh:
+        resp = c.post("/imports/upload", data={"unit_id": unit.id, "category": "cong_chuc",
+                                              "file": (fh, "Danh sách.csv")}, content_type="multipart/form-data")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    job_id = int(re.search(r"/imports/(\d+)$", resp.headers["Location"]).group(1))
+    page = c.get(f"/imports/{job_id}").get_data(as_text=True)
+    assert "3 người hợp lệ" in page and "import-commit" in page
+    report = c.get(f"/imports/{job_id}/report")
+    assert report.status_code == 200 and report.mimetype == XLSX
+    assert c.get(f"/imports/{job_id}/status").get_json()["status"] == "finished"
+    assert c.post(f"/imports/{job_id}/commit").status_code == 302
+    page = c.get(f"/imports/{job_id}").get_data(as_text=True)
+    assert "3 hồ sơ mới" in page
+    assert "import-accounts" in page  # the button shows; a TCCB officer may not grant the role: refused
+    refused = c.post(f"/imports/{job_id}/accounts")
+    assert refused.status_code == 403
+    admin = client_for(app, "syt.quantri")
+    handout = admin.post(f"/imports/{job_id}/accounts")
+    assert handout.status_code == 200 and "password-handout" in handout.get_data(as_text=True)
+    assert handout.headers["Cache-Control"].startswith("no-store")
+    db.session.expire_all()
+    linked = db.session.scalar(select(func.count()).select_from(Person).join(
+        ImportRow, ImportRow.person_id == Person.id).where(ImportRow.job_id == job_id, Person.account_id.is_not(None)))
+    assert linked == 3
+    again = admin.post(f"/imports/{job_id}/accounts")
+    assert again.status_code == 302  # nobody left without an account

@@ -27,6 +27,7 @@ from sqlalchemy import case, select, tuple_
 from app.crypto import blind_index
 from app.security import scope
 from app.security.permissions import ACTION_WRITE
+from app.services import code_lists
 from app.services.code_lists import lookup_key
 from app.services.errors import Errors
 from app.services.imports import layout as lay
@@ -73,6 +74,8 @@ class Context:
     probable: dict[tuple, set[str]] = field(default_factory=dict)
     seen_pairs: dict[tuple, tuple[int, str]] = field(default_factory=dict)
     on: date | None = None
+    #: The upload is in the 2C-BNV/2008 layout (see :func:`parsed_scalar`).
+    legacy: bool = False
 
 
 @dataclass
@@ -151,15 +154,29 @@ def lookups(ctx: Context, batch: list[Staged]) -> None:
             ctx.probable.setdefault((key, born), set()).add(idx or "")
 
 
-def _errors_of(errors: Errors, sheet: str, line: int, out: list[list]) -> None:
+def _errors_of(errors: Errors, sheet: str, line: int, out: list[list], fields: dict | None = None,
+               data: dict | None = None) -> None:
+    """Append ``errors`` as issues of (sheet, line); an unmatched code gets the closest names of its list."""
     for name, messages in errors.items():
+        f = (fields or {}).get(name)
+        hint = ""
+        if f is not None and f.type == "code" and clean((data or {}).get(name)):
+            near = code_lists.suggest(f.code_list, (data or {}).get(name))
+            if near:
+                hint = " " + _("Có phải: %(names)s?", names=", ".join(f"“{n}”" for n in near))
         for message in messages:
-            out.append([sheet, line, ROW if name == "__all__" else name, message])
+            out.append([sheet, line, ROW if name == "__all__" else name, message + hint])
 
 
-def parsed_scalar(st: Staged, *, new: bool) -> tuple[dict[str, dict], Errors]:
+#: Scalar fields by name (their names are unique across the scalar sections: they are ``person``'s columns).
+def _scalar_fields() -> dict:
+    return {f.name: f for sec in SCALAR_SECTIONS for f in sec.fields}
+
+
+def parsed_scalar(st: Staged, *, new: bool, legacy: bool = False) -> tuple[dict[str, dict], Errors]:
     """Parse the scalar sections a staged person gives (see the module doc): ({section key: {field: JSON}},
-    errors by field)."""
+    errors by field). ``legacy`` (the 2C-BNV/2008 layout): outside identity and documents only the items given are
+    checked — the items TT 06/2023 added (domain.md §1.2) are not on the old form, so they cannot be required."""
     errors = Errors()
     out: dict[str, dict] = {}
     for sec in SCALAR_SECTIONS:
@@ -168,7 +185,8 @@ def parsed_scalar(st: Staged, *, new: bool) -> tuple[dict[str, dict], Errors]:
             out[sec.key] = {}
             continue
         data = {f.name: st.scalar.get(f.name) for f in sec.fields}
-        parsed = fv.parse_section(sec, data, errors, agency=True, only=None if new else given)
+        whole = new and (sec.key in ALWAYS or not legacy)
+        parsed = fv.parse_section(sec, data, errors, agency=True, only=None if whole else given)
         values = {}
         for f in sec.fields:
             if f.name in parsed:
@@ -218,8 +236,8 @@ def check(st: Staged, ctx: Context) -> Verdict:
                 errors.append([sheet, line, "cccd", message])
             else:
                 action, person_id = "update", found.person_id
-    scalar, errs = parsed_scalar(st, new=action == "create")
-    _errors_of(errs, sheet, line, errors)
+    scalar, errs = parsed_scalar(st, new=action == "create", legacy=ctx.legacy)
+    _errors_of(errs, sheet, line, errors, _scalar_fields(), st.scalar)
     doc = {"sections": {sec.key: scalar.get(sec.key, {}) for sec in SCALAR_SECTIONS}}
     cross = Errors()
     change_sets.cross_check(doc, cross, on=ctx.on)
@@ -231,7 +249,7 @@ def check(st: Staged, ctx: Context) -> Verdict:
     for key, rows in st.sections.items():
         for rsheet, rline, data in rows:
             _values, row_errors = parsed_row(key, data)
-            _errors_of(row_errors, rsheet, rline, errors)
+            _errors_of(row_errors, rsheet, rline, errors, {f.name: f for f in section(key).fields}, data)
     pair = _pair(st)
     if pair is not None:
         others = ctx.probable.get(pair, set()) - {blind_index(st.cccd) if st.cccd else ""}

@@ -60,7 +60,7 @@ def _row_fields(sec, row: dict) -> dict:
 
 def _create(actor, job: ImportJob, st: Staged, category: str) -> Person:
     """A new approved file (version 1, source import) from the staged person (checked)."""
-    scalar, _errors = checks.parsed_scalar(st, new=True)
+    scalar, _errors = checks.parsed_scalar(st, new=True, legacy=job.file_format == "2c")
     person = Person(org_unit_id=job.org_unit_id, category=category, status="active", given_name="", version_no=0)
     for sec in checks.SCALAR_SECTIONS:
         for name, value in fv.typed_row(sec, scalar.get(sec.key) or {}).items():

@@ -52,7 +52,7 @@ def dry_run(job: ImportJob, run) -> dict:
     source, layout = source_of(job)
     total = source.estimate(staging.main_sheet_name(source))
     run.beat(file_format=layout, total=total, done=0)
-    ctx = checks.Context(actor=actor, unit=unit, category=job.category)
+    ctx = checks.Context(actor=actor, unit=unit, category=job.category, legacy=layout == "2c")
     file_issues: list[list] = []
     batch: list[staging.Staged] = []
     done = 0

@@ -28,7 +28,7 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 
-from app.text_legacy import to_unicode
+from app.text_legacy import detect, to_unicode
 
 __all__ = [
     "Cell",
@@ -119,7 +119,6 @@ def _text_cell(raw: str, hint: dict) -> Cell:
         flags.append("control")
     text, encoding = to_unicode(raw, hint.get("encoding"))
     if encoding != "unicode":
-        hint["encoding"] = encoding
         hint.setdefault("found", set()).add(encoding)
         flags.append("legacy")
     return Cell(text.strip(), tuple(flags))
@@ -281,7 +280,8 @@ def _csv(path: str) -> Source:
         raise FileRefused(_("Tệp không phải văn bản CSV (có ký tự NUL)."))
     first = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(first)
-    hint: dict = {}
+    found = detect(text)  # the whole text: its encoding is the hint of every cell (a header alone may not tell)
+    hint: dict = {"encoding": found} if found != "unicode" else {}
 
     def sheet(name: str) -> Sheet:
         def rows():
