@@ -631,3 +631,185 @@ def test_screens_upload_page_report_commit_accounts(app, demo, inline, tmp_path,
     assert linked == 3
     again = admin.post(f"/imports/{job_id}/accounts")
     assert again.status_code == 302  # nobody left without an account
+
+
+# --------------------------------------------------------------------------- hostile files (item 5)
+
+
+def _zip(path, entries: dict[str, bytes], *, level: int = 6):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+
+
+def _refused(db, user, unit, path, name, text):
+    with pytest.raises(svc.ValidationError) as exc:
+        upload(db, user, unit, str(path), name)
+    assert any(text in m for m in exc.value.messages), exc.value.messages
+
+
+def test_hostile_uploads_are_refused_before_anything_is_kept(app, demo, inline, tmp_path, unit_by_name):
+    """Item 5: a zip bomb disguised as XLSX (its declared sizes and ratio read from the ZIP directory before
+    openpyxl opens it), a file that is not a workbook, an old binary .xls, a macro-enabled workbook, a CSV with NUL
+    bytes — each refused at the upload with a Vietnamese message, nothing kept, quickly."""
+    import time
+    import zipfile
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    started = time.monotonic()
+    bomb = tmp_path / "bom.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:  # 200 MB of zeros, about 200 KB compressed
+            block = b"\0" * (1 << 20)
+            for _i in range(200):
+                fh.write(block)
+    assert bomb.stat().st_size < 1_000_000
+    _refused(db, officer, unit, bomb, "bom.xlsx", "bom nén")
+    pdf = tmp_path / "x.xlsx"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 100)
+    _refused(db, officer, unit, pdf, "x.xlsx", "không phải bảng tính")
+    xls = tmp_path / "cu.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    _refused(db, officer, unit, xls, "cu.xls", ".xls")
+    notzip = tmp_path / "hong.xlsx"
+    notzip.write_bytes(b"PK\x03\x04" + os.urandom(200))
+    _refused(db, officer, unit, notzip, "hong.xlsx", "hỏng")
+    macro = tmp_path / "macro.xlsm"
+    _zip(macro, {"[Content_Types].xml": b"<Types><Override ContentType='application/vnd.ms-excel.sheet."
+                                        b"macroEnabled.main+xml'/></Types>",
+                 "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\0" * 100})
+    _refused(db, officer, unit, macro, "macro.xlsm", "macro")
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"S\xe1\xbb\x91 CCCD;H\xe1\xbb\x8d\n001080012345\0;L\xc3\xaa\n")
+    _refused(db, officer, unit, nul, "nul.csv", "NUL")
+    assert count(db, ImportJob) == 0 and not os.listdir(app.config["IMPORT_FOLDER"]) if os.path.isdir(
+        app.config["IMPORT_FOLDER"]) else True
+    assert time.monotonic() - started < 30
+
+
+def test_a_million_rows_long_cells_and_formulas(app, demo, inline, tmp_path, unit_by_name, monkeypatch):
+    """Item 5: a sheet of 1,048,576 rows stops the dry run at the row cap with a Vietnamese message (bounded time
+    and memory: the sheet is streamed); a 20,000-character cell is cut and reported on its cell; a formula is
+    reported on its cell, its text never used."""
+    import time
+    import tracemalloc
+    import zipfile
+
+    from app.services.imports import sources
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    monkeypatch.setattr(sources, "MAX_ROWS", 50_000)  # the same code path, a smaller cap (the suite stays fast)
+    big = tmp_path / "trieu-dong.xlsx"
+    rows = 1_048_576
+    with zipfile.ZipFile(big, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+            'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="Thông tin chung" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                     f'spreadsheetml/2006/main"><dimension ref="A1:B{rows}"/><sheetData>'
+                     '<row r="1"><c r="A1" t="inlineStr"><is><t>Số CCCD</t></is></c><c r="B1" t="inlineStr"><is>'
+                     '<t>Tên</t></is></c></row>'.encode())
+            chunk = []
+            for r in range(2, rows + 1):
+                chunk.append(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>0010800{r:05d}</t></is></c></row>')
+                if len(chunk) == 10_000:
+                    fh.write("".join(chunk).encode())
+                    chunk = []
+            fh.write(("".join(chunk) + "</sheetData></worksheet>").encode())
+    started = time.monotonic()
+    tracemalloc.start()
+    job = upload(db, officer, unit, str(big), "trieu-dong.xlsx")
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert job.status == "failed" and "quá 50.000 dòng" in job.error, job.error
+    assert count(db, ImportRow, ImportRow.job_id == job.id) == 0
+    assert time.monotonic() - started < 120 and peak < 300 * 1024 * 1024, (time.monotonic() - started, peak)
+
+    def mutate(wb, specs):
+        _fill(wb, specs, 2, "residence", "Hà Nội " * 3000)   # 21,000 characters
+        _fill(wb, specs, 3, "main_duties", '=HYPERLINK("http://x","bấm")')
+
+    path = str(tmp_path / "dai.xlsx")
+    filled_template(path, range(1, 3), mutate=mutate)
+    job = upload(db, officer, unit, path)
+    found = messages(db, job)
+    assert any(m[1] == 2 and m[2] == "residence" and "4.000 ký tự" in m[3] for m in found), found
+    assert any(m[1] == 3 and m[2] == "main_duties" and "công thức" in m[3] for m in found), found
+    staged = db.session.scalar(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.line == 2))
+    assert len(staged.data["scalar"]["residence"]) <= 4001
+    assert job.error_rows == 2
+
+
+# --------------------------------------------------------------------------- fuzz (item 5)
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200))
+def test_fuzz_legacy_converters(text):
+    """Any text: detection and conversion never fail, give NFC, and leave a text with letters beyond Latin-1
+    (Unicode Vietnamese) unchanged but for normalisation."""
+    import unicodedata
+
+    from app.text_legacy import detect, from_tcvn3, from_vni, to_unicode
+
+    out, encoding = to_unicode(text)
+    assert encoding in ("unicode", "tcvn3", "vni") and detect(text) == encoding
+    assert unicodedata.is_normalized("NFC", out)
+    assert unicodedata.is_normalized("NFC", from_tcvn3(text)) and unicodedata.is_normalized("NFC", from_vni(text))
+    if any(ord(ch) > 0xFF for ch in text):
+        assert out == unicodedata.normalize("NFC", text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000) | st.text(max_size=600).map(lambda t: t.encode("utf-8")))
+def test_fuzz_csv_reader(tmp_path, data):
+    """Any bytes: the upload check refuses with a Vietnamese message or the CSV reader yields text cells —
+    never another exception; cells are NFC, without control characters, at most MAX_CELL (+1) long."""
+    import unicodedata
+
+    from app.services.imports import sources
+
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    try:
+        kind = sources.check_upload(data)
+        if kind != "csv":
+            return
+        source = sources.open_source(str(path), "csv")
+        for _line, cells in source.sheet("CSV").rows:
+            for cell in cells:
+                assert unicodedata.is_normalized("NFC", cell.text)
+                assert len(cell.text) <= sources.MAX_CELL + 1
+                assert not any(ord(ch) < 0x20 and ch not in "\t\n\r" for ch in cell.text)
+    except sources.FileRefused as exc:
+        assert exc.message

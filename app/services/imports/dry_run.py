@@ -50,6 +50,7 @@ def dry_run(job: ImportJob, run) -> dict:
     db.session.execute(delete(ImportRow).where(ImportRow.job_id == job_id))
     db.session.commit()
     source, layout = source_of(job)
+    source.check_sizes()
     total = source.estimate(staging.main_sheet_name(source))
     run.beat(file_format=layout, total=total, done=0)
     ctx = checks.Context(actor=actor, unit=unit, category=job.category, legacy=layout == "2c")

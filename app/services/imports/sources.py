@@ -97,6 +97,13 @@ class Source:
         """The sheet called ``name``, read from its first row."""
         return self._open(name)
 
+    def check_sizes(self) -> None:
+        """Refuse at once a sheet that declares more than :data:`MAX_ROWS` data rows (a workbook's dimension),
+        before any row is read; a sheet without a declared size is still stopped at the cap while it is read."""
+        for name in self.sheet_names:
+            if self.estimate(name) > MAX_ROWS:
+                raise _rows_refused(name)
+
     def estimate(self, name: str) -> int:
         """Data rows of sheet ``name`` as declared (a workbook's dimension; a CSV's lines), 0 when unknown."""
         try:
@@ -250,8 +257,7 @@ def _xlsx(path: str) -> Source:
 
         return Sheet(name, rows())
 
-    return Source("xlsx", list(workbook.sheetnames), sheet, hint, lambda name: min(workbook[name].max_row or 0,
-                                                                                    MAX_ROWS + 1))
+    return Source("xlsx", list(workbook.sheetnames), sheet, hint, lambda name: workbook[name].max_row or 0)
 
 
 def _decode(content: bytes) -> str:
@@ -268,7 +274,13 @@ def _decode(content: bytes) -> str:
 def sniff_delimiter(first_line: str) -> str:
     """";" , "," or tab: the one that splits the header line into the most columns (";" wins ties: Excel in
     Vietnamese writes it)."""
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in (";", ",", "\t")}
+    line = (first_line.splitlines() or [""])[0]
+    counts = {}
+    for d in (";", ",", "\t"):
+        try:
+            counts[d] = len(next(csv.reader([line], delimiter=d), []))
+        except csv.Error:
+            counts[d] = 0
     return max((";", ",", "\t"), key=lambda d: counts[d])
 
 
