@@ -179,6 +179,7 @@ def request_commit(actor, job_id) -> ImportJob:
     if not job.valid_rows:
         raise ValidationError({"__all__": [_("Không có dòng hợp lệ nào để ghi vào hồ sơ.")]})
     job.stage, job.status, job.done, job.total = "commit", "queued", 0, job.valid_rows
+    job.attempts, job.lease_token = 0, None  # the commit's runs are counted on their own
     job.error = job.note = None
     job.started_at = job.finished_at = job.heartbeat_at = None
     job.commit_requested_by_id, job.commit_requested_at = actor.id, datetime.now(UTC)
