@@ -142,12 +142,13 @@ def detect(text: str | None, hint: str | None = None) -> str:
     one case that Unicode spelling does not produce ("eã", "aê", "OÂ" …); else ``hint`` (the encoding of the whole
     file, when known: a Latin-1-only text there is in it too, "tón" being VNI's tĩn); else, when it holds other
     characters of the legacy tables that are not Vietnamese letters ("Tröông", "ñ"), the reading that looks like
-    Vietnamese (one tone mark per syllable, no stray sign), TCVN3 on a tie. A text with any character beyond U+00FF, or only ASCII, is
-    Unicode."""
+    Vietnamese (one tone mark per syllable, no stray sign), TCVN3 on a tie. A text with any character beyond
+    U+00FF, or only ASCII, is Unicode."""
     if not text or not _legacy_candidate(text):
         return "unicode"
     if any(ch in _TCVN3_EVIDENCE for ch in text) or any(
-            text[i].islower() and text[i].isascii() and text[i + 1] in _TCVN3_UPPER for i in range(len(text) - 1)):
+            text[i].islower() and text[i].isascii() and text[i + 1] in _TCVN3_UPPER
+            for i in range(len(text) - 1)):
         return "tcvn3"
     if any(text[i:i + 2] in _VNI_EVIDENCE for i in range(len(text) - 1)):
         return "vni"

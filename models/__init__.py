@@ -17,5 +17,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "imports", "notifications", "org_units",
-           "personnel", "signing", "staffing", "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "imports", "notifications",
+           "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]

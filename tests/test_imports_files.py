@@ -13,7 +13,6 @@ import io
 import os
 import re
 from datetime import date
-from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -24,8 +23,6 @@ from app.services.imports import use_cases as svc
 from app.services.imports.layout import template_layout
 from app.services.imports.template import write_template
 from app.services.personnel import files
-from app.services.personnel.syll import section
-from jobs import imports as import_jobs
 from models.imports import ImportJob, ImportRow
 from models.personnel import ChangeSet, FileVersion, Person
 from tests.factories import IsolatedClient, account, login
@@ -256,7 +253,7 @@ def test_full_cycle_on_the_demo_city(app, demo, inline, tmp_path, unit_by_name):
         person = db.session.scalar(select(Person).where(Person.cccd_index == blind_index(cccd)))
         assert person is not None and person.org_unit_id == unit.id and person.version_no == 1
         snap = files.snapshot(person)
-        for sec_key, sec_values in snap["sections"].items():
+        for sec_values in snap["sections"].values():
             if isinstance(sec_values, dict):
                 for name, (_text, want) in values.items():
                     if name in sec_values:

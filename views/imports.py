@@ -15,7 +15,7 @@ import os
 import tempfile
 
 from flask import flash, g, jsonify, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -34,8 +34,8 @@ from app.security.permissions import (
     RESOURCE_DATA_IMPORT,
     WRITE,
 )
-from app.services.imports import use_cases as svc
 from app.services.errors import ServiceError
+from app.services.imports import use_cases as svc
 from app.services.imports.template import write_template
 from app.services.personnel.people import covered_categories
 from models.imports import ImportJob
@@ -79,8 +79,7 @@ class UploadForm(VNForm):
                               description=_l("Người trong tệp được nhập vào đơn vị này (trong phạm vi của bạn)."))
     category = SelectField(_l("Đối tượng (khi dòng không ghi)"), choices=[], validate_choice=False)
     file = FileField(_l("Tệp nhập (XLSX theo mẫu nhập, CSV, hoặc mẫu 2C-BNV/2008)"),
-                     render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
-                                          "text/csv"})
+                     render_kw={"accept": ".xlsx,.csv,text/csv," + XLSX_MIME})
 
 
 def _state(job: ImportJob) -> dict:

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 
 from app.services.imports import layout as lay
 from app.services.imports.sources import Source
-from app.services.imports.staging import ROW
 from app.services.reports.people_xlsx import SafeSheet
 
 __all__ = ["index_issues", "write_report"]

@@ -85,7 +85,8 @@ def start_import(actor, unit_id, category: str | None, file_name: str | None, co
     errors = Errors()
     unit = _unit(unit_id) if unit_id not in (None, "") else None
     if unit is None:
-        errors.add("unit_id", _("Hãy chọn đơn vị nhận hồ sơ.") if unit_id in (None, "") else _("Không tìm thấy đơn vị."))
+        errors.add("unit_id", _("Hãy chọn đơn vị nhận hồ sơ.") if unit_id in (None, "") else
+                   _("Không tìm thấy đơn vị."))
     elif not scope.allows(actor, ACTION_WRITE, RESOURCE_DATA_IMPORT, unit):
         raise ForbiddenError(_("Đơn vị “%(name)s” nằm ngoài phạm vi bạn được nhập hồ sơ.", name=unit.name))
     elif unit.status != "active":
