@@ -863,3 +863,37 @@ def test_a_worker_killed_mid_commit_resumes_exactly_once(app, demo, monkeypatch,
     assert (done.status, done.done, done.created_count, done.attempts) == ("finished", 12, 12, 2), pool.logs()
     assert count(db, FileVersion, FileVersion.import_job_id == job_id) == 12
     assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome == "created") == 12
+
+
+def test_an_existing_cccd_becomes_a_change_set_awaiting_approval(app, demo, inline, tmp_path, unit_by_name):
+    """Item 4, HN-6.3: a second file with a known CCCD, one item changed and one table row added, opens a change
+    set submitted for approval with exactly those two changes; the approved file is not touched; the same file
+    once more while it awaits approval changes nothing."""
+    from app.crypto import blind_index
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    path = str(tmp_path / "1.xlsx")
+    expected = filled_template(path, range(1, 2))
+    committed(db, officer, upload(db, officer, unit, path))
+    cccd = next(iter(expected))
+    person_id = db.session.scalar(select(Person.id).where(Person.cccd_index == blind_index(cccd)))
+
+    def change(wb, specs):
+        _fill(wb, specs, 2, "residence", "Số 5 Lý Thường Kiệt, Hà Nội")
+        ws = wb[specs["work"].title]
+        ws.append([cccd, "01/2024", None, "Bệnh viện Thanh Nhàn", "Trưởng khoa"])
+
+    path2 = str(tmp_path / "2.xlsx")
+    filled_template(path2, range(1, 2), mutate=change)
+    job = committed(db, officer, upload(db, officer, unit, path2))
+    assert (job.created_count, job.change_set_count, job.refused_count) == (0, 1, 0), messages(db, job)
+    cs = db.session.scalar(select(ChangeSet).where(ChangeSet.person_id == person_id))
+    assert cs.status == "submitted" and sorted((i.section, i.op) for i in cs.items) == [
+        ("documents", "set"), ("work", "add")]
+    person = db.session.get(Person, person_id)
+    assert person.residence == expected[cccd][0]["residence"][1] and person.version_no == 1
+    again = committed(db, officer, upload(db, officer, unit, path2))
+    assert (again.change_set_count, again.unchanged_count) == (0, 1)
+    assert count(db, ChangeSet, ChangeSet.person_id == person_id) == 1
