@@ -50,6 +50,10 @@ class Config:
     EXPORT_RETENTION_HOURS = int(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER") or None
+    # Issue 19: uploads of the bulk import and their error reports (default <UPLOAD_FOLDER>/imports), and the
+    # largest upload accepted (bytes; below MAX_CONTENT_LENGTH).
+    IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER") or None
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(30 * 1024 * 1024)))
     #: Fault tests only: seconds a job sleeps per item, so that a worker can be killed mid-job. Keep 0.
     JOB_ITEM_DELAY_SECONDS = float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0"))
 

@@ -28,6 +28,7 @@ from jobs import leases
 from jobs.approvals import expire_stale
 from jobs.base import job_context
 from jobs.exports import expire_exports
+from jobs.imports import run_commit as _import_kinds  # noqa: F401 - registers the import jobs' kinds
 
 __all__ = ["reconcile"]
 

@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     codes,
     data_quality,
     exports,
+    imports,
     notifications,
     org_units,
     personnel,
@@ -17,5 +18,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "notifications",
-           "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "imports",
+           "notifications", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]

@@ -493,6 +493,12 @@ class FileVersion(Model):
         Integer, ForeignKey("ab_user.id", name="fk_file_version_created_by_id")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    #: Where the version came from when not from the form's approval: "import" (a file opened by a bulk import,
+    #: issue 19) — None for the form and the hand-over.
+    source: Mapped[str | None] = mapped_column(String(20))
+    #: The import whose uploaded file (kept with its SHA-256) is the proof of an imported version.
+    import_job_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("import_job.id", name="fk_file_version_import_job_id"))
 
     created_by = relationship("Account", foreign_keys=[created_by_id])
 

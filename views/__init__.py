@@ -13,6 +13,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         audit,
         backups,
         compliance,
+        imports,
         notifications,
         org_import,
         org_units,
@@ -32,6 +33,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     transfers.register(appbuilder)
+    imports.register(appbuilder)
     retirements.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)

@@ -35,6 +35,7 @@ from app.security.permissions import (
     MENU_ORGANISATION,
     RESOURCE_ACCOUNT,
     RESOURCE_CONSENT,
+    RESOURCE_DATA_IMPORT,
     RESOURCE_DELEGATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
@@ -75,6 +76,8 @@ PICKER_SCOPES = {
     "staffing": (ACTION_WRITE, RESOURCE_STAFFING),
     "staffing_read": (ACTION_READ, RESOURCE_STAFFING),
     "report": (ACTION_READ, RESOURCE_REPORT),
+    # Issue 19: the units where the user may import files.
+    "import": (ACTION_WRITE, RESOURCE_DATA_IMPORT),
 }
 
 

@@ -58,8 +58,12 @@ __all__ = [
     "RESOURCE_BACKUP",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
+    "RESOURCE_DATA_IMPORT",
     "RESOURCE_DATA_ISSUE",
     "RESOURCE_REPORT",
+    "MENU_DATA_IMPORT",
+    "MENU_IMPORT_FILES",
+    "MENU_IMPORT_TEMPLATE",
     "MENU_DATA_ISSUES",
     "MENU_QUALITY",
     "RESOURCE_DELEGATION",
@@ -122,6 +126,9 @@ RESOURCE_DATA_ISSUE = "DataIssue"
 #: The backup log (issue 20; HN-11, HCM-10): read = see each backup, its size, verification and location. Only
 #: Sở Nội vụ's administrators (the admin role holds every permission; no other role lists it).
 RESOURCE_BACKUP = "Backup"
+#: Bulk import of personnel files (issue 19): read = the imports of one's units and their reports; write = upload
+#: into a unit of one's subtree and commit (the service checks the unit: an agency imports only into its subtree).
+RESOURCE_DATA_IMPORT = "DataImport"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -152,6 +159,10 @@ MENU_WORKDAYS = "Working days"
 MENU_WORKDAY_CALENDAR = "Working-day calendar"
 MENU_WORKDAY_OVERRIDES = "Working-day overrides"
 MENU_REPORTS = "Reports"
+#: Issue 19: "Nhập dữ liệu" — the import of files and its template.
+MENU_DATA_IMPORT = "Data import"
+MENU_IMPORT_FILES = "Import files"
+MENU_IMPORT_TEMPLATE = "Import template"
 MENU_COMPLIANCE = "Compliance per unit"
 MENU_BM02_CC = "BM02 civil servants"
 MENU_BM02_VC = "BM02 public employees"

@@ -26,8 +26,11 @@ from app.security.permissions import (
     MENU_COMPLIANCE,
     MENU_CONSENTS,
     MENU_DASHBOARD,
+    MENU_DATA_IMPORT,
     MENU_DATA_ISSUES,
     MENU_DELEGATIONS,
+    MENU_IMPORT_FILES,
+    MENU_IMPORT_TEMPLATE,
     MENU_INCOMING_MOVES,
     MENU_JOB_POSITIONS,
     MENU_MY_CERTIFICATE,
@@ -58,6 +61,7 @@ from app.security.permissions import (
     RESOURCE_AUDIT,
     RESOURCE_COMPLIANCE,
     RESOURCE_CONSENT,
+    RESOURCE_DATA_IMPORT,
     RESOURCE_DATA_ISSUE,
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
@@ -163,6 +167,11 @@ _QUALITY_READ = [("menu_access", MENU_QUALITY)]
 _DATA_ISSUES_READ = [(ACTION_READ, RESOURCE_DATA_ISSUE), ("menu_access", MENU_PERSONNEL),
                      ("menu_access", MENU_DATA_ISSUES)]
 _DATA_ISSUES_WRITE = _DATA_ISSUES_READ + [(ACTION_WRITE, RESOURCE_DATA_ISSUE)]
+#: Bulk import of files (issue 19): TCCB officers upload and commit into their subtree (they write files there);
+#: agency administrators follow the imports of their subtree and make the imported people's accounts.
+_IMPORT_READ = [(ACTION_READ, RESOURCE_DATA_IMPORT), ("menu_access", MENU_DATA_IMPORT),
+                ("menu_access", MENU_IMPORT_FILES), ("menu_access", MENU_IMPORT_TEMPLATE)]
+_IMPORT_WRITE = _IMPORT_READ + [(ACTION_WRITE, RESOURCE_DATA_IMPORT)]
 
 ROLE_CONFIGS = [
     {
@@ -210,7 +219,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Tài khoản cơ quan: tạo tài khoản cho đơn vị trực thuộc và cá nhân."),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ
-        + _MOVES_WRITE,
+        + _MOVES_WRITE + _IMPORT_READ,
         "field_level": 1,
         "grantable": [ROLE_AGENCY_ADMIN, ROLE_HR_OFFICER, ROLE_HEAD, ROLE_SELF_SERVICE, ROLE_REPORT_VIEWER],
         "below_only": [ROLE_AGENCY_ADMIN],
@@ -223,7 +232,7 @@ ROLE_CONFIGS = [
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
         + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _IMPORT_WRITE,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",

@@ -39,6 +39,7 @@ __all__ = [
     "search",
     "step_rule",
     "steps",
+    "suggest",
     "valid_on_sql",
 ]
 
@@ -367,6 +368,25 @@ def resolve(kind: str, text: str | None, on: date | None = None) -> str | None:
     if key in data.aliases:
         return data.aliases[key]
     return rows[0].code if rows else None
+
+
+def suggest(kind: str, text: str | None, limit: int = 3) -> list[str]:
+    """The names of ``kind`` closest to ``text`` (an unmatched value: "Kinhh" -> ["Kinh"]), accent- and
+    punctuation-blind (``difflib`` on the lookup keys of the names and aliases), best first."""
+    import difflib
+
+    key = lookup_key(text)
+    if not key:
+        return []
+    data = _kind(kind)
+    names: dict[str, str] = {}
+    for item in data.items:
+        names.setdefault(lookup_key(item.name), item.name)
+        names.setdefault(lookup_key(item.code), item.name)
+    for alias_key, code in data.aliases.items():
+        names.setdefault(alias_key, data.labels.get(code, code))
+    found = difflib.get_close_matches(key, list(names), n=limit * 3, cutoff=0.6)
+    return list(dict.fromkeys(names[k] for k in found))[:limit]
 
 
 def search(kind: str, q: str | None, limit: int = 20, on: date | None = None) -> list[tuple[str, str]]:

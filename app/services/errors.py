@@ -87,6 +87,10 @@ class Errors:
         """The problems recorded for ``field``."""
         return list(self._errors.get(field, ()))
 
+    def items(self) -> list[tuple[str, list[str]]]:
+        """(field, its problems) for every field with a problem, in the order they were first recorded."""
+        return [(name, list(messages)) for name, messages in self._errors.items()]
+
     def raise_if_any(self) -> None:
         """Raise :class:`ValidationError` if anything was recorded."""
         if self._errors:

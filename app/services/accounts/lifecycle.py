@@ -49,6 +49,7 @@ __all__ = [
     "bulk_create_accounts",
     "change_own_password",
     "create_account",
+    "create_personal_accounts",
     "lock_account",
     "make_username",
     "rename_account",
@@ -249,6 +250,29 @@ def bulk_create_accounts(actor, unit_id: Any, lines: str, request_number: str | 
                        "password": password, "unit": unit.name})
     audit.log_security("accounts_bulk_created", user=actor, detail={"unit": unit.id, "count": len(result)})
     return result
+
+
+def create_personal_accounts(actor, people: list[tuple[str, OrgUnit]],
+                             request_number: str | None = None) -> list[tuple[Account, str]]:
+    """One personal account (role Cán bộ công chức) per (full name, unit) — the bulk creation of
+    :func:`bulk_create_accounts` for people given by their files (an import, issue 19); caller's transaction.
+    Returns (account, default password) in order; ForbiddenError where the actor may not grant the role (HN-9.2)."""
+    if len(people) > MAX_BULK:
+        raise ValidationError({"__all__": [_("Mỗi lần tạo tối đa %(n)s tài khoản.", n=MAX_BULK)]})
+    for unit in {unit.id: unit for _name, unit in people}.values():
+        require_grantable(actor, unit, ROLE_SELF_SERVICE)
+    taken = _taken_usernames({_username_base(name) for name, _unit in people})
+    made = []
+    for name, unit in people:
+        last, first = _split_name(name)
+        spec = AccountData(username=make_username(name, taken), last_name=last, first_name=first, email="",
+                           org_unit_id=unit.id, request_number=request_number)
+        password = generate_password()
+        account = _new_account(actor, spec, unit, password)
+        notifications.account_created(account, actor)
+        made.append((account, password))
+    audit.log_security("accounts_bulk_created", user=actor, detail={"count": len(made), "source": "import"})
+    return made
 
 
 # --------------------------------------------------------------------------- account maintenance

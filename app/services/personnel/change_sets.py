@@ -50,6 +50,7 @@ __all__ = [
     "lock_person",
     "open_change_set",
     "return_change_set",
+    "row_checks",
     "save_section",
     "set_photo",
     "submit",
@@ -196,6 +197,13 @@ def cross_check(doc: dict, errors: Errors, keys: set[str] | None = None, on=None
                            "salary_coefficient", on)
 
 
+def row_checks(sec: Section, new: dict, errors: Errors, on=None) -> None:
+    """Checks of one saved section or table row beyond its fields' own (``new``: its JSON values): the salary
+    coefficient of a row of 37.1 against its ngạch and bậc. The edit form and the import (issue 19) both call it."""
+    if sec.key == "salary_history":
+        _check_coefficient(errors, new.get("rank_code"), new.get("step"), new.get("coefficient"), "coefficient", on)
+
+
 def _check_coefficient(errors: Errors, rank, step, coefficient, field_name: str, on) -> None:
     if not rank or step is None:
         return
@@ -261,9 +269,8 @@ def save_section(actor, person_id, section_key: str, data: dict, *, row_id=None,
             new[f.name] = fv.to_json(f, parsed[f.name])
             if f.type == "pdate":
                 new[fv.precision_key(f.name)] = parsed.get(fv.precision_key(f.name))
-    if sec.key == "salary_history" and not errors:
-        _check_coefficient(errors, new.get("rank_code"), new.get("step"), new.get("coefficient"), "coefficient",
-                           None)
+    if not errors:
+        row_checks(sec, new, errors)
     cs = editable_set(actor, person)
     if sec.repeating:
         if row_id not in (None, ""):

@@ -1,0 +1,231 @@
+"""From an upload's sheets to staged people (issue 19, item 2): every layout — the template workbook, a CSV of its
+person sheet, the 2C-BNV/2008 sheet — becomes the same :class:`Staged` records, one per person, with the sheet
+and line of every value so that each problem is reported on its cell.
+
+A staged person holds text only (as typed, NFC, legacy encodings converted); the checks are ``checks.py``'s.
+Reading problems (a formula, a cell cut at ``MAX_CELL`` characters, control characters, an unknown header, a
+section row whose CCCD has no person) are recorded as issues ``(sheet, line, field, message)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from app.services.code_lists import lookup_key
+from app.services.imports import layout as lay
+from app.services.imports.sources import MAX_CELL, Cell, FileRefused, Source
+from app.services.personnel import checks
+from app.services.personnel.syll import SECTIONS
+from app.text import clean, split_name
+
+__all__ = ["ROW", "Staged", "detect_format", "main_sheet_name", "stage"]
+
+#: The "field" of an issue about a whole row.
+ROW = "__row__"
+
+
+@dataclass
+class Staged:
+    """One person of an upload: the scalar items (field -> text), the rows of each repeating section, where they
+    come from, and the problems reading them."""
+
+    row_no: int
+    sheet: str
+    line: int
+    cccd: str = ""
+    scalar: dict[str, str] = field(default_factory=dict)
+    sections: dict[str, list[list]] = field(default_factory=dict)  # key -> [[sheet, line, {field: text}], …]
+    issues: list[list] = field(default_factory=list)  # [[sheet, line, field, message], …]
+
+    def to_json(self) -> dict:
+        """What the staged row keeps (encrypted): scalar items and section rows with their places."""
+        return {"sheet": self.sheet, "line": self.line, "cccd": self.cccd, "scalar": self.scalar,
+                "sections": self.sections, "issues": self.issues}
+
+    @classmethod
+    def from_json(cls, row_no: int, data: dict) -> Staged:
+        """The staged person back from :meth:`to_json`."""
+        return cls(row_no, data["sheet"], data["line"], data.get("cccd") or "", dict(data.get("scalar") or {}),
+                   {k: list(v) for k, v in (data.get("sections") or {}).items()}, list(data.get("issues") or []))
+
+
+def _cell_issues(sheet: str, line: int, name: str, cell: Cell) -> list[list]:
+    out = []
+    if "formula" in cell.flags:
+        out.append([sheet, line, name, _("Ô chứa công thức; hãy ghi giá trị (không dùng công thức).")])
+    if "cut" in cell.flags:
+        out.append([sheet, line, name, _("Ô dài quá %(n)s ký tự; phần thừa không được nhận.",
+                                         n=f"{MAX_CELL:,}".replace(",", "."))])
+    if "control" in cell.flags:
+        out.append([sheet, line, name, _("Ô chứa ký tự điều khiển (không in được); đã bỏ các ký tự đó.")])
+    return out
+
+
+def _header(rows: Iterator) -> tuple[int, list[str]] | None:
+    """The first non-empty row: (line, header texts)."""
+    for line, cells in rows:
+        texts = [c.text for c in cells]
+        if any(texts):
+            return line, texts
+        if line > 20:
+            return None
+    return None
+
+
+def _first_token(name: str) -> str:
+    return (name.split() or [""])[0]
+
+
+def detect_format(source: Source) -> str:
+    """"template" when the workbook has the template's person sheet (or its headers), "2c" when the headers are
+    the 2C-BNV/2008 layout's, else "template" (a CSV of the person sheet)."""
+    person_key = lookup_key(lay.person_title())
+    if source.kind == "xlsx" and any(lookup_key(n) == person_key for n in source.sheet_names):
+        return "template"
+    first = main_sheet_name(source)
+    found = _header(source.sheet(first).rows)
+    if found is None:
+        return "template"
+    headers = found[1]
+    template_hits = len(lay.match_columns(lay.template_layout()[0], headers)[0])
+    legacy_hits = len(lay.match_columns(lay.legacy_layout(), headers)[0])
+    return "2c" if legacy_hits > template_hits else "template"
+
+
+def main_sheet_name(source: Source) -> str:
+    person_key = lookup_key(lay.person_title())
+    guide = lookup_key(_("Hướng dẫn"))
+    for name in source.sheet_names:
+        if lookup_key(name) == person_key:
+            return name
+    for name in source.sheet_names:
+        if lookup_key(name) != guide:
+            return name
+    return source.sheet_names[0]
+
+
+def _row_values(sheet: str, line: int, cells: list[Cell], columns: dict[int, lay.Col],
+                issues: list[list]) -> dict[lay.Col, str]:
+    values = {}
+    for i, col in columns.items():
+        cell = cells[i] if i < len(cells) else Cell()
+        issues.extend(_cell_issues(sheet, line, col.name, cell))
+        if cell.text:
+            values[col] = cell.text
+    return values
+
+
+def _unknown(sheet: str, line: int, unknown: list[str]) -> list[list]:
+    return [[sheet, line, ROW, _("Cột “%(name)s” không có trong mẫu; bỏ qua cột này.", name=name[:60])]
+            for name in unknown]
+
+
+def _section_rows(source: Source, file_issues: list[list]) -> dict[str, list[tuple[str, int, str, dict]]]:
+    """Rows of every section sheet, by CCCD: {cccd: [(section key, sheet, line, {field: text}), …]}."""
+    by_item = {sec.items[0]: sec for sec in SECTIONS if sec.repeating}
+    specs = {spec.key: spec for spec in lay.template_layout()}
+    found: dict[str, list] = {}
+    for name in source.sheet_names:
+        sec = by_item.get(_first_token(name))
+        if sec is None:
+            continue
+        rows = source.sheet(name).rows
+        head = _header(rows)
+        if head is None:
+            continue
+        columns, unknown = lay.match_columns(specs[sec.key], head[1])
+        file_issues.extend(_unknown(name, head[0], unknown))
+        cccd_col = next((i for i, c in columns.items() if c.name == lay.CCCD), None)
+        for line, cells in rows:
+            row_issues: list[list] = []
+            values = _row_values(name, line, cells, columns, row_issues)
+            data = {c.name: v for c, v in values.items() if c.name != lay.CCCD}
+            if not data and not values:
+                continue
+            cccd = checks.normalize_cccd(values.get(columns[cccd_col], "")) if cccd_col is not None else ""
+            if not cccd:
+                file_issues.append([name, line, lay.CCCD, _("Dòng này không ghi Số CCCD của người khai.")])
+                file_issues.extend(row_issues)
+                continue
+            found.setdefault(cccd, []).append((sec.key, name, line, data, row_issues))
+    return found
+
+
+def _legacy_values(values: dict[lay.Col, str], st: Staged, sheet: str, line: int) -> None:
+    """The 2C layout's special columns into the registry's fields."""
+    for col, text in values.items():
+        if col.name == lay.FULL_NAME:
+            family, middle, given = split_name(text)
+            st.scalar.update({"family_name": family, "middle_name": middle, "given_name": given})
+        elif col.name == lay.HOMETOWN:
+            parts = [clean(p) for p in text.split(",") if clean(p)]
+            if parts:
+                st.scalar["hometown_commune"] = parts[0]
+            if len(parts) >= 3:
+                st.scalar["hometown_district"] = ", ".join(parts[1:-1])
+            if len(parts) >= 2:
+                st.scalar["hometown_province"] = parts[-1]
+        elif col.name == lay.ID_NUMBER:
+            digits = checks.normalize_cccd(text)
+            if len(digits) == 12 and not st.cccd:
+                st.cccd = digits
+            else:
+                st.scalar["old_id_number"] = text
+        elif col.name == lay.CCCD:
+            st.cccd = checks.normalize_cccd(text) or st.cccd
+            st.scalar["cccd"] = text
+        elif col.name == lay.CATEGORY:
+            st.scalar[lay.CATEGORY] = text
+        else:
+            st.scalar[col.name] = text
+    if st.cccd and "cccd" not in st.scalar:
+        st.scalar["cccd"] = st.cccd
+
+
+def stage(source: Source, file_format: str, file_issues: list[list]) -> Iterator[Staged]:
+    """The people of ``source`` in the layout ``file_format``, in order; problems of no person (a section row
+    without its person, an unknown sheet) go to ``file_issues``. :class:`FileRefused` when the file has no
+    recognisable sheet."""
+    legacy = file_format == "2c"
+    spec = lay.legacy_layout() if legacy else lay.template_layout()[0]
+    sections = {} if legacy or source.kind != "xlsx" else _section_rows(source, file_issues)
+    name = main_sheet_name(source)
+    rows = source.sheet(name).rows
+    head = _header(rows)
+    if head is None:
+        raise FileRefused(_("Không tìm thấy dòng tiêu đề của trang “%(sheet)s”.", sheet=name))
+    columns, unknown = lay.match_columns(spec, head[1])
+    if not any(c.name == lay.CCCD for c in columns.values()) and not any(
+            c.name == lay.ID_NUMBER for c in columns.values()):
+        raise FileRefused(_("Trang “%(sheet)s” không có cột Số CCCD; hãy dùng mẫu nhập của hệ thống hoặc mẫu "
+                            "2C-BNV/2008.", sheet=name))
+    file_issues.extend(_unknown(name, head[0], unknown))
+    row_no = 0
+    seen: set[str] = set()
+    for line, cells in rows:
+        issues: list[list] = []
+        values = _row_values(name, line, cells, columns, issues)
+        if not values and not issues:
+            continue
+        row_no += 1
+        st = Staged(row_no, name, line, issues=issues)
+        if legacy:
+            _legacy_values(values, st, name, line)
+        else:
+            for col, text in values.items():
+                if col.name == lay.CCCD:
+                    st.cccd = checks.normalize_cccd(text)
+                st.scalar[col.name] = text
+        if st.cccd and st.cccd not in seen:
+            seen.add(st.cccd)
+            for key, sheet, sline, data, row_issues in sections.pop(st.cccd, ()):
+                st.sections.setdefault(key, []).append([sheet, sline, data])
+                st.issues.extend(row_issues)
+        yield st
+    for cccd_rows in sections.values():
+        for _key, sheet, line, _data, _issues in cccd_rows:
+            file_issues.append([sheet, line, lay.CCCD, _("Số CCCD của dòng này không có trong trang “%(sheet)s”.",
+                                                         sheet=name)])

@@ -1,0 +1,128 @@
+"""Import jobs (issue 19, items 3–4): the dry run and the commit of an :class:`~models.imports.ImportJob`.
+
+Both are leased runs of the same row (``jobs/runner.py``), told apart by its ``stage``:
+
+- :func:`run_dry_run` stages and checks the upload (``app.services.imports.dry_run``) and writes the error report;
+  a re-run after a crash starts again (nothing was written to the files). A refused file (zip bomb, macros,
+  too many rows …) fails the row with the Vietnamese reason.
+- :func:`run_commit` writes the valid rows one transaction each (``app.services.imports.commit.commit_row``); a
+  re-run after a crash (the reconciler re-queues a row whose heartbeat stopped) goes on with the rows that have
+  no outcome yet, so every row is written exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.services.imports import checks
+from app.services.imports.commit import commit_row
+from app.services.imports.dry_run import dry_run, refusal_message, refused
+from app.services.imports.sources import FileRefused
+from app.services.imports.staging import Staged
+from app.services.imports.use_cases import COMMIT_JOB, DRY_RUN_JOB
+from jobs import leases
+from jobs.runner import LeasedJob, Run
+from models.accounts import Account
+from models.imports import ImportJob, ImportRow
+from models.org_units import OrgUnit
+
+__all__ = ["run_commit", "run_dry_run"]
+
+log = logging.getLogger(__name__)
+
+#: Staged rows read (and their look-ups made) at a time by the commit.
+COMMIT_BATCH = 200
+
+
+DRY_RUN_KIND = leases.register(leases.JobKind(model=ImportJob, func_name=DRY_RUN_JOB, job_timeout=4 * 3600,
+                                              rows=lambda: ImportJob.stage == "dry_run"))
+COMMIT_KIND = leases.register(leases.JobKind(model=ImportJob, func_name=COMMIT_JOB, job_timeout=4 * 3600,
+                                             rows=lambda: ImportJob.stage == "commit"))
+
+
+class DryRunJob(LeasedJob):
+    """The dry run's lifecycle is the runner's; a refused file ends the row failed with its reason."""
+
+    kind = DRY_RUN_KIND
+    summary_fields = ("done", "total")
+
+    def failure_message(self) -> str:
+        return _("Lỗi hệ thống khi kiểm tra tệp nhập; hãy thử lại sau hoặc báo quản trị hệ thống.")
+
+    def is_done(self, row: ImportJob) -> bool:
+        return row.stage != "dry_run" or row.status in ("finished", "failed")
+
+    def run(self, row: ImportJob, run: Run) -> dict:
+        try:
+            return dry_run(row, run)
+        except FileRefused as exc:
+            db.session.rollback()
+            refused(row.id, exc.message)
+            leases.release(ImportJob, row.id, run.token, "failed", error=refusal_message(exc))
+            return self.summary("failed")
+
+
+class CommitJob(LeasedJob):
+    """The commit's lifecycle is the runner's; it resumes after the last row with an outcome."""
+
+    kind = COMMIT_KIND
+    summary_fields = ("done", "total")
+
+    def failure_message(self) -> str:
+        return _("Lỗi hệ thống khi ghi dữ liệu nhập vào hồ sơ; các dòng đã ghi được giữ nguyên, hãy thử lại hoặc "
+                 "báo quản trị hệ thống.")
+
+    def is_done(self, row: ImportJob) -> bool:
+        return row.stage != "commit" or row.status in ("finished", "failed")
+
+    def run(self, row: ImportJob, run: Run) -> dict:
+        return _commit(row, run)
+
+
+_DRY_RUN = DryRunJob()
+_COMMIT = CommitJob()
+
+
+def run_dry_run(job_id: int) -> dict:
+    """Stage and check the upload of import ``job_id`` (nothing written to the files); ``{"status", "done",
+    "total"}``."""
+    return _DRY_RUN(job_id)
+
+
+def run_commit(job_id: int) -> dict:
+    """Write the valid rows of import ``job_id`` not written yet; ``{"status", "done", "total"}``."""
+    return _COMMIT(job_id)
+
+
+def _commit(job: ImportJob, run: Run) -> dict:
+    actor = db.session.get(Account, job.commit_requested_by_id or job.requested_by_id)
+    unit = db.session.get(OrgUnit, job.org_unit_id)
+    if actor is None or unit is None:
+        raise LookupError("import without requester or unit")
+    job_id = job.id
+    ctx = checks.Context(actor=actor, unit=unit, category=job.category, legacy=job.file_format == "2c")
+    last = 0
+    with audit.acting_as(actor):
+        while True:
+            rows = list(db.session.scalars(
+                select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.row_no > last,
+                                        ImportRow.status == "valid", ImportRow.outcome.is_(None))
+                .order_by(ImportRow.row_no).limit(COMMIT_BATCH)))
+            if not rows:
+                break
+            checks.lookups(ctx, [Staged.from_json(r.row_no, r.data) for r in rows])
+            for row in rows:
+                commit_row(actor, db.session.get(ImportJob, job_id), row, ctx, run)
+                leases.item_delay()
+                last = row.row_no
+
+    job = db.session.get(ImportJob, job_id)
+    done, total = job.done, job.total
+    run.finish(conn=db.session.connection(), note=None, error=None)
+    db.session.commit()
+    return {"status": "finished", "done": done, "total": total}
