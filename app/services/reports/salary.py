@@ -32,8 +32,8 @@ from app.services.personnel.people import ACTIVE_STATUSES
 from models.org_units import OrgUnit, Subtree
 from models.personnel import Person
 
-__all__ = ["HEADERS", "RAISE_MONTHS", "RETIRE_MONTHS", "SalaryRow", "SalarySummary", "StepRule", "raise_due_condition", "salary_rows", "salary_summary",
-           "step_rules", "to_row", "write_salary_xlsx"]
+__all__ = ["HEADERS", "RAISE_MONTHS", "RETIRE_MONTHS", "SalaryRow", "SalarySummary", "StepRule", "raise_due_condition",
+           "salary_rows", "salary_summary", "step_rules", "to_row", "write_salary_xlsx"]
 
 #: The horizons of the page, its chart and its XLSX (months): "due a step raise", and the retirement column.
 RAISE_MONTHS = 6
