@@ -1,8 +1,9 @@
 """Background jobs that survive crashes and Redis outages (issue 13, items 11–12), with real processes.
 
-A real ``rq worker`` subprocess (the app's jobs, this suite's Redis database) is SIGKILLed mid bulk approval, mid ZIP
-export and mid XLSX export of a few thousand people; the reconciler (``jobs/reconcile.py``) sees the dead worker from the stale heartbeat of the row
-and queues the row again; a restarted worker finishes exactly the rest. A private ``redis-server`` is stopped
+A real ``rq worker`` subprocess (the app's jobs, this suite's Redis database) is SIGKILLed mid bulk approval, mid
+ZIP export and mid XLSX export of a few thousand people (issue 17 item 6); the reconciler (``jobs/reconcile.py``)
+sees the dead worker from the stale heartbeat of the row and queues the row again; a restarted worker finishes
+exactly the rest (the XLSX: from scratch, once). A private ``redis-server`` is stopped
 and started again: logins keep working, an export asked for meanwhile waits with a Vietnamese note, progress
 updates into RQ fail silently, and the rows Redis forgot are queued again by the reconciler.
 

@@ -71,8 +71,8 @@ class Statements:
 
 
 def test_bm02_chart_is_the_first_level_rows_by_qualification(app, demo_people):
-    """BM02 (each kind): stacked bars per first-level row, one series per trình độ chuyên môn column (and the
-    rest), from the report's own rows: the parts add up to each row's headcount. No statement more than the
+    """BM02 (each kind): stacked bars per first-level row with people, one series per trình độ chuyên môn column
+    (and the rest), from the report's own rows: the parts add up to each row's headcount. No statement more than the
     page ran before the chart (one ROLLUP over people)."""
     db = demo_people
     user = account(db, "sonoivu.chuyenvien")
@@ -86,7 +86,8 @@ def test_bm02_chart_is_the_first_level_rows_by_qualification(app, demo_people):
         assert 'data-stacked="1"' in opening and 'data-kind="bar"' in opening
         quals = [c for c in report.kind.columns if c.group is bm02.G_QUAL]
         assert series[:len(quals)] == [str(c.header) for c in quals]
-        first = [r for r in report.rows if r.depth == 1]
+        first = [r for r in report.rows if r.depth == 1 and r.values["total"]]
+        assert first
         assert [label for label, _v in rows] == [r.name for r in first]
         for (_label, values), r in zip(rows, first, strict=True):
             assert num(values)[:len(quals)] == [r.values[c.key] for c in quals]

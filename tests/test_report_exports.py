@@ -67,10 +67,14 @@ def test_a_report_viewer_exports_bm02_on_rq(app, demo_people, rq_queue, unit_by_
     report = bm02.bm02_report(account(db, "xem.baocao"), "vien-chuc", None, DAY, 1)
     assert (state["status"], state["percent"], state["done"], state["total"]) == (
         "finished", 100, len(report.rows) + 1, len(report.rows) + 1), state
-    show = body(viewer.get(f"/reports/exports/{export_id}"))
+    from tests.test_page_crawl import problems_of, read_page
+
+    show = viewer.get(f"/reports/exports/{export_id}").get_data(as_text=True)
     assert 'id="report-export"' in show and state["download_url"] in show and "Báo cáo số lượng, chất lượng" in show
-    listing = body(viewer.get("/reports/exports/"))
+    listing = viewer.get("/reports/exports/").get_data(as_text=True)
     assert f'data-export-id="{export_id}"' in listing
+    for html in (show, listing):  # Vietnamese pages, as the page crawl checks them
+        assert not problems_of(read_page(html)[0])
 
     rows = list(workbook(viewer.get(state["download_url"])).worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "BÁO CÁO SỐ LƯỢNG, CHẤT LƯỢNG VIÊN CHỨC" and syt.name in rows[2][0]

@@ -27,7 +27,7 @@ from app.services import exports as export_svc
 from app.services.errors import ForbiddenError, NotFoundError
 from views.kit import Column, moment, render_table
 
-__all__ = ["POLL_SECONDS", "STATUS_LABELS", "XLSX_MIME", "ExportJobView", "export_state", "send_export",
+__all__ = ["EXPORT_ROUTES", "POLL_SECONDS", "STATUS_LABELS", "XLSX_MIME", "ExportJobView", "export_state", "send_export",
            "status_text"]
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -71,8 +71,6 @@ PEOPLE_XLSX_JOB = "jobs.exports.export_people_xlsx"
 #: Every report as an XLSX workbook (issue 17, item 6): the kinds ``report_<key>``, one job.
 REPORT_KIND_PREFIX = "report_"
 REPORT_XLSX_JOB = "jobs.exports.export_report_xlsx"
-#: The access-log event of a download, by export kind (a report's: ``export_report_xlsx``).
-DOWNLOAD_EVENTS = {KIND_SYLL_UNIT: "export_syll_zip", KIND_PEOPLE_XLSX: "export_people_xlsx"}
 #: The filter fields of the people list an export records (``PersonFilter``'s, less the search guard's note).
 PEOPLE_FILTER_FIELDS = ("unit_id", "include_sub_units", "category", "status", "rank_code", "gender", "age_min",
                         "age_max", "q")
@@ -291,7 +289,8 @@ def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, st
     path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
     if job.status != "finished" or path is None or not os.path.isfile(path):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
-    audit.log_access(DOWNLOAD_EVENTS.get(job.kind, "export_report_xlsx"), user=user,
+    audit.log_access("export_syll_zip" if job.kind == KIND_SYLL_UNIT else "export_people_xlsx"
+                     if job.kind == KIND_PEOPLE_XLSX else "export_report_xlsx", user=user,
                      object_type="ExportJob", object_id=job.id, org_unit_id=job.org_unit_id,
                      detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256,
                              **({"report": job.kind.removeprefix(REPORT_KIND_PREFIX)}

@@ -99,11 +99,12 @@ def _columns(report) -> list[Column]:
 
 def _chart(report) -> Chart:
     """The people of each first-level row by trình độ chuyên môn (stacked: a bar's length is the row's headcount,
-    its parts the qualification columns, then those trained below them or without the item)."""
+    its parts the qualification columns, then those trained below them or without the item); rows without anyone
+    counted are left out of the chart (the report's table has them)."""
     quals = [c for c in report.kind.columns if c.group is svc.G_QUAL]
     rows = []
     for r in report.rows:
-        if r.depth != 1:
+        if r.depth != 1 or not r.values.get("total"):
             continue
         values = [r.values.get(c.key) or 0 for c in quals]
         rows.append((r.name, [*values, max((r.values.get("total") or 0) - sum(values), 0)]))

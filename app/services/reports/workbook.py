@@ -87,10 +87,8 @@ class SafeSheet:
     # ------------------------------------------------------------------ row order
 
     def _enter(self, row: int) -> None:
-        """Check that ``row`` is not above the rows already left, and write what a merge covers there (cheap on
-        the same row: it runs for every cell)."""
-        if row == self._reached:
-            return
+        """Check that ``row`` is not above the rows already left, and write what a merge covers there (the cell
+        writers call it only when the row changes: it would otherwise cost a call per cell)."""
         if row < self._reached:
             raise RowOrderError(f"row {row} written after row {self._reached} (constant memory)")
         if self._pending:
@@ -108,9 +106,10 @@ class SafeSheet:
             if fmt is not None:
                 self.blank(row, col, fmt)
             return
-        self._enter(row)
+        if row != self._reached:
+            self._enter(row)
         value = str(value)
-        if needs_quote(value):
+        if value.startswith(FORMULA_PREFIXES):
             self.sheet.write_string(row, col, value, self._quoted_of(fmt))
         elif fmt is not None:
             self.sheet.write_string(row, col, value, fmt)
@@ -123,7 +122,8 @@ class SafeSheet:
             if fmt is not None:
                 self.blank(row, col, fmt)
             return
-        self._enter(row)
+        if row != self._reached:
+            self._enter(row)
         if fmt is not None:
             self.sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
         else:
@@ -133,12 +133,14 @@ class SafeSheet:
         """A date cell shown dd/mm/yyyy (None leaves it empty)."""
         if value is None:
             return
-        self._enter(row)
+        if row != self._reached:
+            self._enter(row)
         self.sheet.write_datetime(row, col, value, fmt if fmt is not None else self.day_format)
 
     def blank(self, row: int, col: int, fmt) -> None:
         """An empty cell with a format (borders)."""
-        self._enter(row)
+        if row != self._reached:
+            self._enter(row)
         self.sheet.write_blank(row, col, None, fmt)
 
     def value(self, row: int, col: int, value, fmt=None) -> None:
@@ -160,12 +162,14 @@ class SafeSheet:
         """Merge a range holding ``label`` (a heading: the app's own text). The first row's cells are written now;
         the covered cells of the later rows when the sheet reaches them (any write there, or :meth:`close`)."""
         if first_row == last_row:
-            self._enter(first_row)
+            if first_row != self._reached:
+                self._enter(first_row)
             if needs_quote(str(label)):
                 fmt = self._quoted_of(fmt)
             self.sheet.merge_range(first_row, first_col, last_row, last_col, str(label), fmt)
             return
-        self._enter(first_row)
+        if first_row != self._reached:
+            self._enter(first_row)
         cell_range = xl_range(first_row, first_col, last_row, last_col)
         for r in range(first_row, last_row + 1):
             for c in range(first_col, last_col + 1):
