@@ -27,8 +27,8 @@ from app.services import exports as export_svc
 from app.services.errors import ForbiddenError, NotFoundError
 from views.kit import Column, moment, render_table
 
-__all__ = ["EXPORT_ROUTES", "POLL_SECONDS", "STATUS_LABELS", "XLSX_MIME", "ExportJobView", "export_state", "send_export",
-           "status_text"]
+__all__ = ["EXPORT_ROUTES", "POLL_SECONDS", "STATUS_LABELS", "XLSX_MIME", "ExportJobView", "export_state",
+           "send_export", "status_text"]
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Seconds between two polls of the progress page.
