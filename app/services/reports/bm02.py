@@ -53,6 +53,7 @@ __all__ = [
     "KINDS",
     "MAX_DEPTH",
     "Bm02Report",
+    "NeedsPostgreSQL",
     "Bm02Row",
     "ReportColumn",
     "ReportKind",
@@ -530,11 +531,17 @@ def _quotas(kind: ReportKind, anchors, readable, day: date) -> dict[int, int]:
     return totals
 
 
+class NeedsPostgreSQL(ServiceError):
+    """The report cannot be computed on this database (503: the service, not the request, is lacking)."""
+
+    status = 503
+
+
 def require_postgresql() -> None:
-    """ServiceError on the embedded SQLite default (a demo): the report is one ROLLUP statement with LATERAL training
-    summaries and date arithmetic of PostgreSQL, so the demo says so instead of failing."""
+    """NeedsPostgreSQL on the embedded SQLite default (a demo): the report is one ROLLUP statement with LATERAL
+    training summaries and date arithmetic of PostgreSQL, so the demo says so instead of failing."""
     if db.session.get_bind().dialect.name != "postgresql":
-        raise ServiceError(_("Báo cáo này cần cơ sở dữ liệu PostgreSQL; bản chạy thử trên SQLite không lập được."))
+        raise NeedsPostgreSQL(_("Báo cáo này cần cơ sở dữ liệu PostgreSQL; bản chạy thử trên SQLite không lập được."))
 
 
 def parse_depth(depth) -> int:
