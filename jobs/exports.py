@@ -1,4 +1,5 @@
-"""Export jobs: a unit's Sơ yếu lý lịch as one ZIP of PDFs (issue 7, part 5).
+"""Export jobs: a unit's Sơ yếu lý lịch as one ZIP of PDFs (issue 7, part 5); the people list and every report as an
+XLSX workbook (issue 17, item 6: :class:`XlsxExportRunner`, written in constant memory, same lifecycle).
 
 :func:`export_unit_syll` takes the id of an :class:`~models.exports.ExportJob` row (written and committed by
 ``app.services.exports.start_unit_syll_export``), streams the people in batches (never the whole unit at
@@ -34,9 +35,12 @@ from app.services.exports import (
     KIND_PEOPLE_XLSX,
     KIND_SYLL_UNIT,
     PEOPLE_XLSX_JOB,
+    REPORT_KIND_PREFIX,
+    REPORT_XLSX_JOB,
     SYLL_UNIT_JOB,
     export_folder,
     people_export_filter,
+    report_export_params,
 )
 from app.text import nfc
 from jobs import leases
@@ -46,8 +50,8 @@ from models.exports import ExportJob
 from models.org_units import OrgUnit, Subtree
 from models.personnel import FileVersion, Person
 
-__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_people_xlsx", "export_unit_syll",
-           "remove_partials", "zip_entry_name"]
+__all__ = ["BATCH_SIZE", "JOB_TIMEOUT", "dispatch", "expire_exports", "export_people_xlsx", "export_report_xlsx",
+           "export_unit_syll", "remove_partials", "zip_entry_name"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,10 @@ KIND = leases.register(leases.JobKind(model=ExportJob, func_name=SYLL_UNIT_JOB,
 PEOPLE_KIND = leases.register(leases.JobKind(model=ExportJob, func_name=PEOPLE_XLSX_JOB,
                                              job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600, cleanup=remove_partials,
                                              rows=lambda: ExportJob.kind == KIND_PEOPLE_XLSX))
+#: Every report as XLSX (issue 17, item 6): the rows of kind ``report_<key>``, one job function.
+REPORT_KIND = leases.register(leases.JobKind(
+    model=ExportJob, func_name=REPORT_XLSX_JOB, job_timeout=JOB_TIMEOUT, result_ttl=24 * 3600,
+    cleanup=remove_partials, rows=lambda: ExportJob.kind.startswith(REPORT_KIND_PREFIX, autoescape=True)))
 
 
 def dispatch(export_id: int):
@@ -270,59 +278,59 @@ def _run(job: ExportJob, run: Run) -> dict:
     return {"status": "finished", "done": done, "skipped": skipped}
 
 
-# --------------------------------------------------------------------------- the people list as XLSX (issue 17)
+# --------------------------------------------------------------------------- workbooks: the people list, the reports
 
 
-class PeopleExportRunner(ExportJobRunner):
-    """The people list's workbook: same lifecycle, partial files and expiry as the SYLL ZIP."""
+class XlsxProgress:
+    """The progress of a workbook being written, into its row: :meth:`start` once with the rows to write, then a
+    call after each row (a throttled heartbeat; every 5,000 rows the RQ job's ``meta``; the fault tests' delay)."""
 
-    kind = PEOPLE_KIND
+    def __init__(self, run: Run):
+        self.run, self.total = run, 0
+        self.delay = float(current_app.config.get("JOB_ITEM_DELAY_SECONDS") or 0)
+
+    def start(self, total: int) -> None:
+        """The rows the workbook will have (written into the row at once)."""
+        self.total = total
+        self.run.beat(total=total, done=0)
+
+    def __call__(self, n: int) -> None:
+        if self.delay:
+            leases.item_delay()
+        self.run.progress(done=n)
+        if n % 5000 == 0:
+            leases.meta_progress(n, self.total)
+
+
+class XlsxExportRunner(ExportJobRunner):
+    """A workbook written by :meth:`produce` into a ``.xlsx.part`` file, then moved into place: the people list
+    and every report share the lifecycle, partial files, expiry, access log and download of the SYLL ZIP."""
+
     summary_fields = ("done", "total")
 
-    def failure_message(self) -> str:
-        """The row's error after an unexpected failure."""
-        return _("Lỗi hệ thống khi xuất danh sách hồ sơ; hãy thử lại sau hoặc báo quản trị hệ thống.")
+    def produce(self, job: ExportJob, requester: Account, part: str, progress: XlsxProgress) -> tuple[int, str, dict]:
+        """Write the workbook at ``part`` as ``requester``: (rows written, download name, what the access log's
+        ``export`` entry adds)."""
+        raise NotImplementedError
 
     def run(self, row: ExportJob, run: Run) -> dict:
         """Write the workbook."""
-        return _run_people(row, run)
+        return _run_xlsx(self, row, run)
 
 
-_PEOPLE_JOB = PeopleExportRunner()
-
-
-def export_people_xlsx(export_id: int) -> dict:
-    """Write the people list of export ``export_id`` (its filters as asked) to an XLSX workbook; returns
-    ``{"status", "done", "total"}``. A re-run after a crash starts a fresh ``.xlsx.part``; a failure removes it."""
-    return _PEOPLE_JOB(export_id)
-
-
-def _run_people(job: ExportJob, run: Run) -> dict:
-    from app.services.reports import people_xlsx
-
+def _run_xlsx(runner: XlsxExportRunner, job: ExportJob, run: Run) -> dict:
     export_id = job.id
     requester = db.session.get(Account, job.requested_by_id)
     if requester is None:
         raise LookupError("export without requester")
-    flt, day = people_export_filter(export_id)
-    total = people_xlsx.count_people(requester, flt, day)
-    run.beat(total=total, done=0)
     remove_partials(export_id)
     folder = export_folder()
     stored = f"{uuid.uuid4().hex}.xlsx"
     part = os.path.join(folder, f"{part_prefix(export_id)}{run.token}.xlsx.part")
-    delay = float(current_app.config.get("JOB_ITEM_DELAY_SECONDS") or 0)
-
-    def progress(n: int) -> None:
-        if delay:
-            leases.item_delay()
-        run.progress(done=n)
-        if n % 5000 == 0:
-            leases.meta_progress(n, total)
-
+    progress = XlsxProgress(run)
     try:
         with audit.acting_as(requester):
-            done = people_xlsx.write_people(part, people_xlsx.people_rows(requester, flt, day), progress)
+            done, name, detail = runner.produce(job, requester, part, progress)
         db.session.rollback()  # end the streamed read's transaction
         digest = hashlib.sha256()
         with open(part, "rb") as fh:
@@ -335,12 +343,12 @@ def _run_people(job: ExportJob, run: Run) -> dict:
             os.remove(part)
         raise
     audit.log_access("export", user=requester, object_type="ExportJob", object_id=export_id,
-                     org_unit_id=job.org_unit_id, detail={"export_id": export_id, "kind": KIND_PEOPLE_XLSX,
-                                                          "rows": done})
-    name = nfc(_("Danh sách hồ sơ - %(day)s.xlsx", day=datetime.now().strftime("%d-%m-%Y")))
+                     org_unit_id=job.org_unit_id, detail={"export_id": export_id, "kind": job.kind, "rows": done,
+                                                          **detail})
     old = job.stored_name
+    total = max(progress.total, done)
     try:
-        run.finish(done=done, total=max(total, done), stored_name=stored, download_name=name[:255],
+        run.finish(done=done, total=total, stored_name=stored, download_name=nfc(name)[:255],
                    size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(), error=None,
                    note=None)
     except leases.LeaseLost:
@@ -348,4 +356,60 @@ def _run_people(job: ExportJob, run: Run) -> dict:
         raise
     if old and old != stored and os.path.isfile(os.path.join(folder, old)):
         os.remove(os.path.join(folder, old))
-    return {"status": "finished", "done": done, "total": max(total, done)}
+    return {"status": "finished", "done": done, "total": total}
+
+
+class PeopleExportRunner(XlsxExportRunner):
+    """The people list's workbook (issue 17, item 6), with the list's filters as asked."""
+
+    kind = PEOPLE_KIND
+
+    def failure_message(self) -> str:
+        """The row's error after an unexpected failure."""
+        return _("Lỗi hệ thống khi xuất danh sách hồ sơ; hãy thử lại sau hoặc báo quản trị hệ thống.")
+
+    def produce(self, job, requester, part, progress):
+        """The list's rows, streamed."""
+        from app.services.reports import people_xlsx
+
+        flt, day = people_export_filter(job.id)
+        progress.start(people_xlsx.count_people(requester, flt, day))
+        done = people_xlsx.write_people(part, people_xlsx.people_rows(requester, flt, day), progress)
+        return done, _("Danh sách hồ sơ - %(day)s.xlsx", day=datetime.now().strftime("%d-%m-%Y")), {}
+
+
+_PEOPLE_JOB = PeopleExportRunner()
+
+
+def export_people_xlsx(export_id: int) -> dict:
+    """Write the people list of export ``export_id`` (its filters as asked) to an XLSX workbook; returns
+    ``{"status", "done", "total"}``. A re-run after a crash starts a fresh ``.xlsx.part``; a failure removes it."""
+    return _PEOPLE_JOB(export_id)
+
+
+class ReportExportRunner(XlsxExportRunner):
+    """A report's workbook (issue 17, item 6): the report computed by its service as the requester, with the
+    parameters recorded when it was asked (``app/services/reports/xlsx_exports.py``)."""
+
+    kind = REPORT_KIND
+
+    def failure_message(self) -> str:
+        """The row's error after an unexpected failure."""
+        return _("Lỗi hệ thống khi xuất báo cáo ra Excel; hãy thử lại sau hoặc báo quản trị hệ thống.")
+
+    def produce(self, job, requester, part, progress):
+        """The report's rows in its official layout."""
+        from app.services.reports.xlsx_exports import report_export
+
+        report, params = report_export_params(job.id)
+        written = report_export(report).write(requester, params, part, progress)
+        return written.rows, written.name, {"report": report, "params": params}
+
+
+_REPORT_JOB = ReportExportRunner()
+
+
+def export_report_xlsx(export_id: int) -> dict:
+    """Write the report of export ``export_id`` to an XLSX workbook; returns ``{"status", "done", "total"}``. A
+    re-run after a crash starts a fresh ``.xlsx.part``; a failure removes it."""
+    return _REPORT_JOB(export_id)

@@ -347,6 +347,14 @@ def rq_queue(app, monkeypatch, tmp_path, request):
 
 
 @pytest.fixture()
+def inline_exports(app, monkeypatch, tmp_path):
+    """No Redis: export jobs run in-process after the request's commit, into a temporary export folder."""
+    monkeypatch.setitem(app.extensions, "rq_queue", None)
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture()
 def unit_by_name(db):
     """Look a unit up by exact name (the demo city has unique names except 'Phòng Tổ chức cán bộ')."""
     from sqlalchemy import select

@@ -164,7 +164,7 @@ def test_the_page_shows_the_figures_in_its_tables(app, history):
     trend = trend[:trend.index("</table>")]
     assert [int(v) for v in re.findall(r'data-value="(\d+)"', trend)] == [n for _e, n in board.trend]
     assert re.search(r'<script src="/static/vendor/chartjs/chart\.umd\.min\.js" nonce="[^"]+">', page)
-    assert re.search(r'<script src="/static/js/dashboard\.js" nonce="[^"]+">', page)
+    assert re.search(r'<script src="/static/js/charts\.js" nonce="[^"]+">', page)
     assert f'id="figure-total">{board.total}<' in page
     assert db.session.execute(text("SELECT count(*) FROM access_log WHERE event = 'dashboard'")).scalar() >= 1
 

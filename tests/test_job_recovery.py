@@ -1,8 +1,9 @@
 """Background jobs that survive crashes and Redis outages (issue 13, items 11–12), with real processes.
 
-A real ``rq worker`` subprocess (the app's jobs, this suite's Redis database) is SIGKILLed mid bulk approval and
-mid ZIP export; the reconciler (``jobs/reconcile.py``) sees the dead worker from the stale heartbeat of the row
-and queues the row again; a restarted worker finishes exactly the rest. A private ``redis-server`` is stopped
+A real ``rq worker`` subprocess (the app's jobs, this suite's Redis database) is SIGKILLed mid bulk approval, mid
+ZIP export and mid XLSX export of a few thousand people (issue 17 item 6); the reconciler (``jobs/reconcile.py``)
+sees the dead worker from the stale heartbeat of the row and queues the row again; a restarted worker finishes
+exactly the rest (the XLSX: from scratch, once). A private ``redis-server`` is stopped
 and started again: logins keep working, an export asked for meanwhile waits with a Vietnamese note, progress
 updates into RQ fail silently, and the rows Redis forgot are queued again by the reconciler.
 
@@ -267,6 +268,78 @@ def test_export_killed_mid_way_is_rebuilt_and_leaves_no_partial_file(app, demo_p
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         names = archive.namelist()
         assert len(names) == len(set(names)) == state["done"] and archive.testzip() is None
+
+
+def _thousands_of_people(db, copies: int = 14) -> list[int]:
+    """The demo city's files copied ``copies`` times over (a few thousand active files), each with its own marker in
+    ``position`` ("P-<id>", shown in the people list's workbook); the ids of the active files, in the list's order."""
+    columns = [c for (c,) in db.session.execute(text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'person' AND table_schema = "
+        "'public' AND column_name NOT IN ('id', 'account_id') ORDER BY ordinal_position"))]
+    cols = ", ".join(columns)
+    db.session.execute(text(f"INSERT INTO person ({cols}) SELECT {cols} FROM person "
+                            f"CROSS JOIN generate_series(1, {copies}) WHERE status IN ('active', 'suspended')"))
+    db.session.execute(text("UPDATE person SET position = 'P-' || id"))
+    db.session.commit()
+    return [i for (i,) in db.session.execute(text(
+        "SELECT id FROM person WHERE status IN ('active', 'suspended') ORDER BY sort_key, id"))]
+
+
+def test_people_export_killed_mid_way_is_finished_exactly_once(app, demo_people, queue, workers):
+    """Issue 17 item 6: a real RQ worker SIGKILLed while writing the people list of the whole city (a few thousand
+    rows) leaves a "running" row and no file in the export folder (XlsxWriter keeps the rows of a constant-memory
+    sheet in anonymous temporary files, gone with the process, and writes the ``.xlsx.part`` only at the end); the
+    reconciler sees the stale heartbeat and queues the row again; a restarted worker writes it from scratch, once:
+    the row finishes on its second attempt, one workbook is left, the access log has one finished export, and the
+    workbook read back has every active file exactly once, in the list's order."""
+    import collections
+
+    import openpyxl
+
+    db = demo_people
+    expected = _thousands_of_people(db)
+    assert len(expected) >= 2500
+    officer = client_for(app, "sonoivu.chuyenvien")
+    resp = officer.post("/people/export/?q=&status=active&sub_units=y")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    export_id = int(re.search(r"/people/export/(\d+)$", resp.headers["Location"]).group(1))
+    folder = app.config["EXPORT_FOLDER"]
+
+    worker = workers.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.003)
+    wait_for(lambda: row_of(db, ExportJob, export_id).done >= 400, what="400 rows", logs=workers.logs)
+    workers.kill(worker)
+    killed = row_of(db, ExportJob, export_id)
+    assert killed.status == "running" and killed.total == len(expected) and 400 <= killed.done < killed.total
+    assert parts(folder) == [] and not [n for n in os.listdir(folder) if n.endswith(".xlsx")]
+
+    time.sleep(LEASE + 0.5)
+    from jobs.reconcile import reconcile
+
+    assert reconcile()["requeued"] == 1
+    state = officer.get(f"/people/export/{export_id}/status").get_json()
+    assert state["status"] == "queued" and "chạy tiếp" in state["note"]
+    assert parts(folder) == []
+    assert reconcile()["requeued"] == 0  # its new RQ job waits in Redis: nothing to do twice
+
+    workers.finish(workers.start(app.config["REDIS_URL"], queue.name, burst=True))
+    db.session.expire_all()
+    state = officer.get(f"/people/export/{export_id}/status").get_json()
+    assert (state["status"], state["done"], state["total"]) == ("finished", len(expected), len(expected)), (
+        state, workers.logs())
+    done = row_of(db, ExportJob, export_id)
+    assert done.attempts == 2 and parts(folder) == []
+    assert [n for n in os.listdir(folder) if n.endswith(".xlsx")] == [done.stored_name]
+    finished = db.session.execute(text("SELECT detail FROM access_log WHERE event = 'export' "
+                                       "AND object_id = :id"), {"id": str(export_id)}).all()
+    assert [d["rows"] for (d,) in finished] == [len(expected)]
+
+    download = officer.get(state["download_url"])
+    rows = list(openpyxl.load_workbook(io.BytesIO(download.data), read_only=True).worksheets[0]
+                .iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == list(range(1, len(expected) + 1))
+    markers = [r[5] for r in rows]
+    assert collections.Counter(markers).most_common(1)[0][1] == 1  # every file once
+    assert markers == [f"P-{i}" for i in expected]
 
 
 def test_failure_callback_tells_the_row_at_once(app, demo_people, queue, workers, monkeypatch):

@@ -79,7 +79,7 @@ FIXED_ARGS = {
     "kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke",
              "PeopleView.api_codes": "province", "MyFileView.api_codes": "province",
              # issue 17, BM02 family
-             "Bm02View.index": "cong-chuc", "Bm02View.download_xlsx": "vien-chuc",
+             "Bm02View.index": "cong-chuc", "Bm02View.export_xlsx": "vien-chuc",
              "Bm02View.download_pdf": "cap-xa", "Bm02View.sign": "cong-chuc"},
     "name": {"OrgUnitModelView.action": "export_csv", "WorkdayOverrideView.action": "no_such_action"},
     "section": {"PeopleView.edit": "work", "PeopleView.delete_row": "work", "MyFileView.edit": "identity",
@@ -105,6 +105,11 @@ MAY_BE_ABSENT = {"QualityView.quarterly_pdf",
                  "WorkdayOverrideView.edit", "WorkdayOverrideView.show"}
 MAY_BE_ABSENT |= {"PeopleExportView.show", "PeopleExportView.status"}  # issue 17 (helper "dash")
 MAY_BE_ABSENT |= {"ImportView.report"}  # issue 19: the world's imports are not checked yet (no report)
+# Issue 17 item 6 (helper "b"): the reports' exports — someone else's export job, as for the people list's.
+NO_PK_VIEWS |= {"ReportExportView"}
+FIXED_ARGS["export_id"].update({"ReportExportView.show": 999999, "ReportExportView.status": 999999,
+                                "ReportExportView.download": 999999})
+MAY_BE_ABSENT |= {"ReportExportView.show", "ReportExportView.status"}
 #: Markers of the out-of-scope objects that a scoped list must never show.
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",

@@ -258,14 +258,18 @@ def test_one_grouped_statement_for_the_figures(app, demo_people, facts):
     assert not [s for s in seen if "FROM person" in s and "ROLLUP" not in s.upper()]
 
 
-def test_xlsx_has_the_official_layout_and_the_same_figures(app, client, demo_people, facts):
-    """The XLSX (read back with openpyxl): merged group headers, the column numbers, numbers as numbers, and the
-    same figures as the hand-written SQL for Sở Y tế and the total. The export is in the access log."""
+def test_xlsx_has_the_official_layout_and_the_same_figures(app, client, demo_people, facts, inline_exports):
+    """The XLSX (a background export, run in-process; read back with openpyxl): merged group headers, the column
+    numbers, numbers as numbers, and the same figures as the hand-written SQL for Sở Y tế and the total. The
+    request (with its unit, day, kind and depth), the rows written and the download are in the access log."""
     import openpyxl
+
+    from tests.clients import export_report
 
     db = demo_people
     login(client, "sonoivu.chuyenvien")
-    resp = client.get(f"/reports/bm02/cong-chuc/xlsx?day={DAY:%d/%m/%Y}")
+    export_id, state = export_report(client, f"/reports/bm02/cong-chuc/xlsx?day={DAY:%d/%m/%Y}")
+    resp = client.get(state["download_url"])
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
     sheet = book.active
@@ -283,9 +287,14 @@ def test_xlsx_has_the_official_layout_and_the_same_figures(app, client, demo_peo
     assert {k: v for k, v in syt.items() if k != "quota"} == expected(db, "cong-chuc", facts["syt"].path)
     assert {k: v for k, v in total.items() if k != "quota"} == expected(db, "cong-chuc")
     assert syt["quota"] == 160 and all(isinstance(v, int) for v in total.values())
-    logged = db.session.execute(text("SELECT event, object_id, detail FROM access_log WHERE event = "
-                                     "'export_report'")).all()
-    assert len(logged) == 1 and logged[0][1] == "cong-chuc"
+    assert state["done"] == state["total"] == len(rows) - numbers - 1
+    logged = db.session.execute(text("SELECT event, object_id, detail FROM access_log WHERE event IN "
+                                     "('export_report', 'export', 'export_report_xlsx') ORDER BY id")).all()
+    assert [(e, o) for e, o, _d in logged] == [("export_report", str(export_id)), ("export", str(export_id)),
+                                               ("export_report_xlsx", str(export_id))]
+    assert logged[0][2]["report"] == "bm02" and logged[0][2]["params"] == {
+        "kind": "cong-chuc", "unit_id": None, "day": DAY.isoformat(), "depth": 2}
+    assert logged[1][2]["rows"] == state["done"]
 
 
 def test_page_shows_the_two_level_header_and_logs_the_view(app, client, demo_people, facts):
@@ -318,11 +327,13 @@ def test_scope_a_unit_officer_sees_only_its_subtree(app, client, demo_people, fa
         resp = client.get(f"/reports/bm02/cong-chuc/?{query}")
         assert resp.status_code == 404, query
         assert "Không tìm thấy đơn vị trong phạm vi của bạn." in resp.get_data(as_text=True)
-    assert client.get(f"/reports/bm02/cong-chuc/xlsx?unit_id={outside.id}").status_code == 404
+    assert client.post(f"/reports/bm02/cong-chuc/xlsx?unit_id={outside.id}").status_code == 404
     assert client.get("/reports/bm02/khac/").status_code == 404
     bad = client.get("/reports/bm02/cong-chuc/?day=31/02/2026")
     assert bad.status_code == 400 and 'id="bm02-table"' not in bad.get_data(as_text=True)
-    assert client.get("/reports/bm02/cong-chuc/xlsx?depth=9").status_code == 400
+    assert client.post("/reports/bm02/cong-chuc/xlsx?depth=9").status_code == 400
+    assert client.post("/reports/bm02/cong-chuc/xlsx?day=31/02/2026").status_code == 400
+    assert db.session.execute(text("SELECT count(*) FROM export_job")).scalar() == 0  # nothing asked
     inside = client.get(f"/reports/bm02/cong-chuc/?unit_id={unit(db, 'Bệnh viện Thanh Nhàn').id}&depth=1")
     assert inside.status_code == 200 and "Khoa Cấp cứu" in inside.get_data(as_text=True)
 

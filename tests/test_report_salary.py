@@ -62,12 +62,16 @@ def test_step_raises_due_match_the_salary_table_nd_204(app, demo_people, unit_by
     assert client.get("/reports/salary/?unit_id=abc").status_code == 400
 
 
-def test_salary_xlsx_reads_back(app, demo_people, unit_by_name, today):
-    """The XLSX holds the same people and figures (numbers as numbers, dates as dates), strings never formulas."""
+def test_salary_xlsx_reads_back(app, demo_people, unit_by_name, today, inline_exports):
+    """The XLSX (a background export, run in-process) holds the same people and figures (numbers as numbers, dates
+    as dates), strings never formulas."""
+    from tests.clients import export_report
+
     db = demo_people
     unit = unit_by_name("Sở Y tế")
     client = client_for(app, "syt.thutruong")
-    resp = client.get(f"/reports/salary/xlsx?unit_id={unit.id}")
+    _export_id, state = export_report(client, f"/reports/salary/xlsx?unit_id={unit.id}")
+    resp = client.get(state["download_url"])
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(resp.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -268,12 +268,16 @@ def test_position_report_matches_hand_written_sql(app, staffed, demo_people):
     assert page.count('class="mismatch-row"') == min(50, len(expected))
 
 
-def test_xlsx_read_back(app, staffed, demo_people):
+def test_xlsx_read_back(app, staffed, demo_people, inline_exports):
+    """Both reports as background exports (run in-process), read back with openpyxl."""
+    from tests.clients import export_report
+
     db = demo_people
     admin = account(db, "sonoivu.admin")
     svc.set_quota(admin, staffed["stp"].id, YEAR, "hop_dong", 2, "=HYPERLINK(\"x\")", D2)
     c = client_for(app)
-    resp = c.get(f"/reports/quotas/xlsx?day={D2:%d/%m/%Y}")
+    _export_id, state = export_report(c, f"/reports/quotas/xlsx?day={D2:%d/%m/%Y}")
+    resp = c.get(state["download_url"])
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in resp.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
@@ -291,8 +295,8 @@ def test_xlsx_read_back(app, staffed, demo_people):
     totals = {r[2]: (r[3], r[6]) for r in rows[head + 1:] if r[1] == "Tổng cộng"}
     assert totals == {str(svc.KIND_LABELS[k]): v for k, v in report.totals.items()}
 
-    resp = c.get(f"/reports/positions/xlsx?day={D2:%d/%m/%Y}&unit_id={staffed['syt'].id}")
-    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    _export_id, state = export_report(c, f"/reports/positions/xlsx?day={D2:%d/%m/%Y}&unit_id={staffed['syt'].id}")
+    book = openpyxl.load_workbook(io.BytesIO(c.get(state["download_url"]).data))
     first, second = book.worksheets
     rows = [r for r in first.iter_rows(values_only=True) if isinstance(r[0], int)]
     report = reports.position_report(admin, staffed["syt"].id, D2)
@@ -301,9 +305,13 @@ def test_xlsx_read_back(app, staffed, demo_people):
     people = [r for r in second.iter_rows(values_only=True) if isinstance(r[0], int)]
     assert len(people) == db.session.scalar(select(func.count()).select_from(
         reports.rank_mismatches(admin, staffed["syt"].id).subquery()))
+    assert state["done"] == state["total"] == len(rows) + len(people)
     logged = db.session.execute(text("SELECT count(*) FROM access_log WHERE event = 'export' "
                                      "AND detail->>'report' IN ('quotas', 'positions')")).scalar()
     assert logged == 2
+    asked = db.session.execute(text("SELECT detail FROM access_log WHERE event = 'export_report' ORDER BY id")).all()
+    assert [d["params"] for (d,) in asked] == [{"unit_id": None, "day": D2.isoformat()},
+                                               {"unit_id": staffed["syt"].id, "day": D2.isoformat()}]
 
 
 # --------------------------------------------------------------------------- the change log

@@ -15,6 +15,9 @@
 - :func:`post_button` — a one-click POST form (CSRF token included) for a list cell; :func:`row_form` — a
   small POST form with fields (a document number …) for a list cell, its errors under its fields.
 - :func:`found` — a service lookup whose ``NotFoundError`` is the page's 404; :func:`link`, :func:`label` — cells.
+- :class:`Chart` — a chart of a page (issue 17): figures the page's service already computed, drawn by the vendored
+  Chart.js (``static/js/charts.js``) from the accessible table under it (``kit/ui.html`` ``chart``, as on the
+  dashboard); a list page shows its ``charts`` above the table.
 - :func:`scope_filters` — FAB ``base_filters`` derived from the scope function, for ModelViews.
 - :class:`UseCaseInterface` — a ModelView's data access whose writes go through use cases (FAB reads as usual).
 
@@ -43,6 +46,7 @@ from views.forms import field_errors
 
 __all__ = [
     "PAGE_SIZE",
+    "Chart",
     "Column",
     "ListView",
     "Page",
@@ -246,14 +250,15 @@ def link(url: str, text) -> Markup:
 
 
 def post_button(url: str, label: str, *, css: str = "btn btn-xs btn-danger", form_class: str = "",
-                icon: str = "", title: str | None = None) -> Markup:
-    """A one-click POST form carrying the CSRF token (a revoke, mark-read, lock … button in a list cell)."""
+                icon: str = "", title: str | None = None, button_id: str | None = None) -> Markup:
+    """A one-click POST form carrying the CSRF token (a revoke, mark-read, lock … button in a list cell; a report's
+    "start the export" button)."""
     icon_html = Markup('<i class="fa %s"></i> ') % icon if icon else Markup("")
     return Markup(
         '<form method="post" action="%s"%s><input type="hidden" name="csrf_token" value="%s">'
         '<button type="submit" class="%s"%s>%s%s</button></form>'
     ) % (url, Markup(_attrs({"class": form_class or None})), generate_csrf(), css,
-         Markup(_attrs({"title": title})), icon_html, label)
+         Markup(_attrs({"title": title, "id": button_id})), icon_html, label)
 
 
 def sort_link(label, key: str, sort: str, descending: bool = False, arg: str = "sort") -> Markup:
@@ -286,6 +291,52 @@ def row_form(url: str, form, submit, *, errors: dict | None = None, css: str = "
     return Markup('<form method="post" action="%s"%s>%s%s<button type="submit" class="%s">%s%s</button></form>') % (
         url, Markup(_attrs({"id": form_id, "class": form_class or None})), token, Markup("").join(fields), css,
         icon_html, submit)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def figure(value, percent: bool = False) -> str:
+    """A chart's figure as the page shows it: 12.345 (Vietnamese thousands separator), 87,5 % for a percentage,
+    "—" for none."""
+    if value is None:
+        return "—"
+    if percent:
+        return f"{value:.1f}".replace(".", ",") + " %"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+@dataclass
+class Chart:
+    """A chart and its accessible table (``kit/ui.html`` ``chart``): ``rows`` are (label, one value per series);
+    ``series`` the series' names (one name: a single-series chart, its bars labelled by ``title``). ``kind``:
+    "bar" (horizontal bars, one row each), "column" (vertical bars), "line", "doughnut"; ``stacked`` stacks the
+    series; ``percent`` shows the values as percentages (0–100). ``label_header`` heads the column of labels,
+    ``note`` is shown under the title (what the chart leaves out)."""
+
+    key: str
+    title: Any
+    rows: list[tuple[Any, list]]
+    series: list[Any]
+    kind: str = "bar"
+    stacked: bool = False
+    percent: bool = False
+    label_header: Any = ""
+    note: Any = ""
+
+    @property
+    def height(self) -> int:
+        """Pixels of the canvas: horizontal bars get room for each row (and each series of a row)."""
+        if self.kind != "bar":
+            return 260
+        per_row = 22 if self.stacked or len(self.series) == 1 else 14 * len(self.series) + 8
+        return max(160, per_row * len(self.rows) + 70)
+
+    def cells(self, values: list) -> list[tuple[Any, str]]:
+        """(value for the chart, text for the table) of each value of a row; a missing value is no bar."""
+        return [("" if v is None else v, figure(v, self.percent)) for v in values]
 
 
 # --------------------------------------------------------------------------- the list page
@@ -345,6 +396,10 @@ class ListView(BaseView):
         """Forms shown next to the links above the list (a :func:`post_button` "mark all read" …)."""
         return []
 
+    def list_charts(self, page: Page) -> list[Chart]:
+        """Charts shown above the table (from what the page's service computed: no query of their own)."""
+        return []
+
     def render_list(self, page: Page | None = None, **context):
         """The list page for this request's filters (or of ``page``, when the view has read it itself).
 
@@ -359,6 +414,7 @@ class ListView(BaseView):
         columns = self.page_columns(page, context)
         body = self.render_template(
             self.list_template, title=context.pop("title", self.list_title), view=self, filters=filters,
+            charts=context.pop("charts", None) or ([] if refused else self.list_charts(page)),
             filter_errors=errors, page=page, headers=context.pop("headers", None) or [c.label for c in columns],
             rows_html=render_rows(page.rows, columns, self.row_attrs), links=self.links(),
             buttons=self.list_buttons(), **context)

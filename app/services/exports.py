@@ -10,6 +10,11 @@ the access log.
 The people list as XLSX (``people_xlsx``, issue 17 item 6): :func:`request_people_export` records the list's
 filters (in the request's access-log entry, the record of what was asked: ``export_people``) and queues
 :data:`PEOPLE_XLSX_JOB`, which streams the list's rows into a constant-memory workbook.
+
+Every report as XLSX (``report_<key>``, issue 17 item 6; the reports: ``app/services/reports/xlsx_exports.py``):
+:func:`request_report_export` checks the report's parameters (unit, day, kind …), records them in the request's
+access-log entry (``export_report``) and queues :data:`REPORT_XLSX_JOB`, which computes the report as the
+requester and writes it in its official layout. The same row, progress, download and expiry as the people list.
 """
 
 from __future__ import annotations
@@ -36,9 +41,15 @@ __all__ = [
     "KIND_PEOPLE_XLSX",
     "KIND_SYLL_UNIT",
     "PEOPLE_XLSX_JOB",
+    "REPORT_XLSX_JOB",
+    "is_report_kind",
     "people_export_filter",
+    "report_export_params",
+    "report_kind",
     "request_people_export",
+    "request_report_export",
     "start_people_export",
+    "start_report_export",
     "SYLL_UNIT_JOB",
     "expired_message",
     "export_folder",
@@ -57,6 +68,9 @@ SYLL_UNIT_JOB = "jobs.exports.export_unit_syll"
 #: The people list as an XLSX workbook (issue 17, item 6), and its job.
 KIND_PEOPLE_XLSX = "people_xlsx"
 PEOPLE_XLSX_JOB = "jobs.exports.export_people_xlsx"
+#: Every report as an XLSX workbook (issue 17, item 6): the kinds ``report_<key>``, one job.
+REPORT_KIND_PREFIX = "report_"
+REPORT_XLSX_JOB = "jobs.exports.export_report_xlsx"
 #: The filter fields of the people list an export records (``PersonFilter``'s, less the search guard's note).
 PEOPLE_FILTER_FIELDS = ("unit_id", "include_sub_units", "category", "status", "rank_code", "gender", "age_min",
                         "age_max", "q")
@@ -170,39 +184,126 @@ def people_export_filter(export_id: int):
     return flt, date.fromisoformat(params["day"]) if params.get("day") else date.today()
 
 
+def _kind_condition(kind):
+    """SQL on ExportJob.kind: one kind, or :data:`REPORT_KIND_PREFIX` for every report's."""
+    if kind == REPORT_KIND_PREFIX:
+        return ExportJob.kind.startswith(REPORT_KIND_PREFIX, autoescape=True)
+    return ExportJob.kind == kind
+
+
+def _of_kind(job: ExportJob, kind: str | None) -> bool:
+    return kind is None or job.kind == kind or (kind == REPORT_KIND_PREFIX and is_report_kind(job.kind))
+
+
+# --------------------------------------------------------------------------- reports as XLSX (issue 17, item 6)
+
+
+def report_kind(report: str) -> str:
+    """The export row's kind of report ``report`` (``report_bm02`` …)."""
+    return REPORT_KIND_PREFIX + report
+
+
+def is_report_kind(kind: str | None) -> bool:
+    """Whether an export row's kind is a report's."""
+    return bool(kind) and kind.startswith(REPORT_KIND_PREFIX)
+
+
+@use_case
+def start_report_export(user, report: str, params: dict) -> ExportJob:
+    """Ask for report ``report`` (a key of ``xlsx_exports.REPORTS``) as an XLSX workbook, with the page's
+    ``params`` (``unit_id``, ``day``, BM02's ``kind`` and ``depth``, the salary list's ``only``). The checked
+    parameters are recorded in the request's access-log entry (``export_report``), which the job reads back.
+    Nothing is queued here (:func:`request_report_export` queues).
+
+    An unknown report or a unit outside the reader's scope is a NotFoundError (as on the report's page); a bad
+    parameter a ValidationError; nothing is written then."""
+    from app.services.reports.xlsx_exports import report_export
+
+    spec = report_export(report)
+    unit, recorded = spec.prepare(user, dict(params))
+    job = ExportJob(kind=report_kind(spec.key), requested_by_id=user.id, org_unit_id=unit.id if unit else None,
+                    status="queued")
+    db.session.add(job)
+    db.session.flush()
+    audit.log_access("export_report", user=user, object_type="ExportJob", object_id=job.id,
+                     org_unit_id=job.org_unit_id,
+                     detail={"export_id": job.id, "report": spec.key, "params": recorded})
+    return job
+
+
+@use_case
+def request_report_export(user, report: str, params: dict) -> ExportJob:
+    """:func:`start_report_export`, and its job queued once committed (in-process without Redis)."""
+    job = start_report_export(user, report, params)
+    after_commit(dispatch_named, REPORT_XLSX_JOB, job.id)
+    return job
+
+
+def report_export_params(export_id: int) -> tuple[str, dict]:
+    """(report key, parameters) an export of a report was asked with (its ``export_report`` access-log entry);
+    LookupError when that entry is missing (the job then fails)."""
+    detail = db.session.scalar(
+        select(AccessLog.detail).where(AccessLog.event == "export_report", AccessLog.object_type == "ExportJob",
+                                       AccessLog.object_id == str(export_id))
+        .order_by(AccessLog.id.desc()).limit(1))
+    if not isinstance(detail, dict) or not isinstance(detail.get("params"), dict) or not detail.get("report"):
+        raise LookupError(f"export {export_id}: no recorded report parameters")
+    return detail["report"], detail["params"]
+
+
+# --------------------------------------------------------------------------- following and downloading
+
+
 def get_export(user, export_id, kind: str | None = None) -> ExportJob:
-    """The export ``export_id`` if ``user`` asked for it (and it is of ``kind`` when given); NotFoundError
-    otherwise (no existence leak)."""
+    """The export ``export_id`` if ``user`` asked for it (and it is of ``kind`` when given: a kind, or
+    :data:`REPORT_KIND_PREFIX` for any report's); NotFoundError otherwise (no existence leak)."""
     job = requested_row(ExportJob, user, export_id, _("Không tìm thấy yêu cầu xuất dữ liệu."))
-    if kind is not None and job.kind != kind:
+    if not _of_kind(job, kind):
         raise NotFoundError(_("Không tìm thấy yêu cầu xuất dữ liệu."))
     return job
+
+
+def _scope_resource(kind: str) -> str:
+    """The resource whose scope the export's unit is checked in (a report's own; files otherwise)."""
+    if is_report_kind(kind):
+        from app.services.reports.xlsx_exports import REPORTS
+
+        spec = REPORTS.get(kind.removeprefix(REPORT_KIND_PREFIX))
+        if spec is not None:
+            return spec.resource
+    return RESOURCE_PERSONNEL
 
 
 def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, str]:
     """(export, path of its result) for a download: finished, the file still there, the unit still in scope.
 
-    Logged as ``export_syll_zip`` (a unit's SYLLs) or ``export_people_xlsx`` (the people list).
+    Logged as ``export_syll_zip`` (a unit's SYLLs), ``export_people_xlsx`` (the people list) or
+    ``export_report_xlsx`` (a report).
     """
     job = get_export(user, export_id, kind)
-    if job.org_unit_id is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, job.org_unit_id):
+    if job.org_unit_id is not None and not scope.allows(user, ACTION_READ, _scope_resource(job.kind),
+                                                        job.org_unit_id):
         raise ForbiddenError(_("Đơn vị của bản xuất này không còn trong phạm vi hồ sơ bạn được xem."))
     if job.status == "expired":
         raise NotFoundError(expired_message())
     path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
     if job.status != "finished" or path is None or not os.path.isfile(path):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
-    audit.log_access("export_people_xlsx" if job.kind == KIND_PEOPLE_XLSX else "export_syll_zip", user=user,
+    audit.log_access("export_syll_zip" if job.kind == KIND_SYLL_UNIT else "export_people_xlsx"
+                     if job.kind == KIND_PEOPLE_XLSX else "export_report_xlsx", user=user,
                      object_type="ExportJob", object_id=job.id, org_unit_id=job.org_unit_id,
-                     detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256})
+                     detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256,
+                             **({"report": job.kind.removeprefix(REPORT_KIND_PREFIX)}
+                                if is_report_kind(job.kind) else {})})
     return job, path
 
 
 def recent_exports(user, limit: int = 20, kind: str | None = None) -> list[ExportJob]:
-    """The user's latest exports (of ``kind`` when given), newest first (one bounded query)."""
+    """The user's latest exports (of ``kind`` when given; :data:`REPORT_KIND_PREFIX`: every report's), newest
+    first (one bounded query)."""
     stmt = select(ExportJob).where(ExportJob.requested_by_id == getattr(user, "id", None))
     if kind is not None:
-        stmt = stmt.where(ExportJob.kind == kind)
+        stmt = stmt.where(_kind_condition(kind))
     return list(db.session.scalars(stmt.order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))
 
 

@@ -100,27 +100,62 @@ def test_an_officer_downloads_the_people_list_as_xlsx(page: Page, live_server, a
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))
 
 
-def test_a_report_viewer_downloads_bm02_and_opens_a_units_quality_page(page: Page, live_server, db, js_errors,
-                                                                       requests_seen):
-    """Issue 17's acceptance: from the dashboard, the report viewer opens BM02 from the menu, downloads it as XLSX
-    (read back: the official header and the unit's total of công chức), then opens the quality page of a unit."""
+def test_a_report_viewer_downloads_bm02_and_opens_a_units_quality_page(page: Page, live_server, app, db, js_errors,
+                                                                       monkeypatch, tmp_path, requests_seen):
+    """Issue 17's acceptance: from the dashboard, the report viewer opens BM02 from the menu (its chart drawn by the
+    vendored Chart.js over its table), exports it as XLSX (a background job: the progress page follows it to the
+    download button; read back: the official header and the unit's total of công chức), then opens the quality
+    page of a unit (its chart drawn)."""
+    monkeypatch.setitem(app.extensions, "rq_queue", None)  # the job runs in-process
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
     sign_in(page, live_server, "xem.baocao")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     page.goto(live_server + "/reports/bm02/cong-chuc/")
     expect(page.locator("#bm02-kinds")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-charts-ready", "1")
+    state = page.locator("#chart-bm02-qualification").evaluate(DRAWN)
+    assert state["chart"] and state["painted"] > 100, state
+    page.click("#bm02-xlsx")
+    expect(page).to_have_url(re.compile(r"/reports/exports/\d+$"))
+    expect(page.locator("#report-export")).to_have_attribute("data-status", "finished")
+    expect(page.locator("#export-progress")).to_have_text("100%")
     with page.expect_download() as info:
-        page.click("#bm02-xlsx")
+        page.click("#export-download")
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     with open(download.path(), "rb") as fh:
         ws = openpyxl.load_workbook(io.BytesIO(fh.read())).worksheets[0]
     cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any("công chức" in c.lower() for c in cells)
+    assert "B5:B6" in {str(m) for m in ws.merged_cells.ranges}  # the official header, over two rows
     page.goto(live_server + "/reports/quality/")
     link = page.locator("a[href*='/reports/quality/unit/']").first
     expect(link).to_be_visible()
     link.click()
     expect(page.locator("#quality-unit-page")).to_be_visible()
     expect(page.locator("#quality-rules")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-charts-ready", "1")
+    state = page.locator("#chart-quality-criteria").evaluate(DRAWN)
+    assert state["chart"] and state["painted"] > 100, state
     shot(page, "quality_unit.png")
+    assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))
+
+
+def test_every_report_page_draws_its_chart(page: Page, live_server, db, js_errors, requests_seen):
+    """The BM02 kinds, biên chế, vị trí việc làm, the salary list and the quality ranking: each page's chart is drawn
+    on its canvas by the vendored Chart.js (a chart object, pixels), over its table; no JavaScript error, nothing
+    fetched from outside."""
+    sign_in(page, live_server, "sonoivu.chuyenvien")
+    for path, key in (("/reports/bm02/vien-chuc/", "bm02-qualification"), ("/reports/bm02/cap-xa/",
+                                                                          "bm02-qualification"),
+                      ("/reports/quotas/", "quotas"), ("/reports/positions/", "positions"),
+                      ("/reports/salary/", "salary-months"), ("/reports/quality/", "quality-ranking")):
+        page.goto(live_server + path)
+        expect(page.locator("body")).to_have_attribute("data-charts-ready", "1")
+        expect(page.locator(f"#table-{key}")).to_be_visible()
+        canvas = page.locator(f"#chart-{key}")
+        if canvas.count():  # a report without rows (no quota decided in the demo) has its table only
+            state = canvas.evaluate(DRAWN)
+            assert state["chart"] and state["painted"] > 100, (path, state)
+        shot(page, f"chart_{key}.png")
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in requests_seen if urlsplit(u).scheme.startswith("http"))

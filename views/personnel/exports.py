@@ -41,15 +41,12 @@ from app.services.errors import ServiceError
 from app.services.personnel import signed_documents as signed
 from app.text import nfc
 from models.personnel import Person
+from views.exports import EXPORT_ROUTES, POLL_SECONDS, ExportJobView, export_state, send_export, status_text
 from views.forms import UnitPickerField, VNForm
 from views.kit import Column, moment, render_table, service_form
 from views.personnel.common import PASSPHRASE_INPUT, call
 
 __all__ = ["MENU_SYLL_EXPORTS", "MySyllView", "PeopleExportView", "SyllView", "print_response"]
-
-#: Seconds between two polls of the progress page.
-POLL_SECONDS = 1
-
 
 class SignPrintForm(VNForm):
     """Ký số bản in sơ yếu lý lịch."""
@@ -93,16 +90,12 @@ def print_response(person_id: int):
     return resp
 
 
-#: An export's status in the list of recent exports.
-STATUS_LABELS = {"finished": _l("Xong"), "failed": _l("Lỗi"), "expired": _l("Đã hết hạn"), "queued": _l("Đang chờ")}
-
 #: The list of recent exports under the form.
 EXPORT_COLUMNS = [
     Column(_l("Số"), lambda j: Markup('<a href="%s">%s</a>') % (url_for("SyllView.export_show", export_id=j.id), j.id)),
     Column(_l("Lúc"), lambda j: moment(j.created_at)),
     Column(_l("Đơn vị"), lambda j: j.org_unit.name if j.org_unit else ""),
-    Column(_l("Trạng thái"), lambda j: _("Đang xuất") + f" ({j.percent}%)" if j.status == "running"
-           else STATUS_LABELS.get(j.status, STATUS_LABELS["queued"])),
+    Column(_l("Trạng thái"), status_text),
     Column(_l("Số tệp"), lambda j: f"{j.done}/{j.total}" if j.total else j.done),
     Column("", lambda j: Markup('<a href="%s"><i class="fa fa-download"></i> %s</a>') % (
         url_for("SyllView.export_download", export_id=j.id), _("Tải về")) if j.status == "finished" else ""),
@@ -117,25 +110,9 @@ def _started(job):
     return _("Đã bắt đầu xuất sơ yếu lý lịch.")
 
 
-def _export_json(job, download: str = "SyllView.export_download") -> dict:
-    """The progress of an export for its page and poll: ``note`` while it waits (queue unreachable, re-queued
-    after a crash), ``error`` when it failed, ``expired`` once its file was deleted (EXPORT_RETENTION_HOURS);
-    ``download`` is the endpoint of its file."""
-    return {
-        "id": job.id, "status": job.status, "done": job.done, "total": job.total, "skipped": job.skipped,
-        "percent": job.percent, "error": job.error if job.status == "failed" else None,
-        "note": job.note if job.status in ("queued", "running") else None,
-        "expired": export_svc.expired_message() if job.status == "expired" else None,
-        "download_url": url_for(download, export_id=job.id) if job.status == "finished" else None,
-    }
-
-
-def _send_export(job, path: str, mimetype: str, fallback: str):
-    """The finished export's file, never cached (scope re-checked and access-logged by ``open_export``)."""
-    resp = send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=attachment_name(job.download_name, mimetype, fallback), max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+def _export_json(job) -> dict:
+    """The progress of a SYLL export (its page and poll)."""
+    return export_state(job, "SyllView.export_download")
 
 
 class SyllView(BaseView):
@@ -218,7 +195,7 @@ class SyllView(BaseView):
     def export_download(self, export_id):
         """The ZIP (scope re-checked, access-logged)."""
         job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
-        return _send_export(job, path, "application/zip", "syll.zip")
+        return send_export(job, path, "application/zip", "syll.zip")
 
 
 class MySyllView(BaseView):
@@ -242,41 +219,31 @@ class MySyllView(BaseView):
 
 # --------------------------------------------------------------------------- the people list as XLSX (issue 17)
 
-#: The list of the user's recent exports of the people list.
-PEOPLE_EXPORT_COLUMNS = [
-    Column(_l("Số"), lambda j: Markup('<a href="%s">%s</a>') % (url_for("PeopleExportView.show", export_id=j.id),
-                                                               j.id)),
-    Column(_l("Lúc"), lambda j: moment(j.created_at)),
-    Column(_l("Trạng thái"), lambda j: _("Đang xuất") + f" ({j.percent}%)" if j.status == "running"
-           else STATUS_LABELS.get(j.status, STATUS_LABELS["queued"])),
-    Column(_l("Số dòng"), lambda j: f"{j.done}/{j.total}" if j.total else j.done),
-    Column("", lambda j: Markup('<a href="%s"><i class="fa fa-download"></i> %s</a>') % (
-        url_for("PeopleExportView.download", export_id=j.id), _("Tải về")) if j.status == "finished" else ""),
-]
 
-
-def _people_export_json(job) -> dict:
-    """The progress of an export of the people list (its page and poll), as :func:`_export_json`."""
-    return _export_json(job, "PeopleExportView.download")
-
-
-class PeopleExportView(BaseView):
+class PeopleExportView(ExportJobView):
     """Xuất danh sách hồ sơ ra Excel (issue 17, item 6): the list with its current filters, as a background job
-    with a progress bar; the workbook is downloaded by whoever asked for it."""
+    with a progress bar (``views/exports.py``: the progress page, its JSON and the download); the workbook is
+    downloaded by whoever asked for it."""
 
     route_base = "/people/export"
     default_view = "index"
     class_permission_name = RESOURCE_PERSONNEL
-    method_permission_name = {"index": READ, "start": READ, "show": READ, "status": READ, "download": READ}
+    method_permission_name = {"index": READ, "start": READ, **EXPORT_ROUTES}
     base_permissions = [ACTION_READ, ACTION_WRITE, ACTION_APPROVE]
+    kind = export_svc.KIND_PEOPLE_XLSX
+    show_title = _l("Xuất danh sách hồ sơ ra Excel")
+    box_id = "people-export"
+    fallback_name = "danh-sach-ho-so.xlsx"
+
+    def show_links(self, job):
+        return [(_("Các lần xuất"), url_for("PeopleExportView.index")),
+                (_("Danh sách hồ sơ"), url_for("PeopleView.index"))]
 
     @expose("/")
     @has_access
     def index(self):
         """Các lần xuất danh sách hồ sơ gần đây."""
-        recent = render_table(export_svc.recent_exports(g.user, kind=export_svc.KIND_PEOPLE_XLSX),
-                              PEOPLE_EXPORT_COLUMNS, lambda j: {"data-export-id": j.id}, table_id="people-exports",
-                              empty=_("Chưa có lần xuất nào."))
+        recent = self.recent_table([], "people-exports")
         return self.render_template("personnel/people_exports.html", title=_("Xuất danh sách hồ sơ ra Excel"),
                                     recent=recent)
 
@@ -306,28 +273,3 @@ class PeopleExportView(BaseView):
         else:
             flash(_("Đã bắt đầu xuất danh sách hồ sơ ra Excel."), "success")
         return redirect(url_for("PeopleExportView.show", export_id=job.id))
-
-    @expose("/<int:export_id>")
-    @has_access
-    def show(self, export_id):
-        """Tiến độ một lần xuất, then its download link."""
-        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
-        return self.render_template("personnel/people_export_show.html", title=_("Xuất danh sách hồ sơ ra Excel"),
-                                    job=job, state=_people_export_json(job), poll_ms=POLL_SECONDS * 1000)
-
-    @expose("/<int:export_id>/status")
-    @has_access
-    def status(self, export_id):
-        """JSON of the progress (polled by the page)."""
-        job = call(export_svc.get_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
-        return jsonify(_people_export_json(job))
-
-    @expose("/<int:export_id>/download")
-    @has_access
-    def download(self, export_id):
-        """The workbook (scope re-checked, access-logged)."""
-        job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_PEOPLE_XLSX)
-        return _send_export(job, path, XLSX_MIME, "danh-sach-ho-so.xlsx")
-
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,10 +5,11 @@ __all__ = ["register"]
 
 def register(appbuilder) -> None:
     """Register every report screen, in menu order."""
-    from views.reports import bm02, dashboard, quality, salary, staffing
+    from views.reports import bm02, dashboard, exports, quality, salary, staffing
 
     dashboard.register(appbuilder)
     bm02.register(appbuilder)
     staffing.register(appbuilder)
     salary.register(appbuilder)
     quality.register(appbuilder)
+    exports.register(appbuilder)

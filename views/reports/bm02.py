@@ -2,10 +2,11 @@
 
 ``/reports/bm02/<kind>/`` (``kind``: ``cong-chuc``, ``vien-chuc``, ``cap-xa``) shows the report for a unit
 (``?unit_id=``; default the reader's top units), a reference date (``?day=dd/mm/yyyy``, default today) and the
-levels of units shown (``?depth=1..3``): the official two-level header, one row per unit with its subtotal, the
-total. ``…/xlsx`` and ``…/pdf`` download it with the same arguments; ``…/sign`` (heads) signs the PDF with the
-user's certificate. One service call per request (``app/services/reports/bm02.py``); every view, export, print
-and signature is in the access log.
+levels of units shown (``?depth=1..3``): a chart of the first-level units by trình độ chuyên môn (from the same
+figures), the official two-level header, one row per unit with its subtotal, the total. ``…/pdf`` downloads it
+with the same arguments; a POST to ``…/xlsx`` starts its XLSX as a background export (``views/reports/exports.py``:
+progress, then download); ``…/sign`` (heads) signs the PDF with the user's certificate. One service call per
+request (``app/services/reports/bm02.py``); every view, export, print and signature is in the access log.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ from app.services.errors import NotFoundError, ServiceError, ValidationError
 from app.services.reports import bm02 as svc
 from app.services.reports import bm02_files as files
 from views.forms import DateField, UnitPickerField, VNForm, field_errors
-from views.kit import Column, ListView, Page, render_rows, service_form
+from views.kit import Chart, Column, ListView, Page, render_rows, service_form
+from views.reports.exports import export_button, start_export
 
 __all__ = ["Bm02View", "register"]
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The arguments of a report (kept by the downloads, the drill-down links and the signing form).
 REPORT_ARGS = ("unit_id", "day", "depth")
 
@@ -96,6 +97,24 @@ def _columns(report) -> list[Column]:
     return cols
 
 
+def _chart(report) -> Chart:
+    """The people of each first-level row by trình độ chuyên môn (stacked: a bar's length is the row's headcount,
+    its parts the qualification columns, then those trained below them or without the item); rows without anyone
+    counted are left out of the chart (the report's table has them)."""
+    quals = [c for c in report.kind.columns if c.group is svc.G_QUAL]
+    rows = []
+    for r in report.rows:
+        if r.depth != 1 or not r.values.get("total"):
+            continue
+        values = [r.values.get(c.key) or 0 for c in quals]
+        rows.append((r.name, [*values, max((r.values.get("total") or 0) - sum(values), 0)]))
+    series = [c.header for c in quals] + [_("Chưa qua đào tạo hoặc chưa có thông tin")]
+    if any(c.key == "qual_none" for c in quals):  # the cấp xã report counts them in its own column
+        series, rows = series[:-1], [(name, values[:-1]) for name, values in rows]
+    return Chart("bm02-qualification", _("Số người hiện có theo đơn vị và trình độ chuyên môn"), rows, series,
+                 stacked=True, label_header=_("Đơn vị"))
+
+
 def _report_or_404(kind: str, form: Bm02Filter):
     """The report of the form's arguments; 404 (Vietnamese) for an unknown kind or a unit out of reach."""
     try:
@@ -124,7 +143,7 @@ class Bm02View(ListView):
 
     route_base = "/reports/bm02"
     class_permission_name = RESOURCE_REPORT
-    method_permission_name = {"index": READ, "download_xlsx": READ, "download_pdf": READ, "sign": SIGN}
+    method_permission_name = {"index": READ, "export_xlsx": READ, "download_pdf": READ, "sign": SIGN}
     base_permissions = [ACTION_READ, "can_" + SIGN]
     default_view = "index"
     list_template = "reports/bm02.html"
@@ -160,8 +179,7 @@ class Bm02View(ListView):
                          detail={"report": str(report.kind.title), "day": report.day.strftime("%d/%m/%Y"),
                                  "depth": report.depth})
         args = _args()
-        buttons = [Markup('<a class="btn btn-default btn-sm" id="bm02-xlsx" href="%s"><i class="fa fa-file-excel-o">'
-                          '</i> %s</a>') % (url_for("Bm02View.download_xlsx", kind=kind, **args), _("Tải XLSX")),
+        buttons = [export_button(url_for("Bm02View.export_xlsx", kind=kind, **args), "bm02-xlsx"),
                    Markup('<a class="btn btn-default btn-sm" id="bm02-pdf" href="%s"><i class="fa fa-file-pdf-o">'
                           '</i> %s</a>') % (url_for("Bm02View.download_pdf", kind=kind, **args), _("Tải PDF"))]
         if self.appbuilder.sm.has_access("can_" + SIGN, RESOURCE_REPORT):
@@ -174,16 +192,17 @@ class Bm02View(ListView):
                     "theo hồ sơ đang công tác trong phạm vi bạn được xem; mỗi dòng gồm cả các đơn vị trực thuộc.",
                     who=report.kind.subject, unit=report.scope_name, day=report.day.strftime("%d/%m/%Y")),
             foot_html=render_rows([report.total], _columns(report), lambda r: {
-                "class": "bm02-total active", "id": "bm02-total"}),
+                "class": "bm02-total active", "id": "bm02-total"}), charts=[_chart(report)],
             kinds=[(k.key, k.title) for k in svc.KINDS.values()], kind=kind)
 
-    @expose("/<kind>/xlsx")
+    @expose("/<kind>/xlsx", methods=["POST"])
     @has_access
-    def download_xlsx(self, kind):
-        """Tải XLSX (the official column layout)."""
-        report = _report_or_404(kind, _checked_form(kind))
-        data = files.bm02_xlsx(g.user, report)
-        return _download(data, XLSX_MIME, files.file_name(report, "xlsx"), "bao-cao.xlsx")
+    def export_xlsx(self, kind):
+        """Tải XLSX (the official column layout): a background export of the page's arguments, then its progress
+        page and download."""
+        form = _checked_form(kind)
+        return start_export("bm02", {"kind": kind, "unit_id": form.unit_id.data, "day": form.day.data,
+                                     "depth": form.depth.data})
 
     @expose("/<kind>/pdf")
     @has_access

@@ -2,7 +2,7 @@
 
 One service call (``app/services/reports/dashboard.py``: grouped SQL in the user's scope). The charts are drawn
 in the browser by Chart.js, vendored in ``app/static/vendor/chartjs`` (no internet needed) and loaded from
-``'self'`` with the CSP nonce by ``app/static/js/dashboard.js``, which reads each chart's figures from the
+``'self'`` with the CSP nonce by ``app/static/js/charts.js``, which reads each chart's figures from the
 accessible table under it (one source of truth; without JavaScript the tables remain).
 """
 

@@ -1,9 +1,11 @@
 """Chất lượng dữ liệu "Đúng – Đủ – Sạch – Sống" (domain.md §8; HN-21.3) and the register of data issues (HN-17.4).
 
 - ``/reports/quality/``: the units of the user's scope ranked by their share of files passing every rule (the city
-  ranking at the top level), with each criterion's share; ``?unit=<id>`` drills down to a unit's children.
-- ``/reports/quality/unit/<id>``: one unit's counts per rule and the people failing them, each rule with a link to
-  the section of the file that fixes it (``PeopleView.edit``); ``?rule=<key>`` keeps one rule.
+  ranking at the top level, and its chart), with each criterion's share; ``?unit=<id>`` drills down to a unit's
+  children.
+- ``/reports/quality/unit/<id>``: one unit's share passing each criterion (a chart), its counts per rule and the
+  people failing them, each rule with a link to the section of the file that fixes it (``PeopleView.edit``);
+  ``?rule=<key>`` keeps one rule; its quarterly reports (HN-21.6) with the chart of their signed figures.
 - ``/data-issues/``: the open issues of the files in scope (``?status=`` the closed ones); an officer of the file's
   unit resolves or rejects each in place; ``/data-issues/new/<person_id>``: the report form, linked from the file
   page ("Báo dữ liệu chưa đúng").
@@ -40,7 +42,7 @@ from app.services.reports import quarterly
 from models.data_quality import ISSUE_STATUSES
 from views import kit
 from views.forms import VNForm
-from views.kit import Column, ListView, Page, link, moment, render_rows, small
+from views.kit import Chart, Column, ListView, Page, link, moment, render_rows, small
 
 __all__ = ["DataIssuesView", "QualityView", "register"]
 
@@ -59,6 +61,30 @@ def _fix_url(person_id: int, key: str) -> str:
 def _criterion_column(key: str, label) -> Column:
     """A criterion's share of files passing all its rules."""
     return Column(label, lambda r: _pct(r.criterion_pct(key)), css=f"text-right col-{key}")
+
+
+def ranking_chart(table) -> Chart:
+    """The share of files passing every rule, per row of the table (the units in their ranking's order)."""
+    rows = [(_("%(name)s (trực thuộc trực tiếp)", name=r.name) if r.direct else r.name, [r.score])
+            for r in table.rows if r.people]
+    return Chart("quality-ranking", _("Tỷ lệ hồ sơ đạt mọi tiêu chí theo đơn vị"), rows,
+                 [_("Hồ sơ đạt mọi tiêu chí")], percent=True, label_header=_("Đơn vị"))
+
+
+def criteria_chart(summary) -> Chart:
+    """One unit: the share of its files passing each criterion, and every rule."""
+    rows = [(label, [summary.criterion_pct(key)]) for key, label in svc.CRITERIA.items()]
+    rows.append((_("Đạt mọi tiêu chí"), [summary.score]))
+    return Chart("quality-criteria", _("Tỷ lệ hồ sơ đạt từng tiêu chí"), rows if summary.people else [],
+                 [_("Tỷ lệ hồ sơ đạt")], percent=True, label_header=_("Tiêu chí"))
+
+
+def quarterly_chart(reports) -> Chart:
+    """The unit's submitted quarterly reports (their signed figures): the share passing every rule, per quarter."""
+    rows = [(f"{r.quarter}/{r.year}", [r.figures.get("score")]) for r in sorted(reports, key=lambda r: (r.year,
+                                                                                                         r.quarter))]
+    return Chart("quality-quarters", _("Tỷ lệ hồ sơ đạt mọi tiêu chí theo các báo cáo quý đã gửi"), rows,
+                 [_("Hồ sơ đạt mọi tiêu chí")], kind="column", percent=True, label_header=_("Quý"))
 
 
 class RuleFilterForm(VNForm):
@@ -134,7 +160,7 @@ class QualityView(ListView):
                     day=table.day.strftime("%d/%m/%Y")),
             foot_html=table.total and render_rows([table.total], self._unit_columns()[2:], lambda r: {
                 "class": "quality-total active", "id": "quality-total"}),
-            top_url=url_for("QualityView.index"))
+            top_url=url_for("QualityView.index"), charts=[ranking_chart(table)])
 
     @expose("/unit/<int:pk>/quarterly", methods=["POST"])
     @has_access
@@ -187,9 +213,11 @@ class QualityView(ListView):
                   for c in svc.CRITERIA]
         quarterly_due = quarterly.due_date(*quarterly.quarter_of(scope.today()))
         can_sign = self.appbuilder.sm.has_access("can_" + SIGN, self.class_permission_name)
+        reports = quarterly.reports_of(g.user, unit.id) if quarterly_due is not None else []
         return self.render_template(
             "reports/quality_unit.html", view=self, unit=unit, summary=summary, counts=counts, filters=filters,
-            reports=quarterly.reports_of(g.user, unit.id) if quarterly_due is not None else [],
+            reports=reports, criteria_chart=criteria_chart(summary),
+            quarterly_chart=quarterly_chart(reports) if reports else None,
             quarterly_due=quarterly_due, quarterly_form=QuarterlyForm(formdata=None) if can_sign else None,
             current_quarter=quarterly.quarter_of(scope.today()),
             rule_key=rule_key, page=page, headers=[c.label for c in columns], pct=_pct,

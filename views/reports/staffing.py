@@ -1,13 +1,13 @@
 """Báo cáo biên chế and báo cáo vị trí việc làm (issue 17 item 2): a page per report (the kit's list, a unit picker
-and the reference date as filters) and its XLSX download. Figures: ``app/services/reports/staffing.py`` (one grouped
-statement each, scoped by ``Report`` read); every view and download is in the access log.
+and the reference date as filters, a chart of quota or approved count against people over the table) and its XLSX,
+exported as a background job (a POST to ``…/xlsx``: ``views/reports/exports.py``). Figures:
+``app/services/reports/staffing.py`` (one grouped statement each, scoped by ``Report`` read); every view and export
+is in the access log.
 """
 
 from __future__ import annotations
 
-import os
-
-from flask import abort, g, request, send_file, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,12 +21,10 @@ from app.services import staffing as staffing_svc
 from app.services.errors import NotFoundError
 from app.services.reports import staffing as svc
 from views.forms import DateField, UnitPickerField, VNForm
-from views.kit import Column, ListView, Page, page_url, paginate, render_rows, render_table
+from views.kit import Chart, Column, ListView, Page, page_url, paginate, render_rows, render_table
+from views.reports.exports import export_button, start_export
 
 __all__ = ["PositionReportView", "QuotaReportView", "register"]
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 class ReportFilter(VNForm):
     """A report's unit subtree and reference date."""
@@ -73,13 +71,10 @@ class _ReportView(ListView):
         except NotFoundError as exc:
             abort(404, description=" ".join(exc.messages))
 
-    def _xlsx(self, path: str, name: str, unit_id):
-        audit.log_access("export", object_type="OrgUnit" if unit_id else None, object_id=unit_id,
-                         org_unit_id=unit_id, detail={"report": self.report_name, **request.args.to_dict()})
-        resp = send_file(path, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
-        resp.headers["Cache-Control"] = "no-store, max-age=0"
-        resp.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
-        return resp
+    def _export(self):
+        """Start the report's XLSX export with the page's filters (a unit out of reach: 404, a bad day: 400)."""
+        unit_id, day = self._args()
+        return start_export(self.report_name, {"unit_id": unit_id, "day": day})
 
     def _intro(self, report) -> str:
         return _("Đơn vị: %(unit)s. Ngày báo cáo: %(day)s. Số người hiện có tính theo hồ sơ hiện hành (đang công "
@@ -94,8 +89,38 @@ class _ReportView(ListView):
 
     def _xlsx_link(self, endpoint: str):
         args = {k: v for k, v in request.args.items() if k in ("unit_id", "day") and v}
-        return Markup('<a class="btn btn-success btn-sm pull-right" id="xlsx-link" href="%s">'
-                      '<i class="fa fa-file-excel-o"></i> %s</a>') % (url_for(endpoint, **args), _("Tải tệp Excel"))
+        return export_button(url_for(endpoint, **args), "xlsx-link", _("Tải tệp Excel"))
+
+
+#: Rows a chart shows at most: those furthest from their quota (the table under the chart lists them).
+CHART_ROWS = 30
+
+
+def _widest(rows: list, limit: int = CHART_ROWS) -> tuple[list, str]:
+    """The rows of a chart: all of them, or the ``limit`` furthest from their quota (in the report's order), with
+    the note saying so."""
+    if len(rows) <= limit:
+        return rows, ""
+    keep = set(sorted(range(len(rows)), key=lambda i: (-abs(rows[i].difference), i))[:limit])
+    return [r for i, r in enumerate(rows) if i in keep], _(
+        "Biểu đồ có %(n)s dòng chênh lệch nhiều nhất trong %(total)s dòng của báo cáo.", n=limit, total=len(rows))
+
+
+def quota_chart(report) -> Chart:
+    """Biên chế được giao and people in post per unit and kind (the report's rows)."""
+    rows, note = _widest(report.rows)
+    return Chart("quotas", _("Biên chế được giao và số người hiện có"),
+                 [(f"{r.unit_name} — {staffing_svc.KIND_LABELS[r.kind]}", [r.quota, r.in_post]) for r in rows],
+                 [_("Biên chế được giao"), _("Số người hiện có")], label_header=_("Đơn vị, loại biên chế"), note=note)
+
+
+def position_chart(report) -> Chart:
+    """Approved count and people holding each position per unit (the report's rows)."""
+    rows, note = _widest(report.rows)
+    return Chart("positions", _("Số lượng vị trí việc làm được duyệt và số người đang giữ"),
+                 [(f"{r.name} ({r.code}) — {r.unit_name}", [r.approved, r.filled]) for r in rows],
+                 [_("Số lượng được duyệt"), _("Số người đang giữ")], label_header=_("Vị trí việc làm, đơn vị"),
+                 note=note)
 
 
 class QuotaReportView(_ReportView):
@@ -136,17 +161,16 @@ class QuotaReportView(_ReportView):
         foot = render_rows(totals, columns[:4] + (Column("", lambda r: ""),) + columns[5:], lambda r: {
             "class": "quota-total active", "data-kind": r.kind}) if totals else None
         return self.render_list(Page(report.rows), title=_("Báo cáo biên chế"), intro=self._intro(report),
-                                foot_html=foot)
+                                foot_html=foot, charts=[quota_chart(report)])
 
     def list_buttons(self):
         return [self._xlsx_link("QuotaReportView.xlsx")]
 
-    @expose("/xlsx")
+    @expose("/xlsx", methods=["POST"])
     @has_access
     def xlsx(self):
-        """The report as an XLSX file."""
-        report, unit_id = self._report(svc.quota_report)
-        return self._xlsx(svc.write_quota_xlsx(report), f"bao-cao-bien-che-{report.day:%d-%m-%Y}.xlsx", unit_id)
+        """The report as an XLSX file: a background export, then its progress page."""
+        return self._export()
 
 
 def _person_name(r) -> str:
@@ -209,15 +233,14 @@ class PositionReportView(_ReportView):
                              table_id="mismatch-table", css="table table-striped table-condensed",
                              empty=_("Không có người nào giữ vị trí việc làm khác ngạch yêu cầu."))
         return self.render_list(Page(report.rows), title=_("Báo cáo vị trí việc làm"), intro=self._intro(report),
-                                mismatch_table=table, mismatch_page=mismatches)
+                                mismatch_table=table, mismatch_page=mismatches, charts=[position_chart(report)])
 
-    @expose("/xlsx")
+    @expose("/xlsx", methods=["POST"])
     @has_access
     def xlsx(self):
-        """The report and the list of people of another ngạch as an XLSX file."""
-        report, unit_id = self._report(svc.position_report)
-        path = svc.write_position_xlsx(report, svc.rank_mismatches(g.user, unit_id))
-        return self._xlsx(path, f"bao-cao-vi-tri-viec-lam-{report.day:%d-%m-%Y}.xlsx", unit_id)
+        """The report and the list of people of another ngạch as an XLSX file: a background export, then its
+        progress page."""
+        return self._export()
 
 
 def register(appbuilder) -> None:

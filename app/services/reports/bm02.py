@@ -53,10 +53,13 @@ __all__ = [
     "KINDS",
     "MAX_DEPTH",
     "Bm02Report",
+    "NeedsPostgreSQL",
     "Bm02Row",
     "ReportColumn",
     "ReportKind",
     "bm02_report",
+    "parse_depth",
+    "require_postgresql",
     "retirement_months",
 ]
 
@@ -528,7 +531,21 @@ def _quotas(kind: ReportKind, anchors, readable, day: date) -> dict[int, int]:
     return totals
 
 
-def _parse_depth(depth) -> int:
+class NeedsPostgreSQL(ServiceError):
+    """The report cannot be computed on this database (503: the service, not the request, is lacking)."""
+
+    status = 503
+
+
+def require_postgresql() -> None:
+    """NeedsPostgreSQL on the embedded SQLite default (a demo): the report is one ROLLUP statement with LATERAL
+    training summaries and date arithmetic of PostgreSQL, so the demo says so instead of failing."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        raise NeedsPostgreSQL(_("Báo cáo này cần cơ sở dữ liệu PostgreSQL; bản chạy thử trên SQLite không lập được."))
+
+
+def parse_depth(depth) -> int:
+    """The levels of units shown (default :data:`DEFAULT_DEPTH`); ValidationError outside 1…``MAX_DEPTH``."""
     if depth in (None, ""):
         return DEFAULT_DEPTH
     try:
@@ -551,12 +568,9 @@ def bm02_report(user, kind: str, unit_id: Any = None, day: date | None = None, d
     report_kind = KINDS.get(kind)
     if report_kind is None:
         raise NotFoundError(_("Không có loại báo cáo này."))
-    if db.session.get_bind().dialect.name != "postgresql":
-        # One ROLLUP statement with LATERAL training summaries and date arithmetic of PostgreSQL: the embedded
-        # SQLite default (a demo) says so instead of failing.
-        raise ServiceError(_("Báo cáo này cần cơ sở dữ liệu PostgreSQL; bản chạy thử trên SQLite không lập được."))
+    require_postgresql()
     day = day or local_today()
-    depth = _parse_depth(depth)
+    depth = parse_depth(depth)
     grants = scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)
     if unit_id not in (None, ""):
         unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) and unit_id > 0 else None

@@ -1,19 +1,19 @@
 """The BM02 family as files: the XLSX in the official column layout, the PDF, and the PDF signed by the head.
 
-- :func:`bm02_xlsx`: XlsxWriter, rows written in order: the title, the scope and date, the
-  two-level header (group headers merged over their columns, the totals' headers over both rows), the column
-  numbers (1)…(n), one row per unit (numbers as numbers, names as text — never a formula), the total.
+- :func:`write_bm02_xlsx`: XlsxWriter in constant memory (``workbook.py``), rows written in order: the title,
+  the scope and date, the two-level header (group headers merged over their columns, the totals' headers over
+  both rows), the column numbers (1)…(n), one row per unit (numbers as numbers, names as text — never a
+  formula), the total. Written by the report export job (issue 17 item 6), which logs it.
 - :func:`bm02_pdf`: ``app/pdf/bm02.py``, unsigned.
 - :func:`sign_bm02`: the PDF with the head's signature field, signed with the user's certificate (PAdES B-T).
 
-Each is logged in the access log by its caller's use case here (``export_report``, ``print_report``,
-``sign_report``).
+The PDFs are logged in the access log here (``print_report``, ``sign_report``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 
@@ -22,7 +22,7 @@ from app.profiles import active_profile
 from app.services.errors import ValidationError
 from app.text import nfc
 
-__all__ = ["bm02_pdf", "bm02_xlsx", "file_name", "sign_bm02"]
+__all__ = ["bm02_pdf", "file_name", "sign_bm02", "write_bm02_xlsx"]
 
 #: Rows above the header: title, subject, scope and date, blank.
 HEADER_ROW = 4
@@ -45,69 +45,64 @@ def _logged(report, **detail) -> dict:
                        "depth": report.depth, **detail}}
 
 
-def bm02_xlsx(user, report) -> bytes:
-    """The report as an XLSX workbook (one sheet), logged as an export."""
-    import xlsxwriter
+def write_bm02_xlsx(path: str, report, progress: Callable[[int], None] | None = None) -> int:
+    """Write the report as an XLSX workbook (one sheet) at ``path``, in constant memory (``workbook.py``: the
+    merged two-level header included); ``progress(n)`` after each of its rows. Returns the number of rows (units,
+    subtotals and the total). The export job logs it (``jobs/exports.py``)."""
+    from app.services.reports.workbook import SafeSheet, new_workbook
 
     kind = report.kind
     ncols = len(kind.columns)
-    buf = io.BytesIO()
-    # Not constant-memory: that mode cannot merge cells (the official header needs it), and this file has one row
-    # per unit, never one per person. Text is never read as a formula, a number or a link.
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                     "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(nfc(_("Báo cáo")))
-    f_title = book.add_format({"bold": True, "font_size": 14, "align": "center", "font_name": "Times New Roman"})
-    f_sub = book.add_format({"align": "center", "font_name": "Times New Roman", "font_size": 12})
-    f_head = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
-                              "font_name": "Times New Roman", "font_size": 10})
-    f_name = [book.add_format({"border": 1, "indent": i, "font_name": "Times New Roman", "bold": bold})
-              for bold in (False, True) for i in range(4)]
-    f_num = book.add_format({"border": 1, "num_format": "#,##0", "font_name": "Times New Roman"})
-    f_num_bold = book.add_format({"border": 1, "num_format": "#,##0", "bold": True, "font_name": "Times New Roman"})
-    sheet.set_column(0, 0, 48)
-    sheet.set_column(1, ncols, 9)
-    sheet.merge_range(0, 0, 0, ncols, nfc(str(kind.title)).upper(), f_title)
-    sheet.merge_range(1, 0, 1, ncols, nfc(_("(Đối tượng: %(who)s)", who=kind.subject)), f_sub)
-    sheet.merge_range(2, 0, 2, ncols, nfc(_("Đơn vị: %(unit)s — số liệu tính đến ngày %(day)s",
-                                            unit=report.scope_name, day=report.day.strftime("%d/%m/%Y"))), f_sub)
-    top, mid, nums = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
-    sheet.set_row(mid, 60)
-    sheet.merge_range(top, 0, mid, 0, nfc(_("Đơn vị")), f_head)
-    col = 1
-    for group, cols in kind.groups:
-        if group is None:
-            sheet.merge_range(top, col, mid, col, nfc(str(cols[0].header)), f_head)
-        elif len(cols) == 1:
-            sheet.write_string(top, col, nfc(str(group)), f_head)
-        else:
-            sheet.merge_range(top, col, top, col + len(cols) - 1, nfc(str(group)), f_head)
-        col += len(cols)
-    col = 1
-    for group, cols in kind.groups:
-        for c in cols:
-            if group is not None:
-                sheet.write_string(mid, col, nfc(str(c.header)), f_head)
-            col += 1
-    sheet.write_string(nums, 0, "", f_head)
-    for i in range(1, ncols + 1):
-        sheet.write_string(nums, i, f"({i})", f_head)
-    row_no = nums + 1
-    for row in [*report.rows, report.total]:
-        bold = row.role in ("subtotal", "total")
-        sheet.write_string(row_no, 0, nfc(row.name), f_name[4 * bold + min(max(row.depth - 1, 0), 3)])
-        for i, c in enumerate(kind.columns, start=1):
-            value = row.values.get(c.key)
-            if value is None:
-                sheet.write_blank(row_no, i, None, f_num_bold if bold else f_num)
+    book = new_workbook(path)
+    try:
+        out = SafeSheet(book, book.add_worksheet(nfc(_("Báo cáo"))), [48] + [9] * ncols)
+        font = {"font_name": "Times New Roman"}
+        f_title = out.format(bold=True, font_size=14, align="center", **font)
+        f_sub = out.format(align="center", font_size=12, **font)
+        f_head = out.format(bold=True, align="center", valign="vcenter", text_wrap=True, border=1, font_size=10,
+                            **font)
+        f_name = [out.format(border=1, indent=i, bold=bold, **font) for bold in (False, True) for i in range(4)]
+        f_num = out.format(border=1, num_format="#,##0", **font)
+        f_num_bold = out.format(border=1, num_format="#,##0", bold=True, **font)
+        out.merge(0, 0, 0, ncols, nfc(str(kind.title)).upper(), f_title)
+        out.merge(1, 0, 1, ncols, nfc(_("(Đối tượng: %(who)s)", who=kind.subject)), f_sub)
+        out.merge(2, 0, 2, ncols, nfc(_("Đơn vị: %(unit)s — số liệu tính đến ngày %(day)s",
+                                        unit=report.scope_name, day=report.day.strftime("%d/%m/%Y"))), f_sub)
+        top, mid, nums = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
+        out.sheet.set_row(mid, 60)
+        out.merge(top, 0, mid, 0, nfc(_("Đơn vị")), f_head)
+        col = 1
+        for group, cols in kind.groups:
+            if group is None:
+                out.merge(top, col, mid, col, nfc(str(cols[0].header)), f_head)
+            elif len(cols) == 1:
+                out.text(top, col, nfc(str(group)), f_head)
             else:
-                sheet.write_number(row_no, i, value, f_num_bold if bold else f_num)
-        row_no += 1
-    sheet.freeze_panes(nums + 1, 1)
-    book.close()
-    data = buf.getvalue()
-    audit.log_access("export_report", user=user, **_logged(report, format="XLSX"))
-    return data
+                out.merge(top, col, top, col + len(cols) - 1, nfc(str(group)), f_head)
+            col += len(cols)
+        col = 1
+        for group, cols in kind.groups:
+            for c in cols:
+                if group is not None:
+                    out.text(mid, col, nfc(str(c.header)), f_head)
+                col += 1
+        out.blank(nums, 0, f_head)
+        for i in range(1, ncols + 1):
+            out.text(nums, i, f"({i})", f_head)
+        out.sheet.freeze_panes(nums + 1, 1)
+        row_no = nums + 1
+        for n, row in enumerate([*report.rows, report.total], start=1):
+            bold = row.role in ("subtotal", "total")
+            out.text(row_no, 0, nfc(row.name), f_name[4 * bold + min(max(row.depth - 1, 0), 3)])
+            for i, c in enumerate(kind.columns, start=1):
+                out.number(row_no, i, row.values.get(c.key), f_num_bold if bold else f_num)
+            row_no += 1
+            if progress is not None:
+                progress(n)
+        out.close()
+    finally:
+        book.close()
+    return len(report.rows) + 1
 
 
 def bm02_pdf(user, report):

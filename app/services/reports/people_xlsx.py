@@ -3,10 +3,10 @@
 - **Constant memory**: XlsxWriter's ``constant_memory`` mode flushes each row to a temporary file as soon as the
   next one starts, and the rows come from one streamed query (a server-side cursor, ``yield_per``): memory does
   not grow with the list (250,000 rows are measured by ``bench/run.py``: ``export_people_city_xlsx``).
-- **No formula injection**: every text cell is written with ``write_string`` (never parsed as a formula, a
-  number or a link), and a text starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) gets
-  Excel's "quote prefix" style, so that editing the cell in a spreadsheet does not turn it into a formula
-  either (the text itself is kept as it is).
+- **No formula injection** (``workbook.SafeSheet``, shared by every export): every text cell is written with
+  ``write_string`` (never parsed as a formula, a number or a link), and a text starting with ``=``, ``+``,
+  ``-``, ``@`` (or a tab / carriage return) gets Excel's "quote prefix" style, so that editing the cell in a
+  spreadsheet does not turn it into a formula either (the text itself is kept as it is).
 - **Masking**: the columns are the list page's; the CCCD is shown in clear only on the files where the
   requester reads its level (``scope.level_filter``, one SQL condition in the query), masked as on the page
   (``app.crypto.mask``) elsewhere.
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
@@ -28,43 +27,14 @@ from app.services.personnel.checks import format_partial_date
 from app.services.personnel.people import CATEGORIES, STATUSES
 from app.services.personnel.queries import LIST_COLUMNS, PersonFilter, person_conditions
 from app.services.personnel.syll import section
+from app.services.reports.workbook import FORMULA_PREFIXES, SafeSheet, needs_quote, new_workbook
 from models.org_units import OrgUnit
 from models.personnel import Person
 
 __all__ = ["FORMULA_PREFIXES", "SafeSheet", "count_people", "headers", "needs_quote", "people_rows", "write_people"]
 
-#: First characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Rows fetched from the database at a time (the server-side cursor's batch).
 FETCH_ROWS = 2000
-
-
-def needs_quote(text: str) -> bool:
-    """True when ``text`` would start a formula in a spreadsheet."""
-    return bool(text) and text.startswith(FORMULA_PREFIXES)
-
-
-class SafeSheet:
-    """A worksheet whose text cells can never be formulas: ``write_string`` always, quote prefix when needed."""
-
-    def __init__(self, workbook: xlsxwriter.Workbook, sheet):
-        self.sheet = sheet
-        self.quoted = workbook.add_format({"quote_prefix": True})
-
-    def text(self, row: int, col: int, value) -> None:
-        """A text cell (None and "" leave the cell empty)."""
-        if value is None or value == "":
-            return
-        value = str(value)
-        if needs_quote(value):
-            self.sheet.write_string(row, col, value, self.quoted)
-        else:
-            self.sheet.write_string(row, col, value)
-
-    def number(self, row: int, col: int, value) -> None:
-        """A number cell (None leaves it empty)."""
-        if value is not None:
-            self.sheet.write_number(row, col, value)
 
 
 def headers() -> list[str]:
@@ -108,16 +78,13 @@ def write_people(path: str, rows: Iterable, progress: Callable[[int], None] | No
     genders, ranks = code_lists.labels("gender"), code_lists.labels("rank")
     categories = {k: str(v) for k, v in CATEGORIES.items()}
     statuses = {k: str(v) for k, v in STATUSES.items()}
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_numbers": False, "strings_to_urls": False})
+    workbook = new_workbook(path)
     try:
         sheet = workbook.add_worksheet(_("Danh sách hồ sơ")[:31])
-        out = SafeSheet(workbook, sheet)
-        bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        for col, width in enumerate(WIDTHS):
-            sheet.set_column(col, col, width)
+        out = SafeSheet(workbook, sheet, WIDTHS)
+        bold = out.format(bold=True, text_wrap=True, valign="top")
         for col, title in enumerate(headers()):
-            sheet.write_string(0, col, title, bold)
+            out.text(0, col, title, bold)
         sheet.freeze_panes(1, 0)
         n = 0
         for r in rows:

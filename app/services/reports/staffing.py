@@ -13,14 +13,14 @@ reference date, scoped by ``Report`` read (``app/security/scope.py``) like the c
 
 People are counted as their files stand now (the file holds the current post); quotas and counts as decided on
 the reference date. A quota given to a unit covers its whole subtree, so the total of a kind adds only the rows
-not inside another row of the same kind. XLSX files are written row by row by XlsxWriter in constant memory;
-text that a spreadsheet would read as a formula is written as text with a quote prefix.
+not inside another row of the same kind. XLSX files are written row by row by XlsxWriter in constant memory
+(``workbook.py``, by the report export job); text that a spreadsheet would read as a formula is written as text
+with a quote prefix.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,13 +35,14 @@ from app.services import code_lists
 from app.services.errors import NotFoundError
 from app.services.personnel.people import ACTIVE_STATUSES
 from app.services.personnel.syll import LEVEL_INTERNAL
+from app.services.reports.workbook import SafeSheet, new_workbook
 from app.services.staffing import GROUP_LABELS, KIND_CATEGORIES, KIND_LABELS, current_ids
 from models.org_units import OrgUnit, Subtree
 from models.personnel import Person
 from models.staffing import JobPosition, JobPositionQuota, UnitQuota
 
-__all__ = ["PositionReport", "PositionRow", "QuotaReport", "QuotaRow", "position_report", "quota_report",
-           "rank_mismatches", "write_position_xlsx", "write_quota_xlsx"]
+__all__ = ["PositionReport", "PositionRow", "QuotaReport", "QuotaRow", "count_mismatches", "position_report",
+           "quota_report", "rank_mismatches", "write_position_xlsx", "write_quota_xlsx"]
 
 
 @dataclass(frozen=True)
@@ -238,42 +239,15 @@ def rank_label(code: str | None) -> str:
     return f"{code_lists.label('rank', code)} ({code})" if code else ""
 
 
-class _Sheet:
-    """A worksheet written row by row (constant memory): text that starts like a formula stays text."""
-
-    def __init__(self, book, name: str, widths: list[int]):
-        self.book, self.sheet, self.row = book, book.add_worksheet(name), 0
-        self.bold = book.add_format({"bold": True})
-        self.head = book.add_format({"bold": True, "text_wrap": True, "border": 1, "valign": "vcenter"})
-        self.day = book.add_format({"num_format": "dd/mm/yyyy"})
-        self.quoted = book.add_format({"quote_prefix": True})
-        for col, width in enumerate(widths):
-            self.sheet.set_column(col, col, width)
-
-    def line(self, values, fmt=None) -> None:
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, date):
-                self.sheet.write_datetime(self.row, col, value, self.day)
-            elif isinstance(value, int | float):
-                self.sheet.write_number(self.row, col, value, fmt)
-            else:
-                text = str(value)
-                self.sheet.write_string(self.row, col, text, self.quoted if text[:1] in "=+-@" and fmt is None
-                                        else fmt)
-        self.row += 1
+def _sheet(book, name: str, widths: list[int]) -> SafeSheet:
+    """A sheet written row by row (``workbook.SafeSheet``) with the formats of these reports."""
+    sheet = SafeSheet(book, book.add_worksheet(name), widths)
+    sheet.bold = sheet.format(bold=True)
+    sheet.head = sheet.format(bold=True, text_wrap=True, border=1, valign="vcenter")
+    return sheet
 
 
-def _workbook():
-    import xlsxwriter
-
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    return xlsxwriter.Workbook(path, {"constant_memory": True}), path
-
-
-def _heading(sheet: _Sheet, title: str, root: OrgUnit | None, day: date) -> None:
+def _heading(sheet: SafeSheet, title: str, root: OrgUnit | None, day: date) -> None:
     sheet.line([title], sheet.bold)
     sheet.line([_("Đơn vị: %(unit)s", unit=root.name if root is not None else _("Tất cả đơn vị trong phạm vi"))])
     sheet.line([_("Ngày báo cáo: %(day)s", day=day.strftime("%d/%m/%Y"))])
@@ -286,20 +260,26 @@ def quota_headers() -> list[str]:
             _("Ngày quyết định"), _("Số người hiện có"), _("Chênh lệch"), _("Tình trạng")]
 
 
-def write_quota_xlsx(report: QuotaReport) -> str:
-    """The biên chế report as an XLSX file (a temporary path the caller sends and deletes)."""
-    book, path = _workbook()
-    sheet = _Sheet(book, _("Biên chế"), [6, 45, 26, 14, 22, 14, 14, 12, 12])
-    _heading(sheet, _("Báo cáo biên chế được giao và số người hiện có"), report.root, report.day)
-    sheet.line(quota_headers(), sheet.head)
-    for n, r in enumerate(report.rows, 1):
-        sheet.line([n, r.unit_name, str(KIND_LABELS[r.kind]), r.quota, r.decision_number, r.decision_date,
-                    r.in_post, r.difference, state_label(r.state)])
-    for kind, (quota, in_post) in report.totals.items():
-        sheet.line(["", _("Tổng cộng"), str(KIND_LABELS[kind]), quota, "", "", in_post, in_post - quota, ""],
-                   sheet.bold)
-    book.close()
-    return path
+def write_quota_xlsx(report: QuotaReport, path: str, progress: Callable[[int], None] | None = None) -> int:
+    """Write the biên chế report as an XLSX file at ``path`` (constant memory); ``progress(n)`` after each row.
+    Returns the number of rows (quotas and totals)."""
+    book = new_workbook(path)
+    try:
+        sheet = _sheet(book, _("Biên chế"), [6, 45, 26, 14, 22, 14, 14, 12, 12])
+        _heading(sheet, _("Báo cáo biên chế được giao và số người hiện có"), report.root, report.day)
+        sheet.line(quota_headers(), sheet.head)
+        n = 0
+        for n, r in enumerate(report.rows, 1):
+            sheet.line([n, r.unit_name, str(KIND_LABELS[r.kind]), r.quota, r.decision_number, r.decision_date,
+                        r.in_post, r.difference, state_label(r.state)])
+            if progress is not None:
+                progress(n)
+        for kind, (quota, in_post) in report.totals.items():
+            sheet.line(["", _("Tổng cộng"), str(KIND_LABELS[kind]), quota, "", "", in_post, in_post - quota, ""],
+                       sheet.bold)
+    finally:
+        book.close()
+    return n + len(report.totals)
 
 
 def position_headers() -> list[str]:
@@ -314,23 +294,40 @@ def mismatch_headers() -> list[str]:
     return [_("STT"), _("Họ và tên"), _("Đơn vị"), _("Vị trí việc làm"), _("Ngạch yêu cầu"), _("Ngạch hiện giữ")]
 
 
-def write_position_xlsx(report: PositionReport, mismatches) -> str:
-    """The vị trí việc làm report (sheet 1) and the people of another ngạch (sheet 2, streamed from ``mismatches``,
-    the SELECT of :func:`rank_mismatches`) as an XLSX file."""
-    book, path = _workbook()
-    sheet = _Sheet(book, _("Vị trí việc làm"), [6, 40, 14, 40, 22, 30, 12, 22, 14, 12, 12, 12])
-    _heading(sheet, _("Báo cáo vị trí việc làm được duyệt và số người đang giữ"), report.root, report.day)
-    sheet.line(position_headers(), sheet.head)
-    for n, r in enumerate(report.rows, 1):
-        sheet.line([n, r.unit_name, r.code, r.name, str(GROUP_LABELS.get(r.group, r.group)), rank_label(r.rank_code),
-                    r.approved, r.decision_number, r.decision_date, r.filled, r.difference, r.mismatched])
-    other = _Sheet(book, _("Khác ngạch"), [6, 30, 40, 40, 30, 30])
-    _heading(other, _("Người giữ vị trí việc làm không đúng ngạch yêu cầu"), report.root, report.day)
-    other.line(mismatch_headers(), other.head)
-    result = db.session.execute(mismatches.execution_options(yield_per=1000))
-    for n, r in enumerate(result, 1):
-        name = " ".join(p for p in (r.family_name, r.middle_name, r.given_name) if p)
-        other.line([n, name, r.unit_name, f"{r.position_name} ({r.job_position_code})",
-                    rank_label(r.required_rank), rank_label(r.rank_code) or _("Chưa có ngạch")])
-    book.close()
-    return path
+def count_mismatches(mismatches) -> int:
+    """How many people the SELECT of :func:`rank_mismatches` lists (one COUNT)."""
+    return db.session.scalar(select(func.count()).select_from(mismatches.order_by(None).subquery()))
+
+
+def write_position_xlsx(report: PositionReport, mismatches, path: str,
+                        progress: Callable[[int], None] | None = None) -> int:
+    """Write the vị trí việc làm report (sheet 1) and the people of another ngạch (sheet 2, streamed from
+    ``mismatches``, the SELECT of :func:`rank_mismatches`) as an XLSX file at ``path`` (constant memory);
+    ``progress(n)`` after each row. Returns the number of rows of both sheets."""
+    book = new_workbook(path)
+    try:
+        sheet = _sheet(book, _("Vị trí việc làm"), [6, 40, 14, 40, 22, 30, 12, 22, 14, 12, 12, 12])
+        _heading(sheet, _("Báo cáo vị trí việc làm được duyệt và số người đang giữ"), report.root, report.day)
+        sheet.line(position_headers(), sheet.head)
+        done = 0
+        for n, r in enumerate(report.rows, 1):
+            sheet.line([n, r.unit_name, r.code, r.name, str(GROUP_LABELS.get(r.group, r.group)),
+                        rank_label(r.rank_code), r.approved, r.decision_number, r.decision_date, r.filled,
+                        r.difference, r.mismatched])
+            done += 1
+            if progress is not None:
+                progress(done)
+        other = _sheet(book, _("Khác ngạch"), [6, 30, 40, 40, 30, 30])
+        _heading(other, _("Người giữ vị trí việc làm không đúng ngạch yêu cầu"), report.root, report.day)
+        other.line(mismatch_headers(), other.head)
+        result = db.session.execute(mismatches.execution_options(yield_per=1000))
+        for n, r in enumerate(result, 1):
+            name = " ".join(p for p in (r.family_name, r.middle_name, r.given_name) if p)
+            other.line([n, name, r.unit_name, f"{r.position_name} ({r.job_position_code})",
+                        rank_label(r.required_rank), rank_label(r.rank_code) or _("Chưa có ngạch")])
+            done += 1
+            if progress is not None:
+                progress(done)
+    finally:
+        book.close()
+    return done
