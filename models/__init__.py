@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     codes,
     data_quality,
     exports,
+    national_sync,
     notifications,
     org_units,
     personnel,
@@ -16,5 +17,5 @@ from models import (  # noqa: F401
     workdays,
 )
 
-__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "notifications", "org_units",
-           "personnel", "signing", "staffing", "transfers", "workdays"]
+__all__ = ["accounts", "approvals", "audit", "codes", "data_quality", "exports", "national_sync", "notifications",
+           "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]
