@@ -14,6 +14,11 @@ the job's own logic — chunks, receipts, resume, retries — with a controlled 
 
 from __future__ import annotations
 
+import hashlib
+import io
+import sys
+import types
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -21,10 +26,10 @@ from sqlalchemy import func, select, text
 
 from app.security import scope
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError
-from app.services.national_sync import outbox
-from models.national_sync import SyncItem
-from models.personnel import Person
-from tests.factories import TZ, account, officer_change, person_for
+from app.services.national_sync import batches, outbox
+from models.national_sync import SyncBatch, SyncItem, SyncManifest, SyncReceipt
+from models.personnel import FileVersion, Person
+from tests.factories import PASSPHRASE, TZ, account, officer_change, person_for, use_profile, with_certificates
 
 
 @pytest.fixture(autouse=True)
@@ -185,3 +190,193 @@ def test_a_newer_version_supersedes_unsent_and_rejected_ones_not_accepted(app, d
 def test_the_demo_seed_queues_nothing(app, demo_people):
     """The demo's files stand for data the national database holds already: no outbox rows."""
     assert demo_people.session.scalar(select(func.count()).select_from(SyncItem)) == 0
+
+
+# --------------------------------------------------------------------------- the monthly batch and the approval
+
+
+def count(db, model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def batch_state(db, batch_id: int) -> SyncBatch:
+    db.session.expire_all()
+    return db.session.get(SyncBatch, batch_id)
+
+
+def files_in(db, unit, *numbers, officer: str = "sonoivu.admin") -> list[Person]:
+    """Files opened in ``unit`` (each version 1, queued)."""
+    return [person_for(db, unit, cccd=f"0010800{n:05d}", name=f"Đỗ Văn Số{n}", officer=officer) for n in numbers]
+
+
+def test_monthly_cycle_hanoi_up_to_approved(app, demo, unit_by_name, clock, rq_queue):
+    """HN-14.1: in the last 5 days of December the head of Sở Y tế submits its batch (its files since the last batch,
+    Khoa Cấp cứu's included: HN-15); HN-14.2: a Sở Nội vụ officer approves it (no signature in Hà Nội: an unsigned
+    manifest is kept); the send job is queued with the batch's id only."""
+    syt = unit_by_name("Sở Y tế")
+    clock.set(date(2026, 12, 20))
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 11, 12)
+    files_in(demo, unit_by_name("Sở Tư pháp"), 13)  # another agency's
+    clock.set(date(2026, 12, 28))
+    head = account(demo, "syt.thutruong")
+    preview = batches.preview_monthly(head, syt.id)
+    assert preview["count"] == 2 and preview["open"] and preview["period"] == "2026-12"
+    assert [u.name for u in batches.agencies_for(head)] == ["Sở Y tế", "Phòng Tổ chức cán bộ"]
+    batch = batches.submit_monthly(head, syt.id)
+    assert (batch.state, batch.record_count, batch.kind, batch.period) == ("submitted", 2, "monthly", "2026-12")
+    assert demo.session.scalar(select(func.count()).select_from(SyncItem).where(
+        SyncItem.monthly_batch_id == batch.id)) == 2
+    with pytest.raises(ValidationError, match="đã được trình"):
+        batches.submit_monthly(head, syt.id)
+    officer = account(demo, "sonoivu.chuyenvien")
+    [approved] = batches.approve_batches(officer, [str(batch.id)])
+    batch = batch_state(demo, batch.id)
+    assert (batch.state, batch.status, batch.approved_by_id, batch.total) == ("sending", "queued", officer.id, 2)
+    manifest = demo.session.get(SyncManifest, batch.manifest_id)
+    assert not manifest.signed and manifest.record_count == 2 and manifest.pdf.startswith(b"%PDF")
+    assert demo.session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.batch_id == batch.id)) == 2
+    [job] = rq_queue.jobs
+    assert job.func_name == "jobs.national_sync.send_batch" and job.args == (batch.id,)
+
+
+def test_submitting_outside_the_window_or_without_authority_is_refused(app, demo, unit_by_name, clock, rq_queue):
+    """HN-14.1: outside the last 5 days the head's submission is refused in Vietnamese; a TCCB officer (no approve
+    authority) is refused; a unit without an agency account is not an agency (HN-15); nothing is written."""
+    syt = unit_by_name("Sở Y tế")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 21)
+    clock.set(date(2026, 12, 20))
+    with pytest.raises(ValidationError, match="5 ngày cuối tháng.*27/12/2026.*31/12/2026"):
+        batches.submit_monthly(account(demo, "syt.thutruong"), syt.id)
+    clock.set(date(2026, 12, 29))
+    with pytest.raises(ForbiddenError, match="trình được đợt đồng bộ"):
+        batches.submit_monthly(account(demo, "syt.tccb"), syt.id)
+    with pytest.raises(ValidationError, match="không có tài khoản cơ quan"):
+        batches.submit_monthly(account(demo, "syt.thutruong"), unit_by_name("Khoa Cấp cứu").id)
+    with pytest.raises(NotFoundError):
+        batches.submit_monthly(account(demo, "syt.thutruong"), unit_by_name("Sở Tư pháp").id)
+    assert count(demo, SyncBatch) == 0
+    assert demo.session.scalar(select(func.count()).select_from(SyncItem).where(
+        SyncItem.monthly_batch_id.is_not(None))) == 0
+
+
+def test_approval_refusals_change_nothing(app, demo, unit_by_name, clock, rq_queue):
+    """HN-14.2: the head of Sở Y tế may not approve their own agency's batch (no Sở Nội vụ authority); the Sở Nội vụ
+    officer who submitted a batch may not approve it (four eyes); after the window's deadline the approval is
+    refused and the batch is returned instead (its records wait for the next batch)."""
+    syt, snv = unit_by_name("Sở Y tế"), unit_by_name("Sở Nội vụ")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 31)
+    files_in(demo, unit_by_name("Phòng Công chức, viên chức"), 32)
+    clock.set(date(2026, 12, 30))
+    batch = batches.submit_monthly(account(demo, "syt.thutruong"), syt.id)
+    own = batches.submit_monthly(account(demo, "sonoivu.giamdoc"), snv.id)  # the Director heads Sở Nội vụ
+    with pytest.raises(ForbiddenError, match="Sở Nội vụ"):
+        batches.approve_batches(account(demo, "syt.thutruong"), [batch.id])
+    with pytest.raises(ValidationError, match="không tự phê duyệt"):
+        batches.approve_batches(account(demo, "sonoivu.giamdoc"), [batch.id, own.id])
+    clock.set(date(2027, 1, 4))
+    with pytest.raises(ValidationError, match="chỉ được phê duyệt từ 27/12/2026 đến hết 31/12/2026"):
+        batches.approve_batches(account(demo, "sonoivu.chuyenvien"), [batch.id])
+    for b in (batch, own):
+        assert batch_state(demo, b.id).state == "submitted"
+    assert count(demo, SyncManifest) == 0 and len(rq_queue) == 0
+    with pytest.raises(ValidationError, match="lý do"):
+        batches.return_batch(account(demo, "sonoivu.chuyenvien"), batch.id, " ")
+    batches.return_batch(account(demo, "sonoivu.chuyenvien"), batch.id, "Quá hạn phê duyệt")
+    assert batch_state(demo, batch.id).state == "returned"
+    assert demo.session.scalar(select(func.count()).select_from(SyncItem).where(
+        SyncItem.monthly_batch_id == batch.id)) == 0
+    clock.set(date(2027, 1, 28))  # next window: a new batch takes the records again
+    again = batches.submit_monthly(account(demo, "syt.thutruong"), syt.id)
+    assert again.id != batch.id and again.record_count == 1 and again.period == "2027-01"
+
+
+def test_monthly_cycle_hcm_director_signs_several_batches_at_once(app, demo, unit_by_name, clock, rq_queue, dev_ca,
+                                                                   monkeypatch):
+    """HCM-7.3, HCM-11.7: the Director of Sở Nội vụ approves two agencies' batches at once with one PAdES signature
+    on one manifest listing both batches and their records with their SHA-256; the signature verifies when the PDF
+    is read back (pyHanko); a Sở Nội vụ officer may not approve in HCM; a wrong passphrase writes nothing."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from app.services.national_sync.manifest import digest_of
+    from app.signing import FIELD_APPROVER, verify_pdf
+
+    use_profile(app, monkeypatch, "hcm")
+    with_certificates(demo, dev_ca, "sonoivu.giamdoc")
+    syt, stp = unit_by_name("Sở Y tế"), unit_by_name("Sở Tư pháp")
+    syt_files = files_in(demo, unit_by_name("Khoa Cấp cứu"), 41, 42)
+    files_in(demo, unit_by_name("Phòng Hành chính tư pháp"), 43)
+    clock.set(date(2026, 12, 31))
+    from app.security.roles import ROLE_HEAD
+    from tests.factories import hr_officer
+
+    hr_officer(demo, "stp.thutruong", stp, role_name=ROLE_HEAD)
+    first = batches.submit_monthly(account(demo, "syt.thutruong"), syt.id)
+    second = batches.submit_monthly(account(demo, "stp.thutruong"), stp.id)
+    ids = [first.id, second.id]
+    with pytest.raises(ForbiddenError):
+        batches.approve_batches(account(demo, "sonoivu.chuyenvien"), ids, PASSPHRASE)
+    with pytest.raises(ValidationError, match="mật khẩu chứng thư số"):
+        batches.approve_batches(account(demo, "sonoivu.giamdoc"), ids)
+    with pytest.raises(ValidationError):
+        batches.approve_batches(account(demo, "sonoivu.giamdoc"), ids, "sai-mat-khau")
+    assert count(demo, SyncManifest) == 0 and {batch_state(demo, i).state for i in ids} == {"submitted"}
+    approved = batches.approve_batches(account(demo, "sonoivu.giamdoc"), ids, PASSPHRASE)
+    assert {b.state for b in approved} == {"sending"}
+    [manifest_id] = {batch_state(demo, i).manifest_id for i in ids}
+    manifest = demo.session.get(SyncManifest, manifest_id)
+    assert manifest.signed and manifest.batch_count == 2 and manifest.record_count == 3
+    assert hashlib.sha256(manifest.pdf).hexdigest() == manifest.sha256
+    reports = verify_pdf(manifest.pdf)
+    assert len(reports) == 1 and reports[0].valid
+    reader = PdfFileReader(io.BytesIO(manifest.pdf))
+    assert [s.field_name for s in reader.embedded_signatures] == [FIELD_APPROVER]
+    text_of_pdf = poppler_text(manifest.pdf)
+    versions = {v.person_id: v for v in demo.session.scalars(select(FileVersion).where(
+        FileVersion.person_id.in_([p.id for p in syt_files])))}
+    lines = [f"{p.cccd}:1:{versions[p.id].sha256}" for p in syt_files]
+    for line in lines:
+        assert line in text_of_pdf
+    assert digest_of(lines) in text_of_pdf
+    assert len(rq_queue) == 2
+
+
+def poppler_text(pdf: bytes) -> str:
+    from tests.factories import poppler
+
+    return " ".join(poppler("pdftotext", pdf, "-layout").split())
+
+
+# --------------------------------------------------------------------------- screens
+
+
+def test_screens_submit_list_approve(app, demo, unit_by_name, clock, rq_queue):
+    """The head submits from "Trình đợt đồng bộ hằng tháng", the batch page lists its records, Sở Nội vụ's queue shows
+    it with a checkbox and approves it in one POST; the lists show only the reader's scope; dates are dd/mm/yyyy."""
+    from tests.clients import body, client_for
+
+    syt = unit_by_name("Sở Y tế")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 51)
+    files_in(demo, unit_by_name("Phòng Hành chính tư pháp"), 52)
+    clock.set(date(2026, 12, 28))
+    head = client_for(app, "syt.thutruong")
+    page = body(head.get("/national-sync/submit"))
+    assert "27/12/2026" in page and f'value="{syt.id}"' in page
+    resp = head.post("/national-sync/submit", data={"agency_unit_id": str(syt.id)})
+    assert resp.status_code == 302, body(resp)
+    batch = demo.session.scalar(select(SyncBatch).where(SyncBatch.agency_unit_id == syt.id))
+    page = body(head.get(f"/national-sync/batch/{batch.id}"))
+    assert "Đỗ Văn Số51" in page and "Chờ Sở Nội vụ phê duyệt" in page and "Số52" not in page
+    listing = body(head.get("/national-sync/"))
+    assert batch.batch_key in listing
+    assert head.get("/national-sync/approvals/").status_code == 403
+    officer = client_for(app, "sonoivu.chuyenvien")
+    queue = body(officer.get("/national-sync/approvals/"))
+    assert f'name="ids" value="{batch.id}"' in queue and 'id="sync-approve-form"' in queue
+    resp = officer.post("/national-sync/approvals/approve", data={"ids": [str(batch.id)]})
+    assert resp.status_code == 302
+    assert batch_state(demo, batch.id).state == "sending"
+    assert officer.get("/national-sync/overdue/").status_code == 200
+    assert officer.get("/national-sync/reconciliation/").status_code == 200
+    manifest = officer.get(f"/national-sync/batch/{batch.id}/manifest")
+    assert manifest.status_code == 200 and manifest.data.startswith(b"%PDF")

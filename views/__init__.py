@@ -12,6 +12,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         accounts,
         audit,
         compliance,
+        national_sync,
         notifications,
         org_units,
         personnel,
@@ -29,6 +30,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     accounts.register(appbuilder)
     personnel.register(appbuilder)
     transfers.register(appbuilder)
+    national_sync.register(appbuilder)
     retirements.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)

@@ -61,6 +61,12 @@ __all__ = [
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
+    "RESOURCE_NATIONAL_SYNC",
+    "MENU_NATIONAL_SYNC",
+    "MENU_SYNC_APPROVALS",
+    "MENU_SYNC_BATCHES",
+    "MENU_SYNC_OVERDUE",
+    "MENU_SYNC_RECONCILIATION",
     "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
     "RESOURCE_REPORT",
@@ -115,6 +121,10 @@ RESOURCE_STAFFING = "Staffing"
 #: The data-issue register (HN-17.4): read = the list of one's scope; write = report an issue on a file one may
 #: read, resolve or reject one (the service: officers who write the file's unit).
 RESOURCE_DATA_ISSUE = "DataIssue"
+#: The national sync (issue 18): read = the batches, receipts, overdue list and reconciliation of one's scope;
+#: write = submit the agency's monthly batch, resend a rejected record (the service checks the authority);
+#: approve = Sở Nội vụ's approval queue (the profile's approver).
+RESOURCE_NATIONAL_SYNC = "NationalSync"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -160,3 +170,9 @@ MENU_QUALITY = "Data quality"
 MENU_DATA_ISSUES = "Data issues"
 #: Issue 17, the dashboard (Báo cáo → Tổng quan).
 MENU_DASHBOARD = "Dashboard"
+#: Issue 18: the menu "Đồng bộ CSDL quốc gia" and its pages.
+MENU_NATIONAL_SYNC = "National sync"
+MENU_SYNC_BATCHES = "Sync batches"
+MENU_SYNC_APPROVALS = "Sync approvals"
+MENU_SYNC_OVERDUE = "Sync overdue"
+MENU_SYNC_RECONCILIATION = "Sync reconciliation"
