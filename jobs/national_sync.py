@@ -223,7 +223,6 @@ class _Sender:
                     continue
                 ckey = chunk_key(self.batch_key, records)
                 db.session.commit()  # the reads end here: no transaction stays open while the national side answers
-                db.session.expunge_all()
                 try:
                     result = client.submit(ckey, code, records)
                 except refused as exc:
@@ -306,7 +305,6 @@ class _Sender:
         self.run.beat(conn=db.session.connection(), done=done,
                       national_batch_id=str(result.batch_id)[:80] if result.batch_id is not None else None)
         db.session.commit()
-        db.session.expunge_all()
         return len(missing)
 
     def _finish(self) -> dict:

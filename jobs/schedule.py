@@ -37,6 +37,11 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # Issue 13: job rows whose worker is gone (stale heartbeat) are re-queued or failed, queued rows Redis lost
     # are queued again, export files past EXPORT_RETENTION_HOURS are deleted (also `flask jobs reconcile`).
     ("jobs-reconcile", "jobs.reconcile.reconcile", "1,6,11,16,21,26,31,36,41,46,51,56 * * * *"),
+    # Issue 18 (ND27-SYNC): approved versions gathered per agency into event batches and sent, well within the day
+    # the decree allows; batches whose retry time has come are queued again.
+    ("national-sync", "jobs.national_sync.tick", "3,8,13,18,23,28,33,38,43,48,53,58 * * * *"),
+    # Issue 18: what the national side holds per agency compared with what we sent (the reconciliation report).
+    ("national-reconcile", "jobs.national_sync.reconcile_national", "30 2 * * *"),
 ]
 
 
