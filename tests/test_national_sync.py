@@ -913,3 +913,28 @@ def test_stub_worker_killed_mid_batch_finishes_exactly_once(app, stub, demo_peop
     one_receipt_each(db)
     keys = stub_keys(stub)
     assert len(keys) == len(set(keys)) == batch.accepted_count
+
+
+# --------------------------------------------------------------------------- compliance (HN-21.3)
+
+
+def test_compliance_counts_sync_completion_hn_21_3(app, demo, unit_by_name, clock, fake_national):
+    """HN-21.3: the compliance table shows, per unit, the share of the 12 months' approved versions accepted
+    nationally by their deadline, and the versions overdue now."""
+    from app.services.compliance import compliance_table
+    from tests.clients import body, client_for
+
+    on_time = files_in(demo, unit_by_name("Khoa Cấp cứu"), 151, 152)
+    tick()
+    fake_national.faults = ["unavailable"] * 10
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 153)
+    tick()
+    clock.advance(days=2)
+    table = compliance_table(account(demo, "sonoivu.admin"))
+    syt = next(r for r in table.rows if r.name == "Sở Y tế")
+    assert (syt.sync_items, syt.sync_on_time, syt.sync_overdue) == (3, 2, 1) and syt.sync_pct == 66.7
+    other = next(r for r in table.rows if r.name == "Sở Tư pháp")
+    assert (other.sync_items, other.sync_overdue) == (0, 0) and other.sync_pct is None
+    page = body(client_for(app, "sonoivu.admin").get("/compliance/?sort=-sync_overdue"))
+    assert "Đồng bộ CSDL quốc gia đúng hạn" in page and "66,7" in page
+    assert len(on_time) == 2
