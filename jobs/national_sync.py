@@ -271,7 +271,7 @@ class _Sender:
         if local:
             moment = now()
             db.session.execute(update(SyncItem).where(SyncItem.id.in_(local)).values(
-                status="rejected", receipt_code="LOCAL_NO_IDENTIFIER", answered_at=moment,
+                status="rejected", receipt_code="THIEU-DINH-DANH", answered_at=moment,
                 receipt_message=_("Hồ sơ chưa có số định danh cá nhân (số CCCD); hãy bổ sung rồi duyệt lại.")))
             self.run.beat(conn=db.session.connection())
         self._identifiers = {record["idempotency_key"]: record["identifier"] for record in records}

@@ -658,6 +658,7 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
     from app.services.transfers.states import STATUS_LABELS as MOVE_STATUSES
     from app.workflow import STATUS_LABELS
     from models.accounts import ACCOUNT_KINDS, DELEGATION_ACTIONS
+    from models.national_sync import BATCH_KINDS, BATCH_STATES
     from models.org_units import UNIT_STATUSES, UNIT_TYPES
     from models.signing import CREDENTIAL_KINDS
     from models.workdays import OVERRIDE_KINDS
@@ -680,6 +681,8 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
         ("UnitQuota", "kind"): QUOTA_KINDS,
         ("JobPosition", "group"): POSITION_GROUPS,
         ("PasswordRequest", "status"): {"open": _l("Chờ giải quyết"), "resolved": _l("Đã giải quyết")},
+        ("SyncBatch", "state"): BATCH_STATES,
+        ("SyncBatch", "kind"): BATCH_KINDS,
     }.get((object_type, column))
 
 

@@ -208,6 +208,8 @@ def submit_monthly(actor, agency_unit_id) -> SyncBatch:
     Sở Nội vụ returned is submitted again in place). Without Sở Nội vụ's approval in the profile it is sent at once.
     """
     sync = require_sync()
+    if agency_unit_id in (None, ""):
+        raise ValidationError({"agency_unit_id": [_("Hãy chọn cơ quan.")]})
     unit = _unit(agency_unit_id)
     if not scope.allows(actor, ACTION_READ, RESOURCE_NATIONAL_SYNC, unit):
         raise NotFoundError(_("Không tìm thấy cơ quan, đơn vị."))
