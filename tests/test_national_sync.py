@@ -938,3 +938,19 @@ def test_compliance_counts_sync_completion_hn_21_3(app, demo, unit_by_name, cloc
     page = body(client_for(app, "sonoivu.admin").get("/compliance/?sort=-sync_overdue"))
     assert "Đồng bộ CSDL quốc gia đúng hạn" in page and "66,7" in page
     assert len(on_time) == 2
+
+
+# --------------------------------------------------------------------------- the SYLL header (ND27-ID)
+
+
+def test_syll_header_prints_the_identifier_nd27_id(app, demo, unit_by_name):
+    """ND27-ID: the printed SYLL's "Mã số định danh" is the file's identifier, the số định danh cá nhân (the CCCD);
+    a reader who may not see the CCCD sees it masked there too."""
+    from app.pdf import render_syll
+
+    [person] = files_in(demo, unit_by_name("Khoa Cấp cứu"), 161)
+    version = demo.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id))
+    full = poppler_text(render_syll(version).data)
+    assert f"Mã số định danh: {person.cccd}" in full
+    masked = poppler_text(render_syll(version, reader_level=0).data)
+    assert "Mã số định danh:" in masked and person.cccd not in masked
