@@ -31,6 +31,7 @@ differences stored (``sync_reconciliation``, ``sync_difference``) for the report
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 from datetime import UTC, timedelta
 from typing import Any
@@ -67,28 +68,31 @@ def _config(name: str, default):
     return default if value is None else type(default)(value)
 
 
+#: The national side's client and record format (``app/national``), imported by name when a job needs them.
+CLIENT_MODULE = "app.national.client"
+RECORDS_MODULE = "app.national.records"
+
+
 def national_client():
     """The national client of the configuration (``app.national.client.NationalClient.from_config``), or None when
     none is configured (``NATIONAL_API_URL`` unset) or the client is not installed."""
     try:
-        from app.national.client import NationalClient
+        client = importlib.import_module(CLIENT_MODULE)
     except ImportError:
-        log.warning("national sync: the national client (app.national.client) is not installed")
+        log.warning("national sync: the national client (%s) is not installed", CLIENT_MODULE)
         return None
-    return NationalClient.from_config(current_app.config)
+    return client.NationalClient.from_config(current_app.config)
 
 
 def _errors():
     """The national client's error classes (NationalError, NationalRefused, NationalBadResponse)."""
-    from app.national import client
-
+    client = importlib.import_module(CLIENT_MODULE)
     return client.NationalError, client.NationalRefused, client.NationalBadResponse
 
 
 def _record_of(person, version) -> dict:
-    from app.national.records import record_of
-
-    return record_of(person, version)
+    """One record of the contract (``app.national.records.record_of``: identifier, version, sha256, key, file)."""
+    return importlib.import_module(RECORDS_MODULE).record_of(person, version)
 
 
 def chunk_key(batch_key: str, records: list[dict]) -> str:

@@ -36,7 +36,7 @@ from werkzeug.routing import BuildError
 from app import audit, workdays
 from app.extensions import db
 from app.profiles import Authority, NationalSync, active_profile
-from app.request_input import as_id
+from app.request_input import as_id, parse_int
 from app.security import scope
 from app.security.permissions import (
     ACTION_APPROVE,
@@ -295,10 +295,11 @@ def _parse_ids(values) -> list[int]:
         text = str(raw).strip()
         if not text:
             continue
-        if not text.isdigit() or len(text) > 9:
+        value = parse_int(text)
+        if value is None:
             raise ValidationError({"ids": [_("Mã đợt đồng bộ không hợp lệ: %(value)s.", value=text[:20])]})
-        if int(text) not in ids:
-            ids.append(int(text))
+        if value not in ids:
+            ids.append(value)
     return ids
 
 
