@@ -73,6 +73,8 @@ class SyncBatch(BackgroundJobMixin, Model):
               postgresql_where=text("kind = 'monthly'"), sqlite_where=text("kind = 'monthly'")),
         Index("ix_sync_batch_agency_period", "agency_unit_id", "period", "id"),
         Index("ix_sync_batch_state", "state", "kind", "period"),
+        # Sở Nội vụ's list of every batch, newest month first.
+        Index("ix_sync_batch_period", "period", "id"),
         Index("ix_sync_batch_status_heartbeat", "status", "heartbeat_at"),
     )
 
@@ -127,8 +129,15 @@ class SyncItem(Model):
         UniqueConstraint("file_version_id", name="uq_sync_item_file_version"),
         # Supersede a person's unsent versions; the latest accepted version of a person (reconciliation).
         Index("ix_sync_item_person", "person_id", "version_no"),
-        # The per-event gathering and the monthly build, per agency.
+        # Per agency and status (the reconciliation's accepted versions, the batches' counts).
         Index("ix_sync_item_agency_status", "agency_unit_id", "status", "id"),
+        # The tick's gathering: queued items in no batch yet (a small partial index).
+        Index("ix_sync_item_unbatched", "agency_unit_id", "id",
+              postgresql_where=text("status = 'queued' AND batch_id IS NULL"),
+              sqlite_where=text("status = 'queued' AND batch_id IS NULL")),
+        # The monthly build: items no monthly batch lists yet.
+        Index("ix_sync_item_uncovered", "agency_unit_id", "id", postgresql_where=text("monthly_batch_id IS NULL"),
+              sqlite_where=text("monthly_batch_id IS NULL")),
         # The send job's chunks.
         Index("ix_sync_item_batch", "batch_id", "status", "id"),
         Index("ix_sync_item_monthly", "monthly_batch_id", "id"),

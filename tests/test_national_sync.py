@@ -954,3 +954,22 @@ def test_syll_header_prints_the_identifier_nd27_id(app, demo, unit_by_name):
     assert f"Mã số định danh: {person.cccd}" in full
     masked = poppler_text(render_syll(version, reader_level=0).data)
     assert "Mã số định danh:" in masked and person.cccd not in masked
+
+
+def test_an_imported_hand_over_package_queues_its_new_version_only(app, demo, unit_by_name, clock):
+    """An arrival with the other system's package (issue 12's import): the history of versions comes as it was,
+    not queued; the version the import writes is queued for the national database like an approval's."""
+    from app.services import transfers as tr
+    from app.services.transfers import handover
+
+    [source] = files_in(demo, unit_by_name("Bệnh viện Thanh Nhàn"), 171)
+    package, doc = handover.build_package(demo.session.get(Person, source.id), None)
+    demo.session.execute(text("UPDATE person SET cccd_index = 'moved-away' WHERE id = :p"), {"p": source.id})
+    demo.session.commit()
+    move, _password = tr.arrive(account(demo, "sonoivu.admin"), tr.ArrivalData(
+        org_unit_id=unit_by_name("Trường THPT Kim Liên").id, category="vien_chuc", handover_date=date(2026, 12, 24),
+        external_place="Sở Y tế Nam Định", decision_number="77/QĐ-SGDĐT", decision_date=date(2026, 12, 24),
+        effective_date=date(2026, 12, 28), package=package))
+    items = items_of(demo, move.person_id)
+    assert [(i.status, i.file_version_id) for i in items] == [("queued", move.version_id)]
+    assert items[0].version_no == len(doc["history"]) + 1

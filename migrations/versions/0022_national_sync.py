@@ -15,6 +15,8 @@ branch_labels = None
 depends_on = None
 
 OPEN = "status IN ('queued', 'sent', 'rejected')"
+UNBATCHED = "status = 'queued' AND batch_id IS NULL"
+UNCOVERED = "monthly_batch_id IS NULL"
 
 
 def upgrade():
@@ -79,6 +81,7 @@ def upgrade():
                     postgresql_where=sa.text("kind = 'monthly'"), sqlite_where=sa.text("kind = 'monthly'"))
     op.create_index("ix_sync_batch_agency_period", "sync_batch", ["agency_unit_id", "period", "id"])
     op.create_index("ix_sync_batch_state", "sync_batch", ["state", "kind", "period"])
+    op.create_index("ix_sync_batch_period", "sync_batch", ["period", "id"])
     op.create_index("ix_sync_batch_status_heartbeat", "sync_batch", ["status", "heartbeat_at"])
     op.create_table(
         "sync_item",
@@ -108,6 +111,10 @@ def upgrade():
     )
     op.create_index("ix_sync_item_person", "sync_item", ["person_id", "version_no"])
     op.create_index("ix_sync_item_agency_status", "sync_item", ["agency_unit_id", "status", "id"])
+    op.create_index("ix_sync_item_unbatched", "sync_item", ["agency_unit_id", "id"],
+                    postgresql_where=sa.text(UNBATCHED), sqlite_where=sa.text(UNBATCHED))
+    op.create_index("ix_sync_item_uncovered", "sync_item", ["agency_unit_id", "id"],
+                    postgresql_where=sa.text(UNCOVERED), sqlite_where=sa.text(UNCOVERED))
     op.create_index("ix_sync_item_batch", "sync_item", ["batch_id", "status", "id"])
     op.create_index("ix_sync_item_monthly", "sync_item", ["monthly_batch_id", "id"])
     op.create_index("ix_sync_item_open_due", "sync_item", ["due_at"], postgresql_where=sa.text(OPEN),
@@ -177,10 +184,12 @@ def downgrade():
     op.drop_index("ix_sync_receipt_item", table_name="sync_receipt")
     op.drop_table("sync_receipt")
     for name in ("ix_sync_item_queued_at", "ix_sync_item_open_due", "ix_sync_item_monthly", "ix_sync_item_batch",
-                 "ix_sync_item_agency_status", "ix_sync_item_person"):
+                 "ix_sync_item_uncovered", "ix_sync_item_unbatched", "ix_sync_item_agency_status",
+                 "ix_sync_item_person"):
         op.drop_index(name, table_name="sync_item")
     op.drop_table("sync_item")
-    for name in ("ix_sync_batch_status_heartbeat", "ix_sync_batch_state", "ix_sync_batch_agency_period",
+    for name in ("ix_sync_batch_status_heartbeat", "ix_sync_batch_period", "ix_sync_batch_state",
+                 "ix_sync_batch_agency_period",
                  "uq_sync_batch_monthly"):
         op.drop_index(name, table_name="sync_batch")
     op.drop_table("sync_batch")
