@@ -84,6 +84,13 @@ def national_client():
     return client.NationalClient.from_config(current_app.config)
 
 
+def _close(client) -> None:
+    """Close the client's connections (the real client holds a connection pool)."""
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
+
+
 def _errors():
     """The national client's error classes (NationalError, NationalRefused, NationalBadResponse)."""
     client = importlib.import_module(CLIENT_MODULE)
@@ -208,6 +215,12 @@ class _Sender:
         if client is None:
             return self._fail(_("Chưa cấu hình kết nối tới CSDL quốc gia (địa chỉ và khóa kết nối do Bộ Nội vụ "
                                 "cấp); hãy báo quản trị hệ thống rồi gửi lại đợt này."))
+        try:
+            return self._send(client)
+        finally:
+            _close(client)
+
+    def _send(self, client) -> dict:
         agency = db.session.get(OrgUnit, self.agency_id)
         if not agency.ma_dinh_danh:
             return self._fail(_("%(unit)s chưa có mã định danh điện tử nên chưa gửi được dữ liệu về CSDL quốc gia.",
@@ -342,8 +355,10 @@ def tick() -> dict[str, int]:
     whose retry time has come. Nothing is gathered while no national client is configured (the items wait and show
     in the overdue list). Safe to run twice and from two places at once."""
     with job_context():
-        if national_client() is None:
+        client = national_client()
+        if client is None:
             return {"gathered": 0, "retried": 0}
+        _close(client)
         created = gather_event_batches()
         retried = 0
         for batch_id in due_retries():
@@ -385,15 +400,18 @@ def reconcile_national(agency_unit_id: int | None = None) -> dict[str, int]:
         else:
             agencies = list(db.session.scalars(select(SyncItem.agency_unit_id).where(SyncItem.status == "accepted")
                                                .group_by(SyncItem.agency_unit_id)))
-        for agency_id in agencies:
-            try:
-                status = _reconcile(client, agency_id)
-            except Exception:  # noqa: BLE001 - one agency's failure does not stop the others
-                log.exception("reconciliation of agency %s failed", agency_id)
-                db.session.rollback()
-                status = "error"
-            counts["agencies"] += 1
-            counts[status] += 1
+        try:
+            for agency_id in agencies:
+                try:
+                    status = _reconcile(client, agency_id)
+                except Exception:  # noqa: BLE001 - one agency's failure does not stop the others
+                    log.exception("reconciliation of agency %s failed", agency_id)
+                    db.session.rollback()
+                    status = "error"
+                counts["agencies"] += 1
+                counts[status] += 1
+        finally:
+            _close(client)
         return counts
 
 
