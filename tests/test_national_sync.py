@@ -259,6 +259,28 @@ def test_submitting_outside_the_window_or_without_authority_is_refused(app, demo
         SyncItem.monthly_batch_id.is_not(None))) == 0
 
 
+def test_a_delegate_submits_for_the_head_and_is_recorded(app, demo, unit_by_name, clock, rq_queue):
+    """HN-14.1: "the competent or delegated person": the head delegates approval on Sở Y tế to its TCCB officer, who
+    may then submit the month's batch; the batch records on whose delegation. The delegation expired: refused."""
+    from app.services import accounts as acc
+
+    syt = unit_by_name("Sở Y tế")
+    head, officer = account(demo, "syt.thutruong"), account(demo, "syt.tccb")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 25)
+    clock.set(date(2026, 12, 28))
+    acc.delegate(head, officer.id, syt.id, "approve", document_number="05/UQ-SYT", valid_from=date(2026, 12, 1),
+                 valid_to=date(2026, 12, 28))
+    scope.forget()
+    batch = batches.submit_monthly(officer, syt.id)
+    assert (batch.submitted_by_id, batch.submitted_for_id) == (officer.id, head.id)
+    batches.return_batch(account(demo, "sonoivu.chuyenvien"), batch.id, "Trình lại sau khi rà soát")
+    clock.set(date(2026, 12, 29))  # the delegation ended on the 28th
+    scope.forget()
+    with pytest.raises(ForbiddenError):
+        batches.submit_monthly(account(demo, "syt.tccb"), syt.id)
+    assert batch_state(demo, batch.id).state == "returned"
+
+
 def test_approval_refusals_change_nothing(app, demo, unit_by_name, clock, rq_queue):
     """HN-14.2: the head of Sở Y tế may not approve their own agency's batch (no Sở Nội vụ authority); the Sở Nội vụ
     officer who submitted a batch may not approve it (four eyes); after the window's deadline the approval is
