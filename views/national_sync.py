@@ -511,14 +511,16 @@ class SyncReconciliationView(ListView):
 
 
 def register(appbuilder) -> None:
-    """Menu "Đồng bộ CSDL quốc gia": batches, approvals, overdue records, reconciliation."""
-    category = dict(category=MENU_NATIONAL_SYNC, category_label=_l("Đồng bộ CSDL quốc gia"),
+    """Menu "Đồng bộ CSDL" (the national database's sync; the full name would not let the administrator's navbar fit
+    one line at 1366 px): batches, approvals, overdue records, reconciliation."""
+    category = dict(category=MENU_NATIONAL_SYNC, category_label=_l("Đồng bộ CSDL"),
                     category_icon="fa-cloud-upload")
-    appbuilder.add_view(NationalSyncView, MENU_SYNC_BATCHES, label=_l("Đợt đồng bộ"), icon="fa-list", **category)
+    appbuilder.add_view(NationalSyncView, MENU_SYNC_BATCHES, label=_l("Đợt đồng bộ CSDL quốc gia"), icon="fa-list",
+                        **category)
     appbuilder.add_view(SyncApprovalsView, MENU_SYNC_APPROVALS, label=_l("Phê duyệt của Sở Nội vụ"),
                         icon="fa-check-square-o", **category)
     appbuilder.add_view(SyncOverdueView, MENU_SYNC_OVERDUE, label=_l("Hồ sơ quá hạn đồng bộ"), icon="fa-clock-o",
                         **category)
-    appbuilder.add_view(SyncReconciliationView, MENU_SYNC_RECONCILIATION, label=_l("Đối soát"),
+    appbuilder.add_view(SyncReconciliationView, MENU_SYNC_RECONCILIATION, label=_l("Đối soát với CSDL quốc gia"),
                         icon="fa-balance-scale", **category)
 
