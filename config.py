@@ -56,6 +56,13 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(30 * 1024 * 1024)))
     #: Fault tests only: seconds a job sleeps per item, so that a worker can be killed mid-job. Keep 0.
     JOB_ITEM_DELAY_SECONDS = float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0"))
+    # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
+    # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
+    # retries before the batch fails.
+    NATIONAL_SYNC_CHUNK = int(os.environ.get("NATIONAL_SYNC_CHUNK", "500"))
+    NATIONAL_SYNC_RETRY_SECONDS = float(os.environ.get("NATIONAL_SYNC_RETRY_SECONDS", "60"))
+    NATIONAL_SYNC_RETRY_MAX_SECONDS = float(os.environ.get("NATIONAL_SYNC_RETRY_MAX_SECONDS", "3600"))
+    NATIONAL_SYNC_MAX_RETRIES = int(os.environ.get("NATIONAL_SYNC_MAX_RETRIES", "8"))
 
     # Flask-AppBuilder: tables come only from Alembic; permissions only from `flask sync-roles`.
     FAB_CREATE_DB = False
@@ -192,8 +199,6 @@ class Config:
     NATIONAL_API_BACKOFF = float(os.environ.get("NATIONAL_API_BACKOFF", "0.5"))
     #: Largest answer body accepted from the national side (bytes, after decompression); more is refused.
     NATIONAL_API_MAX_BODY_BYTES = int(os.environ.get("NATIONAL_API_MAX_BODY_BYTES", str(50 * 1024 * 1024)))
-    #: Records per batch sent (the contract allows at most 1000 and 50 MiB per request).
-    NATIONAL_API_BATCH_SIZE = int(os.environ.get("NATIONAL_API_BATCH_SIZE", "500"))
 
 
 class TestConfig(Config):

@@ -108,6 +108,11 @@ EVENTS: dict[str, Any] = {
     "certificate_revoked": _l("Thu hồi chứng thư số"),
     "sign_refused": _l("Từ chối ký số"),
     "verify_pdf": _l("Kiểm tra chữ ký số của tệp PDF"),
+    "sign_sync_manifest": _l("Ký số bảng kê đồng bộ CSDL quốc gia"),
+    # national sync (issue 18)
+    "sync_resend": _l("Gửi lại hồ sơ bị CSDL quốc gia từ chối"),
+    "national_bad_response": _l("CSDL quốc gia trả lời không hợp lệ"),
+    "national_refused": _l("CSDL quốc gia từ chối kết nối"),
     # refusals and warnings
     "denied": _l("Bị từ chối truy cập"),
     "not_found": _l("Truy cập địa chỉ không tồn tại"),
@@ -134,7 +139,10 @@ EVENT_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "import": (_l("Nhập dữ liệu"), ("import_upload", "import_commit", "import_report", "import_file",
                                     "import_handover")),
     "signing": (_l("Chữ ký số"), ("certificate_refused", "certificate_bound", "certificate_revoked",
-                                  "sign_refused", "verify_pdf", "sign_print", "download_signed_syll", "sign_report")),
+                                  "sign_refused", "verify_pdf", "sign_print", "download_signed_syll", "sign_report",
+                                  "sign_sync_manifest")),
+    "sync": (_l("Đồng bộ CSDL quốc gia"), ("sign_sync_manifest", "sync_resend", "national_bad_response",
+                                           "national_refused")),
     "refused": (_l("Truy cập bị từ chối, cảnh báo"), ("denied", "not_found", "login_locked", "lockout",
                                                      "attachment_checksum_mismatch", "certificate_refused",
                                                      "sign_refused")),

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from jobs import leases
+from jobs import national_sync as _national_sync  # noqa: F401 - registers the send job's kind (issue 18)
 from jobs.approvals import expire_stale
 from jobs.base import job_context
 from jobs.exports import expire_exports

@@ -27,6 +27,9 @@ Kinds (``models.notifications.NOTIFICATION_KINDS``):
   within the horizon or past its due date. Told to whoever takes its next step: the competent authority
   (``transfer_authority``) for a between-agency move not moved yet, else the personnel officers (write on files,
   administrators left out) over the unit the move waits in (the gaining unit once moved, the losing one before).
+- ``sync_overdue`` (issue 18, ND27-SYNC): an agency whose approved versions are not delivered to the national
+  database past their deadline (queued, sent without a receipt, or rejected): one reminder per agency and oldest
+  deadline, to the officers who submit and resend its records (write on the national sync: heads, TCCB officers).
 - ``window_open`` (HN-7, profiles with ``window_reminder``): from the first day of the month's approval window
   to its last day, each user who can act on pending window steps gets one reminder (per month) with the
   count.
@@ -71,7 +74,8 @@ __all__ = ["KINDS", "run_reminders"]
 log = logging.getLogger(__name__)
 
 KINDS = ("account_missing", "first_entry_missing", "approval_due", "approval_overdue", "window_open", "update_due",
-         "update_overdue", "transfer_due", "transfer_overdue", "quality_report_due", "quality_report_overdue")
+         "update_overdue", "transfer_due", "transfer_overdue", "quality_report_due", "quality_report_overdue",
+         "sync_overdue")
 
 
 def _date_of(column):
@@ -365,6 +369,43 @@ def _transfers(run: _Run, kind: str) -> Iterator[dict]:
                    "link": run.link("TransfersView.show", transfer_id=transfer_id)}
 
 
+# --------------------------------------------------------------------------- issue 18: the national sync
+
+def _sync_overdue(run: _Run) -> Iterator[dict]:
+    """Agencies with approved versions not delivered to the national database past their deadline (ND27-SYNC):
+    one reminder per agency and oldest deadline, to the officers who submit and resend its records (write on the
+    national sync over the agency: heads and TCCB officers), administrators left out."""
+    from app.security.permissions import RESOURCE_NATIONAL_SYNC
+    from app.services.national_sync.outbox import now
+    from models.national_sync import OPEN_ITEM_STATUSES, SyncItem
+
+    grants = scope.grants_of(run.day, permission=(ACTION_WRITE, RESOURCE_NATIONAL_SYNC), except_roles=admin_roles())
+    if grants is None:
+        return
+    late = (select(SyncItem.agency_unit_id.label("agency_id"), func.count().label("n"),
+                   local_date(func.min(SyncItem.due_at)).label("oldest"))
+            .where(SyncItem.status.in_(OPEN_ITEM_STATUSES), SyncItem.due_at < now())
+            .group_by(SyncItem.agency_unit_id).subquery("late"))
+    holders = scope.holders(grants, select(late.c.agency_id), with_delegator=False).subquery("holders")
+    rows = db.session.execute(
+        select(holders.c.user_id, late.c.agency_id, late.c.n, late.c.oldest, OrgUnit.name)
+        .select_from(late).join(holders, holders.c.unit_id == late.c.agency_id)
+        .join(OrgUnit, OrgUnit.id == late.c.agency_id)
+        .where(_not_reminded(holders.c.user_id, "sync_overdue", "sync_agency", late.c.agency_id, late.c.oldest))
+        .order_by(late.c.agency_id, holders.c.user_id))
+    link = run.link("NationalSyncView.overdue")
+    for user_id, agency_id, n, oldest, unit in rows:
+        if isinstance(oldest, str):  # SQLite
+            oldest = date.fromisoformat(oldest)
+        yield {"user_id": user_id, "kind": "sync_overdue", "object_type": "sync_agency", "object_id": agency_id,
+               "due_date": oldest, "title": _("%(n)s hồ sơ của %(unit)s quá hạn đồng bộ về CSDL quốc gia", n=n,
+                                              unit=unit)[:300],
+               "body": _("Hồ sơ đã duyệt phải được đồng bộ về CSDL quốc gia trong thời hạn quy định; hồ sơ quá hạn "
+                         "lâu nhất có hạn %(due)s. Hãy kiểm tra các hồ sơ bị từ chối hoặc chưa gửi được.",
+                         due=workdays.format_day(oldest)),
+               "link": link}
+
+
 # --------------------------------------------------------------------------- HN-7: the monthly window
 
 def _month_window(run: _Run) -> tuple[date, date, date, set[str]] | None:
@@ -450,6 +491,8 @@ def run_reminders(day: date | None = None, *, send_email: bool = True) -> dict[s
                     _quality_reports(run, "quality_report_overdue"))
             counts["transfer_due"] = insert_notifications(_transfers(run, "transfer_due"))
             counts["transfer_overdue"] = insert_notifications(_transfers(run, "transfer_overdue"))
+            if profile.national_sync is not None:
+                counts["sync_overdue"] = insert_notifications(_sync_overdue(run))
             db.session.commit()
         except Exception:
             db.session.rollback()

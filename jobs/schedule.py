@@ -40,6 +40,11 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     # Issue 20 (HN-11.1, HN-11.2, HCM-10.1, HCM-10.2): the month's encrypted backup when the month has none yet (the
     # 1st; the next days retry a failure), then its verification (a scratch restore) and the retention prune.
     ("backup-monthly", "jobs.backups.monthly_backup", "0 22 * * *"),
+    # Issue 18 (ND27-SYNC): approved versions gathered per agency into event batches and sent, well within the day
+    # the decree allows; batches whose retry time has come are queued again.
+    ("national-sync", "jobs.national_sync.tick", "3,8,13,18,23,28,33,38,43,48,53,58 * * * *"),
+    # Issue 18: what the national side holds per agency compared with what we sent (the reconciliation report).
+    ("national-reconcile", "jobs.national_sync.reconcile_national", "30 2 * * *"),
 ]
 
 

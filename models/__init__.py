@@ -9,6 +9,7 @@ from models import (  # noqa: F401
     data_quality,
     exports,
     imports,
+    national_sync,
     notifications,
     org_units,
     personnel,
@@ -19,4 +20,4 @@ from models import (  # noqa: F401
 )
 
 __all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "imports",
-           "notifications", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]
+           "national_sync", "notifications", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]

@@ -36,6 +36,7 @@ REMINDER_KINDS = {
     "update_overdue": _l("Quá hạn cập nhật hồ sơ"),
     "transfer_due": _l("Điều động sắp đến hạn"),
     "transfer_overdue": _l("Điều động quá hạn"),
+    "sync_overdue": _l("Đồng bộ CSDL quốc gia quá hạn"),
 }
 #: Notices of events, written by the use case of the event in its own transaction
 #: (``app.services.notifications``: who is told of what).
@@ -54,6 +55,7 @@ EVENT_KINDS = {
     "data_issue": _l("Dữ liệu cần xác minh"),
     "data_issue_closed": _l("Phản ánh dữ liệu đã được xử lý"),
     "backup_failed": _l("Sao lưu dữ liệu không thành công"),
+    "sync_batch": _l("Đồng bộ CSDL quốc gia"),
 }
 #: Every kind of notification and its label.
 NOTIFICATION_KINDS = {**REMINDER_KINDS, **EVENT_KINDS}

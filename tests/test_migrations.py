@@ -63,7 +63,10 @@ SQLITE_PAGES = {
     "syt.tccb": ["/people/", "/transfers/", "/transfers/incoming", "/transfers/arrive", "/retirements/",
                  "/reports/salary/", "/reports/salary/?only=raise", "/people/changes/"],
     "sonoivu.admin": ["/compliance/", "/audit/changes/", "/audit/access/", "/org/tree", "/dashboard/",
-                      "/reports/quality/", "/reports/bm02/cong-chuc/", "/retirements/", "/reports/salary/?only=raise"],
+                      "/reports/quality/", "/reports/bm02/cong-chuc/", "/retirements/", "/reports/salary/?only=raise",
+                      # issue 18: the national sync's lists
+                      "/national-sync/", "/national-sync/overdue/", "/national-sync/approvals/",
+                      "/national-sync/reconciliation/"],
 }
 SQLITE_CHECK = """
 import json, os, sys

@@ -67,7 +67,7 @@ SHOWN_ATTRS = {"title", "placeholder", "aria-label", "alt", "data-placeholder", 
 #: Endpoints that are not pages: files, JSON, the language switch, leaving.
 SKIP_ENDPOINTS = re.compile(
     r"(download|attachment|photo|print_syll|api_|\.export_status$|^static$|^appbuilder\.static$|^favicon$"
-    r"|^LocaleView\.|^MenuApi\.|^UtilView\.back$|^AuthDBView\.logout|bulk_status)")
+    r"|^LocaleView\.|^MenuApi\.|^UtilView\.back$|^AuthDBView\.logout|bulk_status|\.manifest$)")
 #: Pages of one route visited per (endpoint, non-id arguments, query keys): a few objects are enough.
 PER_SHAPE = 2
 #: URL arguments that name an object by id (their value does not make a new shape of page).
@@ -188,6 +188,8 @@ def sample_ids(db) -> dict:
         # issue 17, staffing
         "quota": one("SELECT id FROM unit_quota ORDER BY id LIMIT 3"),
         "job_position": one("SELECT id FROM job_position ORDER BY id LIMIT 3"),
+        # issue 18, national sync
+        "sync_batch": one("SELECT id FROM sync_batch ORDER BY id LIMIT 3"),
     }
 
 
@@ -219,6 +221,8 @@ def route_urls(app, ids) -> list[str]:
             pool = ids["transfer"] or [999999]
         elif "person_id" in rule.arguments:
             pool = ids["person"] or [999999]
+        elif "batch_id" in rule.arguments:  # issue 18
+            pool = ids.get("sync_batch") or [999999]
         kinds = [None]
         for arg in rule.arguments:
             match = re.search(r"<any\(([^)]*)\):" + arg + ">", rule.rule)
@@ -228,7 +232,8 @@ def route_urls(app, ids) -> list[str]:
             for kind in kinds:
                 values = {}
                 if obj is not None:
-                    key = next(a for a in ("pk", "cs_id", "transfer_id", "person_id") if a in rule.arguments)
+                    key = next(a for a in ("pk", "cs_id", "transfer_id", "person_id", "batch_id")
+                               if a in rule.arguments)
                     values[key] = obj
                 if kind is not None:
                     values["kind"] = kind
@@ -319,6 +324,53 @@ def moves_of_the_demo(db, admin) -> None:
     tr.record_move(admin, people[1], tr.MoveData(kind="out_of_city", external_place="Bộ Y tế", **decision))
 
 
+def sync_of_the_demo(db) -> None:
+    """Issue 18: national sync to show — Sở Y tế's files queued (one rejected with its receipt, one overdue), a
+    monthly batch waiting for Sở Nội vụ, an event batch sent, a reconciliation that found differences."""
+    from datetime import UTC, datetime
+
+    from app.services.national_sync import outbox
+    from models.national_sync import SyncBatch, SyncDifference, SyncReceipt, SyncReconciliation
+    from models.personnel import FileVersion, Person
+
+    syt_path, syt_id = db.session.execute(text("SELECT path, id FROM org_unit WHERE name = 'Sở Y tế'")).one()
+    people = list(db.session.scalars(select(Person).join(Person.org_unit).where(text(
+        f"org_unit.path LIKE '{syt_path}%'"), Person.status == "active").order_by(Person.id).limit(4)))
+    items = []
+    for person in people:
+        version = db.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id,
+                                                              FileVersion.version_no == person.version_no))
+        items.append(outbox.queue_version(person, version))
+    now, month = datetime.now(UTC), date.today().strftime("%Y-%m")
+    monthly = SyncBatch(agency_unit_id=syt_id, kind="monthly", period=month, batch_key=f"M-{syt_id}-{month}",
+                        state="submitted", status="idle", record_count=2, submitted_at=now)
+    sent = SyncBatch(agency_unit_id=syt_id, kind="event", period=month, batch_key=f"E-{syt_id}-crawl",
+                     state="partial", status="finished", record_count=2, accepted_count=1, rejected_count=1,
+                     approved_at=now)
+    db.session.add_all([monthly, sent])
+    db.session.flush()
+    items[0].monthly_batch_id = items[1].monthly_batch_id = monthly.id
+    items[2].batch_id = items[3].batch_id = sent.id
+    items[2].status, items[2].answered_at = "accepted", now
+    items[3].status, items[3].receipt_code, items[3].receipt_message = ("rejected", "INVALID-CODE",
+                                                                        "Mã ngạch không có trong danh mục.")
+    items[1].due_at = now - timedelta(days=2)
+    db.session.flush()
+    for item in items[2:]:
+        db.session.add(SyncReceipt(item_id=item.id, batch_id=sent.id, chunk_key="E.crawl", national_batch_id="N1",
+                                   idempotency_key=f"k{item.id}", status=item.status, code=item.receipt_code,
+                                   message=item.receipt_message))
+    run = SyncReconciliation(agency_unit_id=syt_id, status="differ", our_count=2, their_count=2, missing_count=1,
+                             unexpected_count=1, different_count=0)
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all([SyncDifference(reconciliation_id=run.id, kind="missing", person_id=people[2].id,
+                                       our_version=people[2].version_no),
+                        SyncDifference(reconciliation_id=run.id, kind="unexpected", identifier="079099000001",
+                                       their_version=1)])
+    db.session.commit()
+
+
 def staffing_of_the_demo(db, admin) -> None:
     """Issue 17: quotas and positions to show (in Sở Y tế and in Sở Tư pháp), some people holding a position of
     another ngạch, so the staffing screens and reports have rows."""
@@ -351,6 +403,7 @@ def test_every_page_as_every_role_is_vietnamese(app, city, demo_people):
     assert sum(n for kind, n in counts.items() if not kind.startswith("emails")), counts
     moves_of_the_demo(demo_people, admin)
     staffing_of_the_demo(demo_people, admin)
+    sync_of_the_demo(demo_people)
     ids = sample_ids(demo_people)
     start = time.monotonic()
     report, total = [], 0

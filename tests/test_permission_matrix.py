@@ -53,6 +53,8 @@ NO_PK_VIEWS |= {"DashboardView", "PeopleExportView"}
 NO_PK_VIEWS |= {"BackupsView"}  # issue 20: the backup log (Sở Nội vụ's administrators), no object
 # Issue 19 (restructuring from a mapping sheet, helper "e"): the upload names no object.
 NO_PK_VIEWS |= {"OrgImportView"}
+# Issue 18 (national sync, helper "c"): batches and items are named by ``batch_id`` / ``sync_item_id``.
+NO_PK_VIEWS |= {"NationalSyncView", "SyncApprovalsView", "SyncOverdueView", "SyncReconciliationView"}
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}
@@ -73,7 +75,8 @@ PK_KIND = {
 #: URL arguments other than ``pk`` that name an object of the world, and its kind.
 OBJECT_ARGS = {"aid": "assignment", "att_id": "attachment", "cs_id": "change_set", "item_id": "change_item",
                "transfer_id": "transfer", "person_id": "person",
-               "issue_id": "data_issue"}  # issue 17: the data-issue register
+               "issue_id": "data_issue",  # issue 17: the data-issue register
+               "batch_id": "sync_batch", "sync_item_id": "sync_item"}  # issue 18: the national sync
 #: Values for the other URL arguments.
 FIXED_ARGS = {
     "kind": {"OrgTreeView.restructure": "merge", "AccountsView.change_assignment": "revoke",
@@ -117,7 +120,8 @@ FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant",
                       "workday_override", "change_set_document", "transfer",
                       "unit_quota", "job_position", "job_position_quota",  # issue 17, staffing
                       "data_issue",  # issue 17
-                      "import_job", "import_row")  # issue 19
+                      "import_job", "import_row",  # issue 19
+                      "sync_batch", "sync_item", "sync_receipt", "sync_manifest")  # issue 18
 
 
 @pytest.fixture()
@@ -147,6 +151,7 @@ def world(demo, unit_by_name):
     objs.update(personnel_world(admin, inside_unit, outside_unit))
     objs["transfer"] = transfer_world(admin, objs["person"], unit_by_name)
     objs["data_issue"] = data_issue_world(admin, objs["person"])  # issue 17
+    objs.update(national_sync_world(objs["person"]))  # issue 18
     overrides = [wd.add_override(admin, date(2031, 3, day), "off", f"Thông báo {day}/TB-UBND") for day in (3, 4)]
     objs["workday_override"] = (overrides[0].id, overrides[1].id)
     objs.update(staffing_world(admin, inside_unit, outside_unit))
@@ -228,6 +233,34 @@ def data_issue_world(admin, person_ids) -> tuple[int, int]:
 
     return tuple(data_issues.report_issue(admin, pid, "identity.birth_date", "Ngày sinh chưa khớp giấy khai sinh.").id
                  for pid in person_ids)
+
+
+def national_sync_world(person_ids) -> dict:
+    """Issue 18: each file's latest version listed by a monthly batch of its agency (Sở Y tế inside, Sở Tư pháp
+    outside), submitted, with a manifest (written directly: the window and the approval are the service's tests)."""
+    import hashlib
+
+    from app.extensions import db
+    from models.national_sync import SyncBatch, SyncItem, SyncManifest
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    manifest = SyncManifest(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), signed=False, batch_count=2,
+                            record_count=2)
+    db.session.add(manifest)
+    db.session.flush()
+    found: dict[str, list] = {"sync_batch": [], "sync_item": []}
+    for pid in person_ids:
+        item = db.session.scalar(select(SyncItem).where(SyncItem.person_id == pid, SyncItem.status == "queued"))
+        batch = SyncBatch(agency_unit_id=item.agency_unit_id, kind="monthly", period=date.today().strftime("%Y-%m"),
+                          batch_key=f"M-{item.agency_unit_id}-matrix", state="submitted", status="idle",
+                          record_count=1, manifest_id=manifest.id)
+        db.session.add(batch)
+        db.session.flush()
+        item.monthly_batch_id = batch.id
+        found["sync_batch"].append(batch.id)
+        found["sync_item"].append(item.id)
+    db.session.commit()
+    return {kind: tuple(ids) for kind, ids in found.items()}
 
 
 def signed_document(cs) -> None:
@@ -325,6 +358,12 @@ def extra_rule(endpoint, username, where) -> bool:
         return cfg["admin"] or ("can_write", "PersonnelFile") in cfg["permissions"]  # the unit's TCCB officer
     if endpoint in ("DataIssuesView.resolve", "DataIssuesView.reject"):  # issue 17: the officers of the file's unit
         return cfg["admin"] or ("can_write", "PersonnelFile") in cfg["permissions"]
+    if endpoint == "NationalSyncView.manifest":  # issue 18: the manifest lists identifiers (level 2)
+        return cfg["admin"] or cfg.get("field_level", 0) >= 2
+    if endpoint == "NationalSyncView.return_batch":  # the profile's approver (Hà Nội: Sở Nội vụ's Director, officers)
+        from app.profiles import active_profile
+
+        return cfg["name"] in active_profile().national_sync.approve_authority.roles
     if endpoint in ("ChangeSetsView.approve", "ChangeSetsView.send_back"):
         # The workflow decides who acts (read suffices for the route): in Hà Nội, holders of approve (HN-6.4).
         return cfg["admin"] or ("can_approve", "PersonnelFile") in cfg["permissions"]

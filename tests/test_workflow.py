@@ -96,7 +96,8 @@ def test_hcm72b_review_then_approval_with_signatures_across_tet_2026(app, demo, 
     with_certificates(demo, dev_ca, "annv.syt", "syt.tccb", "syt.thutruong")
     at(monkeypatch, date(2026, 2, 12))
     person = person_for(demo, account(demo, "annv.syt").org_unit, "annv.syt")
-    # A file entered by the person for the first time: no approved version yet.
+    # A file entered by the person for the first time: no approved version yet (nor its outbox row, issue 18).
+    demo.session.execute(text("DELETE FROM sync_item WHERE person_id = :p"), {"p": person.id})
     demo.session.execute(text("DELETE FROM file_version WHERE person_id = :p"), {"p": person.id})
     demo.session.execute(text("UPDATE person SET version_no = 0 WHERE id = :p"), {"p": person.id})
     demo.session.commit()

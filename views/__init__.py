@@ -14,6 +14,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         backups,
         compliance,
         imports,
+        national_sync,
         notifications,
         org_import,
         org_units,
@@ -34,6 +35,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     personnel.register(appbuilder)
     transfers.register(appbuilder)
     imports.register(appbuilder)
+    national_sync.register(appbuilder)
     retirements.register(appbuilder)
     access.register(appbuilder)
     audit.register(appbuilder)

@@ -103,6 +103,10 @@ OBJECT_LABELS = {
     "AllowanceRecord": _l("Phụ cấp khác"),
     "DataIssue": _l("Phản ánh dữ liệu chưa đúng"),
     "QualityReport": _l("Báo cáo chất lượng dữ liệu hằng quý"),
+    # issue 18: national sync
+    "SyncBatch": _l("Đợt đồng bộ CSDL quốc gia"),
+    "SyncManifest": _l("Bảng kê đồng bộ CSDL quốc gia"),
+    "SyncItem": _l("Hồ sơ đồng bộ CSDL quốc gia"),
 }
 
 #: Labels of the columns the SYLL registry does not name (bookkeeping of a file, accounts, units …):
@@ -326,6 +330,42 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "sha256": _l("Mã kiểm tra SHA-256"),
         "signed_by_id": _l("Người ký"),
         "submitted_at": _l("Thời điểm gửi Sở Nội vụ"),
+    },
+    "SyncBatch": {
+        "agency_unit_id": _l("Cơ quan gửi"),
+        "kind": _l("Hình thức gửi"),
+        "period": _l("Tháng"),
+        "batch_key": _l("Mã đợt"),
+        "state": _l("Tình trạng"),
+        "record_count": _l("Số hồ sơ"),
+        "accepted_count": _l("Số hồ sơ được tiếp nhận"),
+        "rejected_count": _l("Số hồ sơ bị từ chối"),
+        "submitted_by_id": _l("Người trình"),
+        "submitted_at": _l("Thời điểm trình"),
+        "submitted_for_id": _l("Trình theo ủy quyền của"),
+        "approved_by_id": _l("Người phê duyệt"),
+        "approved_at": _l("Thời điểm phê duyệt"),
+        "returned_by_id": _l("Người trả lại"),
+        "return_reason": _l("Lý do trả lại"),
+        "manifest_id": _l("Bảng kê"),
+        "national_batch_id": _l("Mã tiếp nhận của CSDL quốc gia"),
+        "retry_at": _l("Gửi lại lúc"),
+        "retries": _l("Số lần gửi lại"),
+        "total": _l("Số hồ sơ cần gửi"),
+        "done": _l("Số hồ sơ đã có kết quả"),
+        "error": _l("Lỗi"),
+        "queue_job_id": _l("Mã việc nền"),
+        "started_at": _l("Thời điểm bắt đầu gửi"),
+        "finished_at": _l("Thời điểm kết thúc gửi"),
+        "heartbeat_at": _l("Lần cập nhật tiến độ gần nhất"),
+        "attempts": _l("Số lần chạy"),
+        "lease_token": _l("Mã phiên chạy"),
+    },
+    "SyncManifest": {
+        "signed": _l("Đã ký số"),
+        "approved_by_id": _l("Người phê duyệt"),
+        "batch_count": _l("Số đợt"),
+        "record_count": _l("Số hồ sơ"),
     },
     "Attachment": {
         "kind": _l("Loại tài liệu"),
@@ -618,6 +658,7 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
     from app.services.transfers.states import STATUS_LABELS as MOVE_STATUSES
     from app.workflow import STATUS_LABELS
     from models.accounts import ACCOUNT_KINDS, DELEGATION_ACTIONS
+    from models.national_sync import BATCH_KINDS, BATCH_STATES
     from models.org_units import UNIT_STATUSES, UNIT_TYPES
     from models.signing import CREDENTIAL_KINDS
     from models.workdays import OVERRIDE_KINDS
@@ -640,6 +681,8 @@ def _enum_labels(object_type: str, column: str) -> dict | None:
         ("UnitQuota", "kind"): QUOTA_KINDS,
         ("JobPosition", "group"): POSITION_GROUPS,
         ("PasswordRequest", "status"): {"open": _l("Chờ giải quyết"), "resolved": _l("Đã giải quyết")},
+        ("SyncBatch", "state"): BATCH_STATES,
+        ("SyncBatch", "kind"): BATCH_KINDS,
     }.get((object_type, column))
 
 

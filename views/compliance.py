@@ -67,7 +67,8 @@ class ComplianceView(ListView):
                _measure("complete_pct", "complete", "people"), _measure("approved"),
                _measure("on_time_pct", "on_time", "approved"), _measure("pending"),
                _measure("overdue", warn="text-danger"), _measure("no_account", warn="text-warning"),
-               _measure("moves_overdue", warn="text-danger"), _measure("late_updates", warn="text-warning"))
+               _measure("moves_overdue", warn="text-danger"), _measure("late_updates", warn="text-warning"),
+               _measure("sync_pct", "sync_on_time", "sync_items"), _measure("sync_overdue", warn="text-danger"))
 
     def row_attrs(self, r) -> dict:
         return {"class": self.row_class + (" direct" if r.direct else ""), "data-unit": r.unit_id}

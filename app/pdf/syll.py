@@ -355,6 +355,13 @@ class _Slots:
     def slot_employing_agency(self):
         return self.employing or None
 
+    def slot_national_id_code(self):
+        """"Mã số định danh": the file's identifier, the person's số định danh cá nhân (ND27-ID: the CCCD number,
+        masked like item 8 for a reader who may not see it); a file without one shows the code stored for it."""
+        if self.values.get("cccd"):
+            return self.field("cccd")
+        return self.field("national_id_code")
+
     # ---- item 1: the name in capitals ("viết chữ in hoa")
     def slot_name(self):
         full = " ".join(nfc(str(self.values.get(n))).strip() for n in NAME_FIELDS if self.values.get(n))

@@ -21,6 +21,7 @@ __all__ = [
     "ChainRule",
     "CityProfile",
     "Deadline",
+    "NationalSync",
     "Step",
     "active_profile",
     "load_profile",
@@ -101,6 +102,39 @@ class ChainRule:
 
 
 @dataclass(frozen=True)
+class NationalSync:
+    """How approved file versions reach the national CBCCVC database (regulations.md §10, §13; issue 18).
+
+    Two cadences. **Per event** (ND27-SYNC, NĐ 27/2026, in force since 1/7/2026): each approved file version is
+    queued at its approval and sent by a periodic job, with no human step, within ``event_deadline_days``
+    *calendar* days — the decree's "không quá 01 ngày" for data produced in a management system like ours (the
+    "3 working days" some summaries cite concern agencies' business data; where two rules differ the stricter
+    applies, §13). **Monthly** (HN-14.1, HCM-7.3): in the last ``window_last_days`` calendar days of each month the
+    competent person of each agency (``submit_authority``: the head or a delegate) submits the month's batch; Sở
+    Nội vụ approves it (``snv_approves``, ``approve_authority``: HN-14.2, HCM-7.3) and, where its Director signs
+    (``manifest_signature``: HCM-11.7), approves several batches at once with one PAdES signature on a manifest.
+    With the per-event mode on, the monthly batch is the month's confirmation and reconciliation: what per-event
+    sending has not delivered yet goes with it. Units without an agency account are sent by their nearest
+    superior that has one (``superior_sends``: HN-15); without one anywhere above, by their level-2 agency.
+    """
+
+    submit_authority: Authority
+    approve_authority: Authority
+    per_event: bool = True
+    event_deadline_days: int = 1
+    #: False: calendar days counted from the moment of the approval (24 hours a day); True: working days.
+    event_deadline_working: bool = False
+    event_rule: str = "ND27-SYNC"
+    window_last_days: int = 5
+    window_rule: str = ""
+    snv_approves: bool = True
+    manifest_signature: bool = False
+    approve_rule: str = ""
+    superior_sends: bool = True
+    superior_rule: str = "HN-15"
+
+
+@dataclass(frozen=True)
 class CityProfile:
     """A city's rule set."""
 
@@ -133,6 +167,8 @@ class CityProfile:
     quality_report_day: int | None = None
     #: Days of the month on which a reminder announces the approval window (HN-7), if any.
     window_reminder: bool = False
+    #: National sync (issue 18): cadences, window, who submits, approves and signs (None: no sync configured).
+    national_sync: NationalSync | None = None
     #: The module of the city's demo (``flask seed-demo``): defines ``CITY``, a ``app.seeds.demo_city.DemoCity``.
     demo_city: str = "app.seeds.demo_city"
 

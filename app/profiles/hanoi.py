@@ -7,9 +7,19 @@ person updates within 5 working days of the change. No deadline for accounts or 
 
 from flask_babel import lazy_gettext as _l
 
-from app.profiles import EVENT_HANDOVER, EVENT_SUBMITTED, Authority, Chain, ChainRule, CityProfile, Deadline, Step
+from app.profiles import (
+    EVENT_HANDOVER,
+    EVENT_SUBMITTED,
+    Authority,
+    Chain,
+    ChainRule,
+    CityProfile,
+    Deadline,
+    NationalSync,
+    Step,
+)
 from app.security.permissions import ACTION_APPROVE
-from app.security.roles import ROLE_ADMIN
+from app.security.roles import ROLE_ADMIN, ROLE_DIRECTOR, ROLE_SNV_OFFICER
 
 PROFILE = CityProfile(
     key="hanoi",
@@ -44,4 +54,17 @@ PROFILE = CityProfile(
     transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
     window_reminder=True,
     quality_report_day=25,  # HN-21.6: by the 25th of the quarter's last month (and before 31/12 for the year)
+    # HN-14.1: in the last 5 days of each month the competent or delegated person of each agency syncs the
+    # month's data; HN-14.2: Sở Nội vụ approves what each agency sent (the seed asks for no signature);
+    # HN-15: units without an agency account are synced by their direct superior; ND27-SYNC: per event within
+    # 1 calendar day of the approval, the monthly batch then confirming the month.
+    national_sync=NationalSync(
+        submit_authority=Authority("sync_submit", _l("Thủ trưởng cơ quan hoặc người được ủy quyền"),
+                                   action=ACTION_APPROVE),
+        approve_authority=Authority("sync_approve", _l("Sở Nội vụ"), roles=(ROLE_DIRECTOR, ROLE_SNV_OFFICER),
+                                    delegation_action="approve"),
+        per_event=True, event_deadline_days=1, event_deadline_working=False, event_rule="ND27-SYNC",
+        window_last_days=5, window_rule="HN-14.1", snv_approves=True, manifest_signature=False,
+        approve_rule="HN-14.2", superior_sends=True, superior_rule="HN-15",
+    ),
 )

@@ -20,6 +20,7 @@ from app.profiles import (
     ChainRule,
     CityProfile,
     Deadline,
+    NationalSync,
     Step,
 )
 from app.security.permissions import ACTION_APPROVE, ACTION_WRITE
@@ -75,5 +76,19 @@ PROFILE = CityProfile(
         "leaving": Deadline(10, EVENT_DECISION, "HCM-8.4"),
     },
     transfer_authority=Authority("transfers", _l("Sở Nội vụ"), roles=(ROLE_ADMIN,), delegation_action=None),
+    # HCM-7.3: Sở Nội vụ approves the data for sync by signature; HCM-11.7: its Director approves, signs and syncs
+    # the city's database to the national one (one signed manifest for the batches approved together). The
+    # agencies submit their month in its last 5 days (the window HCM-7.3 shares with Hà Nội's HN-14.1); units
+    # without an agency account are sent by their superior (HCM's regulation is silent: HN-15's rule). ND27-SYNC:
+    # per event within 1 calendar day of the approval.
+    national_sync=NationalSync(
+        submit_authority=Authority("sync_submit", _l("Thủ trưởng đơn vị hoặc người được ủy quyền"),
+                                   action=ACTION_APPROVE),
+        approve_authority=Authority("sync_approve", _l("Giám đốc Sở Nội vụ hoặc người được ủy quyền"),
+                                    roles=(ROLE_DIRECTOR,)),
+        per_event=True, event_deadline_days=1, event_deadline_working=False, event_rule="ND27-SYNC",
+        window_last_days=5, window_rule="HCM-7.3", snv_approves=True, manifest_signature=True,
+        approve_rule="HCM-7.3, HCM-11.7", superior_sends=True, superior_rule="HN-15",
+    ),
     demo_city="app.seeds.demo_city_hcm",
 )

@@ -69,6 +69,12 @@ __all__ = [
     "RESOURCE_DELEGATION",
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
+    "RESOURCE_NATIONAL_SYNC",
+    "MENU_NATIONAL_SYNC",
+    "MENU_SYNC_APPROVALS",
+    "MENU_SYNC_BATCHES",
+    "MENU_SYNC_OVERDUE",
+    "MENU_SYNC_RECONCILIATION",
     "RESOURCE_NOTIFICATION",
     "RESOURCE_PERSONNEL",
     "RESOURCE_REPORT",
@@ -129,6 +135,10 @@ RESOURCE_BACKUP = "Backup"
 #: Bulk import of personnel files (issue 19): read = the imports of one's units and their reports; write = upload
 #: into a unit of one's subtree and commit (the service checks the unit: an agency imports only into its subtree).
 RESOURCE_DATA_IMPORT = "DataImport"
+#: The national sync (issue 18): read = the batches, receipts, overdue list and reconciliation of one's scope;
+#: write = submit the agency's monthly batch, resend a rejected record (the service checks the authority);
+#: approve = Sở Nội vụ's approval queue (the profile's approver).
+RESOURCE_NATIONAL_SYNC = "NationalSync"
 
 #: Menu keys (FAB "menu_access" view menus); labels are translated separately.
 MENU_ORGANISATION = "Organisation"
@@ -183,3 +193,9 @@ MENU_DASHBOARD = "Dashboard"
 #: Issue 20, operations ("Hệ thống"): the backup log.
 MENU_OPERATIONS = "Operations"
 MENU_BACKUPS = "Backups"
+#: Issue 18: the menu "Đồng bộ CSDL quốc gia" and its pages.
+MENU_NATIONAL_SYNC = "National sync"
+MENU_SYNC_BATCHES = "Sync batches"
+MENU_SYNC_APPROVALS = "Sync approvals"
+MENU_SYNC_OVERDUE = "Sync overdue"
+MENU_SYNC_RECONCILIATION = "Sync reconciliation"

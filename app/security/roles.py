@@ -35,6 +35,7 @@ from app.security.permissions import (
     MENU_JOB_POSITIONS,
     MENU_MY_CERTIFICATE,
     MENU_MY_FILE,
+    MENU_NATIONAL_SYNC,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
     MENU_ORGANISATION,
@@ -52,6 +53,10 @@ from app.security.permissions import (
     MENU_SIGNATURES,
     MENU_STAFF_QUOTAS,
     MENU_SYLL_EXPORTS,
+    MENU_SYNC_APPROVALS,
+    MENU_SYNC_BATCHES,
+    MENU_SYNC_OVERDUE,
+    MENU_SYNC_RECONCILIATION,
     MENU_SYSTEM,
     MENU_VERIFY_PDF,
     MENU_WORKDAY_CALENDAR,
@@ -66,6 +71,7 @@ from app.security.permissions import (
     RESOURCE_DELEGATION,
     RESOURCE_MY_ACCOUNT,
     RESOURCE_MY_FILE,
+    RESOURCE_NATIONAL_SYNC,
     RESOURCE_NOTIFICATION,
     RESOURCE_ORG_UNIT,
     RESOURCE_PERSONNEL,
@@ -172,6 +178,14 @@ _DATA_ISSUES_WRITE = _DATA_ISSUES_READ + [(ACTION_WRITE, RESOURCE_DATA_ISSUE)]
 _IMPORT_READ = [(ACTION_READ, RESOURCE_DATA_IMPORT), ("menu_access", MENU_DATA_IMPORT),
                 ("menu_access", MENU_IMPORT_FILES), ("menu_access", MENU_IMPORT_TEMPLATE)]
 _IMPORT_WRITE = _IMPORT_READ + [(ACTION_WRITE, RESOURCE_DATA_IMPORT)]
+#: The national sync (issue 18): batches, receipts, overdue records and reconciliation of one's scope; agencies'
+#: heads and TCCB officers submit the monthly batch and resend rejected records (the service checks who may);
+#: Sở Nội vụ's Director and officers have the approval queue (the profile's approver decides).
+_SYNC_READ = [(ACTION_READ, RESOURCE_NATIONAL_SYNC), ("menu_access", MENU_NATIONAL_SYNC),
+              ("menu_access", MENU_SYNC_BATCHES), ("menu_access", MENU_SYNC_OVERDUE),
+              ("menu_access", MENU_SYNC_RECONCILIATION)]
+_SYNC_WRITE = _SYNC_READ + [(ACTION_WRITE, RESOURCE_NATIONAL_SYNC)]
+_SYNC_APPROVE = _SYNC_READ + [(ACTION_APPROVE, RESOURCE_NATIONAL_SYNC), ("menu_access", MENU_SYNC_APPROVALS)]
 
 ROLE_CONFIGS = [
     {
@@ -194,7 +208,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _PEOPLE_READ + _WORKDAYS_READ
         + [("menu_access", MENU_PENDING_CHANGES)] + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _SYNC_APPROVE,
         "field_level": 2,
         "grantable": [],
         "demo_scope": "city",
@@ -208,7 +222,7 @@ ROLE_CONFIGS = [
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_READ + _AUDIT_READ + _CONSENT_WRITE + _DELEGATION_WRITE
         + _PEOPLE_APPROVE + _WORKDAYS_READ + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ
         + _STAFFING_REPORTS
-        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _SYNC_APPROVE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],
@@ -219,7 +233,7 @@ ROLE_CONFIGS = [
         "admin": False,
         "description": _l("Tài khoản cơ quan: tạo tài khoản cho đơn vị trực thuộc và cá nhân."),
         "permissions": _SELF + _ORG_READ + _ACCOUNTS_WRITE + _AUDIT_READ + _DELEGATION_WRITE + _PEOPLE_READ
-        + _MOVES_WRITE + _IMPORT_READ,
+        + _MOVES_WRITE + _IMPORT_READ + _SYNC_READ,
         "field_level": 1,
         "grantable": [ROLE_AGENCY_ADMIN, ROLE_HR_OFFICER, ROLE_HEAD, ROLE_SELF_SERVICE, ROLE_REPORT_VIEWER],
         "below_only": [ROLE_AGENCY_ADMIN],
@@ -232,7 +246,7 @@ ROLE_CONFIGS = [
         "description": _l("Cán bộ tổ chức cán bộ: rà soát hồ sơ của cơ quan."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _PEOPLE_WRITE + _MOVES_WRITE
         + _REPORTS_READ + _STAFFING_WRITE + _STAFFING_REPORTS
-        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _IMPORT_WRITE,
+        + _BM02_READ + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _IMPORT_WRITE + _SYNC_WRITE,
         "field_level": 3,
         "grantable": [],
         "demo_scope": "agency",
@@ -243,7 +257,7 @@ ROLE_CONFIGS = [
         "description": _l("Thủ trưởng cơ quan: phê duyệt hoặc ủy quyền phê duyệt, chấp thuận khai thác."),
         "permissions": _SELF + _MY_FILE + _ORG_READ + _ACCOUNTS_READ + _DELEGATION_WRITE + _CONSENT_WRITE
         + _PEOPLE_APPROVE + _COMPLIANCE_READ + _MOVES_READ + _REPORTS_READ + _STAFFING_READ + _STAFFING_REPORTS
-        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ,
+        + _BM02_SIGN + _QUALITY_READ + _DATA_ISSUES_WRITE + _DASHBOARD_READ + _SYNC_WRITE,
         "field_level": 3,
         "grantable": [],
         "delegable": ["approve"],

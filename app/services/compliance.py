@@ -13,7 +13,10 @@ the people attached to the unit itself):
 - people in force without a personal account;
 - moves (issue 16) still open past their deadline, counted in the unit the file sits in;
 - updates sent late in the last 12 months: submitted after the update deadline that the day of the change
-  started (HN-6.3, HCM-7.2c; issue 16).
+  started (HN-6.3, HCM-7.2c; issue 16);
+- the national sync (HN-21.3 counts sync completion; issue 18): of the versions approved in the last 12 months
+  (superseded ones left out), the share the national database accepted by their deadline (ND27-SYNC), and the
+  versions not delivered past their deadline now.
 
 Everything is scoped to the units whose files the user may read (``app/security/scope.py``), and the table
 is **one** grouped statement: per-unit aggregates of person, change set and approval step (UNION ALL), rolled
@@ -37,8 +40,10 @@ from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import NotFoundError
+from app.services.national_sync.outbox import now as sync_now
 from app.services.personnel.people import ACTIVE_STATUSES
 from models.approvals import ApprovalStep
+from models.national_sync import OPEN_ITEM_STATUSES, SyncItem
 from models.org_units import STATUS_ACTIVE, OrgUnit, Subtree
 from models.personnel import ChangeSet, Person
 from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
@@ -47,7 +52,7 @@ __all__ = ["COLUMNS", "SORT_KEYS", "ComplianceRow", "ComplianceTable", "complian
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MEASURES = ("people", "complete", "no_account", "approved", "on_time", "pending", "overdue", "moves_overdue",
-            "late_updates")
+            "late_updates", "sync_items", "sync_on_time", "sync_overdue")
 
 #: Sortable columns: key -> header (the page's column order).
 COLUMNS = {
@@ -61,6 +66,8 @@ COLUMNS = {
     "no_account": _l("Chưa có tài khoản"),
     "moves_overdue": _l("Điều động quá hạn"),
     "late_updates": _l("Cập nhật trễ hạn (12 tháng)"),
+    "sync_pct": _l("Đồng bộ CSDL quốc gia đúng hạn (12 tháng)"),
+    "sync_overdue": _l("Quá hạn đồng bộ CSDL quốc gia"),
 }
 SORT_KEYS = tuple(COLUMNS)
 
@@ -90,6 +97,9 @@ class ComplianceRow:
     overdue: int = 0
     moves_overdue: int = 0
     late_updates: int = 0
+    sync_items: int = 0
+    sync_on_time: int = 0
+    sync_overdue: int = 0
 
     @property
     def complete_pct(self) -> float | None:
@@ -100,6 +110,11 @@ class ComplianceRow:
     def on_time_pct(self) -> float | None:
         """Share of approvals on time, in percent (None without approvals)."""
         return round(100 * self.on_time / self.approved, 1) if self.approved else None
+
+    @property
+    def sync_pct(self) -> float | None:
+        """Share of the 12 months' approved versions accepted nationally by their deadline (None without any)."""
+        return round(100 * self.sync_on_time / self.sync_items, 1) if self.sync_items else None
 
     @property
     def drillable(self) -> bool:
@@ -149,19 +164,27 @@ def _unit_stats(readable, day: date, threshold: int):
     approvals = (
         select(ChangeSet.person_id.label("person_id"), one.label("approved"),
                case((on_time, 1), else_=0).label("on_time"), zero.label("pending"), zero.label("overdue"),
-               zero.label("moves_overdue"), zero.label("late_updates"))
+               zero.label("moves_overdue"), zero.label("late_updates"), zero.label("sync_items"),
+               zero.label("sync_on_time"), zero.label("sync_overdue"))
         .select_from(ChangeSet).outerjoin(final, is_final)
         .where(ChangeSet.status == "approved", ChangeSet.decided_at >= since))
     steps = (
-        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0), zero, zero)
+        select(ChangeSet.person_id, zero, zero, one, case((ApprovalStep.due_date < day, 1), else_=0), zero, zero, zero,
+               zero, zero)
         .select_from(ApprovalStep).join(ChangeSet, ChangeSet.id == ApprovalStep.change_set_id)
         .where(ApprovalStep.status == "pending"))
-    moves = (select(Transfer.person_id, zero, zero, zero, zero, one, zero)
+    moves = (select(Transfer.person_id, zero, zero, zero, zero, one, zero, zero, zero, zero)
              .where(Transfer.status.in_(OPEN_TRANSFER_STATUSES), Transfer.due_date < day))
-    late = (select(ChangeSet.person_id, zero, zero, zero, zero, zero, one)
+    late = (select(ChangeSet.person_id, zero, zero, zero, zero, zero, one, zero, zero, zero)
             .where(ChangeSet.submitted_at >= since, ChangeSet.update_due.is_not(None),
                    local_date(ChangeSet.submitted_at) > ChangeSet.update_due))
-    events = union_all(approvals, steps, moves, late).subquery("events")
+    recent, open_ = SyncItem.queued_at >= since, SyncItem.status.in_(OPEN_ITEM_STATUSES)
+    sync = (select(SyncItem.person_id, zero, zero, zero, zero, zero, zero, case((recent, 1), else_=0),
+                   case((and_(recent, SyncItem.status == "accepted", SyncItem.answered_at <= SyncItem.due_at), 1),
+                        else_=0),
+                   case((and_(open_, SyncItem.due_at < sync_now()), 1), else_=0))
+            .where(SyncItem.status != "superseded", or_(recent, open_)))
+    events = union_all(approvals, steps, moves, late, sync).subquery("events")
     active = Person.status.in_(ACTIVE_STATUSES)
 
     def count_if(condition):
@@ -172,7 +195,8 @@ def _unit_stats(readable, day: date, threshold: int):
                count_if(and_(active, Person.completeness >= threshold)).label("complete"),
                count_if(and_(active, Person.account_id.is_(None))).label("no_account"),
                zero.label("approved"), zero.label("on_time"), zero.label("pending"), zero.label("overdue"),
-               zero.label("moves_overdue"), zero.label("late_updates"))
+               zero.label("moves_overdue"), zero.label("late_updates"), zero.label("sync_items"),
+               zero.label("sync_on_time"), zero.label("sync_overdue"))
         .where(*([] if readable is None else [Person.org_unit_id.in_(readable)]))
         .group_by(Person.org_unit_id))
     owner = aliased(Person, name="owner")
@@ -180,7 +204,7 @@ def _unit_stats(readable, day: date, threshold: int):
     activity = (
         select(owner.org_unit_id, zero, zero, zero,
                *[func.sum(events.c[m]) for m in ("approved", "on_time", "pending", "overdue", "moves_overdue",
-                                                 "late_updates")])
+                                                 "late_updates", "sync_items", "sync_on_time", "sync_overdue")])
         .select_from(events).join(owner, owner.id == events.c.person_id)
         .where(*([] if readable is None else [owner.org_unit_id.in_(readable)]))
         .group_by(owner.org_unit_id))
@@ -192,6 +216,8 @@ def _sort_expression(rows, key: str):
         return rows.c.complete * 1.0 / func.nullif(rows.c.people, 0)
     if key == "on_time_pct":
         return rows.c.on_time * 1.0 / func.nullif(rows.c.approved, 0)
+    if key == "sync_pct":
+        return rows.c.sync_on_time * 1.0 / func.nullif(rows.c.sync_items, 0)
     return rows.c[key]
 
 

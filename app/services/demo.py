@@ -202,7 +202,7 @@ def _seed_people(city: DemoCity, unit_ids: dict[str, int], seed: int) -> int:
                 db.session.add_all(model(person_id=person.id, **row) for row in rows)
         db.session.flush()
         for person in people:
-            files.write_version(person, None, None)
+            files.write_version(person, None, None, sync=False)
     return len(people)
 
 

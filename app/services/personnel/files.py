@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.extensions import db
+from app.services.national_sync import outbox
 from app.services.personnel import values as fv
 from app.services.personnel.syll import SECTIONS, Field, Section
 from models.personnel import SECTION_MODELS, ChangeItem, FileVersion, Person, PersonPhoto
@@ -179,11 +180,13 @@ def completeness(snap: dict) -> int:
     return round(100 * filled / total) if total else 100
 
 
-def write_version(person: Person, actor, change_set_id: int | None) -> FileVersion:
+def write_version(person: Person, actor, change_set_id: int | None, *, sync: bool = True) -> FileVersion:
     """Snapshot the approved rows of ``person`` as its next immutable version (caller's transaction).
 
     The person row is locked (and re-read) before its version number is taken, so two writers never take the
-    same number."""
+    same number. The version is queued for the national database in the same transaction (the outbox, issue 18:
+    ``app.services.national_sync.outbox``) unless ``sync`` is False (the demo seed: files that stand for data the
+    national database holds already)."""
     db.session.flush()
     db.session.refresh(person, with_for_update={"key_share": True})
     person.version_no = (person.version_no or 0) + 1
@@ -200,4 +203,6 @@ def write_version(person: Person, actor, change_set_id: int | None) -> FileVersi
     )
     db.session.add(version)
     db.session.flush()
+    if sync:
+        outbox.queue_version(person, version)
     return version
