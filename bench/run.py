@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -1047,6 +1048,125 @@ def m_rss_mb(ctx: Context) -> Measure:
     return Measure("rss_mb", value=kb / 1024, note=f"VmRSS of the gunicorn worker (pid {pid}) after the measures")
 
 
+# --------------------------------------------------------------------------- issue 18: the national sync
+
+#: Approved file versions the sync measure sends (gen-city writes none: the bench writes them once).
+SYNC_VERSIONS = 10_000
+SYNC_CHILD = """
+import json, sys, time
+from sqlalchemy import text
+from app import create_app
+app = create_app()
+from app.extensions import db
+from jobs.national_sync import tick
+started = time.perf_counter()
+with app.app_context():
+    result = tick()
+    counts = dict(db.session.execute(text("SELECT status, count(*) FROM sync_item GROUP BY status")).all())
+print(json.dumps({**result, "items": counts, "seconds": time.perf_counter() - started}))
+"""
+SYNC_FLOOR_SQL = """
+SELECT v.id, v.person_id, v.version_no, v.sha256, v.snapshot FROM sync_item i JOIN file_version v
+ON v.id = i.file_version_id ORDER BY i.agency_unit_id, i.id
+"""
+SYNC_RESET_SQL = """
+DELETE FROM sync_receipt;
+UPDATE sync_item SET status = 'queued', batch_id = NULL, monthly_batch_id = NULL, attempts = 0, sent_at = NULL,
+       answered_at = NULL, receipt_code = NULL, receipt_message = NULL;
+DELETE FROM sync_batch;
+"""
+
+
+def ensure_sync_versions(ctx: Context) -> int:
+    """The bench city's approved versions to send: version 1 of the first :data:`SYNC_VERSIONS` files in force (by
+    id), written once through ``files.write_version`` — which queues each in the outbox, as an approval does."""
+    from sqlalchemy import func as sa_func
+    from sqlalchemy import select as sa_select
+
+    from app.extensions import db
+    from app.services.personnel import files
+    from models.national_sync import SyncItem
+    from models.personnel import FileVersion, Person
+
+    with ctx.flask_app.app_context():
+        have = db.session.scalar(sa_select(sa_func.count()).select_from(SyncItem))
+        if have < SYNC_VERSIONS:
+            started = time.perf_counter()
+            ids = list(db.session.scalars(
+                sa_select(Person.id).where(Person.status == "active", ~sa_select(FileVersion.id).where(
+                    FileVersion.person_id == Person.id).exists()).order_by(Person.id).limit(SYNC_VERSIONS - have)))
+            for first in range(0, len(ids), 500):
+                for person in db.session.scalars(sa_select(Person).where(Person.id.in_(ids[first:first + 500]))):
+                    files.write_version(person, None, None)
+                db.session.commit()
+            print(f"bench: wrote {len(ids)} file versions for the sync measure in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
+            have = db.session.scalar(sa_select(sa_func.count()).select_from(SyncItem))
+        db.session.remove()
+    with ctx.conn.cursor() as cur:
+        cur.execute("ANALYZE sync_item")
+    return have
+
+
+def m_sync_10k(ctx: Context) -> Measure:
+    """Issue 18 (targets ≤ 60 s end to end, the worker's peak RSS ≤ 300 MB): :data:`SYNC_VERSIONS` approved file
+    versions queued in the outbox are gathered into per-agency event batches and sent, in chunks of 500, by the send
+    job to the stand-in national server (``app/national_stub``, its own process on 127.0.0.1) — ``jobs.national_sync
+    .tick`` run once in a child interpreter (jobs in-process), whose peak RSS is reported. Floor = reading the same
+    versions' rows (the encrypted snapshots) through a server-side cursor."""
+    import tempfile
+
+    from tests.national_stub import start_stub
+
+    count = ensure_sync_versions(ctx)
+    with ctx.conn.cursor() as cur:
+        cur.execute(SYNC_RESET_SQL)
+    folder = tempfile.mkdtemp(prefix="bench-national-")
+    stub = start_stub(folder, key="bench-connection-key")
+    try:
+        out = Path(folder) / "child.out"
+        env = {**os.environ, "NATIONAL_API_URL": stub.url, "NATIONAL_API_KEY": stub.key}
+        env.pop("REDIS_URL", None)
+        started = time.perf_counter()
+        with open(out, "w") as fh:
+            proc = subprocess.Popen([str(BIN / "python"), "-c", SYNC_CHILD], cwd=ROOT, env=env, stdout=fh,
+                                    stderr=subprocess.STDOUT)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        app_ms = (time.perf_counter() - started) * 1000
+        text_out = out.read_text()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise BenchError(f"the sync child failed:\n{text_out[-3000:]}")
+        result = json.loads(text_out.strip().splitlines()[-1])
+        national = stub.counts()
+    finally:
+        stub.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    peak_mb = usage.ru_maxrss / 1024
+
+    ctx.conn.autocommit = False
+    try:
+        started = time.perf_counter()
+        with ctx.conn.cursor(name="bench_sync_floor") as cur:
+            cur.itersize = 2000
+            cur.execute(SYNC_FLOOR_SQL)
+            floor_rows = sum(1 for _row in cur)
+        floor_ms = (time.perf_counter() - started) * 1000
+    finally:
+        ctx.conn.rollback()
+        ctx.conn.autocommit = True
+    items = result.get("items", {})
+    answered = items.get("accepted", 0) + items.get("rejected", 0)
+    if answered != count:
+        print(f"bench: WARNING sync_10k: {answered} of {count} records answered ({items})", flush=True)
+    print(f"BENCH name=sync_10k_peak_rss_mb value={peak_mb:.0f}", flush=True)
+    return Measure("sync_10k", [app_ms], [floor_ms], detail={
+        "records": count, "floor_rows": floor_rows, "batches": result.get("gathered"), "items": items,
+        "national": national, "peak_rss_mb": round(peak_mb), "child_seconds": round(result.get("seconds", 0), 1)},
+        note=f"{count} approved versions sent to the stand-in national server by the send job (per-agency event "
+             f"batches, chunks of 500) in a child interpreter: {items}; peak RSS {peak_mb:.0f} MB; targets ≤ 60 s, "
+             "≤ 300 MB; floor = reading the versions' rows")
+
+
 #: The measures, in order (rss_mb last: it reads the worker after all the others).
 MEASURES: list[Callable[[Context], Measure]] = [
     m_list_unit_first,
@@ -1064,6 +1184,7 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_transfer_complete,
     m_export_people_city_xlsx,
     m_restructure_plan,
+    m_sync_10k,
     m_rss_mb,
 ]
 

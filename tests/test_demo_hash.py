@@ -15,7 +15,9 @@ from sqlalchemy import DateTime, select
 #: Columns added after the pin (issue 16: the day of a change and its update deadline, the recruitment decision's
 #: day): new data, not a change of the generator's output; left out of the dump like the timestamps.
 ADDED_AFTER_PIN = {("change_set", "change_date"), ("change_set", "update_due"), ("person", "decision_date"),
-                   ("person", "cccd_birth_digits")}
+                   ("person", "cccd_birth_digits"),
+                   # issue 19: where a version came from (an import job) — empty for the seed's versions
+                   ("file_version", "source"), ("file_version", "import_job_id")}
 
 #: SHA-256 of the canonical dump of a fresh ``seed_demo()`` (computed before the split of demo_people.py).
 EXPECTED = "744d2c243dc09dae8e9d2098336302877358f3bf0d7e7934101f9772a031c2be"

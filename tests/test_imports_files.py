@@ -595,7 +595,7 @@ def test_screens_upload_page_report_commit_accounts(app, demo, inline, tmp_path,
     unit = unit_by_name("Khoa Cấp cứu")
     c = client_for(app, "syt.tccb")
     home = c.get("/imports/").get_data(as_text=True)
-    assert "Nhập dữ liệu" in home and "Nhập hồ sơ từ tệp" in home
+    assert "Dữ liệu" in home and "Nhập hồ sơ từ tệp" in home
     template = c.get("/imports/template")
     assert template.status_code == 200 and template.mimetype == XLSX
     assert "Thông tin chung" in openpyxl.load_workbook(io.BytesIO(template.data), read_only=True).sheetnames

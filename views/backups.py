@@ -8,7 +8,7 @@ from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.security.permissions import MENU_BACKUPS, MENU_OPERATIONS, READ, RESOURCE_BACKUP
+from app.security.permissions import MENU_AUDIT, MENU_BACKUPS, READ, RESOURCE_BACKUP
 from app.services import backups as svc
 from models.backups import BACKUP_STATUSES
 from views.kit import Column, ListView, Page, label, moment, paginate, small
@@ -93,6 +93,6 @@ class BackupsView(ListView):
 
 
 def register(appbuilder) -> None:
-    """Menu "Hệ thống" → "Nhật ký sao lưu" (Sở Nội vụ's administrators)."""
+    """Menu "Nhật ký" → "Nhật ký sao lưu" (Sở Nội vụ's administrators)."""
     appbuilder.add_view(BackupsView, MENU_BACKUPS, label=_l("Nhật ký sao lưu"), icon="fa-database",
-                        category=MENU_OPERATIONS, category_label=_l("Hệ thống"), category_icon="fa-server")
+                        category=MENU_AUDIT)

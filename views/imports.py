@@ -1,6 +1,6 @@
 """Nhập dữ liệu (issue 19, items 1–4, 6): the import template, uploads, their dry run and commit.
 
-Menu "Nhập dữ liệu" → "Nhập hồ sơ" (the history of the imports of one's units, newest first) and "Mẫu nhập hồ sơ"
+Menu "Dữ liệu" → "Nhập hồ sơ" (the history of the imports of one's units, newest first) and "Mẫu nhập hồ sơ"
 (the template workbook, generated from the SYLL registry). An upload names the unit the people go into (picker:
 the units where the user may import; the service re-checks: an agency imports only into its own subtree) and the
 default category; the job's page follows the dry run (progress bar), shows the counts and the rows with problems,
@@ -27,7 +27,7 @@ from app.security.downloads import attachment_name
 from app.security.permissions import (
     ACTION_READ,
     ACTION_WRITE,
-    MENU_DATA_IMPORT,
+    MENU_DATA,
     MENU_IMPORT_FILES,
     MENU_IMPORT_TEMPLATE,
     READ,
@@ -263,8 +263,8 @@ class ImportView(ListView):
 
 
 def register(appbuilder) -> None:
-    """Menu "Nhập dữ liệu" → "Nhập hồ sơ từ tệp", "Mẫu nhập hồ sơ"."""
+    """Menu "Dữ liệu" → "Nhập hồ sơ từ tệp", "Mẫu nhập hồ sơ"."""
     appbuilder.add_view(ImportView, MENU_IMPORT_FILES, label=_l("Nhập hồ sơ từ tệp"), icon="fa-upload",
-                        category=MENU_DATA_IMPORT, category_label=_l("Nhập dữ liệu"), category_icon="fa-upload")
+                        category=MENU_DATA, category_label=_l("Dữ liệu"), category_icon="fa-database")
     appbuilder.add_link(MENU_IMPORT_TEMPLATE, label=_l("Mẫu nhập hồ sơ"), href="/imports/template",
-                        icon="fa-file-excel-o", category=MENU_DATA_IMPORT)
+                        icon="fa-file-excel-o", category=MENU_DATA)

@@ -52,7 +52,6 @@ __all__ = [
     "MENU_WORKDAY_CALENDAR",
     "MENU_WORKDAY_OVERRIDES",
     "MENU_BACKUPS",
-    "MENU_OPERATIONS",
     "RESOURCE_ACCOUNT",
     "RESOURCE_AUDIT",
     "RESOURCE_BACKUP",
@@ -61,7 +60,7 @@ __all__ = [
     "RESOURCE_DATA_IMPORT",
     "RESOURCE_DATA_ISSUE",
     "RESOURCE_REPORT",
-    "MENU_DATA_IMPORT",
+    "MENU_DATA",
     "MENU_IMPORT_FILES",
     "MENU_IMPORT_TEMPLATE",
     "MENU_DATA_ISSUES",
@@ -70,7 +69,6 @@ __all__ = [
     "RESOURCE_MY_ACCOUNT",
     "RESOURCE_MY_FILE",
     "RESOURCE_NATIONAL_SYNC",
-    "MENU_NATIONAL_SYNC",
     "MENU_SYNC_APPROVALS",
     "MENU_SYNC_BATCHES",
     "MENU_SYNC_OVERDUE",
@@ -169,8 +167,8 @@ MENU_WORKDAYS = "Working days"
 MENU_WORKDAY_CALENDAR = "Working-day calendar"
 MENU_WORKDAY_OVERRIDES = "Working-day overrides"
 MENU_REPORTS = "Reports"
-#: Issue 19: "Nhập dữ liệu" — the import of files and its template.
-MENU_DATA_IMPORT = "Data import"
+#: The menu "Dữ liệu": the import of files and its template (issue 19), the national sync's pages (issue 18).
+MENU_DATA = "Data"
 MENU_IMPORT_FILES = "Import files"
 MENU_IMPORT_TEMPLATE = "Import template"
 MENU_COMPLIANCE = "Compliance per unit"
@@ -190,11 +188,9 @@ MENU_QUALITY = "Data quality"
 MENU_DATA_ISSUES = "Data issues"
 #: Issue 17, the dashboard (Báo cáo → Tổng quan).
 MENU_DASHBOARD = "Dashboard"
-#: Issue 20, operations ("Hệ thống"): the backup log.
-MENU_OPERATIONS = "Operations"
+#: Issue 20: the backup log (under "Nhật ký").
 MENU_BACKUPS = "Backups"
-#: Issue 18: the menu "Đồng bộ CSDL quốc gia" and its pages.
-MENU_NATIONAL_SYNC = "National sync"
+#: Issue 18: the national sync's pages (under "Dữ liệu").
 MENU_SYNC_BATCHES = "Sync batches"
 MENU_SYNC_APPROVALS = "Sync approvals"
 MENU_SYNC_OVERDUE = "Sync overdue"

@@ -26,7 +26,7 @@ from app.security.permissions import (
     MENU_COMPLIANCE,
     MENU_CONSENTS,
     MENU_DASHBOARD,
-    MENU_DATA_IMPORT,
+    MENU_DATA,
     MENU_DATA_ISSUES,
     MENU_DELEGATIONS,
     MENU_IMPORT_FILES,
@@ -35,7 +35,6 @@ from app.security.permissions import (
     MENU_JOB_POSITIONS,
     MENU_MY_CERTIFICATE,
     MENU_MY_FILE,
-    MENU_NATIONAL_SYNC,
     MENU_ORG_TREE,
     MENU_ORG_UNITS,
     MENU_ORGANISATION,
@@ -175,13 +174,13 @@ _DATA_ISSUES_READ = [(ACTION_READ, RESOURCE_DATA_ISSUE), ("menu_access", MENU_PE
 _DATA_ISSUES_WRITE = _DATA_ISSUES_READ + [(ACTION_WRITE, RESOURCE_DATA_ISSUE)]
 #: Bulk import of files (issue 19): TCCB officers upload and commit into their subtree (they write files there);
 #: agency administrators follow the imports of their subtree and make the imported people's accounts.
-_IMPORT_READ = [(ACTION_READ, RESOURCE_DATA_IMPORT), ("menu_access", MENU_DATA_IMPORT),
+_IMPORT_READ = [(ACTION_READ, RESOURCE_DATA_IMPORT), ("menu_access", MENU_DATA),
                 ("menu_access", MENU_IMPORT_FILES), ("menu_access", MENU_IMPORT_TEMPLATE)]
 _IMPORT_WRITE = _IMPORT_READ + [(ACTION_WRITE, RESOURCE_DATA_IMPORT)]
 #: The national sync (issue 18): batches, receipts, overdue records and reconciliation of one's scope; agencies'
 #: heads and TCCB officers submit the monthly batch and resend rejected records (the service checks who may);
 #: Sở Nội vụ's Director and officers have the approval queue (the profile's approver decides).
-_SYNC_READ = [(ACTION_READ, RESOURCE_NATIONAL_SYNC), ("menu_access", MENU_NATIONAL_SYNC),
+_SYNC_READ = [(ACTION_READ, RESOURCE_NATIONAL_SYNC), ("menu_access", MENU_DATA),
               ("menu_access", MENU_SYNC_BATCHES), ("menu_access", MENU_SYNC_OVERDUE),
               ("menu_access", MENU_SYNC_RECONCILIATION)]
 _SYNC_WRITE = _SYNC_READ + [(ACTION_WRITE, RESOURCE_NATIONAL_SYNC)]

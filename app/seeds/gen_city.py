@@ -571,7 +571,9 @@ def _echo(log, msg: str) -> None:
 def _force_clear(cur) -> None:
     cur.execute("TRUNCATE " + ", ".join(PERSON_TABLES) + ", org_event_unit, org_event, delegation, consent_grant, "
                 "password_request, role_assignment, approval_step, change_set_document, bulk_decision_item, "
-                "bulk_decision, notification, export_job, transfer, data_issue, quality_report RESTART IDENTITY")
+                "bulk_decision, notification, export_job, transfer, data_issue, quality_report, sync_receipt, "
+                "sync_difference, sync_reconciliation, sync_item, sync_batch, sync_manifest, import_row, import_job "
+                "RESTART IDENTITY")
     for table, column in (("signing_credential", "account_id"), ("signing_credential", "created_by_id"),
                           ("workday_override", "created_by_id")):
         cur.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM ab_user WHERE org_unit_id IS NOT NULL)")

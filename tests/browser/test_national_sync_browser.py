@@ -1,4 +1,4 @@
-"""Browser test of Sở Nội vụ's approval queue (issue 18) in real headless Chromium: the officer opens "Đồng bộ CSDL"
+"""Browser test of Sở Nội vụ's approval queue (issue 18) in real headless Chromium: the officer opens "Dữ liệu"
 → "Phê duyệt của Sở Nội vụ" from the menu, ticks two agencies' monthly batches (checkboxes tied to the
 form below the table by their ``form`` attribute, no script) and approves them in one go; the queue is empty after
 and each batch page says it is being sent. Rules HN-14.1 (the window), HN-14.2 (Sở Nội vụ approves).
@@ -38,7 +38,7 @@ def test_officer_approves_two_batches_at_once(page: Page, live_server, demo, uni
     page.locator("#username").press("Enter")
     expect(page).not_to_have_url(re.compile(r"/login/"))
     page.wait_for_load_state()
-    page.locator(".navbar a.dropdown-toggle", has_text="Đồng bộ CSDL").click()
+    page.locator(".navbar a.dropdown-toggle", has_text="Dữ liệu").click()
     page.locator(".navbar a", has_text="Phê duyệt của Sở Nội vụ").click()
     rows = page.locator("#sync-queue tr.sync-queued")
     expect(rows).to_have_count(2)
