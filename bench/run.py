@@ -1061,7 +1061,12 @@ from app.extensions import db
 from jobs.national_sync import tick
 started = time.perf_counter()
 with app.app_context():
-    result = tick()
+    result = {"gathered": 0, "retried": 0, "ticks": 0}
+    while True:  # one tick gathers at most EVENT_BATCH_MAX items per agency: the next ticks take the rest
+        step = tick()
+        result = {k: result[k] + step.get(k, 0) for k in ("gathered", "retried")} | {"ticks": result["ticks"] + 1}
+        if not step.get("gathered") or result["ticks"] >= 10:
+            break
     counts = dict(db.session.execute(text("SELECT status, count(*) FROM sync_item GROUP BY status")).all())
 print(json.dumps({**result, "items": counts, "seconds": time.perf_counter() - started}))
 """

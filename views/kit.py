@@ -159,12 +159,14 @@ def paginate(stmt: Select, *, size: int = PAGE_SIZE, scalars: bool = True, count
 @dataclass(frozen=True)
 class Column:
     """A list column: its header and how a row becomes its cell (text is escaped, ``Markup`` is kept);
-    ``attrs`` gives a cell's own attributes (a ``title`` …) from its row."""
+    ``attrs`` gives a cell's own attributes (a ``title`` …) from its row; ``data`` attributes the same on every cell
+    of the column (written once into the column's prepared ``<td>``)."""
 
     label: Any
     cell: Callable[[Any], Any]
     css: str = ""
     attrs: Callable[[Any], dict] | None = None
+    data: dict | None = None
 
 
 def _text(value) -> str:
@@ -186,7 +188,7 @@ def _attrs(attrs: dict) -> str:
 def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[Any], dict]) -> Markup:
     """The ``<tr>`` of every row, built as one string (no template call per cell; a column without ``attrs``
     opens its cells with one prepared ``<td>``)."""
-    opening = [None if c.attrs else f"<td{_attrs({'class': c.css or None})}>" for c in columns]
+    opening = [None if c.attrs else f"<td{_attrs({'class': c.css or None, **(c.data or {})})}>" for c in columns]
     out = []
     for row in rows:
         cells = "".join(f"{td or _cell_open(c, row)}{_text(c.cell(row))}</td>" for c, td in zip(columns, opening,
@@ -196,7 +198,7 @@ def render_rows(rows: Iterable, columns: Sequence[Column], row_attrs: Callable[[
 
 
 def _cell_open(column: Column, row) -> str:
-    return f"<td{_attrs({'class': column.css or None, **column.attrs(row)})}>"
+    return f"<td{_attrs({'class': column.css or None, **(column.data or {}), **column.attrs(row)})}>"
 
 
 def render_table(rows: Sequence, columns: Sequence[Column], row_attrs: Callable[[Any], dict], *,

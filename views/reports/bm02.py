@@ -93,7 +93,7 @@ def _columns(report) -> list[Column]:
     cols = [Column(_("Đơn vị"), name, css="bm02-name")]
     for i, c in enumerate(report.kind.columns, start=1):
         cols.append(Column(c.header, lambda r, k=c.key: svc_number(r.values.get(k)), css=f"text-right bm02-c{i}",
-                           attrs=lambda r, k=c.key: {"data-col": k}))
+                           data={"data-col": c.key}))
     return cols
 
 
