@@ -1172,6 +1172,237 @@ def m_sync_10k(ctx: Context) -> Measure:
              "≤ 300 MB; floor = reading the versions' rows")
 
 
+# --------------------------------------------------------------------------- issue 19: the bulk import
+
+#: People of the import measure's workbook (BENCH_IMPORT_PEOPLE, default 50,000).
+IMPORT_PEOPLE = int(env("BENCH_IMPORT_PEOPLE", "50000"))
+IMPORT_CACHE = ROOT / "bench" / ".cache"
+IMPORT_CHILD = """
+import json, os, sys, time
+from app import create_app
+app = create_app()
+app.extensions["rq_queue"] = None  # the commit runs in this process right after request_commit's commit
+from app.extensions import db
+from app.services.imports import use_cases as svc
+from jobs.imports import run_dry_run
+from models.accounts import Account
+from models.imports import ImportJob
+job_id = int(sys.argv[1])
+profile = os.environ.get("BENCH_IMPORT_PROFILE")
+if profile:
+    import cProfile
+    prof = cProfile.Profile()
+    prof.enable()
+started = time.perf_counter()
+with app.app_context():
+    dry = run_dry_run(job_id)
+    dry_s = time.perf_counter() - started
+    job = db.session.get(ImportJob, job_id)
+    summary = {"valid": job.valid_rows, "error_rows": job.error_rows, "status": job.status, "error": job.error}
+    actor = db.session.get(Account, job.requested_by_id)
+    if job.status == "finished" and job.valid_rows:
+        svc.request_commit(actor, job_id)
+    db.session.remove()
+    job = db.session.get(ImportJob, job_id)
+    summary.update(created=job.created_count, change_sets=job.change_set_count, unchanged=job.unchanged_count,
+                   refused=job.refused_count, commit_status=job.status, commit_error=job.error)
+if profile:
+    prof.disable()
+    prof.dump_stats(profile)
+print(json.dumps({**summary, "dry_run_seconds": dry_s, "seconds": time.perf_counter() - started}))
+"""
+
+
+def import_cccd(n: int, born: date, gender: str, serial_shift: int = 0) -> str:
+    """A CCCD for person ``n`` of the import workbook: province 096 (Cà Mau), century and sex digit, birth year,
+    serial ``n`` (+ a shift past a number the bench city already holds)."""
+    digit = (born.year // 100 - 19) * 2 + (0 if gender == "nam" else 1)
+    return "096%d%02d%06d" % (digit, born.year % 100, (n + serial_shift) % 1_000_000)
+
+
+def import_workbook(ctx: Context, n: int) -> Path:
+    """The template workbook of ``n`` people with four repeating sections (five section rows a person), written once into
+    ``bench/.cache`` with XlsxWriter in constant-memory mode (the rows of every sheet in order). Values as the tests'
+    (``tests.test_imports_files.person_values`` / ``section_rows``: valid against the checks); CCCDs that the bench
+    city does not hold (their blind indexes looked up, 5,000 at a time)."""
+    import xlsxwriter
+
+    from app.crypto import blind_index
+    from app.services.imports.layout import template_layout
+    from app.services.imports.template import instructions
+    from tests.test_imports_files import person_values, section_rows
+
+    IMPORT_CACHE.mkdir(exist_ok=True)
+    path = IMPORT_CACHE / f"import-{n}.xlsx"
+    if path.exists():
+        return path
+    started = time.perf_counter()
+    part = path.with_suffix(".part")
+    with ctx.flask_app.app_context():
+        specs = {spec.key: spec for spec in template_layout()}
+        wb = xlsxwriter.Workbook(str(part), {"constant_memory": True, "strings_to_formulas": False,
+                                             "strings_to_numbers": False, "strings_to_urls": False})
+        guide = wb.add_worksheet("Hướng dẫn")
+        for r, text in enumerate(instructions()):
+            guide.write_string(r, 0, text)
+        sheets, cols, lines = {}, {}, {}
+        for key, spec in specs.items():
+            ws = sheets[key] = wb.add_worksheet(spec.title)
+            cols[key] = {c.name: j for j, c in enumerate(spec.columns)}
+            for j, c in enumerate(spec.columns):
+                ws.write_string(0, j, c.header)
+            lines[key] = 1
+        for first in range(0, n, 5000):
+            people = []
+            for i in range(first, min(n, first + 5000)):
+                values = person_values(i)
+                born = date.fromisoformat(values["birth_date"][1])
+                gender = values["gender"][1]
+                people.append((i, values, born, gender, import_cccd(i, born, gender)))
+            taken = set()
+            with ctx.conn.cursor() as cur:
+                cur.execute("SELECT cccd_index FROM person WHERE cccd_index = ANY(%s)",
+                            ([blind_index(p[4]) for p in people],))
+                taken = {row[0] for row in cur.fetchall()}
+            for i, values, born, gender, cccd in people:
+                shift = 0
+                while blind_index(cccd) in taken:
+                    shift += 500_000
+                    cccd = import_cccd(i, born, gender, shift)
+                values["cccd"] = (cccd, cccd)
+                for name, (text, _json) in values.items():
+                    sheets["person"].write_string(lines["person"], cols["person"][name], text)
+                lines["person"] += 1
+                for key, rows in section_rows(i).items():
+                    for row in rows:
+                        ws = sheets[key]
+                        ws.write_string(lines[key], cols[key]["cccd"], cccd)
+                        for name, (text, _json) in row.items():
+                            ws.write_string(lines[key], cols[key][name], text)
+                        lines[key] += 1
+        wb.close()
+    part.rename(path)
+    print(f"bench: wrote {path.relative_to(ROOT)} ({n} people, {path.stat().st_size // 1024} kB) in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+#: Tables holding rows of the imported people (their foreign keys to ``person``), emptied in this order.
+IMPORT_CLEANUP_SQL = """
+CREATE TEMP TABLE bench_gone ON COMMIT DROP AS
+    SELECT DISTINCT person_id AS id FROM import_row WHERE job_id = %(job)s AND outcome = 'created'
+    AND person_id IS NOT NULL;
+DELETE FROM sync_receipt WHERE item_id IN (SELECT id FROM sync_item WHERE person_id IN (SELECT id FROM bench_gone));
+DELETE FROM sync_item WHERE person_id IN (SELECT id FROM bench_gone);
+DELETE FROM sync_difference WHERE person_id IN (SELECT id FROM bench_gone);
+DELETE FROM import_row WHERE job_id = %(job)s;
+DELETE FROM file_version WHERE import_job_id = %(job)s OR person_id IN (SELECT id FROM bench_gone);
+DELETE FROM change_set WHERE person_id IN (SELECT id FROM bench_gone);
+{sections}
+DELETE FROM person WHERE id IN (SELECT id FROM bench_gone);
+DELETE FROM import_job WHERE id = %(job)s;
+"""
+
+
+def import_cleanup(conn, job_id: int) -> int:
+    """Delete what the import ``job_id`` created (its people with every row pointing at them, its versions, staged
+    rows and the job) in one transaction; the number of people deleted. Left: the audit and access log lines."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT c.conrelid::regclass::text, a.attname FROM pg_constraint c JOIN pg_attribute a "
+                    "ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) WHERE c.contype = 'f' AND "
+                    "c.confrelid = 'person'::regclass AND c.conrelid::regclass::text NOT IN "
+                    "('sync_item', 'sync_difference', 'import_row', 'file_version', 'change_set') ORDER BY 1")
+        refs = cur.fetchall()
+        cur.execute("SELECT count(DISTINCT person_id) FROM import_row WHERE job_id = %s AND outcome = 'created'",
+                    (job_id,))
+        people = cur.fetchone()[0]
+    sections = "\n".join(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM bench_gone);"
+                         for table, column in refs)
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute(IMPORT_CLEANUP_SQL.format(sections=sections), {"job": job_id})
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.autocommit = True
+    return people
+
+
+def m_import_50k(ctx: Context) -> Measure:
+    """Issue 19 (targets ≤ 5 min, the worker's peak RSS ≤ 400 MB): a template workbook of ``BENCH_IMPORT_PEOPLE``
+    (50,000) new people with four repeating sections (five rows a person) (:func:`import_workbook`, cached) uploaded by the unit user
+    (TCCB of the bench unit, a level-2 unit) into that unit; the dry run then the commit (every person a new file,
+    version 1) run in one child interpreter (jobs in-process), whose total time and peak RSS (``wait4``) are
+    reported. Afterwards everything the import created is deleted (:func:`import_cleanup`), so the bench is
+    repeatable and the city keeps its size. Floor = reading every sheet of the workbook with openpyxl read_only
+    (no checks)."""
+    import tempfile
+
+    import openpyxl
+    from sqlalchemy import select as sa_select
+
+    from app.extensions import db
+    from app.services.imports import use_cases as imports
+    from models.accounts import Account
+
+    n = IMPORT_PEOPLE
+    path = import_workbook(ctx, n)
+    folder = tempfile.mkdtemp(prefix="bench-import-")
+    old_folder = ctx.flask_app.config.get("IMPORT_FOLDER")
+    ctx.flask_app.config["IMPORT_FOLDER"] = folder
+    try:
+        with ctx.flask_app.app_context():
+            user = db.session.scalar(sa_select(Account).where(Account.username == SETTINGS["unit_user"]))
+            if user is None:
+                raise BenchError(f"no {SETTINGS['unit_user']} account for the import")
+            job = imports.start_import(user, ctx.unit["id"], "cong_chuc", path.name, path.read_bytes())
+            job_id = job.id
+            db.session.remove()
+    finally:
+        ctx.flask_app.config["IMPORT_FOLDER"] = old_folder
+    out = Path(folder) / "child.out"
+    env = {**os.environ, "IMPORT_FOLDER": folder}
+    env.pop("REDIS_URL", None)
+    try:
+        started = time.perf_counter()
+        with open(out, "w") as fh:
+            proc = subprocess.Popen([str(BIN / "python"), "-c", IMPORT_CHILD, str(job_id)], cwd=ROOT, env=env,
+                                    stdout=fh, stderr=subprocess.STDOUT)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        app_ms = (time.perf_counter() - started) * 1000
+        text_out = out.read_text()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise BenchError(f"the import child failed:\n{text_out[-3000:]}")
+        result = json.loads(text_out.strip().splitlines()[-1])
+    finally:
+        deleted = import_cleanup(ctx.conn, job_id)
+        shutil.rmtree(folder, ignore_errors=True)
+    peak_mb = usage.ru_maxrss / 1024
+
+    started = time.perf_counter()
+    wb = openpyxl.load_workbook(path, read_only=True)
+    floor_rows = 0
+    for ws in wb.worksheets:
+        for _row in ws.iter_rows(values_only=True):
+            floor_rows += 1
+    wb.close()
+    floor_ms = (time.perf_counter() - started) * 1000
+    if result.get("created") != n:
+        print(f"bench: WARNING import_50k: {result.get('created')} of {n} people created ({result})", flush=True)
+    print(f"BENCH name=import_50k_peak_rss_mb value={peak_mb:.0f}", flush=True)
+    return Measure("import_50k", [app_ms], [floor_ms], detail={
+        "people": n, "result": result, "deleted_after": deleted, "peak_rss_mb": round(peak_mb),
+        "dry_run_seconds": round(result.get("dry_run_seconds", 0), 1), "floor_rows": floor_rows,
+        "xlsx_bytes": path.stat().st_size},
+        note=f"one run (not a median): a {n}-person template workbook with sections, dry run then commit in a child "
+             f"interpreter (dry run {result.get('dry_run_seconds', 0):.0f} s), peak RSS {peak_mb:.0f} MB; targets "
+             "≤ 5 min, ≤ 400 MB; the imported people are deleted afterwards; floor = reading the workbook with "
+             "openpyxl read_only")
+
+
 #: The measures, in order (rss_mb last: it reads the worker after all the others).
 MEASURES: list[Callable[[Context], Measure]] = [
     m_list_unit_first,
@@ -1190,6 +1421,7 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_export_people_city_xlsx,
     m_restructure_plan,
     m_sync_10k,
+    m_import_50k,
     m_rss_mb,
 ]
 
