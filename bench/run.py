@@ -1221,10 +1221,10 @@ def import_cccd(n: int, born: date, gender: str, serial_shift: int = 0) -> str:
 
 
 def import_workbook(ctx: Context, n: int) -> Path:
-    """The template workbook of ``n`` people with four repeating sections (five section rows a person), written once into
-    ``bench/.cache`` with XlsxWriter in constant-memory mode (the rows of every sheet in order). Values as the tests'
-    (``tests.test_imports_files.person_values`` / ``section_rows``: valid against the checks); CCCDs that the bench
-    city does not hold (their blind indexes looked up, 5,000 at a time)."""
+    """The template workbook of ``n`` people with four repeating sections (five section rows a person), written
+    once into ``bench/.cache`` with XlsxWriter in constant-memory mode (the rows of every sheet in order). Values as
+    the tests' (``tests.test_imports_files.person_values`` / ``section_rows``: valid against the checks); CCCDs that
+    the bench city does not hold (their blind indexes looked up, 5,000 at a time)."""
     import xlsxwriter
 
     from app.crypto import blind_index
@@ -1332,13 +1332,13 @@ def import_cleanup(conn, job_id: int) -> int:
 
 
 def m_import_50k(ctx: Context) -> Measure:
-    """Issue 19 (targets ≤ 5 min, the worker's peak RSS ≤ 400 MB): a template workbook of ``BENCH_IMPORT_PEOPLE``
-    (50,000) new people with four repeating sections (five rows a person) (:func:`import_workbook`, cached) uploaded by the unit user
-    (TCCB of the bench unit, a level-2 unit) into that unit; the dry run then the commit (every person a new file,
-    version 1) run in one child interpreter (jobs in-process), whose total time and peak RSS (``wait4``) are
-    reported. Afterwards everything the import created is deleted (:func:`import_cleanup`), so the bench is
-    repeatable and the city keeps its size. Floor = reading every sheet of the workbook with openpyxl read_only
-    (no checks)."""
+    """Issue 19 (targets ≤ 5 min, the worker's peak RSS ≤ 400 MB): a template workbook of
+    ``BENCH_IMPORT_PEOPLE`` (50,000) new people with four repeating sections, five rows a person
+    (:func:`import_workbook`, cached), uploaded by the unit user (TCCB of the bench unit, a level-2 unit) into that
+    unit; the dry run then the commit (every person a new file, version 1) run in one child interpreter (jobs
+    in-process), whose total time and peak RSS (``wait4``) are reported. Afterwards everything the import created is
+    deleted (:func:`import_cleanup`), so the bench is repeatable and the city keeps its size. Floor = reading every
+    sheet of the workbook with openpyxl read_only (no checks)."""
     import tempfile
 
     import openpyxl
