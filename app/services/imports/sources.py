@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,14 +116,16 @@ class Source:
 # --------------------------------------------------------------------------- cells
 
 _CONTROL = {c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)} | {0x7F}
+#: The same characters as one pattern (a regex scan, not a Python loop over every character of every cell).
+_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_CONTROL)) + "]")
 
 
 def _text_cell(raw: str, hint: dict) -> Cell:
     flags = []
     if len(raw) > MAX_CELL:
         raw, flags = raw[:MAX_CELL + 1], ["cut"]
-    if any(ord(ch) in _CONTROL for ch in raw):
-        raw = "".join(ch for ch in raw if ord(ch) not in _CONTROL)
+    if _CONTROL_RE.search(raw):
+        raw = _CONTROL_RE.sub("", raw)
         flags.append("control")
     text, encoding = to_unicode(raw, hint.get("encoding"))
     if encoding != "unicode":

@@ -9,6 +9,10 @@ section row whose CCCD has no person) are recorded as issues ``(sheet, line, fie
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -123,35 +127,94 @@ def _unknown(sheet: str, line: int, unknown: list[str]) -> list[list]:
             for name in unknown]
 
 
-def _section_rows(source: Source, file_issues: list[list]) -> dict[str, list[tuple[str, int, str, dict]]]:
-    """Rows of every section sheet, by CCCD: {cccd: [(section key, sheet, line, {field: text}), …]}."""
+class _SectionStore:
+    """The rows of the section sheets, keyed by CCCD, in a temporary SQLite file beside the worker (not in memory:
+    a 50,000-person workbook has a quarter of a million of them) — read back a batch of people at a time, in the
+    order they were read (sheets in order, lines in order). The file holds what the upload holds and is removed by
+    :meth:`close`."""
+
+    def __init__(self):
+        fd, self.path = tempfile.mkstemp(prefix="import-sections-", suffix=".sqlite")
+        os.close(fd)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE r (seq INTEGER PRIMARY KEY, cccd TEXT NOT NULL, body TEXT NOT NULL)")
+        self.pending: list[tuple[str, str]] = []
+
+    def add(self, cccd: str, row: tuple) -> None:
+        self.pending.append((cccd, json.dumps(row, ensure_ascii=False)))
+        if len(self.pending) >= 2000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany("INSERT INTO r (cccd, body) VALUES (?, ?)", self.pending)
+        self.pending.clear()
+
+    def ready(self) -> None:
+        self._flush()
+        self.db.execute("CREATE INDEX r_cccd ON r (cccd, seq)")
+
+    def take(self, cccds: list[str]) -> dict[str, list[tuple]]:
+        """The rows of ``cccds`` (removed from the store): {cccd: [(section key, sheet, line, data, issues), …]}."""
+        found: dict[str, list] = {}
+        if not cccds:
+            return found
+        marks = ",".join("?" * len(cccds))
+        seqs = []
+        for seq, cccd, body in self.db.execute(
+                f"SELECT seq, cccd, body FROM r WHERE cccd IN ({marks}) ORDER BY seq", cccds):  # noqa: S608
+            found.setdefault(cccd, []).append(tuple(json.loads(body)))
+            seqs.append((seq,))
+        self.db.executemany("DELETE FROM r WHERE seq = ?", seqs)
+        return found
+
+    def left(self) -> Iterator[tuple]:
+        """The rows no person took, in reading order."""
+        for (body,) in self.db.execute("SELECT body FROM r ORDER BY seq"):
+            yield tuple(json.loads(body))
+
+    def close(self) -> None:
+        self.db.close()
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+
+def _section_rows(source: Source, file_issues: list[list]) -> _SectionStore:
+    """Rows of every section sheet, by CCCD, in a :class:`_SectionStore` (rows ``(section key, sheet, line,
+    {field: text}, issues)``)."""
     by_item = {sec.items[0]: sec for sec in SECTIONS if sec.repeating}
     specs = {spec.key: spec for spec in lay.template_layout()}
-    found: dict[str, list] = {}
-    for name in source.sheet_names:
-        sec = by_item.get(_first_token(name))
-        if sec is None:
-            continue
-        rows = source.sheet(name).rows
-        head = _header(rows)
-        if head is None:
-            continue
-        columns, unknown = lay.match_columns(specs[sec.key], head[1])
-        file_issues.extend(_unknown(name, head[0], unknown))
-        cccd_col = next((i for i, c in columns.items() if c.name == lay.CCCD), None)
-        for line, cells in rows:
-            row_issues: list[list] = []
-            values = _row_values(name, line, cells, columns, row_issues)
-            data = {c.name: v for c, v in values.items() if c.name != lay.CCCD}
-            if not data and not values:
+    store = _SectionStore()
+    try:
+        for name in source.sheet_names:
+            sec = by_item.get(_first_token(name))
+            if sec is None:
                 continue
-            cccd = checks.normalize_cccd(values.get(columns[cccd_col], "")) if cccd_col is not None else ""
-            if not cccd:
-                file_issues.append([name, line, lay.CCCD, _("Dòng này không ghi Số CCCD của người khai.")])
-                file_issues.extend(row_issues)
+            rows = source.sheet(name).rows
+            head = _header(rows)
+            if head is None:
                 continue
-            found.setdefault(cccd, []).append((sec.key, name, line, data, row_issues))
-    return found
+            columns, unknown = lay.match_columns(specs[sec.key], head[1])
+            file_issues.extend(_unknown(name, head[0], unknown))
+            cccd_col = next((i for i, c in columns.items() if c.name == lay.CCCD), None)
+            for line, cells in rows:
+                row_issues: list[list] = []
+                values = _row_values(name, line, cells, columns, row_issues)
+                data = {c.name: v for c, v in values.items() if c.name != lay.CCCD}
+                if not data and not values:
+                    continue
+                cccd = checks.normalize_cccd(values.get(columns[cccd_col], "")) if cccd_col is not None else ""
+                if not cccd:
+                    file_issues.append([name, line, lay.CCCD, _("Dòng này không ghi Số CCCD của người khai.")])
+                    file_issues.extend(row_issues)
+                    continue
+                store.add(cccd, (sec.key, name, line, data, row_issues))
+        store.ready()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def _legacy_values(values: dict[lay.Col, str], st: Staged, sheet: str, line: int) -> None:
@@ -188,10 +251,24 @@ def _legacy_values(values: dict[lay.Col, str], st: Staged, sheet: str, line: int
 def stage(source: Source, file_format: str, file_issues: list[list]) -> Iterator[Staged]:
     """The people of ``source`` in the layout ``file_format``, in order; problems of no person (a section row
     without its person, an unknown sheet) go to ``file_issues``. :class:`FileRefused` when the file has no
-    recognisable sheet."""
+    recognisable sheet. Section rows are staged on disk (:class:`_SectionStore`) and joined to their people
+    :data:`BATCH` people at a time."""
     legacy = file_format == "2c"
     spec = lay.legacy_layout() if legacy else lay.template_layout()[0]
-    sections = {} if legacy or source.kind != "xlsx" else _section_rows(source, file_issues)
+    sections = None if legacy or source.kind != "xlsx" else _section_rows(source, file_issues)
+    try:
+        yield from _people(source, legacy, spec, sections, file_issues)
+    finally:
+        if sections is not None:
+            sections.close()
+
+
+#: People read before their section rows are fetched from the store (one look-up per batch).
+BATCH = 500
+
+
+def _people(source: Source, legacy: bool, spec, sections: _SectionStore | None,
+            file_issues: list[list]) -> Iterator[Staged]:
     name = main_sheet_name(source)
     rows = source.sheet(name).rows
     head = _header(rows)
@@ -205,6 +282,19 @@ def stage(source: Source, file_format: str, file_issues: list[list]) -> Iterator
     file_issues.extend(_unknown(name, head[0], unknown))
     row_no = 0
     seen: set[str] = set()
+    batch: list[tuple[Staged, bool]] = []
+
+    def joined() -> Iterator[Staged]:
+        firsts = [st.cccd for st, first in batch if first]
+        found = sections.take(firsts) if sections is not None else {}
+        for st, first in batch:
+            if first:
+                for key, sheet, sline, data, row_issues in found.get(st.cccd, ()):
+                    st.sections.setdefault(key, []).append([sheet, sline, data])
+                    st.issues.extend(row_issues)
+            yield st
+        batch.clear()
+
     for line, cells in rows:
         issues: list[list] = []
         values = _row_values(name, line, cells, columns, issues)
@@ -219,13 +309,14 @@ def stage(source: Source, file_format: str, file_issues: list[list]) -> Iterator
                 if col.name == lay.CCCD:
                     st.cccd = checks.normalize_cccd(text)
                 st.scalar[col.name] = text
-        if st.cccd and st.cccd not in seen:
+        first = bool(st.cccd) and st.cccd not in seen
+        if first:
             seen.add(st.cccd)
-            for key, sheet, sline, data, row_issues in sections.pop(st.cccd, ()):
-                st.sections.setdefault(key, []).append([sheet, sline, data])
-                st.issues.extend(row_issues)
-        yield st
-    for cccd_rows in sections.values():
-        for _key, sheet, line, _data, _issues in cccd_rows:
+        batch.append((st, first))
+        if len(batch) >= BATCH:
+            yield from joined()
+    yield from joined()
+    if sections is not None:
+        for _key, sheet, line, _data, _issues in sections.left():
             file_issues.append([sheet, line, lay.CCCD, _("Số CCCD của dòng này không có trong trang “%(sheet)s”.",
                                                          sheet=name)])
