@@ -28,7 +28,7 @@ BENCH_CITY_USER        login for the city-wide measures (``bench.snv``; ``sonoiv
 BENCH_PASSWORD         default ``Demo@2026``
 BENCH_UNIT_NAME        the level-2 unit of the lists (``Sở Giáo dục và Đào tạo``; ``Sở Y tế``)
 BENCH_QUERY            the city-wide name search (default ``nguyen thi hoa``)
-BENCH_ONLY             comma-separated measure names to run (default: all but ``SLOW_MEASURES``), e.g. ``quality_unit,rss_mb``
+BENCH_ONLY             comma-separated measures to run (default: all but ``SLOW_MEASURES``), e.g. ``quality_unit``
 BENCH_IMPORT_PEOPLE    people in the import measure's workbook (default 50000; ``BENCH_ONLY=import_50k`` runs it)
 ENCRYPTION_KEYS, …     the field-encryption keys the database was generated with (default: the bench-only
                        constants below; a database generated with other keys needs those keys)
