@@ -22,7 +22,7 @@ from models.audit import AccessLog, ChangeLog
 from models.backups import Backup
 from models.operations import MaintenanceNotice
 from tests.clients import body, client_for, count
-from tests.factories import account
+from tests.factories import IsolatedClient, account
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -176,7 +176,7 @@ def test_banner_shows_from_the_lead_time_until_the_end(app, demo, fresh_banner, 
     assert 'id="maintenance-banner"' in page and "Bảo trì gần" in page and "Bảo trì xa" not in page
     assert "Bảo trì hệ thống từ" in page and re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", page)
     # The banner is on every page, the login page too.
-    assert "Bảo trì gần" in body(app.test_client().get("/login/"))
+    assert "Bảo trì gần" in body(IsolatedClient(app, app.response_class, use_cookies=True).get("/login/"))
     notices.cancel(None, near.id)
     assert 'id="maintenance-banner"' not in body(c.get("/", follow_redirects=True))
     # In progress, then over.
