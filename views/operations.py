@@ -134,7 +134,7 @@ class MaintenanceView(ListView):
         ]
         if may_write:
             columns.append(Column("", lambda r: post_button(
-                url_for("MaintenanceView.cancel", pk=r.id), _("Huỷ thông báo"))
+                url_for("MaintenanceView.cancel", notice_id=r.id), _("Huỷ thông báo"))
                 if r.cancelled_at is None and r.ends_at > datetime.now(TZ) else ""))
         return columns
 
@@ -162,11 +162,11 @@ class MaintenanceView(ListView):
             title=_("Thông báo bảo trì mới"), done=_("Đã đăng thông báo bảo trì."),
             back=url_for("MaintenanceView.index"), form_id="maintenance-form")
 
-    @expose("/<int:pk>/cancel", methods=["POST"])
+    @expose("/<int:notice_id>/cancel", methods=["POST"])
     @has_access
-    def cancel(self, pk):
+    def cancel(self, notice_id):
         """Withdraw a notice."""
-        return post_action(VNForm(), lambda: notices.cancel(g.user, pk), done=_("Đã huỷ thông báo bảo trì."),
+        return post_action(VNForm(), lambda: notices.cancel(g.user, notice_id), done=_("Đã huỷ thông báo bảo trì."),
                            back=url_for("MaintenanceView.index"))
 
 
