@@ -82,6 +82,10 @@ def banner(now: datetime | None = None) -> Banner | None:
         rows = _upcoming(now)
     except Exception:  # noqa: BLE001 - the banner is an extra; the page's own queries report a database outage
         current_app.logger.warning("maintenance notice: could not read the notices", exc_info=True)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database is gone; the page reports it itself
+            pass
         return None
     for row in rows:
         starts, ends = _aware(row.starts_at), _aware(row.ends_at)
