@@ -49,6 +49,13 @@ class Config:
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
     EXPORT_RETENTION_HOURS = int(os.environ.get("EXPORT_RETENTION_HOURS", "72"))
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
+    # Issue 20: /readyz bounds its database check (ms) and calls a verified backup older than
+    # READYZ_BACKUP_MAX_AGE_DAYS "degraded"; a maintenance notice shows MAINTENANCE_NOTICE_LEAD_HOURS before its
+    # start, each process re-reading the notices at most every MAINTENANCE_NOTICE_CACHE_SECONDS.
+    READYZ_DB_TIMEOUT_MS = int(os.environ.get("READYZ_DB_TIMEOUT_MS", "2000"))
+    READYZ_BACKUP_MAX_AGE_DAYS = float(os.environ.get("READYZ_BACKUP_MAX_AGE_DAYS", "35"))
+    MAINTENANCE_NOTICE_LEAD_HOURS = float(os.environ.get("MAINTENANCE_NOTICE_LEAD_HOURS", "72"))
+    MAINTENANCE_NOTICE_CACHE_SECONDS = float(os.environ.get("MAINTENANCE_NOTICE_CACHE_SECONDS", "60"))
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER") or None
     # Issue 19: uploads of the bulk import and their error reports (default <UPLOAD_FOLDER>/imports), and the
     # largest upload accepted (bytes; below MAX_CONTENT_LENGTH).

@@ -28,6 +28,7 @@ def create_app(config_object: str | object = "config.Config") -> Flask:
         appbuilder = init_appbuilder(app)
         init_views(appbuilder)
     init_session_rules(app)
+    init_maintenance_banner(app)
     init_errors(app)
     init_jobs(app)
     init_cli(app)
@@ -90,6 +91,13 @@ def init_views(appbuilder: AppBuilder) -> None:
     from views import register_views
 
     register_views(appbuilder)
+
+
+def init_maintenance_banner(app: Flask) -> None:
+    """The maintenance notice on every page (HCM-4.2)."""
+    from views.operations import init_maintenance_banner as _init
+
+    _init(app)
 
 
 def init_errors(app: Flask) -> None:

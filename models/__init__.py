@@ -11,6 +11,7 @@ from models import (  # noqa: F401
     imports,
     national_sync,
     notifications,
+    operations,
     org_units,
     personnel,
     signing,
@@ -20,4 +21,4 @@ from models import (  # noqa: F401
 )
 
 __all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "imports",
-           "national_sync", "notifications", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]
+           "national_sync", "notifications", "operations", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]

@@ -58,6 +58,7 @@ NO_PK_VIEWS |= {"NationalSyncView", "SyncApprovalsView", "SyncOverdueView", "Syn
 #: Object kinds that belong to no unit (the city's calendar): every holder of the permission reaches both.
 UNSCOPED_KINDS = {"workday_override"}
 PUBLIC = {"LostPasswordView.form", "LostPasswordView.sent"}
+PUBLIC |= {"HealthView.healthz", "HealthView.readyz"}  # issue 20: the load balancer's probes (no login)
 USERS = [None] + [
     "sonoivu.admin", "sonoivu.chuyenvien", "sonoivu.giamdoc", "syt.quantri", "syt.tccb", "syt.thutruong",
     "annv.syt", "xem.baocao",
@@ -113,6 +114,11 @@ NO_PK_VIEWS |= {"ReportExportView"}
 FIXED_ARGS["export_id"].update({"ReportExportView.show": 999999, "ReportExportView.status": 999999,
                                 "ReportExportView.download": 999999})
 MAY_BE_ABSENT |= {"ReportExportView.show", "ReportExportView.status"}
+# Issue 20 items 4–5 (helper "g"): the probes (public), maintenance notices and the security report (Sở Nội vụ's
+# administrators); a notice the world does not hold (404, nothing changed).
+NO_PK_VIEWS |= {"HealthView", "MaintenanceView", "SecurityReportView"}
+FIXED_ARGS["notice_id"] = {"MaintenanceView.cancel": 999999}
+MAY_BE_ABSENT |= {"MaintenanceView.cancel"}
 #: Markers of the out-of-scope objects that a scoped list must never show.
 OUTSIDE_MARKERS = ("out.canbo", "MUC-DICH-NGOAI", "UQ-NGOAI", "Ngoaivi")
 FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant", "delegation", "password_request",
@@ -121,7 +127,8 @@ FINGERPRINT_TABLES = ("org_unit", "ab_user", "role_assignment", "consent_grant",
                       "unit_quota", "job_position", "job_position_quota",  # issue 17, staffing
                       "data_issue",  # issue 17
                       "import_job", "import_row",  # issue 19
-                      "sync_batch", "sync_item", "sync_receipt", "sync_manifest")  # issue 18
+                      "sync_batch", "sync_item", "sync_receipt", "sync_manifest",  # issue 18
+                      "maintenance_notice")  # issue 20
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         imports,
         national_sync,
         notifications,
+        operations,
         org_import,
         org_units,
         personnel,
@@ -46,6 +47,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     signatures.register(appbuilder)
     security.register(appbuilder)
     backups.register(appbuilder)
+    operations.register(appbuilder)  # issue 20: probes, maintenance notices, security report
 
 
 

@@ -52,9 +52,13 @@ __all__ = [
     "MENU_WORKDAY_CALENDAR",
     "MENU_WORKDAY_OVERRIDES",
     "MENU_BACKUPS",
+    "MENU_MAINTENANCE",
+    "MENU_SECURITY_REPORT",
     "RESOURCE_ACCOUNT",
     "RESOURCE_AUDIT",
     "RESOURCE_BACKUP",
+    "RESOURCE_MAINTENANCE",
+    "RESOURCE_SECURITY_REPORT",
     "RESOURCE_COMPLIANCE",
     "RESOURCE_CONSENT",
     "RESOURCE_DATA_IMPORT",
@@ -130,6 +134,12 @@ RESOURCE_DATA_ISSUE = "DataIssue"
 #: The backup log (issue 20; HN-11, HCM-10): read = see each backup, its size, verification and location. Only
 #: Sở Nội vụ's administrators (the admin role holds every permission; no other role lists it).
 RESOURCE_BACKUP = "Backup"
+#: Maintenance notices (issue 20; HCM-4.2): read = the list, write = announce or cancel a window. Sở Nội vụ's
+#: administrators only (the admin role holds every permission; no other role lists it).
+RESOURCE_MAINTENANCE = "MaintenanceNotice"
+#: The security assessment report (issue 20; HCM-11.6): read = the page and its XLSX, city-wide. Sở Nội vụ's
+#: administrators only.
+RESOURCE_SECURITY_REPORT = "SecurityReport"
 #: Bulk import of personnel files (issue 19): read = the imports of one's units and their reports; write = upload
 #: into a unit of one's subtree and commit (the service checks the unit: an agency imports only into its subtree).
 RESOURCE_DATA_IMPORT = "DataImport"
@@ -190,6 +200,9 @@ MENU_DATA_ISSUES = "Data issues"
 MENU_DASHBOARD = "Dashboard"
 #: Issue 20: the backup log (under "Nhật ký").
 MENU_BACKUPS = "Backups"
+#: Issue 20: maintenance notices and the security assessment report (under "Nhật ký").
+MENU_MAINTENANCE = "Maintenance notices"
+MENU_SECURITY_REPORT = "Security assessment"
 #: Issue 18: the national sync's pages (under "Dữ liệu").
 MENU_SYNC_BATCHES = "Sync batches"
 MENU_SYNC_APPROVALS = "Sync approvals"

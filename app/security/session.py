@@ -40,6 +40,9 @@ EPOCH_CLAIM = "epoch"
 #: Flask-Login's keys, dropped when a session turns out to be ended.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds", EPOCH_KEY)
 
+#: The load balancer's probes (issue 20): no session, no cookie, no redirect.
+PROBE_ENDPOINTS = {"HealthView.healthz", "HealthView.readyz"}
+
 #: Endpoints a user who must change the default password may still reach.
 OPEN_WHILE_PASSWORD_EXPIRED = {
     "MyAccountView.password",
@@ -118,6 +121,8 @@ def init_session_rules(app: Flask) -> None:
 
     @app.before_request
     def _session_rules():
+        if request.endpoint in PROBE_ENDPOINTS:
+            return None
         session.permanent = True  # the cookie expires after PERMANENT_SESSION_LIFETIME of inactivity
         endpoint = request.endpoint or ""
         if not current_user.is_authenticated or not getattr(current_user, "must_change_password", False):
