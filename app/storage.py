@@ -250,19 +250,24 @@ class LocalStorage(Storage):
             raise Missing(key) from None
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        if not os.path.isdir(self.root):
+        yield from self._list(self.root, "", prefix)
+
+    def _list(self, folder: str, base: str, prefix: str) -> Iterator[ObjectInfo]:
+        """Depth first, in the order of the full keys (as S3 lists them: ``a/b/c`` before ``a/c``); symbolic
+        links are not followed; only folders that can hold a key with ``prefix`` are entered."""
+        try:
+            with os.scandir(folder) as it:
+                entries = [(e.name + ("/" if e.is_dir(follow_symlinks=False) else ""), e) for e in it]
+        except (FileNotFoundError, NotADirectoryError):
             return
-        for root, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)))
-            rel_root = os.path.relpath(root, self.root)
-            for name in sorted(files):
-                path = os.path.join(root, name)
-                if not os.path.isfile(path) or os.path.islink(path):
-                    continue
-                key = name if rel_root == "." else f"{rel_root.replace(os.sep, '/')}/{name}"
-                if key.startswith(prefix):
-                    st = os.stat(path)
-                    yield ObjectInfo(key, st.st_size, st.st_mtime)
+        for name, entry in sorted(entries, key=lambda pair: pair[0]):
+            key = base + name
+            if name.endswith("/"):
+                if key.startswith(prefix) or prefix.startswith(key):
+                    yield from self._list(entry.path, key, prefix)
+            elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                yield ObjectInfo(key, st.st_size, st.st_mtime)
 
 
 class _Body:

@@ -253,7 +253,10 @@ def test_people_export_through_the_store(app, demo_people, inline_exports, backe
     assert download.status_code == 200 and download.mimetype == XLSX_MIME
     assert hashlib.sha256(download.data).hexdigest() == job.sha256
     assert zipfile.is_zipfile(io.BytesIO(download.data))
-    assert (os.listdir(inline_exports) == []) == (backend == "s3")
+    kept = [n for n in os.listdir(inline_exports) if n.endswith((".xlsx", ".part"))]
+    assert kept == ([] if backend == "s3" else [job.stored_name])
+    scratch = inline_exports / "scratch"
+    assert not scratch.exists() or not [p for p in scratch.rglob("*") if p.is_file()]  # the partial file is gone
 
 
 # --------------------------------------------------------------------------- two web nodes and a worker
