@@ -259,6 +259,39 @@ def test_people_export_through_the_store(app, demo_people, inline_exports, backe
     assert not scratch.exists() or not [p for p in scratch.rglob("*") if p.is_file()]  # the partial file is gone
 
 
+def test_import_upload_and_report_through_the_store(app, demo, backend, monkeypatch, tmp_path, unit_by_name):
+    """Issue 19's kept upload and its error report go to the store; the dry run reads the upload from a local
+    copy (openpyxl/csv need a file) and both download through the pages; with a bucket nothing stays on disk."""
+    from models.imports import ImportJob
+    from tests.test_imports_files import XLSX, _csv_bytes, _person_csv
+
+    db = demo
+    monkeypatch.setitem(app.extensions, "rq_queue", None)
+    unit = unit_by_name("Khoa Cấp cứu")
+    content = _csv_bytes(_person_csv(range(1, 4)), ";", True)
+    c = client_for(app, "syt.tccb")
+    resp = c.post("/imports/upload", data={"unit_id": unit.id, "category": "cong_chuc",
+                                           "file": (io.BytesIO(content), "Danh sách.csv")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    job_id = int(re.search(r"/imports/(\d+)$", resp.headers["Location"]).group(1))
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job_id)
+    assert (job.status, job.valid_rows, job.error_rows) == ("finished", 3, 0), job.error
+    store = get_storage("imports")
+    assert store.read_bytes(job.stored_name) == content and store.exists(job.report_name)
+    assert job.sha256 == hashlib.sha256(content).hexdigest()
+    report = c.get(f"/imports/{job_id}/report")
+    assert report.status_code == 200 and report.mimetype == XLSX and zipfile.is_zipfile(io.BytesIO(report.data))
+    original = c.get(f"/imports/{job_id}/file")
+    assert original.status_code == 200 and original.data == content
+    on_disk = [p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()] if (tmp_path / "uploads").exists() \
+        else []
+    assert sorted(on_disk) == ([] if backend == "s3" else sorted([job.stored_name, job.report_name]))
+    assert not [p for p in (tmp_path / "scratch").rglob("*") if p.is_file()] if (tmp_path / "scratch").exists() \
+        else True
+
+
 # --------------------------------------------------------------------------- two web nodes and a worker
 
 
