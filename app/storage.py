@@ -323,15 +323,20 @@ class S3Storage(Storage):
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
             return Stored(key, len(data), hashlib.sha256(data).hexdigest())
         reader = _Hashing(data)
-        self.client.upload_fileobj(reader, self.bucket, self._key(key))
+        self.client.upload_fileobj(reader, self.bucket, self._key(key), Config=_transfer_config())
         return Stored(key, reader.size, reader.digest.hexdigest())
 
     def put_file(self, key: str, path: str, move: bool = True) -> Stored:
+        digest = hashlib.sha256()
         with open(path, "rb") as fh:
-            stored = self.put(key, fh)
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        size = os.path.getsize(path)
+        # A file on disk: the managed transfer reads its parts from the file (seekable), nothing held whole.
+        self.client.upload_file(path, self.bucket, self._key(key), Config=_transfer_config())
         if move:
             os.remove(path)
-        return stored
+        return Stored(key, size, digest.hexdigest())
 
     def open(self, key: str) -> BinaryIO:
         from botocore.exceptions import ClientError
@@ -370,6 +375,13 @@ class S3Storage(Storage):
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.base + prefix):
             for obj in page.get("Contents", ()):
                 yield ObjectInfo(obj["Key"][len(self.base):], int(obj["Size"]), obj["LastModified"].timestamp())
+
+
+def _transfer_config():
+    """Multipart above 8 MB, 8 MB parts, at most 4 at a time: a stream's upload holds at most ~32 MB."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=8 * CHUNK, multipart_chunksize=8 * CHUNK, max_concurrency=4)
 
 
 _clients: dict[tuple, object] = {}

@@ -166,6 +166,12 @@ def test_storage_interface(app, db, backend, tmp_path):
     source.write_bytes(b"ba")
     assert store.put_file("c/built.txt", str(source)).sha256 == hashlib.sha256(b"ba").hexdigest()
     assert not source.exists() and store.read_bytes("c/built.txt") == b"ba"
+    with open(source, "wb") as out, io.BufferedReader(Pattern(9 * 1024 * 1024)) as src:
+        while data := src.read(1 << 20):
+            out.write(data)
+    built = store.put_file("c/big.xlsx", str(source))  # a multipart upload read from the file on S3
+    assert (built.sha256, built.size) == _expected(9 * 1024 * 1024) and store.sha256("c/big.xlsx") == built.sha256
+    store.delete("c/big.xlsx")
     store.put("a/one.txt", b"bon")  # replaced
     assert store.read_bytes("a/one.txt") == b"bon"
     store.delete("a/one.txt")
