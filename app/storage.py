@@ -403,8 +403,9 @@ def _s3_client(config) -> object:
                 region_name=config.get("S3_REGION") or "us-east-1",
                 aws_access_key_id=config.get("S3_ACCESS_KEY") or None,
                 aws_secret_access_key=config.get("S3_SECRET_KEY") or None,
+                # Path-style URLs for a self-hosted endpoint (MinIO, Ceph, moto); AWS picks its own style.
                 config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                              s3={"addressing_style": "path"}))
+                              s3={"addressing_style": "path" if config.get("S3_ENDPOINT_URL") else "auto"}))
             _clients[key] = client
         return client
 
