@@ -123,6 +123,18 @@ class Config:
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or os.path.join(BASE_DIR, "instance", "uploads")
+    # Issue 20 item 3 (app/storage.py): where attachments, export results and kept import uploads live.
+    # "local" (default): the folders UPLOAD_FOLDER / EXPORT_FOLDER / IMPORT_FOLDER; "s3": one S3-compatible
+    # bucket shared by every web node and worker (keys <S3_PREFIX><area>/...). STORAGE_SCRATCH_DIR: the local
+    # folder where files are built before they go to the bucket (default: the system temp folder).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ACCESS_KEY = os.environ.get("S3_ACCESS_KEY") or None
+    S3_SECRET_KEY = os.environ.get("S3_SECRET_KEY") or None
+    S3_REGION = os.environ.get("S3_REGION") or "us-east-1"
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    STORAGE_SCRATCH_DIR = os.environ.get("STORAGE_SCRATCH_DIR") or None
 
     PAGE_SIZE = 25
     # Maximum number of rows any picker / search endpoint returns.

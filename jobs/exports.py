@@ -14,7 +14,6 @@ same ZIP; a finished export is left as it is. Finished files expire after ``EXPO
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from app.services.exports import (
     REPORT_XLSX_JOB,
     SYLL_UNIT_JOB,
     export_folder,
+    export_store,
     people_export_filter,
     report_export_params,
 )
@@ -141,13 +141,13 @@ def expire_exports(now: datetime | None = None) -> int:
     cutoff = now - timedelta(hours=_retention_hours())
     rows = list(db.session.execute(select(ExportJob.id, ExportJob.stored_name)
                                    .where(ExportJob.status == "finished", ExportJob.finished_at < cutoff)))
-    folder = export_folder()
+    store = export_store()
     for export_id, stored in rows:
         with db.engine.begin() as conn:
             done = conn.execute(update(ExportJob).where(ExportJob.id == export_id, ExportJob.status == "finished")
                                 .values(status="expired", note=None)).rowcount
-        if done and stored and os.path.isfile(os.path.join(folder, stored)):
-            os.remove(os.path.join(folder, stored))
+        if done and stored:
+            store.delete(stored)
     return len(rows)
 
 
@@ -227,7 +227,8 @@ def _run(job: ExportJob, run: Run) -> dict:
     total = db.session.scalar(select(func.count()).select_from(Person).where(_people_query(requester, unit)))
     run.beat(total=total, done=0, skipped=0)
     remove_partials(export_id)
-    folder = export_folder()
+    store = export_store()
+    folder = store.scratch_dir()
     stored = f"{uuid.uuid4().hex}.zip"
     part = os.path.join(folder, f"{part_prefix(export_id)}{run.token}.zip.part")
     done = skipped = 0
@@ -255,12 +256,8 @@ def _run(job: ExportJob, run: Run) -> dict:
                 for obj in list(versions.values()) + people:
                     db.session.expunge(obj)
                 run.progress(force=True, meta=(done + skipped, total), done=done, skipped=skipped)
-        digest = hashlib.sha256()
-        with open(part, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
         run.beat(done=done, skipped=skipped)
-        os.replace(part, os.path.join(folder, stored))
+        published = store.put_file(stored, part)
     except BaseException:
         if os.path.exists(part):
             os.remove(part)
@@ -269,12 +266,12 @@ def _run(job: ExportJob, run: Run) -> dict:
     old = job.stored_name
     try:
         run.finish(done=done, skipped=skipped, stored_name=stored, download_name=name[:255],
-                   size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(), error=None, note=None)
+                   size=published.size, sha256=published.sha256, error=None, note=None)
     except leases.LeaseLost:
-        os.remove(os.path.join(folder, stored))
+        store.delete(stored)
         raise
-    if old and old != stored and os.path.isfile(os.path.join(folder, old)):
-        os.remove(os.path.join(folder, old))
+    if old and old != stored:
+        store.delete(old)
     return {"status": "finished", "done": done, "skipped": skipped}
 
 
@@ -324,7 +321,8 @@ def _run_xlsx(runner: XlsxExportRunner, job: ExportJob, run: Run) -> dict:
     if requester is None:
         raise LookupError("export without requester")
     remove_partials(export_id)
-    folder = export_folder()
+    store = export_store()
+    folder = store.scratch_dir()
     stored = f"{uuid.uuid4().hex}.xlsx"
     part = os.path.join(folder, f"{part_prefix(export_id)}{run.token}.xlsx.part")
     progress = XlsxProgress(run)
@@ -332,12 +330,8 @@ def _run_xlsx(runner: XlsxExportRunner, job: ExportJob, run: Run) -> dict:
         with audit.acting_as(requester):
             done, name, detail = runner.produce(job, requester, part, progress)
         db.session.rollback()  # end the streamed read's transaction
-        digest = hashlib.sha256()
-        with open(part, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
         run.beat(done=done)
-        os.replace(part, os.path.join(folder, stored))
+        published = store.put_file(stored, part)
     except BaseException:
         if os.path.exists(part):
             os.remove(part)
@@ -349,13 +343,12 @@ def _run_xlsx(runner: XlsxExportRunner, job: ExportJob, run: Run) -> dict:
     total = max(progress.total, done)
     try:
         run.finish(done=done, total=total, stored_name=stored, download_name=nfc(name)[:255],
-                   size=os.path.getsize(os.path.join(folder, stored)), sha256=digest.hexdigest(), error=None,
-                   note=None)
+                   size=published.size, sha256=published.sha256, error=None, note=None)
     except leases.LeaseLost:
-        os.remove(os.path.join(folder, stored))
+        store.delete(stored)
         raise
-    if old and old != stored and os.path.isfile(os.path.join(folder, old)):
-        os.remove(os.path.join(folder, old))
+    if old and old != stored:
+        store.delete(old)
     return {"status": "finished", "done": done, "total": total}
 
 

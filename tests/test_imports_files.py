@@ -358,8 +358,8 @@ def test_error_report_one_error_of_each_kind(app, demo, inline, tmp_path, unit_b
     assert rows[13].status == "valid" and any("trùng người" in w[3] for w in rows[13].warnings)
     assert job.error_rows == 11 and job.valid_rows == 1, (job.error_rows, job.valid_rows)
     # The report: the same sheets, an error column, the wrong cells highlighted.
-    _job, report_path = svc.open_report(officer, job.id)
-    wb = openpyxl.load_workbook(report_path)
+    _job, report_key = svc.open_report(officer, job.id)
+    wb = openpyxl.load_workbook(svc.import_store().local_path(report_key))
     assert wb.sheetnames == openpyxl.load_workbook(path, read_only=True).sheetnames
     ws = wb[person_sheet]
     headers = [c.value for c in ws[1]]

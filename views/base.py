@@ -9,9 +9,8 @@
   POST forms carrying the CSRF token). FAB's own security views use the same mixin (``views/fab_security.py``).
 """
 
-import os
 
-from flask import abort, current_app, flash, request, send_file
+from flask import abort, flash, request
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.filemanager import uuid_originalname
@@ -20,6 +19,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.request_input import parse_int
+from app.storage import ATTACHMENTS, get_storage, send_stored
 
 __all__ = ["PostOnlyChangesMixin", "ScopedModelView"]
 
@@ -90,6 +90,11 @@ class ScopedModelView(PostOnlyChangesMixin, ModelView):
                 getattr(self.datamodel.obj, column) == filename)
             if self._base_filters.apply_all(query).first() is not None:
                 audit.log_access("download", object_type=self.datamodel.obj.__name__, detail={"file": filename})
-                return send_file(os.path.join(current_app.config["UPLOAD_FOLDER"], filename),
-                                 download_name=uuid_originalname(filename), as_attachment=True)
+                store = get_storage(ATTACHMENTS)
+                try:
+                    if store.exists(filename):
+                        return send_stored(store, filename, None, uuid_originalname(filename))
+                except ValueError:  # not a plain stored name
+                    pass
+                break
         abort(404, _("Không tìm thấy tệp."))

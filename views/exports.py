@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, jsonify, send_file, url_for
+from flask import abort, g, jsonify, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from app.security.downloads import attachment_name
 from app.security.permissions import READ
 from app.services import exports as export_svc
 from app.services.errors import ForbiddenError, NotFoundError
+from app.storage import send_stored
 from views.kit import Column, moment, render_table
 
 __all__ = ["EXPORT_ROUTES", "POLL_SECONDS", "STATUS_LABELS", "XLSX_MIME", "ExportJobView", "export_state",
@@ -67,10 +68,11 @@ def _call(fn, *args):
         abort(403, description=" ".join(exc.messages))
 
 
-def send_export(job, path: str, mimetype: str, fallback: str):
-    """The finished export's file, never cached (scope re-checked and access-logged by ``open_export``)."""
-    resp = send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=attachment_name(job.download_name, mimetype, fallback), max_age=0)
+def send_export(job, key: str, mimetype: str, fallback: str):
+    """The finished export's file (streamed from the export store), never cached (scope re-checked and
+    access-logged by ``open_export``)."""
+    resp = send_stored(export_svc.export_store(), key, mimetype,
+                       attachment_name(job.download_name, mimetype, fallback))
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
@@ -138,8 +140,8 @@ class ExportJobView(BaseView):
     @has_access
     def download(self, export_id):
         """The file (scope re-checked, access-logged)."""
-        job, path = _call(export_svc.open_export, g.user, export_id, self.kind)
-        return send_export(job, path, self.mimetype, self.fallback_name)
+        job, key = _call(export_svc.open_export, g.user, export_id, self.kind)
+        return send_export(job, key, self.mimetype, self.fallback_name)
 
 
 #: What a subclass maps its routes to (the view's read permission).

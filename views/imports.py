@@ -38,6 +38,7 @@ from app.services.errors import ServiceError
 from app.services.imports import use_cases as svc
 from app.services.imports.template import write_template
 from app.services.personnel.people import covered_categories
+from app.storage import send_stored
 from models.imports import ImportJob
 from views import kit
 from views.accounts import render_passwords
@@ -219,8 +220,8 @@ class ImportView(ListView):
     @has_access
     def report(self, pk):
         """The error report workbook (access-logged)."""
-        job, path = call(svc.open_report, g.user, pk)
-        resp = send_file(path, mimetype=XLSX_MIME, as_attachment=True, max_age=0, download_name=attachment_name(
+        job, key = call(svc.open_report, g.user, pk)
+        resp = send_stored(svc.import_store(), key, XLSX_MIME, attachment_name(
             _("Kết quả kiểm tra - %(name)s.xlsx", name=os.path.splitext(job.file_name)[0]), XLSX_MIME,
             "ket-qua-kiem-tra.xlsx"))
         resp.headers["Cache-Control"] = "private, no-store"
@@ -230,10 +231,9 @@ class ImportView(ListView):
     @has_access
     def original(self, pk):
         """The uploaded file, as kept (the proof of the imported versions; access-logged)."""
-        job, path = call(svc.open_upload, g.user, pk)
+        job, key = call(svc.open_upload, g.user, pk)
         mime = XLSX_MIME if job.stored_name.endswith(".xlsx") else "text/csv"
-        resp = send_file(path, mimetype=mime, as_attachment=True, max_age=0,
-                         download_name=attachment_name(job.file_name, mime, "tep-nhap"))
+        resp = send_stored(svc.import_store(), key, mime, attachment_name(job.file_name, mime, "tep-nhap"))
         resp.headers["Cache-Control"] = "private, no-store"
         return resp
 

@@ -8,6 +8,13 @@ on every request, in the same query that loads the user, and treats a session ca
 out. :func:`end_sessions` raises the epoch: logout, a lockout or an administrator's lock, a password change and
 a reset call it, so every session opened before — in any browser — ends. REST tokens carry the epoch as a claim
 and are checked the same way. No Redis and no extra query on the path of a page (item 12).
+
+**Several web nodes** (issue 20, item 3): no session state lives in a process's memory. The session is the signed
+cookie itself, so any node with the same ``SECRET_KEY`` reads it; its revocation state (``session_epoch``, the lock)
+is in PostgreSQL, read with the user on every request, so a logout or a lock on one node ends the session on all of
+them; the login rate limits count in Redis (``RATELIMIT_STORAGE_URI`` = ``REDIS_URL``). Every node must therefore
+share ``SECRET_KEY``, ``DATABASE_URL`` and ``REDIS_URL`` (``tests/test_storage.py`` logs in on one gunicorn process
+and goes on on another, and logs out on the first).
 """
 
 from datetime import timedelta

@@ -19,7 +19,6 @@ requester and writes it in its official layout. The same row, progress, download
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from flask import current_app
@@ -32,6 +31,7 @@ from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, requested_row, use_case
+from app.storage import EXPORTS, Storage, get_storage
 from jobs.leases import dispatch_named
 from models.audit import AccessLog
 from models.exports import ExportJob
@@ -53,6 +53,7 @@ __all__ = [
     "SYLL_UNIT_JOB",
     "expired_message",
     "export_folder",
+    "export_store",
     "get_export",
     "open_export",
     "recent_exports",
@@ -76,11 +77,16 @@ PEOPLE_FILTER_FIELDS = ("unit_id", "include_sub_units", "category", "status", "r
                         "age_max", "q")
 
 
+def export_store() -> Storage:
+    """Where result files are kept (``app.storage``): ``EXPORT_FOLDER`` (else ``<instance>/exports``), or the
+    bucket's ``exports/``."""
+    return get_storage(EXPORTS)
+
+
 def export_folder() -> str:
-    """Where result files are kept: ``EXPORT_FOLDER``, else ``<instance>/exports`` (created on demand)."""
-    folder = current_app.config.get("EXPORT_FOLDER") or os.path.join(current_app.instance_path, "exports")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+    """The local folder where a run builds its partial file before publishing it to :func:`export_store`: the
+    export folder itself with the local backend (created on demand), a scratch folder with a bucket."""
+    return export_store().scratch_dir()
 
 
 def expired_message() -> str:
@@ -275,7 +281,8 @@ def _scope_resource(kind: str) -> str:
 
 
 def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, str]:
-    """(export, path of its result) for a download: finished, the file still there, the unit still in scope.
+    """(export, key of its result in :func:`export_store`) for a download: finished, the file still there, the
+    unit still in scope.
 
     Logged as ``export_syll_zip`` (a unit's SYLLs), ``export_people_xlsx`` (the people list) or
     ``export_report_xlsx`` (a report).
@@ -286,8 +293,8 @@ def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, st
         raise ForbiddenError(_("Đơn vị của bản xuất này không còn trong phạm vi hồ sơ bạn được xem."))
     if job.status == "expired":
         raise NotFoundError(expired_message())
-    path = os.path.join(export_folder(), job.stored_name) if job.stored_name else None
-    if job.status != "finished" or path is None or not os.path.isfile(path):
+    key = job.stored_name or None
+    if job.status != "finished" or key is None or not export_store().exists(key):
         raise NotFoundError(_("Bản xuất chưa xong hoặc tệp kết quả không còn."))
     audit.log_access("export_syll_zip" if job.kind == KIND_SYLL_UNIT else "export_people_xlsx"
                      if job.kind == KIND_PEOPLE_XLSX else "export_report_xlsx", user=user,
@@ -295,7 +302,7 @@ def open_export(user, export_id, kind: str | None = None) -> tuple[ExportJob, st
                      detail={"files" if job.kind == KIND_SYLL_UNIT else "rows": job.done, "sha256": job.sha256,
                              **({"report": job.kind.removeprefix(REPORT_KIND_PREFIX)}
                                 if is_report_kind(job.kind) else {})})
-    return job, path
+    return job, key
 
 
 def recent_exports(user, limit: int = 20, kind: str | None = None) -> list[ExportJob]:

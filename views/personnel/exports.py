@@ -194,8 +194,8 @@ class SyllView(BaseView):
     @has_access
     def export_download(self, export_id):
         """The ZIP (scope re-checked, access-logged)."""
-        job, path = call(export_svc.open_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
-        return send_export(job, path, "application/zip", "syll.zip")
+        job, key = call(export_svc.open_export, g.user, export_id, export_svc.KIND_SYLL_UNIT)
+        return send_export(job, key, "application/zip", "syll.zip")
 
 
 class MySyllView(BaseView):

@@ -30,6 +30,7 @@ from app.services.personnel import files
 from app.services.personnel import signed_documents as signed
 from app.services.personnel import values as field_values
 from app.services.personnel.syll import PHOTO_LEVEL, Field, Section, section
+from app.storage import send_stored
 from models.personnel import Attachment, PersonPhoto
 from views.kit import attempt as kit_attempt
 from views.kit import post_action
@@ -421,11 +422,10 @@ def attachment_owner(att_id: int, person_id: int | None = None) -> int:
 def download(att_id: int):
     """The proof, under its original (Vietnamese) name; the service checks the scope and logs it."""
     try:
-        att, path = call(svc.open_attachment, g.user, att_id)
+        att, key = call(svc.open_attachment, g.user, att_id)
     except ValidationError as exc:
         abort(409, description=" ".join(exc.messages))
-    return send_file(path, mimetype=att.mime_type, as_attachment=True,
-                     download_name=attachment_name(att.original_name, att.mime_type))
+    return send_stored(svc.attachment_store(), key, att.mime_type, attachment_name(att.original_name, att.mime_type))
 
 
 def photo(person_id: int):

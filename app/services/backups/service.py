@@ -4,9 +4,10 @@ empty database, prove it restores, keep what the retention rule says.
 **What an archive holds** (``archive.py`` for the format and its encryption):
 
 - ``database.dump``: ``pg_dump -Fc`` of the whole database, streamed from the process into the archive;
-- ``uploads/…``: every file of ``UPLOAD_FOLDER`` — the attachment store (``attachments/``, the proofs of the files)
-  and anything else stored there; exports (``EXPORT_FOLDER``) are left out: they are re-made on demand and deleted
-  after ``EXPORT_RETENTION_HOURS``;
+- ``uploads/…``: every file of the attachment store (``app.storage``: ``UPLOAD_FOLDER``, or the S3-compatible
+  bucket's ``uploads/`` with the import uploads) — ``attachments/``, the proofs of the files, and anything else
+  stored there, listed and read through the storage interface; exports (``EXPORT_FOLDER``) are left out: they
+  are re-made on demand and deleted after ``EXPORT_RETENTION_HOURS``;
 - ``pki/…``: the signing material that is not in the database — the files of ``PKI_DIR`` (the development CA's
   certificates, keys and CRL; its ``fonts/`` cache is left out) and the production trust roots and CRLs named by
   ``PKI_TRUST_ROOTS``/``PKI_CRLS`` (``pki/trust/…``, ``pki/crls/…``). The users' PKCS#12 certificates are in the
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import io
 import json
@@ -38,7 +40,7 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import BinaryIO
@@ -64,6 +66,7 @@ from app.services.backups.archive import (
 )
 from app.services.backups.retention import Kept, prune_plan
 from app.services.errors import NotFoundError, ServiceError, ValidationError, use_case
+from app.storage import ATTACHMENTS, IMPORTS, Storage, get_storage
 from app.workflow import TZ, local_today
 from models.backups import Backup
 
@@ -176,15 +179,30 @@ def _walk(folder: str, prefix: str, skip: tuple[str, ...] = ()) -> Iterator[tupl
                 yield prefix + rel, path
 
 
-def stored_files() -> Iterator[tuple[str, str]]:
-    """(archive name, path) of the files the app keeps outside the database (see the module's docstring)."""
+def _stored(store: Storage, prefix: str) -> Iterator[tuple[str, Callable[[], Iterator[bytes]]]]:
+    """(archive name, reader) of every object of ``store`` (listed and read through ``app.storage``, so a bucket
+    is collected like a directory; objects stream, never whole in memory)."""
+    for info in store.list():
+        if info.key.rsplit("/", 1)[-1].startswith(".") and info.key.endswith(".part"):
+            continue  # a write in progress (the local backend's partial file)
+        yield prefix + info.key, functools.partial(store.chunks, info.key, _READ)
+
+
+def stored_files() -> Iterator[tuple[str, Callable[[], Iterator[bytes]]]]:
+    """(archive name, reader of its bytes) of the files the app keeps outside the database (see the module's
+    docstring). The attachment store is ``app.storage``'s ``uploads`` area (``UPLOAD_FOLDER``, or the bucket); with
+    a bucket the kept import uploads (in ``UPLOAD_FOLDER/imports`` with the local backend) come as
+    ``uploads/imports/…`` too, so a restore lays out the same tree either way."""
     config = current_app.config
-    yield from _walk(config.get("UPLOAD_FOLDER"), UPLOADS)
-    yield from _walk(config.get("PKI_DIR"), PKI, skip=("fonts",))
+    yield from _stored(get_storage(ATTACHMENTS), UPLOADS)
+    if (config.get("STORAGE_BACKEND") or "local").lower() == "s3":
+        yield from _stored(get_storage(IMPORTS), f"{UPLOADS}imports/")
+    for name, path in _walk(config.get("PKI_DIR"), PKI, skip=("fonts",)):
+        yield name, functools.partial(_read_file, path)
     for key, sub in (("PKI_TRUST_ROOTS", "trust/"), ("PKI_CRLS", "crls/")):
         for index, path in enumerate(config.get(key) or []):
             if os.path.isfile(path):
-                yield f"{PKI}{sub}{index}-{os.path.basename(path)}", path
+                yield f"{PKI}{sub}{index}-{os.path.basename(path)}", functools.partial(_read_file, path)
 
 
 def _read_file(path: str) -> Iterator[bytes]:
@@ -278,8 +296,8 @@ def _write_archive(out: BinaryIO, backup_key: bytes) -> dict:
     # After the dump: every file a dumped row names was written before its row was committed.
     count, total, listing = 0, 0, hashlib.sha256()
     with tempfile.SpooledTemporaryFile(max_size=16 * _READ) as lines:
-        for name, path in stored_files():
-            size, sha = writer.add(FILE, name, _read_file(path))
+        for name, read in stored_files():
+            size, sha = writer.add(FILE, name, read())
             line = json.dumps({"name": name, "size": size, "sha256": sha}, ensure_ascii=False).encode() + b"\n"
             lines.write(line)
             listing.update(line)

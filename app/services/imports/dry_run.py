@@ -17,7 +17,7 @@ from app.crypto import blind_index
 from app.extensions import db
 from app.services.imports import checks, report, staging
 from app.services.imports.sources import FileRefused, open_source
-from app.services.imports.use_cases import import_folder
+from app.services.imports.use_cases import import_store
 from models.accounts import Account
 from models.imports import ImportJob, ImportRow
 from models.org_units import OrgUnit
@@ -28,9 +28,9 @@ __all__ = ["BATCH", "dry_run", "source_of"]
 BATCH = 500
 
 
-def source_of(job: ImportJob):
-    """(source, layout) of a job's upload: the file opened and its layout detected ("template", "csv", "2c")."""
-    path = os.path.join(import_folder(), job.stored_name)
+def source_of(job: ImportJob, path: str):
+    """(source, layout) of a job's upload at ``path`` (a local copy, :func:`dry_run`): the file opened and its
+    layout detected ("template", "csv", "2c")."""
     kind = "xlsx" if job.stored_name.endswith(".xlsx") else "csv"
     source = open_source(path, kind)
     layout = staging.detect_format(source)
@@ -49,7 +49,15 @@ def dry_run(job: ImportJob, run) -> dict:
     job_id = job.id
     db.session.execute(delete(ImportRow).where(ImportRow.job_id == job_id))
     db.session.commit()
-    source, layout = source_of(job)
+    store = import_store()
+    # The upload read from this machine's disk (the local backend's own file, a bucket's a temporary copy).
+    with store.local_copy(job.stored_name, suffix=os.path.splitext(job.stored_name)[1]) as upload:
+        return _dry_run(job, run, actor, unit, store, upload)
+
+
+def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: str) -> dict:
+    job_id = job.id
+    source, layout = source_of(job, upload)
     source.check_sizes()
     total = source.estimate(staging.main_sheet_name(source))
     run.beat(file_format=layout, total=total, done=0)
@@ -94,14 +102,14 @@ def dry_run(job: ImportJob, run) -> dict:
         ImportRow.job_id == job_id, ImportRow.row_no > 0, ImportRow.status == "valid")) if w)
     db.session.commit()
     name = f"{uuid.uuid4().hex}.xlsx"
-    path = os.path.join(import_folder(), name)
+    path = os.path.join(store.scratch_dir(), name)
     issues = report.index_issues(db.session.execute(select(ImportRow.errors, ImportRow.warnings).where(
         ImportRow.job_id == job_id)).tuples())
     db.session.rollback()
-    report_source, _layout = source_of(job)
+    report_source, _layout = source_of(job, upload)
     try:
         report.write_report(path + ".part", report_source, layout, issues)
-        os.replace(path + ".part", path)
+        store.put_file(name, path + ".part")
     except BaseException:
         if os.path.exists(path + ".part"):
             os.remove(path + ".part")
@@ -110,8 +118,8 @@ def dry_run(job: ImportJob, run) -> dict:
     encoding = ",".join(sorted(source.encodings.get("found", ()))) or None
     run.finish(valid_rows=counts.get("valid", 0), error_rows=counts.get("error", 0), warning_rows=warning_rows,
                report_name=name, encoding=encoding, done=done, total=done, error=None, note=None)
-    if old and old != name and os.path.isfile(os.path.join(import_folder(), old)):
-        os.remove(os.path.join(import_folder(), old))
+    if old and old != name:
+        store.delete(old)
     return {"status": "finished", "done": done, "total": done}
 
 

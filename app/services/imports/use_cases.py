@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_DATA_IM
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, after_commit, use_case
 from app.services.imports.sources import FileRefused, check_upload
 from app.services.personnel.people import CATEGORIES, covered_categories
+from app.storage import IMPORTS, Storage, get_storage
 from app.text import clean
 from jobs.leases import dispatch_named
 from models.imports import ImportJob, ImportRow
@@ -44,6 +44,7 @@ __all__ = [
     "create_accounts",
     "get_job",
     "import_folder",
+    "import_store",
     "jobs_page",
     "open_report",
     "open_upload",
@@ -61,11 +62,16 @@ DEFAULT_MAX_BYTES = 30 * 1024 * 1024
 ACCOUNTS_PER_CLICK = 500
 
 
+def import_store() -> Storage:
+    """Where uploads and reports are kept (``app.storage``): ``IMPORT_FOLDER``, else ``<UPLOAD_FOLDER>/imports``,
+    or the bucket's ``imports/``."""
+    return get_storage(IMPORTS)
+
+
 def import_folder() -> str:
-    """Where uploads and reports are kept: ``IMPORT_FOLDER``, else ``<UPLOAD_FOLDER>/imports`` (created)."""
-    folder = current_app.config.get("IMPORT_FOLDER") or os.path.join(current_app.config["UPLOAD_FOLDER"], "imports")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+    """The local folder where reports are built before they go to :func:`import_store` (the import folder itself
+    with the local backend, created on demand)."""
+    return import_store().scratch_dir()
 
 
 def _max_bytes() -> int:
@@ -109,12 +115,10 @@ def start_import(actor, unit_id, category: str | None, file_name: str | None, co
             errors.add("file", exc.message)
     errors.raise_if_any()
     stored = f"{uuid.uuid4().hex}.{kind}"
-    path = os.path.join(import_folder(), stored)
-    with open(path, "wb") as fh:
-        fh.write(content)
+    written = import_store().put(stored, content)
     job = ImportJob(requested_by_id=actor.id, org_unit_id=unit.id, category=category, file_format=kind,
                     stage="dry_run", status="queued", file_name=name or f"tep-nhap.{kind}", stored_name=stored,
-                    size=len(content), sha256=hashlib.sha256(content).hexdigest())
+                    size=written.size, sha256=written.sha256)
     db.session.add(job)
     db.session.flush()
     audit.log_access("import_upload", user=actor, object_type="ImportJob", object_id=job.id, org_unit_id=unit.id,
@@ -190,31 +194,31 @@ def request_commit(actor, job_id) -> ImportJob:
     return job
 
 
-def _path(job: ImportJob, name: str | None) -> str | None:
-    path = os.path.join(import_folder(), name) if name else None
-    return path if path and os.path.isfile(path) else None
+def _key(name: str | None) -> str | None:
+    """``name`` when :func:`import_store` holds it."""
+    return name if name and import_store().exists(name) else None
 
 
 def open_report(actor, job_id) -> tuple[ImportJob, str]:
-    """(job, path of its error report) once the dry run has finished; access-logged."""
+    """(job, key in :func:`import_store` of its error report) once the dry run has finished; access-logged."""
     job = get_job(actor, job_id)
-    path = _path(job, job.report_name)
-    if path is None:
+    key = _key(job.report_name)
+    if key is None:
         raise NotFoundError(_("Chưa có báo cáo kiểm tra của lần nhập này."))
     audit.log_access("import_report", user=actor, object_type="ImportJob", object_id=job.id,
                      org_unit_id=job.org_unit_id)
-    return job, path
+    return job, key
 
 
 def open_upload(actor, job_id) -> tuple[ImportJob, str]:
-    """(job, path of the uploaded file): the proof of what was imported; access-logged."""
+    """(job, key in :func:`import_store` of the uploaded file): the proof of what was imported; access-logged."""
     job = get_job(actor, job_id)
-    path = _path(job, job.stored_name)
-    if path is None:
+    key = _key(job.stored_name)
+    if key is None:
         raise NotFoundError(_("Không còn tệp đã tải lên của lần nhập này."))
     audit.log_access("import_file", user=actor, object_type="ImportJob", object_id=job.id,
                      org_unit_id=job.org_unit_id, detail={"sha256": job.sha256})
-    return job, path
+    return job, key
 
 
 def accounts_pending(job: ImportJob) -> int:

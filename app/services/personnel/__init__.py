@@ -5,6 +5,7 @@ Every public function that writes is one use case = one transaction (``app.servi
 
 from app.services.personnel.attachments import (  # noqa: F401
     add_attachment,
+    attachment_store,
     list_attachments,
     open_attachment,
     remove_attachment,

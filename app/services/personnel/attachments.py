@@ -6,7 +6,6 @@ back only through :func:`open_attachment`, which checks the scope and records th
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 
@@ -24,11 +23,12 @@ from app.services.errors import Errors, ForbiddenError, NotFoundError, Validatio
 from app.services.personnel.change_sets import EDITABLE_STATUSES, editable_set, writable_person
 from app.services.personnel.people import get_person
 from app.services.personnel.syll import LEVEL_SENSITIVE, SECTIONS
+from app.storage import ATTACHMENTS, Missing, Storage, get_storage
 from app.text import clean
 from models.personnel import Attachment, ChangeSet
 
-__all__ = ["ALLOWED_TYPES", "add_attachment", "attachment_path", "check_proof", "list_attachments",
-           "open_attachment", "remove_attachment", "store_proof"]
+__all__ = ["ALLOWED_TYPES", "add_attachment", "attachment_key", "attachment_path", "attachment_store", "check_proof",
+           "list_attachments", "open_attachment", "remove_attachment", "store_proof"]
 
 #: Accepted proof: file signature -> (mime type, extension).
 ALLOWED_TYPES = {
@@ -42,8 +42,18 @@ def _max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
 
 
+def attachment_store() -> Storage:
+    """The attachment store (``app.storage``: a directory or an S3-compatible bucket)."""
+    return get_storage(ATTACHMENTS)
+
+
+def attachment_key(stored_name: str) -> str:
+    """The stored attachment's key in the store (two-level fan-out by the name's first characters)."""
+    return f"attachments/{stored_name[:2]}/{stored_name}"
+
+
 def attachment_path(stored_name: str) -> str:
-    """Where a stored attachment lives on disk (two-level fan-out by the name's first characters)."""
+    """Where a stored attachment lives on disk with the local backend (tests, tools)."""
     return os.path.join(current_app.config["UPLOAD_FOLDER"], "attachments", stored_name[:2], stored_name)
 
 
@@ -69,19 +79,17 @@ def _store(actor, person_id: int, change_set_id: int | None, content: bytes, nam
     """Write the file under a random name and its row (caller's transaction; the file is removed if the row
     cannot be written)."""
     stored = uuid.uuid4().hex + detected[1]
-    path = attachment_path(stored)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(content)
+    store, key = attachment_store(), attachment_key(stored)
+    written = store.put(key, content)
     try:
         att = Attachment(person_id=person_id, change_set_id=change_set_id, kind=kind, section=section or None,
                          description=clean(description)[:300] or None, original_name=name, stored_name=stored,
-                         mime_type=detected[0], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                         mime_type=detected[0], size=written.size, sha256=written.sha256,
                          uploaded_by_id=getattr(actor, "id", None))
         db.session.add(att)
         db.session.flush()
     except Exception:
-        os.remove(path)
+        store.delete(key)
         raise
     return att
 
@@ -142,15 +150,15 @@ def remove_attachment(actor, attachment_id) -> None:
     cs = db.session.get(ChangeSet, att.change_set_id) if att.change_set_id else None
     if cs is None or cs.status not in EDITABLE_STATUSES:
         raise ValidationError({"__all__": [_("Chỉ gỡ được tệp của bản nháp chưa gửi.")]})
-    path = attachment_path(att.stored_name)
+    key = attachment_key(att.stored_name)
     db.session.delete(att)
     db.session.flush()
-    if os.path.exists(path):
-        os.remove(path)
+    attachment_store().delete(key)
 
 
 def open_attachment(actor, attachment_id) -> tuple[Attachment, str]:
-    """(row, path) of a proof the actor may read; the read is logged; a changed file is refused.
+    """(row, key in :func:`attachment_store`) of a proof the actor may read; the read is logged; a changed file
+    is refused (its SHA-256 is read as a stream).
 
     Proof (ID cards, decisions, diplomas) is sensitive personal data: only readers who see sensitive items in
     clear (restricted-access level ≥ 2, the person themselves, approvers) may open it.
@@ -159,17 +167,17 @@ def open_attachment(actor, attachment_id) -> tuple[Attachment, str]:
     if scope.person_access(actor, att.person).level < LEVEL_SENSITIVE:
         audit.log_security("denied", user=actor, detail={"what": "attachment", "attachment": att.id})
         raise ForbiddenError(_("Tài liệu chứng minh chỉ được mở bởi người có quyền xem dữ liệu nhạy cảm."))
-    path = attachment_path(att.stored_name)
-    if not os.path.exists(path):
-        raise NotFoundError(_("Không tìm thấy tệp."))
-    with open(path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
+    key = attachment_key(att.stored_name)
+    try:
+        digest = attachment_store().sha256(key)
+    except Missing:
+        raise NotFoundError(_("Không tìm thấy tệp.")) from None
     if digest != att.sha256:
         audit.log_security("attachment_checksum_mismatch", detail={"attachment": att.id})
         raise ValidationError({"__all__": [_("Tệp lưu trữ không khớp mã kiểm tra; đã báo cho quản trị.")]})
     audit.log_access("download", user=actor, object_type="Attachment", object_id=att.id,
                      detail={"person": att.person_id, "file": att.original_name})
-    return att, path
+    return att, key
 
 
 def list_attachments(person_id: int) -> list[Attachment]:
