@@ -21,4 +21,5 @@ from models import (  # noqa: F401
 )
 
 __all__ = ["accounts", "approvals", "audit", "backups", "codes", "data_quality", "exports", "imports",
-           "national_sync", "notifications", "operations", "org_units", "personnel", "signing", "staffing", "transfers", "workdays"]
+           "national_sync", "notifications", "operations", "org_units", "personnel", "signing", "staffing", "transfers",
+           "workdays"]

@@ -108,7 +108,8 @@ def test_readyz_without_redis_runs_jobs_in_process(app, client, db, monkeypatch)
     assert data["required"] == ["database"]
     assert data["checks"]["redis"] == {"ok": True, "configured": False}
     # No verified backup at all: degraded, still ready.
-    assert data["checks"]["backup"] == {"ok": False, "last_verified_age_hours": None, "ms": data["checks"]["backup"]["ms"]}
+    backup = data["checks"]["backup"]
+    assert backup == {"ok": False, "last_verified_age_hours": None, "ms": backup["ms"]}
 
 
 def test_readyz_database_down_is_503(app, client, db, monkeypatch):
@@ -273,9 +274,9 @@ def test_security_report_figures_match_hand_written_sql(app, demo):
     db.session.execute(text("UPDATE ab_user SET must_change_password = true, password_changed_at = NULL "
                             "WHERE username = 'syt.tccb'"))
     db.session.execute(text("UPDATE ab_user SET locked_at = now() WHERE username = 'syt.quantri'"))
-    for days_ago, event, name in ((0, "login_failed", "a"), (0, "login_failed", "a"), (0, "login_failed", "b"),
-                                  (0, "lockout", "a"), (3, "login_failed", "c"), (40, "login_failed", "d")):
-        db.session.add(AccessLog(event=event, user_name=name, time=datetime.now(UTC) - timedelta(days=days_ago)))
+    for days_ago, kind, name in ((0, "login_failed", "a"), (0, "login_failed", "a"), (0, "login_failed", "b"),
+                                 (0, "lockout", "a"), (3, "login_failed", "c"), (40, "login_failed", "d")):
+        db.session.add(AccessLog(event=kind, user_name=name, time=datetime.now(UTC) - timedelta(days=days_ago)))
     db.session.commit()
     unit = db.session.scalar(text("SELECT id FROM org_unit ORDER BY id LIMIT 1"))
     end = today + timedelta(days=10)

@@ -73,9 +73,9 @@ def _role_name():
 
 
 def _assignments_in_force(today: date):
-    Role = _role_name()
-    return (select(RoleAssignment.user_id, Role.name.label("role"))
-            .join(Role, Role.id == RoleAssignment.role_id)
+    role_model = _role_name()
+    return (select(RoleAssignment.user_id, role_model.name.label("role"))
+            .join(role_model, role_model.id == RoleAssignment.role_id)
             .where(RoleAssignment.in_force(today)).distinct().subquery())
 
 
@@ -137,14 +137,14 @@ def privileged_accounts(today: date | None = None, limit: int | None = PAGE_LIST
     from models.org_units import OrgUnit
 
     today = today or datetime.now(UTC).date()
-    Role = _role_name()
-    stmt = (select(Account.username, Account.last_name, Account.first_name, Account.kind, Role.name, OrgUnit.name,
+    role_model = _role_name()
+    stmt = (select(Account.username, Account.last_name, Account.first_name, Account.kind, role_model.name, OrgUnit.name,
                    Account.last_login, Account.locked_at.is_not(None))
             .join(RoleAssignment, RoleAssignment.user_id == Account.id)
-            .join(Role, Role.id == RoleAssignment.role_id)
+            .join(role_model, role_model.id == RoleAssignment.role_id)
             .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
-            .where(RoleAssignment.in_force(today), Role.name.in_(privileged_role_names()))
-            .order_by(Role.name, Account.username, OrgUnit.name))
+            .where(RoleAssignment.in_force(today), role_model.name.in_(privileged_role_names()))
+            .order_by(role_model.name, Account.username, OrgUnit.name))
     if limit is not None:
         stmt = stmt.limit(limit)
     return stmt
