@@ -59,6 +59,10 @@ def test_healthz_is_cheap_public_json(app, client, db):
 
 
 def test_readyz_database_and_redis_up(app, client, db):
+    from rq import Worker
+
+    for worker in Worker.all(connection=app.extensions["rq_queue"].connection):  # SIGKILLed by earlier tests
+        worker.register_death()
     db.session.add(Backup(location="/b", file_name="a.cbbk", status="complete", verified_ok=True,
                           created_at=datetime.now(UTC) - timedelta(days=2), verified_at=datetime.now(UTC)))
     db.session.commit()

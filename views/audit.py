@@ -107,6 +107,8 @@ OBJECT_LABELS = {
     "SyncBatch": _l("Đợt đồng bộ CSDL quốc gia"),
     "SyncManifest": _l("Bảng kê đồng bộ CSDL quốc gia"),
     "SyncItem": _l("Hồ sơ đồng bộ CSDL quốc gia"),
+    # issue 20: operations
+    "MaintenanceNotice": _l("Thông báo bảo trì"),
 }
 
 #: Labels of the columns the SYLL registry does not name (bookkeeping of a file, accounts, units …):
@@ -330,6 +332,13 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
         "sha256": _l("Mã kiểm tra SHA-256"),
         "signed_by_id": _l("Người ký"),
         "submitted_at": _l("Thời điểm gửi Sở Nội vụ"),
+    },
+    "MaintenanceNotice": {
+        "starts_at": _l("Bắt đầu bảo trì"),
+        "ends_at": _l("Kết thúc bảo trì"),
+        "message": _l("Nội dung thông báo"),
+        "cancelled_at": _l("Thời điểm hủy"),
+        "cancelled_by_id": _l("Người hủy"),
     },
     "SyncBatch": {
         "agency_unit_id": _l("Cơ quan gửi"),
