@@ -262,17 +262,22 @@ def _run(job: ExportJob, run: Run) -> dict:
         if os.path.exists(part):
             os.remove(part)
         raise
-    name = nfc(_("Sơ yếu lý lịch - %(unit)s - %(day)s.zip", unit=unit.name, day=datetime.now().strftime("%Y-%m-%d")))
-    old = job.stored_name
+    name = _("Sơ yếu lý lịch - %(unit)s - %(day)s.zip", unit=unit.name, day=datetime.now().strftime("%Y-%m-%d"))
+    _finish(run, store, job.stored_name, stored, published, name, done=done, skipped=skipped)
+    return {"status": "finished", "done": done, "skipped": skipped}
+
+
+def _finish(run: Run, store, old: str | None, stored: str, published, name: str, **counts) -> None:
+    """End the run with its published file (the row names the new file, its size and digest); a lost lease
+    deletes the file just published, a finished run deletes the file of an earlier run of the same row."""
     try:
-        run.finish(done=done, skipped=skipped, stored_name=stored, download_name=name[:255],
-                   size=published.size, sha256=published.sha256, error=None, note=None)
+        run.finish(stored_name=stored, download_name=nfc(name)[:255], size=published.size, sha256=published.sha256,
+                   error=None, note=None, **counts)
     except leases.LeaseLost:
         store.delete(stored)
         raise
     if old and old != stored:
         store.delete(old)
-    return {"status": "finished", "done": done, "skipped": skipped}
 
 
 # --------------------------------------------------------------------------- workbooks: the people list, the reports
@@ -339,16 +344,8 @@ def _run_xlsx(runner: XlsxExportRunner, job: ExportJob, run: Run) -> dict:
     audit.log_access("export", user=requester, object_type="ExportJob", object_id=export_id,
                      org_unit_id=job.org_unit_id, detail={"export_id": export_id, "kind": job.kind, "rows": done,
                                                           **detail})
-    old = job.stored_name
     total = max(progress.total, done)
-    try:
-        run.finish(done=done, total=total, stored_name=stored, download_name=nfc(name)[:255],
-                   size=published.size, sha256=published.sha256, error=None, note=None)
-    except leases.LeaseLost:
-        store.delete(stored)
-        raise
-    if old and old != stored:
-        store.delete(old)
+    _finish(run, store, job.stored_name, stored, published, name, done=done, total=total)
     return {"status": "finished", "done": done, "total": total}
 
 

@@ -27,15 +27,14 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.request_input import as_id
 from app.security import scope
 from app.security.permissions import ACTION_READ, RESOURCE_PERSONNEL
 from app.services.errors import ForbiddenError, NotFoundError, ValidationError, after_commit, requested_row, use_case
+from app.services.org_units.queries import find_unit
 from app.storage import EXPORTS, Storage, get_storage
 from jobs.leases import dispatch_named
 from models.audit import AccessLog
 from models.exports import ExportJob
-from models.org_units import OrgUnit
 
 __all__ = [
     "KIND_PEOPLE_XLSX",
@@ -95,13 +94,6 @@ def expired_message() -> str:
              hours=current_app.config.get("EXPORT_RETENTION_HOURS", 72))
 
 
-def _unit(unit_id) -> OrgUnit | None:
-    try:
-        return db.session.get(OrgUnit, as_id(unit_id))
-    except (TypeError, ValueError):
-        return None
-
-
 @use_case
 def start_unit_syll_export(user, unit_id) -> ExportJob:
     """Ask for the SYLL of every active person of ``unit_id`` and its sub-units, as a ZIP of PDFs.
@@ -109,7 +101,7 @@ def start_unit_syll_export(user, unit_id) -> ExportJob:
     A unit that does not exist is a ValidationError (on ``unit_id``); a unit outside the files the user may
     read is a ForbiddenError. Nothing is queued here (:func:`request_unit_syll_export` queues).
     """
-    unit = _unit(unit_id) if unit_id not in (None, "") else None
+    unit = find_unit(unit_id) if unit_id not in (None, "") else None
     if unit is None:
         message = _("Hãy chọn đơn vị cần xuất sơ yếu lý lịch.") if unit_id in (None, "") else \
             _("Không tìm thấy đơn vị.")
@@ -150,7 +142,7 @@ def start_people_export(user, flt, day: date | None = None) -> ExportJob:
     if id_number_query(flt.q) is not None:
         raise ValidationError({"q": [_("Không xuất danh sách tìm theo số CCCD/CMND; hãy tìm theo họ tên hoặc bỏ "
                                        "ô tìm kiếm.")]})
-    unit = _unit(flt.unit_id) if flt.unit_id is not None else None
+    unit = find_unit(flt.unit_id) if flt.unit_id is not None else None
     if flt.unit_id is not None and unit is None:
         raise ValidationError({"unit_id": [_("Không tìm thấy đơn vị.")]})
     if unit is not None and not scope.allows(user, ACTION_READ, RESOURCE_PERSONNEL, unit):

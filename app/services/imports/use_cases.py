@@ -30,12 +30,12 @@ from app.security import scope
 from app.security.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_DATA_IMPORT
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, after_commit, use_case
 from app.services.imports.sources import FileRefused, check_upload
+from app.services.org_units.queries import find_unit
 from app.services.personnel.people import CATEGORIES, covered_categories
 from app.storage import IMPORTS, Storage, get_storage
 from app.text import clean
 from jobs.leases import dispatch_named
 from models.imports import ImportJob, ImportRow
-from models.org_units import OrgUnit
 from models.personnel import Person
 
 __all__ = [
@@ -78,18 +78,11 @@ def _max_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def _unit(unit_id) -> OrgUnit | None:
-    try:
-        return db.session.get(OrgUnit, as_id(unit_id))
-    except (TypeError, ValueError):
-        return None
-
-
 @use_case
 def start_import(actor, unit_id, category: str | None, file_name: str | None, content: bytes | None) -> ImportJob:
     """Check an upload and write its job row and file (nothing queued: :func:`request_import` queues)."""
     errors = Errors()
-    unit = _unit(unit_id) if unit_id not in (None, "") else None
+    unit = find_unit(unit_id) if unit_id not in (None, "") else None
     if unit is None:
         errors.add("unit_id", _("Hãy chọn đơn vị nhận hồ sơ.") if unit_id in (None, "") else
                    _("Không tìm thấy đơn vị."))

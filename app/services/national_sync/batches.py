@@ -49,6 +49,7 @@ from app.services import notifications
 from app.services.errors import Errors, ForbiddenError, NotFoundError, ValidationError, after_commit, use_case
 from app.services.national_sync import manifest as manifests
 from app.services.national_sync.outbox import local_day, now, window_of
+from app.services.org_units.queries import find_unit
 from jobs.leases import dispatch_named
 from models.accounts import Account
 from models.national_sync import SyncBatch, SyncItem, SyncManifest
@@ -169,10 +170,7 @@ def preview_monthly(actor, agency_unit_id) -> dict:
 
 
 def _unit(unit_id) -> OrgUnit:
-    try:
-        unit = db.session.get(OrgUnit, as_id(unit_id))
-    except (TypeError, ValueError):
-        unit = None
+    unit = find_unit(unit_id)
     if unit is None:
         raise NotFoundError(_("Không tìm thấy cơ quan, đơn vị."))
     return unit
@@ -276,17 +274,23 @@ def _start_sending(batch: SyncBatch, actor, moment: datetime) -> None:
     after_commit(dispatch_named, JOB, batch.id)
 
 
+def _scoped(model, actor, row_id, action: str, missing: str):
+    """The ``model`` row ``row_id`` (a batch or an item) of an agency in ``actor``'s scope; NotFoundError with
+    ``missing`` otherwise — a forged id and one out of scope look the same (no existence leak)."""
+    try:
+        rid = as_id(row_id)
+    except (TypeError, ValueError):
+        rid = None
+    row = db.session.scalar(select(model).where(
+        model.id == rid, model.agency_unit_id.in_(scope.unit_ids(actor, action, RESOURCE_NATIONAL_SYNC))))
+    if row is None:
+        raise NotFoundError(missing)
+    return row
+
+
 def get_batch(actor, batch_id, action: str = ACTION_READ) -> SyncBatch:
     """A batch of an agency in ``actor``'s scope (NotFoundError otherwise: no existence leak)."""
-    try:
-        bid = as_id(batch_id)
-    except (TypeError, ValueError):
-        bid = None
-    batch = db.session.scalar(select(SyncBatch).where(
-        SyncBatch.id == bid, SyncBatch.agency_unit_id.in_(scope.unit_ids(actor, action, RESOURCE_NATIONAL_SYNC))))
-    if batch is None:
-        raise NotFoundError(_("Không tìm thấy đợt đồng bộ."))
-    return batch
+    return _scoped(SyncBatch, actor, batch_id, action, _("Không tìm thấy đợt đồng bộ."))
 
 
 def _parse_ids(values) -> list[int]:
@@ -431,15 +435,7 @@ def retry_batch(actor, batch_id) -> SyncBatch:
 
 def get_item(actor, item_id) -> SyncItem:
     """A sync item of an agency in ``actor``'s scope (NotFoundError otherwise)."""
-    try:
-        iid = as_id(item_id)
-    except (TypeError, ValueError):
-        iid = None
-    item = db.session.scalar(select(SyncItem).where(
-        SyncItem.id == iid, SyncItem.agency_unit_id.in_(scope.unit_ids(actor, ACTION_READ, RESOURCE_NATIONAL_SYNC))))
-    if item is None:
-        raise NotFoundError(_("Không tìm thấy hồ sơ đồng bộ."))
-    return item
+    return _scoped(SyncItem, actor, item_id, ACTION_READ, _("Không tìm thấy hồ sơ đồng bộ."))
 
 
 @use_case

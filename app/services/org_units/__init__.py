@@ -9,7 +9,15 @@ Modules: ``values`` (inputs and plans), ``references``, ``queries``, ``validatio
 (flush only) and ``use_cases`` (one public function = one transaction).
 """
 
-from app.services.org_units.queries import ancestors, children, get_unit, search_units, subtree_ids, unit_history
+from app.services.org_units.queries import (
+    ancestors,
+    children,
+    find_unit,
+    get_unit,
+    search_units,
+    subtree_ids,
+    unit_history,
+)
 from app.services.org_units.references import UnitReference, reference_labels, register_unit_reference
 from app.services.org_units.use_cases import (
     consolidate_units,
@@ -48,6 +56,7 @@ __all__ = [
     "consolidate_units",
     "create_unit",
     "dissolve_unit",
+    "find_unit",
     "get_unit",
     "merge_units",
     "move_unit",

@@ -21,10 +21,20 @@ from models.org_units import (
     Subtree,
 )
 
-__all__ = ["ancestors", "children", "employing_agency", "get_unit", "search_units", "subtree_ids", "unit_history"]
+__all__ = ["ancestors", "children", "employing_agency", "find_unit", "get_unit", "search_units", "subtree_ids",
+           "unit_history"]
 
 
 # --------------------------------------------------------------------------- queries
+
+
+def find_unit(unit_id: Any) -> OrgUnit | None:
+    """The unit of a raw id (a form value, a URL part), or None — also for a malformed id."""
+    try:
+        uid = as_id(unit_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.get(OrgUnit, uid)
 
 
 def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = False) -> OrgUnit:
@@ -32,11 +42,7 @@ def get_unit(unit_id: Any, *, field_name: str = "unit_id", open_only: bool = Fal
     a :class:`ValidationError` on ``field_name`` ("Chưa chọn đơn vị")."""
     if unit_id is None or (isinstance(unit_id, str) and not unit_id.strip()):
         raise ValidationError({field_name: [_("Chưa chọn đơn vị.")]})
-    try:
-        uid = as_id(unit_id)
-    except (TypeError, ValueError):
-        uid = None
-    unit = db.session.get(OrgUnit, uid) if uid is not None else None
+    unit = find_unit(unit_id)
     if unit is None:
         raise NotFoundError(_("Không tìm thấy đơn vị có mã %(id)s.", id=unit_id))
     if open_only and not unit.is_open:
