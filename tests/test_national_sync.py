@@ -1039,3 +1039,42 @@ def test_an_imported_hand_over_package_queues_its_new_version_only(app, demo, un
     items = items_of(demo, move.person_id)
     assert [(i.status, i.file_version_id) for i in items] == [("queued", move.version_id)]
     assert items[0].version_no == len(doc["history"]) + 1
+
+
+def test_two_gatherings_at_once_never_take_the_same_record(app, demo_people, monkeypatch):
+    """ND27-SYNC: the periodic gathering can run twice at once (two schedulers, a retry): each queued record ends in
+    exactly one event batch — two real transactions on two connections, started together (``SKIP LOCKED``)."""
+    import threading
+
+    db = demo_people
+    rows = db.session.execute(select(Person, FileVersion).join(FileVersion, FileVersion.person_id == Person.id)
+                              .order_by(FileVersion.id).limit(40)).all()
+    for person, version in rows:
+        outbox.queue_version(person, version)
+    db.session.commit()
+    queued = db.session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.status == "queued"))
+    assert queued >= 20
+    monkeypatch.setattr(batches, "dispatch_named", lambda *a, **k: None)  # gather only; nothing is sent
+    start, created, errors = threading.Barrier(2), [], []
+
+    def gather():
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                created.append(batches.gather_event_batches())
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=gather) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SyncItem).where(SyncItem.batch_id.is_(None))) == 0
+    totals = dict(db.session.execute(select(SyncBatch.id, SyncBatch.total)).all())
+    per_batch = dict(db.session.execute(select(SyncItem.batch_id, func.count()).group_by(SyncItem.batch_id)).all())
+    assert per_batch == totals and sum(totals.values()) == queued
+    assert sorted(totals) == sorted(i for ids in created for i in ids)
