@@ -63,6 +63,9 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(30 * 1024 * 1024)))
     #: Fault tests only: seconds a job sleeps per item, so that a worker can be killed mid-job. Keep 0.
     JOB_ITEM_DELAY_SECONDS = float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0"))
+    # People an import's commit writes per transaction (issue 19: 50,000 people in minutes, not one round trip
+    # per row); a crash loses at most one batch's work, which the re-run does again.
+    IMPORT_COMMIT_BATCH = int(os.environ.get("IMPORT_COMMIT_BATCH", "250"))
     # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
     # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
     # retries before the batch fails.

@@ -249,14 +249,24 @@ def _unit_of(obj) -> int | None:
     return getattr(obj, "org_unit_id", None)
 
 
+_NAMED_BY: dict[type, tuple[str, ...]] = {}
+
+
+def _named_by(cls: type) -> tuple[str, ...]:
+    """The properties of ``cls`` that name an object ("display_name", "full_name"), looked up once per class."""
+    if cls not in _NAMED_BY:
+        _NAMED_BY[cls] = tuple(name for name in ("display_name", "full_name")
+                               if isinstance(getattr_static(cls, name, None), property))
+    return _NAMED_BY[cls]
+
+
 def _repr(obj) -> str | None:
     """What the row says the object was: its display name (an account's Vietnamese-order name, a file's full name),
     else its own ``str`` — never Python's default ``<… object at 0x…>``."""
-    for name in ("display_name", "full_name"):
-        if isinstance(getattr_static(type(obj), name, None), property):
-            text = getattr(obj, name, None)
-            if text:
-                return str(text)[:255]
+    for name in _named_by(type(obj)):
+        text = getattr(obj, name, None)
+        if text:
+            return str(text)[:255]
     text = str(obj)
     return None if " object at 0x" in text else text[:255]
 

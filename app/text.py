@@ -25,7 +25,9 @@ def nfc(value: str | None) -> str:
 
 def clean(value: str | None) -> str:
     """NFC, trimmed, inner runs of white space folded to one space."""
-    return " ".join(nfc(value).split())
+    if not value:
+        return ""
+    return " ".join((value if value.isascii() else unicodedata.normalize("NFC", value)).split())
 
 
 def search_key(value: str | None) -> str:

@@ -131,7 +131,7 @@ _LEGACY_CHARS = ({ch for ch in TCVN3} | {ch for seq in VNI for ch in seq if ord(
 
 def _legacy_candidate(text: str) -> bool:
     """Only ASCII and Latin-1 characters (a Unicode Vietnamese text has letters beyond U+00FF, or none at all)."""
-    return all(ord(ch) <= 0xFF for ch in text) and any(ord(ch) > 0x7F for ch in text)
+    return not text.isascii() and max(text) <= "\xff"
 
 
 def detect(text: str | None, hint: str | None = None) -> str:
@@ -210,6 +210,8 @@ def to_unicode(text: str | None, hint: str | None = None) -> tuple[str, str]:
     """(Unicode NFC text, the encoding it was in: "unicode", "tcvn3" or "vni") — see :func:`detect`."""
     if text is None:
         return "", "unicode"
+    if text.isascii():
+        return text, "unicode"  # ASCII is NFC already, and no legacy text
     encoding = detect(text, hint)
     if encoding == "tcvn3":
         return from_tcvn3(text), encoding

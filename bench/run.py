@@ -1190,6 +1190,20 @@ from models.accounts import Account
 from models.imports import ImportJob
 job_id = int(sys.argv[1])
 profile = os.environ.get("BENCH_IMPORT_PROFILE")
+if os.environ.get("BENCH_IMPORT_SQL"):
+    import atexit, collections
+    from sqlalchemy import event
+    sql_times = collections.Counter(); sql_counts = collections.Counter()
+    with app.app_context():
+        engine = db.engine
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["t0"] = time.perf_counter()
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        key = " ".join(statement.split()[:3])[:60]
+        sql_times[key] += time.perf_counter() - conn.info.pop("t0", time.perf_counter()); sql_counts[key] += 1
+    atexit.register(lambda: open("/tmp/sql_times.txt", "w").write("".join(f"SQL {t:8.3f}s {sql_counts[k]:6d} {k}" + chr(10) for k, t in sql_times.most_common(25))))
 if profile:
     import cProfile
     prof = cProfile.Profile()

@@ -5,23 +5,27 @@ Both are leased runs of the same row (``jobs/runner.py``), told apart by its ``s
 - :func:`run_dry_run` stages and checks the upload (``app.services.imports.dry_run``) and writes the error report;
   a re-run after a crash starts again (nothing was written to the files). A refused file (zip bomb, macros,
   too many rows …) fails the row with the Vietnamese reason.
-- :func:`run_commit` writes the valid rows one transaction each (``app.services.imports.commit.commit_row``); a
-  re-run after a crash (the reconciler re-queues a row whose heartbeat stopped) goes on with the rows that have
-  no outcome yet, so every row is written exactly once.
+- :func:`run_commit` writes the valid rows a batch per transaction: the new files and refusals together
+  (``commit.commit_batch``), the updates of existing files one row each (``commit.commit_row``: a change set
+  each); a batch that fails is written again row by row. A re-run after a crash (the reconciler re-queues a row
+  whose heartbeat stopped) goes on with the rows that have no outcome yet, so every row is written exactly once.
 """
 
 from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app import audit
 from app.extensions import db
+from app.services.errors import ServiceError
 from app.services.imports import checks
-from app.services.imports.commit import commit_row
-from app.services.imports.dry_run import dry_run, refusal_message, refused
+from app.services.imports.commit import commit_batch, commit_row
+from app.services.imports.dry_run import PARSED, dry_run, refusal_message, refused
 from app.services.imports.sources import FileRefused
 from app.services.imports.staging import Staged
 from app.services.imports.use_cases import COMMIT_JOB, DRY_RUN_JOB
@@ -35,8 +39,8 @@ __all__ = ["run_commit", "run_dry_run"]
 
 log = logging.getLogger(__name__)
 
-#: Staged rows read (and their look-ups made) at a time by the commit.
-COMMIT_BATCH = 200
+#: Staged rows read, checked and written at a time by the commit (config ``IMPORT_COMMIT_BATCH`` overrides).
+COMMIT_BATCH = 250
 
 
 DRY_RUN_KIND = leases.register(leases.JobKind(model=ImportJob, func_name=DRY_RUN_JOB, job_timeout=4 * 3600,
@@ -106,20 +110,39 @@ def _commit(job: ImportJob, run: Run) -> dict:
         raise LookupError("import without requester or unit")
     job_id = job.id
     ctx = checks.Context(actor=actor, unit=unit, category=job.category, legacy=job.file_format == "2c")
+    size = max(1, int(current_app.config.get("IMPORT_COMMIT_BATCH") or COMMIT_BATCH))
     last = 0
     with audit.acting_as(actor):
         while True:
             rows = list(db.session.scalars(
                 select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.row_no > last,
                                         ImportRow.status == "valid", ImportRow.outcome.is_(None))
-                .order_by(ImportRow.row_no).limit(COMMIT_BATCH)))
+                .order_by(ImportRow.row_no).limit(size)))
             if not rows:
                 break
-            checks.lookups(ctx, [Staged.from_json(r.row_no, r.data) for r in rows])
-            for row in rows:
+            last = rows[-1].row_no
+            staged = [Staged.from_json(r.row_no, r.data) for r in rows]
+            checks.lookups(ctx, staged)
+            verdicts = [checks.recheck(st, ctx, row.data.get(PARSED)) for st, row in zip(staged, rows, strict=True)]
+            batch = [(row, v) for row, v in zip(rows, verdicts, strict=True) if not v.valid or v.action == "create"]
+            one_by_one = [row for row, v in zip(rows, verdicts, strict=True) if v.valid and v.action != "create"]
+            for _row in batch:
+                leases.item_delay()
+            if batch:
+                try:
+                    commit_batch(actor, db.session.get(ImportJob, job_id), batch, run)
+                except (ServiceError, IntegrityError, DataError):
+                    # Something only one row can explain: the batch is undone, its rows are written one at a time
+                    # (each with its own outcome and message).
+                    log.warning("import %s: batch after row %s written row by row", job_id, rows[0].row_no,
+                                exc_info=True)
+                    one_by_one = rows
+            for row in one_by_one:
+                row = db.session.get(ImportRow, row.id)
+                if row.outcome is not None:
+                    continue
                 commit_row(actor, db.session.get(ImportJob, job_id), row, ctx, run)
                 leases.item_delay()
-                last = row.row_no
 
     job = db.session.get(ImportJob, job_id)
     done, total = job.done, job.total

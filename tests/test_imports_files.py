@@ -9,6 +9,7 @@ subtree), domain.md §1.3 (2C-BNV/2008), §2 (code lists), §10 (names, CCCD, TC
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -24,6 +25,7 @@ from app.services.imports.layout import template_layout
 from app.services.imports.template import write_template
 from app.services.personnel import files
 from models.imports import ImportJob, ImportRow
+from models.national_sync import SyncItem
 from models.personnel import ChangeSet, FileVersion, Person
 from tests.factories import IsolatedClient, account, login
 
@@ -266,6 +268,12 @@ def test_full_cycle_on_the_demo_city(app, demo, inline, tmp_path, unit_by_name):
                     assert got_row[name] == want, (cccd, key, name)
         version = db.session.scalar(select(FileVersion).where(FileVersion.person_id == person.id))
         assert (version.version_no, version.source, version.import_job_id) == (1, "import", job.id)
+        # The version written a batch at a time is the file as read back from the database, byte for byte.
+        assert version.snapshot == snap and version.sha256 == hashlib.sha256(
+            files.canonical_json(snap).encode("utf-8")).hexdigest(), cccd
+        assert person.completeness == files.completeness(snap)
+    assert count(db, SyncItem, SyncItem.person_id.in_(select(ImportRow.person_id).where(
+        ImportRow.job_id == job.id)), SyncItem.version_no == 1, SyncItem.status == "queued") == 200
     again = upload(db, officer, unit, path)
     assert again.valid_rows == 200 and again.error_rows == 0
     versions = count(db, FileVersion)
@@ -608,8 +616,9 @@ def test_screens_upload_page_report_commit_accounts(app, demo, inline, tmp_path,
     job_id = int(re.search(r"/imports/(\d+)$", resp.headers["Location"]).group(1))
     page = c.get(f"/imports/{job_id}").get_data(as_text=True)
     assert "3 người hợp lệ" in page and "import-commit" in page
-    report = c.get(f"/imports/{job_id}/report")
-    assert report.status_code == 200 and report.mimetype == XLSX
+    # A file without any issue has no report to download: the page says so (a report is tested below).
+    assert "import-clean" in page and "import-report" not in page
+    assert c.get(f"/imports/{job_id}/report").status_code == 404
     assert c.get(f"/imports/{job_id}/status").get_json()["status"] == "finished"
     assert c.post(f"/imports/{job_id}/commit").status_code == 302
     page = c.get(f"/imports/{job_id}").get_data(as_text=True)
@@ -845,7 +854,8 @@ def test_a_worker_killed_mid_commit_resumes_exactly_once(app, demo, monkeypatch,
     svc.request_commit(officer, job_id)
     pool = Workers(app, tmp_path)
     try:
-        worker = pool.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.6, IMPORT_FOLDER=str(folder))
+        worker = pool.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.6, IMPORT_COMMIT_BATCH=2,
+                           IMPORT_FOLDER=str(folder))
         wait_for(lambda: row_of(db, ImportJob, job_id).done >= 3, what="3 rows", logs=pool.logs)
         pool.kill(worker)
         killed = row_of(db, ImportJob, job_id)
@@ -897,3 +907,41 @@ def test_an_existing_cccd_becomes_a_change_set_awaiting_approval(app, demo, inli
     again = committed(db, officer, upload(db, officer, unit, path2))
     assert (again.change_set_count, again.unchanged_count) == (0, 1)
     assert count(db, ChangeSet, ChangeSet.person_id == person_id) == 1
+
+
+def test_the_commit_checks_again_what_changed_since_the_dry_run(app, demo, inline, tmp_path, unit_by_name):
+    """Item 4: the commit re-checks from the values the dry run parsed — a CCCD that got a file meanwhile becomes
+    an update (here: nothing differs, "unchanged"), a code that expired meanwhile refuses its row with the message
+    of the dry run's checks; the rest is written."""
+    from datetime import timedelta
+
+    from models.codes import CodeItem
+
+    db = demo
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    filled_template(str(tmp_path / "3.xlsx"), range(1, 4))
+    filled_template(str(tmp_path / "2.xlsx"), range(2, 3))
+    first = upload(db, officer, unit, str(tmp_path / "3.xlsx"))
+    assert (first.valid_rows, first.error_rows) == (3, 0)
+    second = upload(db, officer, unit, str(tmp_path / "2.xlsx"))
+    assert committed(db, officer, second).created_count == 1  # person 2 has a file now
+    relation = _choice("relation", 1)[0]
+    assert relation not in {_choice("relation", 2)[0], _choice("relation", 3)[0]}
+    items = list(db.session.scalars(select(CodeItem).where(CodeItem.kind == "relation", CodeItem.code == relation)))
+    try:
+        for item in items:
+            item.valid_to = date.today() - timedelta(days=1)
+        db.session.commit()
+        code_lists.clear_cache()
+        job = committed(db, officer, first)
+    finally:
+        for item in db.session.scalars(select(CodeItem).where(CodeItem.kind == "relation",
+                                                              CodeItem.code == relation)):
+            item.valid_to = None
+        db.session.commit()
+        code_lists.clear_cache()
+    assert (job.status, job.created_count, job.unchanged_count, job.refused_count) == ("finished", 1, 1, 1), job.error
+    refused = db.session.scalar(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.outcome == "refused"))
+    assert refused.line == 2 and any("không có trong danh mục" in e[3] for e in refused.errors), refused.errors
+    assert count(db, FileVersion, FileVersion.import_job_id == job.id) == 1

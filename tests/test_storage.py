@@ -274,7 +274,9 @@ def test_import_upload_and_report_through_the_store(app, demo, backend, monkeypa
     db = demo
     monkeypatch.setitem(app.extensions, "rq_queue", None)
     unit = unit_by_name("Khoa Cấp cứu")
-    content = _csv_bytes(_person_csv(range(1, 4)), ";", True)
+    # A column the template does not have: a warning, so that there is a report to store.
+    content = _csv_bytes([row + [cell] for row, cell in zip(_person_csv(range(1, 4)), ["Cột lạ", "", "", ""])],
+                         ";", True)
     c = client_for(app, "syt.tccb")
     resp = c.post("/imports/upload", data={"unit_id": unit.id, "category": "cong_chuc",
                                            "file": (io.BytesIO(content), "Danh sách.csv")},

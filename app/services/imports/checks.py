@@ -42,7 +42,7 @@ from models.personnel import Person
 from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
 
 __all__ = ["Context", "SCALAR_SECTIONS", "Verdict", "check", "duplicate_rows", "lookups", "parsed_row", "parsed_scalar",
-           "resolve_category"]
+           "recheck", "resolve_category"]
 
 #: Scalar sections of the form, in order (the photo has no item to import).
 SCALAR_SECTIONS = tuple(s for s in SECTIONS if not s.repeating and s.fields)
@@ -87,6 +87,10 @@ class Verdict:
     action: str
     category: str | None
     person_id: int | None = None
+    #: The values as parsed: {scalar section key: {field: JSON}} and {table section key: [row values]} — what the
+    #: commit writes for a new file, without parsing the row again.
+    scalar: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -246,9 +250,11 @@ def check(st: Staged, ctx: Context) -> Verdict:
         for message in messages:
             if name not in known:  # a field already wrong is not checked against the others
                 errors.append([sheet, line, name, message])
+    parsed_rows: dict[str, list[dict]] = {}
     for key, rows in st.sections.items():
         for rsheet, rline, data in rows:
-            _values, row_errors = parsed_row(key, data)
+            values, row_errors = parsed_row(key, data)
+            parsed_rows.setdefault(key, []).append(values)
             _errors_of(row_errors, rsheet, rline, errors, {f.name: f for f in section(key).fields}, data)
     pair = _pair(st)
     if pair is not None:
@@ -262,7 +268,40 @@ def check(st: Staged, ctx: Context) -> Verdict:
                 "Có thể trùng người: dòng %(line)s có cùng họ tên và ngày sinh (Số CCCD khác).", line=earlier[0])])
         else:
             ctx.seen_pairs.setdefault(pair, (line, st.cccd))
-    return Verdict(errors, warnings, action if not errors else "none", category, person_id)
+    return Verdict(errors, warnings, action if not errors else "none", category, person_id, scalar, parsed_rows)
+
+
+def recheck(st: Staged, ctx: Context, parsed: dict | None) -> Verdict:
+    """The commit's checks of a person the dry run found valid as a new file, from the values it parsed then
+    (``parsed``: {"scalar", "rows"} of its :class:`Verdict`): only what may have changed since — the CCCD now held
+    by a file, a code that expired, the checks that depend on today's date. Anything else than "still a valid new
+    file" (or no ``parsed``) runs the whole :func:`check` again, for its messages."""
+    if not parsed or not st.cccd or ctx.existing.get(blind_index(st.cccd)) is not None:
+        return check(st, ctx)
+    category = resolve_category(st.scalar.get(lay.CATEGORY), ctx.category)
+    if category is None:
+        return check(st, ctx)
+    on = ctx.on or date.today()
+    scalar, rows = parsed.get("scalar") or {}, parsed.get("rows") or {}
+
+    def codes_valid(sec, values: dict) -> bool:
+        for f in sec.fields:
+            code = values.get(f.name)
+            if f.type == "code" and code is not None and not (
+                    code in code_lists.labels(f.code_list) if f.any_period else code_lists.is_valid(f.code_list,
+                                                                                                    code, on)):
+                return False
+        return True
+
+    if not all(codes_valid(sec, scalar.get(sec.key) or {}) for sec in SCALAR_SECTIONS) or not all(
+            codes_valid(section(key), values) for key, key_rows in rows.items() for values in key_rows):
+        return check(st, ctx)
+    cross = Errors()
+    change_sets.cross_check({"sections": {sec.key: scalar.get(sec.key, {}) for sec in SCALAR_SECTIONS}}, cross,
+                            on=ctx.on)
+    if cross:
+        return check(st, ctx)
+    return Verdict([], [], "create", category, None, scalar, rows)
 
 
 def _existing_problem(found: Existing) -> str | None:

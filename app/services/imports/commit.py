@@ -35,7 +35,7 @@ from app.services.personnel.syll import section
 from models.imports import ImportJob, ImportRow
 from models.personnel import SECTION_MODELS, Person
 
-__all__ = ["commit_row", "input_text"]
+__all__ = ["commit_batch", "commit_row", "input_text"]
 
 COUNTERS = {"created": "created_count", "change_set": "change_set_count", "unchanged": "unchanged_count",
             "refused": "refused_count"}
@@ -58,23 +58,43 @@ def _row_fields(sec, row: dict) -> dict:
     return {k: row.get(k) for k in keys}
 
 
-def _create(actor, job: ImportJob, st: Staged, category: str) -> Person:
-    """A new approved file (version 1, source import) from the staged person (checked)."""
-    scalar, _errors = checks.parsed_scalar(st, new=True, legacy=job.file_format == "2c")
-    person = Person(org_unit_id=job.org_unit_id, category=category, status="active", given_name="", version_no=0)
+def _new_person(job: ImportJob, verdict: checks.Verdict) -> Person:
+    """A new file's person row from the values the checks parsed (not flushed)."""
+    person = Person(org_unit_id=job.org_unit_id, category=verdict.category, status="active", given_name="",
+                    version_no=0)
     for sec in checks.SCALAR_SECTIONS:
-        for name, value in fv.typed_row(sec, scalar.get(sec.key) or {}).items():
+        for name, value in fv.typed_row(sec, verdict.scalar.get(sec.key) or {}).items():
             setattr(person, name, value)
     refresh_derived(person)
-    db.session.add(person)
-    db.session.flush()
-    for key, rows in st.sections.items():
+    return person
+
+
+def _new_rows(verdict: checks.Verdict) -> dict[str, list]:
+    """The table rows of a new file, by section table, in the file's order (``person_id`` not set yet)."""
+    by_table: dict[str, list] = {}
+    for key, rows in verdict.rows.items():
         sec = section(key)
         model = SECTION_MODELS[sec.table]
-        for position, (_sheet, _line, data) in enumerate(rows, start=1):
-            values, _errs = checks.parsed_row(key, data)
-            db.session.add(model(person_id=person.id, position=position, **sec.fixed, **fv.typed_row(sec, values)))
-    with audit.reason(_("Nhập hồ sơ từ tệp “%(file)s” (lần nhập số %(id)s)", file=job.file_name, id=job.id)):
+        for position, values in enumerate(rows, start=1):
+            by_table.setdefault(sec.table, []).append(
+                model(position=position, **sec.fixed, **fv.typed_row(sec, values)))
+    return by_table
+
+
+def _import_reason(job: ImportJob) -> str:
+    return _("Nhập hồ sơ từ tệp “%(file)s” (lần nhập số %(id)s)", file=job.file_name, id=job.id)
+
+
+def _create(actor, job: ImportJob, verdict: checks.Verdict) -> Person:
+    """A new approved file (version 1, source import) from the staged person (checked)."""
+    person = _new_person(job, verdict)
+    db.session.add(person)
+    db.session.flush()
+    for rows in _new_rows(verdict).values():
+        for obj in rows:
+            obj.person_id = person.id
+        db.session.add_all(rows)
+    with audit.reason(_import_reason(job)):
         version = files.write_version(person, actor, None)
     version.source, version.import_job_id = "import", job.id
     return person
@@ -111,7 +131,7 @@ def _update(actor, job: ImportJob, st: Staged, person_id: int) -> tuple[str, int
     if open_cs is not None:
         return "refused", None, _("Hồ sơ đang có bản nháp hoặc đề nghị thay đổi chưa xử lý xong; hãy xử lý xong rồi "
                                   "nhập lại.")
-    with audit.reason(_("Nhập hồ sơ từ tệp “%(file)s” (lần nhập số %(id)s)", file=job.file_name, id=job.id)):
+    with audit.reason(_import_reason(job)):
         for key, data in scalar_changes.items():
             change_sets.save_section(actor, person.id, key, data)
         for key, data in new_rows:
@@ -135,7 +155,7 @@ def commit_row(actor, job: ImportJob, row: ImportRow, ctx: checks.Context, run) 
         try:
             with db.session.begin_nested():
                 if verdict.action == "create":
-                    person = _create(actor, job, st, verdict.category)
+                    person = _create(actor, job, verdict)
                     outcome, person_id = "created", person.id
                 else:
                     outcome, cs_id, message = _update(actor, job, st, verdict.person_id)
@@ -153,3 +173,44 @@ def commit_row(actor, job: ImportJob, row: ImportRow, ctx: checks.Context, run) 
     db.session.flush()
     run.beat(conn=db.session.connection(), done=ImportJob.done + 1)
     return outcome
+
+
+@use_case
+def commit_batch(actor, job: ImportJob, rows: list[tuple[ImportRow, checks.Verdict]], run) -> dict[str, int]:
+    """Write a batch of rows whose verdict is "new file" or "refused" — one transaction, a statement per table
+    rather than per row: the people, their table rows, their versions 1 (``files.write_first_versions``), the
+    national outbox, the audit, each row's outcome, the job's counters and progress. Any failure rolls the whole
+    batch back (the caller then writes its rows one by one with :func:`commit_row`). The outcomes counted."""
+    moment = datetime.now(UTC)
+    counts = {"created": 0, "refused": 0}
+    new: list[tuple[ImportRow, Person, dict]] = []
+    for row, verdict in rows:
+        if verdict.valid and verdict.action == "create":
+            # Version 1 and the completeness are known before the insert (no UPDATE of the row just written).
+            person, by_table = _new_person(job, verdict), _new_rows(verdict)
+            person.version_no = 1
+            person.completeness = files.completeness_of(person, by_table)
+            new.append((row, person, by_table))
+        else:
+            row.outcome, row.committed_at = "refused", moment
+            row.errors = list(row.errors or []) + verdict.errors
+            counts["refused"] += 1
+    with audit.reason(_import_reason(job)):
+        db.session.add_all([person for _row, person, _by_table in new])
+        db.session.flush()
+        for _row, person, by_table in new:
+            for table_rows in by_table.values():
+                for obj in table_rows:
+                    obj.person_id = person.id
+                db.session.add_all(table_rows)
+        db.session.flush()
+        files.write_first_versions([(person, by_table) for _row, person, by_table in new], actor, source="import",
+                                   import_job_id=job.id)
+    for row, person, _by_table in new:
+        row.outcome, row.person_id, row.committed_at = "created", person.id, moment
+    counts["created"] = len(new)
+    db.session.execute(update(ImportJob).where(ImportJob.id == job.id).values(
+        {getattr(ImportJob, COUNTERS[k]): getattr(ImportJob, COUNTERS[k]) + n for k, n in counts.items() if n}))
+    db.session.flush()
+    run.beat(conn=db.session.connection(), done=ImportJob.done + len(rows))
+    return counts

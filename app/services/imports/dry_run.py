@@ -22,10 +22,12 @@ from models.accounts import Account
 from models.imports import ImportJob, ImportRow
 from models.org_units import OrgUnit
 
-__all__ = ["BATCH", "dry_run", "source_of"]
+__all__ = ["BATCH", "PARSED", "dry_run", "source_of"]
 
 #: People checked and staged per transaction.
 BATCH = 500
+#: The key of a staged row's data holding the values the dry run parsed (a valid new file only).
+PARSED = "parsed"
 
 
 def source_of(job: ImportJob, path: str):
@@ -71,9 +73,13 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
         checks.lookups(ctx, batch)
         for st in batch:
             verdict = checks.check(st, ctx)
+            data = st.to_json()
+            if verdict.valid and verdict.action == "create":
+                # The values as parsed, so that the commit checks only what may change meanwhile (checks.recheck).
+                data[PARSED] = {"scalar": verdict.scalar, "rows": verdict.rows}
             db.session.add(ImportRow(
                 job_id=job_id, row_no=st.row_no, sheet=st.sheet[:40], line=st.line,
-                cccd_index=blind_index(st.cccd) if st.cccd else None, data=st.to_json(),
+                cccd_index=blind_index(st.cccd) if st.cccd else None, data=data,
                 status="valid" if verdict.valid else "error", action=verdict.action, errors=verdict.errors,
                 warnings=verdict.warnings, person_id=verdict.person_id))
         done += len(batch)
@@ -101,11 +107,25 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
     warning_rows = sum(1 for w in db.session.scalars(select(ImportRow.warnings).where(
         ImportRow.job_id == job_id, ImportRow.row_no > 0, ImportRow.status == "valid")) if w)
     db.session.commit()
-    name = f"{uuid.uuid4().hex}.xlsx"
-    path = os.path.join(store.scratch_dir(), name)
     issues = report.index_issues(db.session.execute(select(ImportRow.errors, ImportRow.warnings).where(
         ImportRow.job_id == job_id)).tuples())
     db.session.rollback()
+    # The report is the upload again with the issues marked: a file without any issue has nothing to mark (and a
+    # 50,000-person workbook takes as long to rewrite as to read), so none is written — the page says so.
+    name = _write_report(job, upload, store, layout, issues) if issues else None
+    old = job.report_name
+    encoding = ",".join(sorted(source.encodings.get("found", ()))) or None
+    run.finish(valid_rows=counts.get("valid", 0), error_rows=counts.get("error", 0), warning_rows=warning_rows,
+               report_name=name, encoding=encoding, done=done, total=done, error=None, note=None)
+    if old and old != name:
+        store.delete(old)
+    return {"status": "finished", "done": done, "total": done}
+
+
+def _write_report(job: ImportJob, upload: str, store, layout: str, issues) -> str:
+    """The error report workbook in the import store; its name."""
+    name = f"{uuid.uuid4().hex}.xlsx"
+    path = os.path.join(store.scratch_dir(), name)
     report_source, _layout = source_of(job, upload)
     try:
         report.write_report(path + ".part", report_source, layout, issues)
@@ -114,13 +134,7 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
         if os.path.exists(path + ".part"):
             os.remove(path + ".part")
         raise
-    old = job.report_name
-    encoding = ",".join(sorted(source.encodings.get("found", ()))) or None
-    run.finish(valid_rows=counts.get("valid", 0), error_rows=counts.get("error", 0), warning_rows=warning_rows,
-               report_name=name, encoding=encoding, done=done, total=done, error=None, note=None)
-    if old and old != name:
-        store.delete(old)
-    return {"status": "finished", "done": done, "total": done}
+    return name
 
 
 def _mark_duplicates(job_id: int) -> None:

@@ -30,7 +30,8 @@ from models.accounts import Account
 from models.national_sync import SyncItem
 from models.org_units import OrgUnit
 
-__all__ = ["TZ", "due_at", "local_day", "now", "queue_version", "sending_agency_id", "window_of"]
+__all__ = ["TZ", "due_at", "local_day", "now", "queue_first_versions", "queue_version", "sending_agency_id",
+           "window_of"]
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -108,3 +109,25 @@ def queue_version(person, version) -> SyncItem | None:
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def queue_first_versions(pairs: list) -> list[SyncItem]:
+    """Queue version 1 of files created in the caller's transaction, [(person, version)] (nothing to supersede;
+    the sending agency looked up once per unit); nothing when the profile has no national sync."""
+    sync = active_profile().national_sync
+    if sync is None or not pairs:
+        return []
+    moment = now()
+    due = due_at(moment, sync)
+    agencies: dict[int, int] = {}
+    items = []
+    for person, version in pairs:
+        if person.org_unit_id not in agencies:
+            unit = person.org_unit if person.org_unit is not None else db.session.get(OrgUnit, person.org_unit_id)
+            agencies[person.org_unit_id] = sending_agency_id(unit, sync)
+        items.append(SyncItem(person_id=person.id, file_version_id=version.id, version_no=version.version_no,
+                              agency_unit_id=agencies[person.org_unit_id], queued_at=moment, due_at=due,
+                              status="queued", attempts=0))
+    db.session.add_all(items)
+    db.session.flush()
+    return items

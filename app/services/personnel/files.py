@@ -25,10 +25,13 @@ __all__ = [
     "DiffEntry",
     "canonical_json",
     "completeness",
+    "completeness_of",
     "diff",
     "overlay",
     "proposed",
     "snapshot",
+    "snapshot_of",
+    "write_first_versions",
     "write_version",
 ]
 
@@ -50,20 +53,27 @@ def _matches(sec: Section, obj) -> bool:
 
 def snapshot(person: Person) -> dict:
     """The approved file of ``person`` as JSON (one query per section table)."""
-    meta = {k: fv.to_json(Field(k, "", k), getattr(person, k)) for k in META_FIELDS}
-    meta["version_no"] = person.version_no
-    meta["org_unit_name"] = person.org_unit.name if person.org_unit else None
     # The digest only: the photo itself (encrypted bytes) is not read to show or hash the file.
-    meta["photo_sha256"] = db.session.scalar(select(PersonPhoto.sha256).where(PersonPhoto.person_id == person.id))
-    sections: dict = {}
+    photo = db.session.scalar(select(PersonPhoto.sha256).where(PersonPhoto.person_id == person.id))
     rows_by_table = {}
     for table, model in SECTION_MODELS.items():
         rows_by_table[table] = list(db.session.scalars(
             select(model).where(model.person_id == person.id).order_by(model.position, model.id)))
+    return snapshot_of(person, rows_by_table, photo)
+
+
+def snapshot_of(person: Person, rows_by_table: dict[str, list], photo_sha256: str | None) -> dict:
+    """:func:`snapshot` from rows already in hand: ``rows_by_table`` {section table: its rows of ``person`` ordered
+    by position and id} (a table left out has none) — no query but the unit's name (once per unit in a session)."""
+    meta = {k: fv.to_json(Field(k, "", k), getattr(person, k)) for k in META_FIELDS}
+    meta["version_no"] = person.version_no
+    meta["org_unit_name"] = person.org_unit.name if person.org_unit else None
+    meta["photo_sha256"] = photo_sha256
+    sections: dict = {}
     for sec in SECTIONS:
         if sec.repeating:
             sections[sec.key] = [
-                {"id": row.id, **_row_json(sec, row)} for row in rows_by_table[sec.table] if _matches(sec, row)
+                {"id": row.id, **_row_json(sec, row)} for row in rows_by_table.get(sec.table, ()) if _matches(sec, row)
             ]
         else:
             sections[sec.key] = _row_json(sec, person)
@@ -163,6 +173,22 @@ def diff(snap: dict, items: list[ChangeItem]) -> list[DiffEntry]:
     return out
 
 
+def completeness_of(person: Person, rows_by_table: dict[str, list]) -> int:
+    """:func:`completeness` of the file :func:`snapshot_of` would give for these rows, without building it."""
+    total = filled = 0
+    for sec in SECTIONS:
+        if sec.repeating:
+            if sec.required:
+                total += 1
+                filled += 1 if any(_matches(sec, row) for row in rows_by_table.get(sec.table, ())) else 0
+            continue
+        for f in sec.fields:
+            if f.required:
+                total += 1
+                filled += 1 if getattr(person, f.name) not in (None, "") else 0
+    return round(100 * filled / total) if total else 100
+
+
 def completeness(snap: dict) -> int:
     """Share (0–100) of the required items filled in ``snap`` (required fields + required tables)."""
     total = filled = 0
@@ -206,3 +232,24 @@ def write_version(person: Person, actor, change_set_id: int | None, *, sync: boo
     if sync:
         outbox.queue_version(person, version)
     return version
+
+
+def write_first_versions(files: list[tuple[Person, dict[str, list]]], actor, **values) -> list[FileVersion]:
+    """Version 1 of each file created in the caller's transaction, with ``values`` (source …) on every version, and
+    each queued for the national database — a batch at a time (the import, issue 19): ``files`` = [(person, its
+    section rows by table, as :func:`snapshot_of` takes them)], everything flushed. No lock and no query per file:
+    nobody else can see a file its transaction has not committed yet."""
+    versions = []
+    for person, rows_by_table in files:
+        snap = snapshot_of(person, rows_by_table, None)
+        snap["meta"]["version_no"] = 1
+        if person.version_no != 1 or person.completeness != completeness(snap):
+            person.version_no, person.completeness = 1, completeness(snap)
+        versions.append(FileVersion(
+            person_id=person.id, version_no=1, snapshot=snap,
+            sha256=hashlib.sha256(canonical_json(snap).encode("utf-8")).hexdigest(), change_set_id=None,
+            created_by_id=getattr(actor, "id", None), **values))
+    db.session.add_all(versions)
+    db.session.flush()
+    outbox.queue_first_versions([(person, version) for (person, _rows), version in zip(files, versions, strict=True)])
+    return versions

@@ -26,9 +26,20 @@ def precision_key(name: str) -> str:
     return f"{name}_precision"
 
 
+_MAX_LENGTHS: dict[tuple, int | None] = {}
+
+
 def max_length(sec: Section, f: Field) -> int | None:
     """The longest text ``f`` accepts: its registry ``max_length`` and, for text, the length of the ``String``
-    column that stores it (the smaller wins), so a value the database would refuse is a field error."""
+    column that stores it (the smaller wins), so a value the database would refuse is a field error. Worked out
+    once per field (the registry and the models are fixed)."""
+    key = (sec.table, f.name, f.max_length, f.type, f.encrypted)
+    if key not in _MAX_LENGTHS:
+        _MAX_LENGTHS[key] = _max_length(sec, f)
+    return _MAX_LENGTHS[key]
+
+
+def _max_length(sec: Section, f: Field) -> int | None:
     limits = [f.max_length] if f.max_length else []
     if f.type in ("text", "longtext"):
         from models.personnel import SECTION_MODELS, Person
