@@ -66,6 +66,9 @@ class Config:
     # People an import's commit writes per transaction (issue 19: 50,000 people in minutes, not one round trip
     # per row); a crash loses at most one batch's work, which the re-run does again.
     IMPORT_COMMIT_BATCH = int(os.environ.get("IMPORT_COMMIT_BATCH", "250"))
+    # Uploads with at least this many people are read by a second process while the dry run checks (two cores
+    # busy instead of one); smaller ones are read in the job's own process.
+    IMPORT_PARALLEL_MIN_ROWS = int(os.environ.get("IMPORT_PARALLEL_MIN_ROWS", "2000"))
     # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
     # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
     # retries before the batch fails.

@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import unicodedata
+import zlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -394,6 +395,10 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+#: The plaintext of a deflated :class:`EncryptedJSON` value starts with this (JSON text cannot).
+_DEFLATED = b"\x00z1"
+
+
 class EncryptedJSON(_Encrypted):
     """Any JSON value stored encrypted (dates/datetimes become ISO strings and ``Decimal`` strings).
 
@@ -403,12 +408,21 @@ class EncryptedJSON(_Encrypted):
 
     cache_ok = True
 
+    def __init__(self, *args: Any, compressed: bool = False, **kwargs: Any):
+        """``compressed``: deflate the JSON text before encrypting it (large, repetitive values such as an import's
+        staged rows: the database cannot compress what is encrypted). Either form reads back."""
+        super().__init__(*args, **kwargs)
+        self.compressed = compressed
+
     def to_bytes(self, value: Any) -> bytes:
-        """Serialise with sorted keys, Vietnamese kept as is."""
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
+        """Serialise with sorted keys, Vietnamese kept as is (deflated behind a marker when ``compressed``)."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
+        return _DEFLATED + zlib.compress(text, 1) if self.compressed else text
 
     def from_bytes(self, data: bytes) -> Any:
-        """Parse the JSON text."""
+        """Parse the JSON text (inflated first when it carries the marker: JSON text never starts with NUL)."""
+        if data.startswith(_DEFLATED):
+            data = zlib.decompress(data[len(_DEFLATED):])
         return json.loads(data.decode("utf-8"))
 
 

@@ -1407,9 +1407,12 @@ def m_import_50k(ctx: Context) -> Measure:
     floor_ms = (time.perf_counter() - started) * 1000
     if result.get("created") != n:
         print(f"bench: WARNING import_50k: {result.get('created')} of {n} people created ({result})", flush=True)
+    cpu_s = usage.ru_utime + usage.ru_stime
     print(f"BENCH name=import_50k_peak_rss_mb value={peak_mb:.0f}", flush=True)
+    print(f"BENCH name=import_50k_worker_cpu_s value={cpu_s:.1f}", flush=True)
     return Measure("import_50k", [app_ms], [floor_ms], detail={
         "people": n, "result": result, "deleted_after": deleted, "peak_rss_mb": round(peak_mb),
+        "worker_cpu_seconds": round(cpu_s, 1),
         "dry_run_seconds": round(result.get("dry_run_seconds", 0), 1), "floor_rows": floor_rows,
         "xlsx_bytes": path.stat().st_size},
         note=f"one run (not a median): a {n}-person template workbook with sections, dry run then commit in a child "

@@ -93,7 +93,7 @@ class ImportRow(Model):
     #: Blind index of the CCCD (duplicates in SQL without decrypting).
     cccd_index: Mapped[str | None] = mapped_column(String(64))
     #: The staged person: ``{"scalar": {field: text}, "sections": {key: [[line, {field: text}], …]}, "refs": …}``.
-    data: Mapped[dict] = mapped_column(EncryptedJSON, nullable=False)
+    data: Mapped[dict] = mapped_column(EncryptedJSON(compressed=True), nullable=False)
     #: valid | error (the dry run's verdict); the commit re-checks.
     status: Mapped[str] = mapped_column(String(10), nullable=False)
     #: create | update (a file with this CCCD exists in the importer's scope) | none.

@@ -945,3 +945,41 @@ def test_the_commit_checks_again_what_changed_since_the_dry_run(app, demo, inlin
     refused = db.session.scalar(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.outcome == "refused"))
     assert refused.line == 2 and any("không có trong danh mục" in e[3] for e in refused.errors), refused.errors
     assert count(db, FileVersion, FileVersion.import_job_id == job.id) == 1
+
+
+def test_a_large_upload_is_read_by_a_second_process(app, codes, tmp_path):
+    """The dry run of a large upload reads it in a forked process (``staging.stage_in_child``): the same people in
+    the same order, the same file issues and legacy encodings as reading in-process; a refused file is refused
+    with its message."""
+    from app.services.imports import staging
+    from app.services.imports.sources import FileRefused, open_source
+    from app.text_legacy import VNI
+
+    back = {}
+    for k, v in VNI.items():
+        back.setdefault(v, k)
+
+    def oddities(wb, specs):
+        _fill(wb, specs, 3, "family_name", "".join(back.get(ch, ch) for ch in "Trương"))  # VNI
+        ws = wb[specs["person"].title]
+        ws.cell(1, ws.max_column + 1).value = "Cột lạ"  # an unknown column: a file issue
+        _fill(wb, specs, 4, "given_name", "=1+1")  # a formula
+
+    path = str(tmp_path / "30.xlsx")
+    filled_template(path, range(1, 31), mutate=oddities)
+    with app.test_request_context():
+        issues_here: list = []
+        source = open_source(path, "xlsx")
+        here = [st.to_json() for st in staging.stage(source, "template", issues_here)]
+        issues_there: list = []
+        encodings: dict = {}
+        there = [st.to_json() for st in staging.stage_in_child(path, "xlsx", "template", issues_there, encodings)]
+        assert len(there) == 30 and there == here
+        assert any(issue[2] == "given_name" for st in there for issue in st["issues"])  # the formula
+        assert issues_there == issues_here and issues_here
+        assert encodings == source.encodings and encodings.get("found") == {"vni"}
+        bad = tmp_path / "hong.xlsx"
+        bad.write_bytes(b"PK\x03\x04 not really a workbook")
+        with pytest.raises(FileRefused) as refused:
+            list(staging.stage_in_child(str(bad), "xlsx", "template", [], {}))
+        assert "Không đọc được bảng tính" in refused.value.message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -88,7 +89,14 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
         run.beat(conn=db.session.connection(), done=done, total=max(total, done))
         db.session.commit()
 
-    for st in staging.stage(source, layout, file_issues):
+    encodings = source.encodings
+    if total >= int(current_app.config.get("IMPORT_PARALLEL_MIN_ROWS") or 0) and staging.can_stage_in_child():
+        # A large upload is read by a second process while this one checks and stores (staging.stage_in_child).
+        encodings = {}
+        people = staging.stage_in_child(upload, source.kind, layout, file_issues, encodings)
+    else:
+        people = staging.stage(source, layout, file_issues)
+    for st in people:
         batch.append(st)
         if len(batch) >= BATCH:
             flush()
@@ -114,7 +122,7 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
     # 50,000-person workbook takes as long to rewrite as to read), so none is written — the page says so.
     name = _write_report(job, upload, store, layout, issues) if issues else None
     old = job.report_name
-    encoding = ",".join(sorted(source.encodings.get("found", ()))) or None
+    encoding = ",".join(sorted(encodings.get("found", ()))) or None
     run.finish(valid_rows=counts.get("valid", 0), error_rows=counts.get("error", 0), warning_rows=warning_rows,
                report_name=name, encoding=encoding, done=done, total=done, error=None, note=None)
     if old and old != name:

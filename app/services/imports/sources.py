@@ -123,6 +123,8 @@ _CONTROL_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_CONTRO
 
 
 def _text_cell(raw: str, hint: dict) -> Cell:
+    if raw.isascii() and len(raw) <= MAX_CELL and not _CONTROL_RE.search(raw):
+        return Cell(raw.strip())  # most cells: nothing to cut, remove or convert (ASCII is NFC)
     flags = []
     if len(raw) > MAX_CELL:
         raw, flags = raw[:MAX_CELL + 1], ["cut"]
@@ -265,6 +267,7 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _C, _V, _F, _IS, _T, _R, _RPH = (_MAIN + n for n in ("c", "v", "f", "is", "t", "r", "rPh"))
+_IS_T = f"{_IS}/{_T}"
 _EMPTY = (None, None)
 
 
@@ -273,15 +276,23 @@ def _parser_options() -> dict:
     return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _col_index(ref: str) -> int:
-    """0-based column of a cell reference ("A1" -> 0, "AB12" -> 27)."""
-    n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
+    """0-based column of a cell reference ("A1" -> 0, "AB12" -> 27); the letters' index is kept once worked out."""
+    letters = ref.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is None:
+        n = 0
+        for ch in letters:
+            if not "A" <= ch <= "Z":
+                break
             n = n * 26 + ord(ch) - 64
-        else:
-            break
-    return n - 1
+        index = n - 1
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = index
+    return index
 
 
 def _text_of(element) -> str:
@@ -393,8 +404,11 @@ class _Book:
                     v = c.findtext(_V)
                     cells.append(("text", strings[int(v)] if v else ""))
                 elif kind == "inlineStr":
-                    inline = c.find(_IS)
-                    cells.append(("text", _text_of(inline) if inline is not None else ""))
+                    text = c.findtext(_IS_T)  # a plain inline string; rich text (runs) is joined
+                    if text is None:
+                        inline = c.find(_IS)
+                        text = _text_of(inline) if inline is not None else ""
+                    cells.append(("text", text))
                 elif kind in ("str", "e"):
                     cells.append(("text", c.findtext(_V) or ""))
                 elif kind == "b":

@@ -25,7 +25,7 @@ from app.services.personnel import checks
 from app.services.personnel.syll import SECTIONS
 from app.text import clean, split_name
 
-__all__ = ["ROW", "Staged", "detect_format", "main_sheet_name", "stage"]
+__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "main_sheet_name", "stage", "stage_in_child"]
 
 #: The "field" of an issue about a whole row.
 ROW = "__row__"
@@ -320,3 +320,81 @@ def _people(source: Source, legacy: bool, spec, sections: _SectionStore | None,
         for _key, sheet, line, _data, _issues in sections.left():
             file_issues.append([sheet, line, lay.CCCD, _("Số CCCD của dòng này không có trong trang “%(sheet)s”.",
                                                          sheet=name)])
+
+
+# --------------------------------------------------------------------------- reading in a second process
+
+#: People sent from the reading process at a time.
+_CHILD_BATCH = 200
+
+
+def stage_in_child(path: str, kind: str, file_format: str, file_issues: list[list],
+                   encodings: dict) -> Iterator[Staged]:
+    """:func:`stage` of the upload at ``path`` run by a forked process, so that reading the workbook (its XML, the
+    section store) goes on while this process checks and stores what was read — on two cores a dry run takes
+    about half the time. The people come back in order, a batch at a time through a pipe (the reader is at most a
+    batch ahead: memory stays bounded); ``file_issues`` and ``encodings`` (the legacy encodings found) are filled
+    at the end; a refused file raises :class:`FileRefused` here. Only from a process without other threads (an RQ
+    work horse): :func:`can_stage_in_child`."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    reader = context.Process(target=_reader, args=(send, path, kind, file_format), daemon=True,
+                             name="cbccvc-import-reader")
+    reader.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise RuntimeError("the import's reading process ended without a result") from None
+            if message[0] == "people":
+                yield from message[1]
+            elif message[0] == "end":
+                file_issues.extend(message[1])
+                encodings.update(message[2])
+                return
+            elif message[0] == "refused":
+                raise FileRefused(message[1])
+            else:
+                raise RuntimeError(f"the import's reading process failed: {message[1]}")
+    finally:
+        receive.close()
+        if reader.is_alive():
+            reader.kill()
+        reader.join()
+
+
+def can_stage_in_child() -> bool:
+    """A fork is safe here: this process runs no other thread (a thread holding a lock at the fork would leave it
+    locked for ever in the child)."""
+    import threading
+
+    return threading.active_count() == 1
+
+
+def _reader(send, path: str, kind: str, file_format: str) -> None:
+    """The forked reading process: :func:`stage` into the pipe (it touches no database connection)."""
+    from app.services.imports.sources import open_source
+
+    try:
+        source = open_source(path, kind)
+        issues: list[list] = []
+        batch: list[Staged] = []
+        for st in stage(source, file_format, issues):
+            batch.append(st)
+            if len(batch) >= _CHILD_BATCH:
+                send.send(("people", batch))
+                batch = []
+        send.send(("people", batch))
+        send.send(("end", issues, source.encodings))
+    except FileRefused as exc:
+        send.send(("refused", exc.message))
+    except BrokenPipeError:
+        pass  # the checking process is gone (killed): nothing to send to
+    except BaseException as exc:  # noqa: BLE001 - reported to the checking process, which fails the job
+        send.send(("error", repr(exc)[:500]))
+    finally:
+        send.close()
