@@ -1,19 +1,22 @@
 """The commit of an import (issue 19, item 4), run by ``jobs.imports.run_commit`` under the row's lease.
 
-Each valid staged row is written in **one transaction** (:func:`commit_row`) that also records its outcome on the
-staged row and the job's counters: a crash before the commit leaves neither, after it both, so a re-run resumes
-with the rows that have no outcome — and a second import of the same file changes nothing:
+Staged rows are written with their outcome, the job's counters and progress in the same transaction: a crash
+before the commit leaves neither, after it both, so a re-run resumes with the rows that have no outcome — and a
+second import of the same file changes nothing:
 
-- **a new CCCD** → a new file in the job's unit, approved as version 1 (``files.write_version``) with source
-  "import" and the upload (kept with its SHA-256 on the job) as its proof (``file_version.import_job_id``);
-- **a CCCD with a file in the importer's scope and unit subtree** → the differences become a change set
-  submitted for approval through the edit form's own use cases (``save_section`` per section and per new table
-  row, then ``submit``), never a silent overwrite: only items the row gives and that differ from the file (or from
-  the change already awaiting approval) count; a table row equal to one of the file is not added again; nothing
-  different → "unchanged". A draft or submission of someone else still open on the file refuses the row.
+- **a new CCCD** → a new file in the job's unit, approved as version 1 with source "import" and the upload (kept
+  with its SHA-256 on the job) as its proof (``file_version.import_job_id``). New files are written a batch per
+  transaction (:func:`commit_batch`: a statement per table, not per row; a batch that fails is undone and its rows
+  written one at a time by :func:`commit_row`, so one bad row cannot stop the others);
+- **a CCCD with a file in the importer's scope and unit subtree** → one transaction per row
+  (:func:`commit_row`): the differences become a change set submitted for approval through the edit form's own
+  use cases (``save_section`` per section and per new table row, then ``submit``), never a silent overwrite: only
+  items the row gives and that differ from the file (or from the change already awaiting approval) count; a table
+  row equal to one of the file is not added again; nothing different → "unchanged". A draft or submission of
+  someone else still open on the file refuses the row.
 
-Every row is checked again first (``checks.check``): what changed since the dry run (a file opened meanwhile with
-that CCCD, an expired code) refuses the row with its message.
+Every row is checked again first (``checks.recheck``, from the values the dry run parsed): what changed since
+the dry run (a file opened meanwhile with that CCCD, an expired code) refuses the row with its message.
 """
 
 from __future__ import annotations
