@@ -111,8 +111,18 @@ def _units(root, count: int, min_people: int):
     return [db.session.get(OrgUnit, uid) for uid, _n in rows]
 
 
+def _not_moving(query):
+    """``query`` (of people) without those whose file is on a move (read-only while it travels)."""
+    from sqlalchemy import exists
+
+    from models.personnel import Person
+    from models.transfers import OPEN_TRANSFER_STATUSES, Transfer
+
+    return query.where(~exists().where(Transfer.person_id == Person.id, Transfer.status.in_(OPEN_TRANSFER_STATUSES)))
+
+
 def _people_of(unit, limit: int, exclude: set[int]) -> list:
-    """Active people of the profile in ``unit``'s subtree without an open change set, by id."""
+    """Active people of the profile in ``unit``'s subtree without an open change set nor a move, by id."""
     from sqlalchemy import exists, select
 
     from app.extensions import db
@@ -128,7 +138,7 @@ def _people_of(unit, limit: int, exclude: set[int]) -> list:
              .order_by(Person.id))
     if exclude:
         query = query.where(Person.id.not_in(exclude))
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(_not_moving(query).limit(limit)))
 
 
 def _submitted_in(unit) -> int:
@@ -198,7 +208,7 @@ def _people_with_accounts(unit, limit: int, exclude: set[int]) -> list:
              .order_by(Person.id).limit(limit))
     if exclude:
         query = query.where(Person.id.not_in(exclude))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_not_moving(query)))
 
 
 def _health(person, rng: random.Random) -> dict:
