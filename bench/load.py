@@ -20,7 +20,7 @@ simulated user signs in from 127.0.0.1, which the per-IP login limit of 10 per 2
 in production each person comes from their own address) and ``SESSION_COOKIE_SECURE=0`` (plain http on
 127.0.0.1). Lockouts are not touched: every login uses the right password.
 
-Settings (environment): ``LOAD_USERS``, ``LOAD_SECONDS``, ``LOAD_SPAWN_RATE`` (default 5), ``LOAD_REDIS_URL``,
+Settings (environment): ``LOAD_USERS``, ``LOAD_SECONDS``, ``LOAD_SPAWN_RATE`` (default 1), ``LOAD_REDIS_URL``,
 ``LOAD_ROOT_UNIT`` (the unit of officers and viewers; its largest children are the approvers' units; default
 ``Sở Giáo dục và Đào tạo``), ``LOAD_ADMIN`` (the administrator making the accounts; ``bench.admin``),
 ``LOAD_PASSWORD``, ``LOAD_PENDING`` (change sets waiting per approver unit, default 40), ``LOAD_WAIT``
@@ -80,7 +80,9 @@ def env(name: str, default: str) -> str:
 LOAD = {
     "users": int(env("LOAD_USERS", "50")),
     "seconds": int(env("LOAD_SECONDS", "180")),
-    "spawn_rate": float(env("LOAD_SPAWN_RATE", "5")),
+    # One new user a second: 50 logins in 10 s (-r 5) keep both cores busy for ~20 s with password hashing
+    # (scrypt, ~110 ms of CPU a login by design) and landing pages, and every page of that ramp queues.
+    "spawn_rate": float(env("LOAD_SPAWN_RATE", "1")),
     "redis_url": env("LOAD_REDIS_URL", "redis://127.0.0.1:6379/8"),
     "root_unit": env("LOAD_ROOT_UNIT", "Sở Y tế" if DEMO else "Sở Giáo dục và Đào tạo"),
     "admin": env("LOAD_ADMIN", "sonoivu.admin" if DEMO else "bench.admin"),
@@ -262,6 +264,8 @@ def main() -> int:
     conn.close()
     flush_redis(redis_url)
 
+    for old in ("access.log", "gunicorn.log", "worker.log", "locust.log"):
+        (LOG_DIR / old).unlink(missing_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     web_env = {**app_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": str(LOG_DIR / "access.log")}

@@ -216,7 +216,8 @@ def _health(person, rng: random.Random) -> dict:
     from app.services.personnel import files
 
     approved = files.snapshot(person)["sections"]["health"]
-    return {"health": approved.get("health") or "Bình thường", "height_cm": str(rng.randint(150, 185)),
+    height = rng.choice([h for h in range(150, 186) if str(h) != str(approved.get("height_cm"))])  # a change, always
+    return {"health": approved.get("health") or "Bình thường", "height_cm": str(height),
             "weight_kg": str(rng.randint(45, 90)), "blood_group": approved.get("blood_group") or ""}
 
 
@@ -235,6 +236,26 @@ def _top_up(officer, unit, target: int, taken: set[int], rng: random.Random) -> 
         made += 1
     db.session.expire_all()
     return made
+
+
+def _clear_staff_files(staff: list) -> int:
+    """Approve (as the unit's head) what the staff submitted in an earlier run and is still waiting, so that every
+    staff user starts with a file to update; returns how many."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.services import personnel as svc
+    from models.personnel import ChangeSet
+
+    done = 0
+    for _username, pid, approver in staff:
+        cs_id = db.session.scalar(select(ChangeSet.id).where(ChangeSet.person_id == pid,
+                                                             ChangeSet.status == "submitted"))
+        if cs_id is not None:
+            svc.approve(approver, cs_id, "Đồng ý")
+            done += 1
+    db.session.expire_all()
+    return done
 
 
 def prepare(*, users: int, root_name: str, admin: str, password: str, pending_per_unit: int = 40,
@@ -257,7 +278,7 @@ def prepare(*, users: int, root_name: str, admin: str, password: str, pending_pe
     units = _units(root, sizes["approver"], min_people=3)
     if not units:
         raise LookupError(f"{root_name!r} has no child unit with people")
-    rng = random.Random(2026)
+    rng = random.Random()
     officers = [_agency_account(actor, f"load.tccb.{i:02d}", ROLE_HR_OFFICER, root, f"TCCB {i:02d}", "Tải")
                 for i in range(1, sizes["officer"] + 1)]
     viewers = [_agency_account(actor, f"load.xem.{i:02d}", ROLE_REPORT_VIEWER, root, f"Xem {i:02d}", "Tải")
@@ -267,20 +288,21 @@ def prepare(*, users: int, root_name: str, admin: str, password: str, pending_pe
     taken: set[int] = set()
     per_unit = math.ceil(sizes["staff"] / len(units))
     staff = []
-    for unit in units:
-        staff.extend(_staff_of(actor, unit, per_unit, taken))
+    for approver, unit in zip(approvers, units, strict=True):
+        staff.extend((username, pid, approver) for username, pid in _staff_of(actor, unit, per_unit, taken))
     staff = staff[:max(sizes["staff"], len(units))]
-    names = [a.username for a in officers + viewers + approvers] + [u for u, _pid in staff]
+    names = [a.username for a in officers + viewers + approvers] + [u for u, _pid, _a in staff]
     for username in names:
         _ensure_password(actor, _account(username), password)
+    decided = _clear_staff_files(staff)
     made = sum(_top_up(officers[0], unit, pending_per_unit, taken, rng) for unit in units)
     log(f"load: {len(staff)} staff, {len(officers)} officers, {len(approvers)} approvers (one unit each), "
-        f"{len(viewers)} report viewers; {made} change sets submitted for the approvers "
-        f"({pending_per_unit} waiting per unit)")
+        f"{len(viewers)} report viewers; {decided} staff submissions of an earlier run approved; {made} change "
+        f"sets submitted for the approvers ({pending_per_unit} waiting per unit)")
     return {
         "password": password,
         "root": {"id": root.id, "name": root.name},
-        "staff": [u for u, _pid in staff],
+        "staff": [u for u, _pid, _a in staff],
         "officer": [a.username for a in officers],
         "viewer": [a.username for a in viewers],
         "approver": [a.username for a in approvers],
