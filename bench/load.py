@@ -137,11 +137,17 @@ def summarize(prefix: Path, *, users: int, seconds: int) -> dict:
         with open(failures_csv, newline="") as fh:
             failures = [{"operation": r["Name"], "error": r["Error"], "count": int(_number(r["Occurrences"]))}
                         for r in csv.DictReader(fh)]
+    exceptions_csv = Path(f"{prefix}_exceptions.csv")
+    if exceptions_csv.exists():  # an exception inside a task (a bug of the scenario) is an error too
+        with open(exceptions_csv, newline="") as fh:
+            failures += [{"operation": "(exception)", "error": r["Message"], "count": int(_number(r["Count"]))}
+                         for r in csv.DictReader(fh)]
     pages = [op for name, op in operations.items() if name not in NOT_PAGES]
     return {
         "users": users,
         "seconds": seconds,
-        "errors": sum(op["errors"] for op in operations.values()),
+        "errors": sum(op["errors"] for op in operations.values())
+        + sum(f["count"] for f in failures if f["operation"] == "(exception)"),
         "p95_ms_max": max((op["p95_ms"] for op in pages), default=0.0),
         "rps": total["rps"] if total else 0.0,
         "operations": dict(sorted(operations.items())),

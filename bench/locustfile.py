@@ -224,6 +224,7 @@ class Approver(Person):
 
     def on_start(self):
         self.in_flight = set()
+        self._last_token = ""
         super().on_start()
 
     def waiting(self) -> list[str]:
