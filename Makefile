@@ -7,7 +7,7 @@ export FLASK_APP := run.py
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cbccvc_test
 export TEST_DATABASE_URL
 
-.PHONY: install run test lint worker translations clean-db bench
+.PHONY: install run test lint worker translations clean-db bench load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -49,6 +49,13 @@ test: install
 # City-scale benchmark (issue 6): app through gunicorn vs hand-written SQL; see bench/README.md.
 bench: install
 	$(BIN)/python bench/run.py
+
+# The month-end peak (issue 20 item 6): locust against gunicorn with deploy/gunicorn.conf.py on the bench city, with
+# one RQ worker; LOAD_USERS users for LOAD_SECONDS seconds; bench/load.json and a table. See bench/README.md.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 180
+load: install
+	LOAD_USERS=$(LOAD_USERS) LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -27,7 +27,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 
 from app.extensions import db
 from app.security import scope
@@ -209,6 +209,10 @@ def dashboard(user, day: date | None = None, *, with_work: bool = True) -> Dashb
     from app.workflow import local_today
 
     day = day or local_today()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The five GROUP BYs of an agency's 8,000 people cross PostgreSQL's JIT threshold, and compiling their
+        # expressions costs more than running them (134 ms instead of 52 ms on the bench city, as for BM02).
+        db.session.execute(text("SET LOCAL jit = off"))
     counts = _headcounts(user, day)
     breakdowns = _slices(counts, _labels(day))
     total = sum(s.count for s in breakdowns["category"])
