@@ -69,6 +69,9 @@ class Config:
     # Uploads with at least this many people are read by a second process while the dry run checks (two cores
     # busy instead of one); smaller ones are read in the job's own process.
     IMPORT_PARALLEL_MIN_ROWS = int(os.environ.get("IMPORT_PARALLEL_MIN_ROWS", "2000"))
+    # Seconds the data-quality figures of a scope are kept before they are worked out again (0: never kept); the
+    # page shows when they were worked out (issue 20: the month-end peak).
+    QUALITY_CACHE_SECONDS = int(os.environ.get("QUALITY_CACHE_SECONDS", "300"))
     # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
     # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
     # retries before the batch fails.
@@ -248,6 +251,8 @@ class TestConfig(Config):
     ENCRYPTION_ACTIVE_KEY = "t1"
     BLIND_INDEX_KEY = "ujpCHZrrK2Wquopy82B7IQ8QasrXduLDILGhHX6oipo="
     ENCRYPTION_KEYS_FILE = None
+    # Tests see the figures of the moment (the cache itself is tested with it turned on).
+    QUALITY_CACHE_SECONDS = 0
     # Fixed test backup key (never use outside tests); the backup tests point BACKUP_DIR at a temporary folder.
     BACKUP_KEY = "q0n3Xb8mJ2kY1S9vW4cR7tZ5pL6hG0fD3aE8uI2oN1M="
     # The signing tests make their own dev CA in a temporary PKI_DIR.

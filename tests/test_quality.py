@@ -356,3 +356,44 @@ def test_register_scope_and_bad_input(app, demo_people, unit_by_name):
     assert officer.get("/data-issues/?offset=-1").status_code == 400
     db.session.expire_all()
     assert (count(db, DataIssue), count(db, Notification)) == before
+
+
+def test_figures_kept_for_a_few_minutes_per_scope(app, demo_people, unit_by_name, monkeypatch):
+    """Issue 20 (the month-end peak): with ``QUALITY_CACHE_SECONDS`` the figures of a scope are worked out once
+    and served from Redis to every user with the same read grants until they expire — a change meanwhile shows
+    only after that, and the page says when they were worked out; a user with other grants gets figures of their
+    own (never another scope's); with 0 every page works them out again."""
+    from redis import Redis
+
+    db = demo_people
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    for key in redis.scan_iter("cbccvc:quality:*"):
+        redis.delete(key)
+    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
+    calls = []
+    real = quality._table
+    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    snv = account(db, "sonoivu.chuyenvien")
+    with app.test_request_context():
+        first = quality.quality_table(snv)
+        again = quality.quality_table(snv)
+        assert len(calls) == 1 and first.computed_at is not None and again.computed_at == first.computed_at
+        assert [(r.unit_id, r.people, r.clean, r.counts, r.rank) for r in again.rows] == [
+            (r.unit_id, r.people, r.clean, r.counts, r.rank) for r in first.rows]
+        assert again.total.people == first.total.people and again.total.name == first.total.name
+        viewer = account(db, "xem.baocao")  # Sở Y tế only: other grants, other figures
+        own = quality.quality_table(viewer)
+        assert len(calls) == 2 and {r.name for r in own.rows} != {r.name for r in first.rows}
+        # A file leaves the figures meanwhile: seen once the kept figures expire (here: cache off).
+        person = db.session.scalar(select(Person).where(Person.status == "active").order_by(Person.id))
+        person.status = "retired"
+        db.session.commit()
+        assert quality.quality_table(snv).total.people == first.total.people
+        monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 0)
+        fresh = quality.quality_table(snv)
+        assert fresh.total.people == first.total.people - 1 and fresh.computed_at is None
+    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
+    page = body(client_for(app, "sonoivu.chuyenvien").get("/reports/quality/"))
+    assert 'id="quality-computed"' in page and "tính lại sau mỗi 5 phút" in page
+    for key in redis.scan_iter("cbccvc:quality:*"):
+        redis.delete(key)

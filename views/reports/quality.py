@@ -13,7 +13,7 @@
 One service call per page (``app/services/reports/quality.py``, ``app/services/data_issues.py``).
 """
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -151,6 +151,11 @@ class QualityView(ListView):
             abort(404, description=_("Không tìm thấy đơn vị trong phạm vi của bạn."))
         table = kit.found(svc.quality_table, g.user, unit_id)
         audit.log_access("report", object_type="DataQuality", object_id=unit_id, org_unit_id=unit_id)
+        computed = None
+        if table.computed_at is not None:
+            computed = _("Số liệu được tính lúc %(time)s và tính lại sau mỗi %(minutes)s phút.",
+                         time=moment(table.computed_at),
+                         minutes=max(1, round(current_app.config["QUALITY_CACHE_SECONDS"] / 60)))
         return self.render_list(
             Page(table.rows), table=table,
             title=(_("Chất lượng dữ liệu: %(unit)s", unit=table.parent.name) if unit_id is not None
@@ -160,7 +165,7 @@ class QualityView(ListView):
                     day=table.day.strftime("%d/%m/%Y")),
             foot_html=table.total and render_rows([table.total], self._unit_columns()[2:], lambda r: {
                 "class": "quality-total active", "id": "quality-total"}),
-            top_url=url_for("QualityView.index"), charts=[ranking_chart(table)])
+            top_url=url_for("QualityView.index"), charts=[ranking_chart(table)], computed=computed)
 
     @expose("/unit/<int:pk>/quarterly", methods=["POST"])
     @has_access

@@ -250,6 +250,8 @@ class QualityTable:
     day: date
     threshold: int
     trail: list[tuple[int, str, bool]] = field(default_factory=list)
+    #: When the figures were worked out: a moment ago when they come from the short cache (:func:`_cached_table`).
+    computed_at: datetime | None = None
 
 
 def _any(flags, keys):
@@ -308,14 +310,15 @@ def quality_table(user, unit_id: int | None = None, *, day: date | None = None) 
             if top is not None and top.parent_id is None:
                 parent = top
         if parent is None:
-            return QualityTable(None, *_table(None, subtree, singles, readable, day, threshold), day, threshold)
+            rows, total, at = _cached_table(user, None, subtree, singles, readable, day, threshold)
+            return QualityTable(None, rows, total, day, threshold, computed_at=at)
     children = select(OrgUnit.id).where(OrgUnit.parent_id == parent.id, OrgUnit.status == STATUS_ACTIVE)
     if _whole_subtree(user, parent):
         readable = None if parent.parent_id is None else select(OrgUnit.id).where(Subtree.of(parent).condition())
     else:
         children = children.where(OrgUnit.id.in_(readable))
-    rows, total = _table(parent, children, [parent.id], readable, day, threshold)
-    table = QualityTable(parent, rows, total, day, threshold)
+    rows, total, at = _cached_table(user, parent, children, [parent.id], readable, day, threshold)
+    table = QualityTable(parent, rows, total, day, threshold, computed_at=at)
     table.trail = _trail(user, parent) if unit_id is not None else []
     return table
 
@@ -351,6 +354,74 @@ def _flags_cte(readable, day: date, threshold: int | None = None):
         db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
         cte = cte.prefix_with("MATERIALIZED")
     return cte
+
+
+#: Figures kept in this process when no Redis is configured: {key: (expiry, JSON text)}, at most this many.
+_LOCAL_CACHE: dict[str, tuple[float, str]] = {}
+_LOCAL_CACHE_SIZE = 256
+
+
+def _cached_table(user, parent, subtree_ids, direct_ids: list[int], readable, day: date, threshold: int):
+    """:func:`_table` through a short cache (``QUALITY_CACHE_SECONDS``, 0 = none): the figures are one aggregate
+    over every file of the scope (a few hundred ms for an agency of 8,000 people), read by every report viewer of
+    that agency, and they move slowly — at the month-end peak (``make load``) each set is worked out once per
+    period instead of once per page. The key is what decides the figures: the user's read grants (two users with
+    the same grants share them), the row units, the day, the threshold and the language. Shared between web
+    processes through Redis when configured. Returns (rows, total, computed at)."""
+    import hashlib
+    import json
+    import time
+
+    from flask_babel import get_locale
+
+    seconds = int(current_app.config.get("QUALITY_CACHE_SECONDS") or 0)
+    if seconds <= 0:
+        return (*_table(parent, subtree_ids, direct_ids, readable, day, threshold), None)
+    grants = sorted({(g.unit_id, bool(g.include_descendants))
+                     for g in scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)})
+    what = [grants, parent.id if parent is not None else None, subtree_ids if isinstance(subtree_ids, list) else None,
+            list(direct_ids), day.isoformat(), threshold, str(get_locale() or "")]
+    key = "cbccvc:quality:" + hashlib.sha256(json.dumps(what).encode()).hexdigest()
+    redis = getattr(current_app.extensions.get("rq_queue"), "connection", None)
+    text_value = None
+    try:
+        text_value = redis.get(key) if redis is not None else None
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: Redis down means working them out
+        redis = None
+    if redis is None:
+        kept = _LOCAL_CACHE.get(key)
+        text_value = kept[1] if kept and kept[0] > time.monotonic() else None
+    if text_value:
+        data = json.loads(text_value)
+        return ([_from_json(r) for r in data["rows"]], _from_json(data["total"]) if data["total"] else None,
+                datetime.fromisoformat(data["at"]))
+    rows, total = _table(parent, subtree_ids, direct_ids, readable, day, threshold)
+    at = datetime.now().astimezone()
+    text_value = json.dumps({"rows": [_to_json(r) for r in rows], "total": _to_json(total) if total else None,
+                             "at": at.isoformat()})
+    try:
+        if redis is not None:
+            redis.set(key, text_value, ex=seconds)
+    except Exception:  # noqa: BLE001 - not kept: the next page works them out again
+        redis = None
+    if redis is None:
+        if len(_LOCAL_CACHE) >= _LOCAL_CACHE_SIZE:
+            _LOCAL_CACHE.clear()
+        _LOCAL_CACHE[key] = (time.monotonic() + seconds, text_value)
+    return rows, total, at
+
+
+def _to_json(row: QualityRow) -> dict:
+    data = {k: getattr(row, k) for k in ("unit_id", "name", "direct", "has_children", "people", "clean", "counts",
+                                         "criteria", "open_issues", "rank")}
+    data["oldest_pending"] = row.oldest_pending.isoformat() if row.oldest_pending else None
+    return data
+
+
+def _from_json(data: dict) -> QualityRow:
+    pending = datetime.fromisoformat(data["oldest_pending"]) if data["oldest_pending"] else None
+    return QualityRow(data["unit_id"], data["name"], data["direct"], data["has_children"], data["people"],
+                      data["clean"], data["counts"], data["criteria"], data["open_issues"], pending, data["rank"])
 
 
 def _table(parent, subtree_ids, direct_ids: list[int], readable, day: date, threshold: int):
