@@ -497,3 +497,28 @@ def _check_backup_store(app, stores, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "BACKUP_STORAGE", "ftp")
     with pytest.raises(ValidationError, match="«local» hoặc «s3»"):
         backups.backup_store()
+
+
+
+def test_bucket_archive_missing_malformed_or_unreachable(app, db, stores, monkeypatch, tmp_path, request):
+    """An s3:// archive that is not in the bucket, a bucket that cannot be read or a malformed URL is refused in
+    Vietnamese (a verification records it); a bucket that cannot be written makes a failed backup (recorded,
+    alerted) that leaves no archive on this machine's disk."""
+    settings = s3_settings(request.getfixturevalue("s3_server"), "b-x/")
+    settings.update(STORAGE_BACKEND="local", BACKUP_STORAGE="s3", STORAGE_SCRATCH_DIR=str(tmp_path / "scratch"))
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    result = _cli(app, "inspect", f"s3://{BUCKET}")
+    assert result.exit_code == 1 and f"Địa chỉ bản sao lưu s3://{BUCKET} không hợp lệ" in result.output
+    url = f"s3://{BUCKET}/b-x/backups/cbccvc-none.cbbk"
+    result = _cli(app, "verify", url)
+    assert result.exit_code == 1 and f"KHÔNG ĐẠT: Không có bản sao lưu {url} trong bucket." in result.output
+    result = _cli(app, "inspect", "s3://cbccvc-absent/backups/cbccvc-none.cbbk")
+    assert result.exit_code == 1 and "Không tải được bản sao lưu s3://cbccvc-absent/" in result.output
+
+    monkeypatch.setitem(app.config, "BACKUP_S3_BUCKET", "cbccvc-absent")
+    result = _cli(app, "create")
+    assert result.exit_code == 1 and "Sao lưu không thành công: lỗi bucket S3:" in result.output
+    row = db.session.scalar(select(Backup).order_by(Backup.id.desc()))
+    assert (row.status, row.location, row.file_name) == ("failed", "s3://cbccvc-absent/b-x/backups/", None)
+    assert _left_on_disk(stores, app) == []
