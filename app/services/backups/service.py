@@ -394,7 +394,7 @@ def _archive_at(location: str) -> tuple[Storage, str]:
 def _local_archive(location: str) -> Iterator[str]:
     """A path on this machine holding the archive at ``location`` for the ``with`` block: a path is itself; an
     ``s3://`` URL is downloaded once to a temporary file (mode 0600) of the scratch folder, removed afterwards."""
-    if parse_s3_url(location) is None and not location.startswith("s3://"):
+    if not location.startswith("s3://"):
         yield location
         return
     from botocore.exceptions import BotoCoreError, ClientError
