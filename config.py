@@ -177,7 +177,9 @@ class Config:
 
     # Backups (issue 20, app/services/backups; HN-11, HCM-10). BACKUP_KEY: base64 of 32 random bytes (`flask backup
     # new-key`), never one of the field-encryption keys; BACKUP_OLD_KEYS: comma-separated earlier backup keys, to read
-    # archives made before a key change. Archives go to BACKUP_DIR. Retention keeps every archive until a newer one
+    # archives made before a key change. Archives go to BACKUP_STORAGE: "local" (the folder BACKUP_DIR) or "s3" (the
+    # bucket BACKUP_S3_BUCKET, default S3_BUCKET, keys <S3_PREFIX>backups/..., through the S3_* endpoint settings);
+    # unset, it follows STORAGE_BACKEND. Retention keeps every archive until a newer one
     # is BACKUP_RETENTION_MONTHS months old, and always the newest verified one. PG_BIN_DIR: the pg_dump/pg_restore
     # of the server's version (default: /usr/lib/postgresql/<server major>/bin when present, else PATH).
     # BACKUP_VERIFY_URL: the server where `flask backup verify` makes its scratch database (default: the app's
@@ -185,6 +187,8 @@ class Config:
     BACKUP_KEY = os.environ.get("BACKUP_KEY") or None
     BACKUP_OLD_KEYS = os.environ.get("BACKUP_OLD_KEYS") or None
     BACKUP_DIR = os.environ.get("BACKUP_DIR") or os.path.join(BASE_DIR, "instance", "backups")
+    BACKUP_STORAGE = os.environ.get("BACKUP_STORAGE") or None
+    BACKUP_S3_BUCKET = os.environ.get("BACKUP_S3_BUCKET") or None
     BACKUP_RETENTION_MONTHS = int(os.environ.get("BACKUP_RETENTION_MONTHS", "3"))
     BACKUP_VERIFY_URL = os.environ.get("BACKUP_VERIFY_URL") or None
     BACKUP_VERIFY_SAMPLE = int(os.environ.get("BACKUP_VERIFY_SAMPLE", "20"))

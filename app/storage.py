@@ -34,11 +34,14 @@ from typing import BinaryIO
 
 from flask import current_app, send_file
 
-__all__ = ["AREAS", "ATTACHMENTS", "EXPORTS", "IMPORTS", "LocalStorage", "Missing", "ObjectInfo", "S3Storage",
-           "Storage", "Stored", "get_storage", "send_stored"]
+__all__ = ["AREAS", "ATTACHMENTS", "BACKUPS", "EXPORTS", "IMPORTS", "LocalStorage", "Missing", "ObjectInfo",
+           "S3Storage", "Storage", "Stored", "get_storage", "parse_s3_url", "s3_client", "send_stored"]
 
 ATTACHMENTS, EXPORTS, IMPORTS = "uploads", "exports", "imports"
 AREAS = (ATTACHMENTS, EXPORTS, IMPORTS)
+#: The backup archives' area: not one of :data:`AREAS` (its backend is ``BACKUP_STORAGE``, its directory
+#: ``BACKUP_DIR``, chosen by ``app.services.backups``), but the same key layout in a bucket: ``<S3_PREFIX>backups/``.
+BACKUPS = "backups"
 #: Bytes read or written at a time.
 CHUNK = 1024 * 1024
 
@@ -296,9 +299,12 @@ class S3Storage(Storage):
     """An S3-compatible bucket (boto3): the object ``a/b`` of an area is ``<prefix><area>/a/b``; large writes are
     multipart uploads read in chunks (boto3's managed transfer), reads stream the body."""
 
-    def __init__(self, area: str, client, bucket: str, prefix: str = "", scratch: str | None = None):
+    def __init__(self, area: str, client, bucket: str, prefix: str = "", scratch: str | None = None,
+                 base: str | None = None):
         self.area, self.client, self.bucket = area, client, bucket
-        self.base = f"{prefix}{area}/"
+        #: The key prefix of the area's objects (``base``, when given, replaces ``<prefix><area>/``: an object
+        #: named by its full URL, see :func:`parse_s3_url`).
+        self.base = f"{prefix}{area}/" if base is None else base
         self._scratch = scratch or os.path.join(tempfile.gettempdir(), "cbccvc-storage", area)
 
     def _key(self, key: str) -> str:
@@ -386,6 +392,26 @@ def _transfer_config():
 
 _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
+
+
+def parse_s3_url(url: str) -> tuple[str, str, str] | None:
+    """``s3://bucket/dir/name`` -> (bucket, ``dir/``, ``name``); None when ``url`` is not such a URL."""
+    if not url.startswith("s3://"):
+        return None
+    bucket, _sep, key = url[len("s3://"):].partition("/")
+    folder, _sep, name = key.rpartition("/")
+    if not bucket or not name:
+        return None
+    try:
+        check_key(key)
+    except ValueError:
+        return None
+    return bucket, f"{folder}/" if folder else "", name
+
+
+def s3_client(config=None) -> object:
+    """The boto3 client of the configured S3-compatible endpoint (``S3_ENDPOINT_URL``, ``S3_ACCESS_KEY``, …)."""
+    return _s3_client(config if config is not None else current_app.config)
 
 
 def _s3_client(config) -> object:

@@ -1,7 +1,8 @@
 """Backups aggregate (issue 20; HN-11.1, HN-11.2, HCM-10.1, HCM-10.2): one row per archive made by
 ``flask backup create`` or the monthly job, what its verification found, and when retention deleted it.
 
-The archive itself lives outside the database (``BACKUP_DIR``); the row keeps where (``location`` + ``file_name``),
+The archive itself lives outside the database (``BACKUP_DIR``, or a bucket: ``BACKUP_STORAGE``); the row keeps where
+(``location``: the directory or ``s3://bucket/<prefix>backups/``, + ``file_name``),
 its size and SHA-256, the schema revision and the key id it was made with. ``status`` is ``complete`` (the archive
 was written) or ``failed`` (the attempt, with its message, for the log). ``verified_ok`` is None until a
 verification ran (``flask backup verify``, the job), then True/False with ``verified_at`` and ``message``.

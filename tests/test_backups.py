@@ -5,11 +5,17 @@ restored into a fresh database and compared table by table (an independent hash 
 checksum) and file by file; tampered, truncated, foreign-key archives are refused before anything is written; a
 non-empty target is refused; ``verify`` proves the latest backup and alerts Sở Nội vụ's administrators when it fails;
 the retention rule keeps what it must across a simulated year of monthly backups.
+
+The archive's own storage (``where``) is parametrised: ``BACKUP_DIR`` and an S3-compatible bucket (moto's server,
+the ``s3_server`` fixture of ``tests/test_storage.py``): made into the bucket (nothing left on disk), verified,
+restored and tampered with there, pruned from there.
 """
 
 import filecmp
 import io
 import os
+import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,10 +26,12 @@ from app.services.backups import archive as arc
 from app.services.backups import postgres
 from app.services.backups.retention import Kept, prune_plan
 from app.services.transfers.retirement import add_months
+from app.storage import S3Storage
 from models.backups import Backup
 from models.notifications import Notification
 from tests.clients import client_for
 from tests.factories import PDF, PNG, account, person_for
+from tests.test_storage import BUCKET, s3_server, s3_settings  # noqa: F401 (s3_server: a fixture, by its name)
 
 #: Tables the source writes after its dump: the backup's own row (and nothing else).
 WRITTEN_AFTER_DUMP = {"public.backup"}
@@ -39,6 +47,32 @@ def stores(app, tmp_path, monkeypatch):
     (paths["pki"] / "fonts" / "cache.ttf").write_bytes(b"font cache")
     (paths["pki"] / "dev-root.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nZGV2\n-----END CERTIFICATE-----\n")
     return paths
+
+
+@pytest.fixture(params=["dir", "bucket"])
+def where(request, app, stores, monkeypatch, tmp_path):
+    """Where the test's archives go (``backups.backup_store()``): ``BACKUP_DIR``, or a prefix of its own in moto's
+    bucket (``BACKUP_STORAGE=s3``; the attachment store stays a directory)."""
+    monkeypatch.setitem(app.config, "STORAGE_SCRATCH_DIR", str(tmp_path / "scratch"))
+    if request.param == "bucket":
+        settings = s3_settings(request.getfixturevalue("s3_server"), f"b-{uuid.uuid4().hex[:10]}/")
+        settings.update(STORAGE_BACKEND="local", BACKUP_STORAGE="s3")
+    else:
+        settings = {"BACKUP_STORAGE": "local"}
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    return backups.backup_store()
+
+
+def _archives(store) -> list[str]:
+    """The archives in a backup store (no partial file)."""
+    return sorted(info.key for info in store.list() if not info.key.startswith("."))
+
+
+def _left_on_disk(stores, app) -> list[str]:
+    """Files under BACKUP_DIR and the scratch folder (a bucket's backup leaves none)."""
+    return [name for folder in (stores["backups"], app.config["STORAGE_SCRATCH_DIR"]) if os.path.isdir(folder)
+            for name in _tree(folder)]
 
 
 @pytest.fixture()
@@ -95,25 +129,31 @@ def fresh_db(app):
         yield url
 
 
-def test_backup_then_restore_gives_every_row_and_file_back(app, seeded, stores, fresh_db, tmp_path):
+def test_backup_then_restore_gives_every_row_and_file_back(app, seeded, stores, where, fresh_db, tmp_path):
     """HN-11.1/HCM-10.1 (a backup that restores), HN-11.2/HCM-10.2 (encrypted): `flask backup create` prints the
-    archive's path last; the archive holds no clear text of the data; restored into a fresh database, every
-    table has the same rows and every attachment the same bytes."""
+    archive's path (or s3:// URL) last; the archive holds no clear text of the data; restored (from the directory
+    or the bucket) into a fresh database, every table has the same rows and every attachment the same bytes."""
     before = _row_hashes(app.config["SQLALCHEMY_DATABASE_URI"])
     result = _cli(app, "create")
     assert result.exit_code == 0, result.output
     path = result.output.strip().splitlines()[-1]
-    assert os.path.isfile(path) and os.path.dirname(path) == str(stores["backups"])
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     row = seeded.session.scalar(select(Backup).order_by(Backup.id.desc()))
-    assert (row.status, row.file_name, row.size) == ("complete", os.path.basename(path), os.path.getsize(path))
+    assert _archives(where) == [row.file_name] and path == backups.archive_path(row)
+    if isinstance(where, S3Storage):  # in the bucket, under <S3_PREFIX>backups/; nothing on this machine's disk
+        assert path == f"s3://{BUCKET}/{app.config['S3_PREFIX']}backups/{row.file_name}"
+        assert row.location == f"s3://{BUCKET}/{app.config['S3_PREFIX']}backups/"
+        assert _left_on_disk(stores, app) == []
+    else:
+        assert os.path.isfile(path) and os.path.dirname(path) == str(stores["backups"]) == row.location
+        assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    blob = where.read_bytes(row.file_name)
+    assert (row.status, row.size) == ("complete", len(blob))
     assert row.files == 5 and row.rows > 1000 and row.schema_revision
-    blob = open(path, "rb").read()
     for clear in (b"Khoa C\xe1\xba\xa5p c\xe1\xbb\xa9u", "Nguyễn Văn An".encode(), b"PGDMP", PDF[:20], b"dev-root"):
         assert clear not in blob
 
     check = backups.inspect_archive(path)
-    assert check.sha256 == row.sha256 and check.files == 5
+    assert check.sha256 == row.sha256 and check.files == 5 and check.size == len(blob)
     assert check.manifest["keys"]["backup_key_id"] == row.key_id
     assert set(check.manifest["keys"]["field_keys"]) == {"t1", "t2"}
     assert "public.person" in check.manifest["tables"] and check.manifest["tables"]["public.person"]["rows"] >= 2
@@ -134,6 +174,8 @@ def test_backup_then_restore_gives_every_row_and_file_back(app, seeded, stores, 
     for rel in _tree(stores["uploads"]):
         assert filecmp.cmp(stores["uploads"] / rel, restored_files / rel, shallow=False), rel
     assert _tree(restored_pki) == ["dev-root.pem"]  # the font cache is not signing material
+    if isinstance(where, S3Storage):
+        assert _left_on_disk(stores, app) == []  # the downloaded copies are gone
 
 
 def test_restore_refuses_a_database_that_is_not_empty(app, seeded, stores, fresh_db):
@@ -217,10 +259,11 @@ def test_backup_key_must_be_its_own(app, seeded, stores, monkeypatch):
         Notification.kind == "backup_failed")) == 3
 
 
-def test_verify_proves_the_latest_backup_and_alerts_on_failure(app, seeded, stores, tmp_path):
-    """HN-11.1/HCM-10.1 proven: `flask backup verify` restores the latest backup into a scratch database, checks
-    counts, checksums, attachments' SHA-256 and a sample of encrypted values, drops the database and records the
-    result; a damaged archive fails, is recorded, and Sở Nội vụ's administrators are alerted."""
+def test_verify_proves_the_latest_backup_and_alerts_on_failure(app, seeded, stores, where, fresh_db, tmp_path):
+    """HN-11.1/HCM-10.1 proven: `flask backup verify` restores the latest backup (from the directory or the bucket)
+    into a scratch database, checks counts, checksums, attachments' SHA-256 and a sample of encrypted values, drops
+    the database and records the result; a damaged archive fails, is recorded, and Sở Nội vụ's administrators are
+    alerted; restoring it is refused."""
     row = backups.create_backup()
     scratch_like = "SELECT count(*) FROM pg_database WHERE datname LIKE 'cbccvc_test_f%verify%'"
     with seeded.engine.connect() as conn:
@@ -236,13 +279,19 @@ def test_verify_proves_the_latest_backup_and_alerts_on_failure(app, seeded, stor
 
     # Damage the archive in place (a byte of its middle): the verification fails, is recorded and alerted.
     path = backups.archive_path(row)
-    with open(path, "r+b") as fh:
-        fh.seek(os.path.getsize(path) // 2)
-        byte = fh.read(1)
-        fh.seek(-1, io.SEEK_CUR)
-        fh.write(bytes([byte[0] ^ 0xFF]))
+    if isinstance(where, S3Storage):  # the object in the bucket is replaced
+        damaged = bytearray(where.read_bytes(row.file_name))
+        damaged[len(damaged) // 2] ^= 0xFF
+        where.put(row.file_name, bytes(damaged))
+    else:
+        with open(path, "r+b") as fh:
+            fh.seek(os.path.getsize(path) // 2)
+            byte = fh.read(1)
+            fh.seek(-1, io.SEEK_CUR)
+            fh.write(bytes([byte[0] ^ 0xFF]))
     result = _cli(app, "verify")
     assert result.exit_code == 1 and "KHÔNG ĐẠT" in result.output and "đã bị sửa đổi hoặc hỏng" in result.output
+    assert "đã bị sửa đổi hoặc hỏng" in _refused(app, path, fresh_db)
     seeded.session.expire_all()
     row = seeded.session.get(Backup, row.id)
     assert row.verified_ok is False and "đã bị sửa đổi" in row.message
@@ -343,30 +392,34 @@ def test_retention_with_irregular_and_missing_months():
     assert prune_plan(stored, date(2026, 10, 1)) == [1, 2, 3]
 
 
-def test_prune_deletes_the_archives_and_keeps_the_rows(app, db, stores):
-    """`flask backup prune` removes the files the rule lets go, marks their rows, keeps the rest."""
-    folder = stores["backups"]
-    folder.mkdir(exist_ok=True)
+def test_prune_deletes_the_archives_and_keeps_the_rows(app, db, stores, where):
+    """`flask backup prune` removes the archives the rule lets go (files of the directory, or objects of the
+    bucket: only those, not a neighbour's), marks their rows, keeps the rest; and stale partial files."""
     now = datetime.now(UTC)
     rows = []
     for i, months in enumerate((7, 6, 5, 4, 3, 2, 1, 0)):
         name = f"b{i}.cbbk"
-        (folder / name).write_bytes(b"x")
+        where.put(name, b"x")
         created = now - timedelta(days=31 * months)
-        rows.append(Backup(status="complete", location=str(folder), file_name=name, size=1, created_at=created,
+        rows.append(Backup(status="complete", location=where.location, file_name=name, size=1, created_at=created,
                            verified_ok=True, trigger="job"))
+    where.put("other.cbbk", b"not in the log")
     db.session.add_all(rows)
     db.session.commit()
-    stale, fresh = folder / ".cbccvc-old.cbbk.partial", folder / ".cbccvc-now.cbbk.partial"
+    scratch = where.scratch_dir()
+    stale, fresh = os.path.join(scratch, ".cbccvc-old.cbbk.partial"), os.path.join(scratch, ".cbccvc-now.cbbk.partial")
     for partial in (stale, fresh):
-        partial.write_bytes(b"half")
+        with open(partial, "wb") as fh:
+            fh.write(b"half")
     os.utime(stale, (now.timestamp() - 2 * 86400,) * 2)
     result = _cli(app, "prune")
     assert result.exit_code == 0, result.output
+    assert f"Đã xoá: {backups.archive_path(rows[0])}\n" in result.output and "b4.cbbk" not in result.output
     db.session.expire_all()
     gone = [r.file_name for r in db.session.scalars(select(Backup).where(Backup.deleted_at.is_not(None)))]
     assert sorted(gone) == ["b0.cbbk", "b1.cbbk", "b2.cbbk", "b3.cbbk"]
-    assert sorted(os.listdir(folder)) == [fresh.name, "b4.cbbk", "b5.cbbk", "b6.cbbk", "b7.cbbk"]
+    assert _archives(where) == ["b4.cbbk", "b5.cbbk", "b6.cbbk", "b7.cbbk", "other.cbbk"]
+    assert sorted(n for n in os.listdir(scratch) if n.endswith(".partial")) == [os.path.basename(fresh)]
 
 
 # --------------------------------------------------------------------------- the job and the log screen
@@ -396,11 +449,76 @@ def test_backup_log_screen(app, demo, stores):
                created_at=datetime(2026, 3, 1, 15, tzinfo=UTC)),
         Backup(status="failed", location=folder, trigger="command", message="pg_dump báo lỗi: hết chỗ trống",
                created_at=datetime(2026, 4, 1, 15, tzinfo=UTC)),
+        Backup(status="complete", location="s3://cbccvc-backups/hn/backups/", file_name="cbccvc-b.cbbk", size=2048,
+               trigger="job", created_at=datetime(2026, 5, 1, 15, tzinfo=UTC)),
     ])
     demo.session.commit()
     page = client_for(app).get("/backups/").get_data(as_text=True)
     assert "Nhật ký sao lưu" in page and "12,5 MB" in page and "cbccvc-a.cbbk" in page
+    rows = re.findall(r'<tr[^>]*data-id="\d+".*?</tr>', page, re.S)
+    in_dir = next(html for html in rows if "cbccvc-a.cbbk" in html)
+    in_bucket = next(html for html in rows if "cbccvc-b.cbbk" in html)
+    assert "Thư mục trên máy chủ" in in_dir and folder in in_dir and "Kho lưu trữ S3" not in in_dir
+    assert "Kho lưu trữ S3 (bucket)" in in_bucket and "s3://cbccvc-backups/hn/backups/" in in_bucket
     assert "Khôi phục thử đạt" in page and "Không tạo được" in page and "01/03/2026" in page
     assert "Nhật ký sao lưu" in page  # the menu item (under "Nhật ký")
     for username in ("syt.quantri", "sonoivu.chuyenvien", "annv.syt"):
         assert client_for(app, username).get("/backups/").status_code == 403
+
+
+def test_backup_storage_follows_the_storage_backend(app, stores, monkeypatch):
+    """Without BACKUP_STORAGE the archives go where the files go: BACKUP_DIR with the local backend, the bucket
+    (BACKUP_S3_BUCKET, else S3_BUCKET) under <S3_PREFIX>backups/ with STORAGE_BACKEND=s3; a bucket-less or unknown
+    setting is refused in Vietnamese."""
+    with app.app_context():
+        _check_backup_store(app, stores, monkeypatch)
+
+
+def _check_backup_store(app, stores, monkeypatch) -> None:
+    from app.services.errors import ValidationError
+    from app.storage import LocalStorage
+
+    monkeypatch.setitem(app.config, "BACKUP_STORAGE", None)
+    monkeypatch.setitem(app.config, "STORAGE_BACKEND", "local")
+    store = backups.backup_store()
+    assert isinstance(store, LocalStorage) and store.location == str(stores["backups"])
+    for key, value in s3_settings("http://127.0.0.1:1", "hn/").items():
+        monkeypatch.setitem(app.config, key, value)
+    assert backups.backup_store().location == f"s3://{BUCKET}/hn/backups/"
+    monkeypatch.setitem(app.config, "BACKUP_S3_BUCKET", "cbccvc-backups")
+    assert backups.backup_store().location == "s3://cbccvc-backups/hn/backups/"
+    monkeypatch.setitem(app.config, "BACKUP_STORAGE", "local")
+    assert isinstance(backups.backup_store(), LocalStorage)
+    monkeypatch.setitem(app.config, "BACKUP_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "BACKUP_S3_BUCKET", None)
+    monkeypatch.setitem(app.config, "S3_BUCKET", None)
+    with pytest.raises(ValidationError, match="BACKUP_S3_BUCKET"):
+        backups.backup_store()
+    monkeypatch.setitem(app.config, "BACKUP_STORAGE", "ftp")
+    with pytest.raises(ValidationError, match="«local» hoặc «s3»"):
+        backups.backup_store()
+
+
+
+def test_bucket_archive_missing_malformed_or_unreachable(app, db, stores, monkeypatch, tmp_path, request):
+    """An s3:// archive that is not in the bucket, a bucket that cannot be read or a malformed URL is refused in
+    Vietnamese (a verification records it); a bucket that cannot be written makes a failed backup (recorded,
+    alerted) that leaves no archive on this machine's disk."""
+    settings = s3_settings(request.getfixturevalue("s3_server"), "b-x/")
+    settings.update(STORAGE_BACKEND="local", BACKUP_STORAGE="s3", STORAGE_SCRATCH_DIR=str(tmp_path / "scratch"))
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    result = _cli(app, "inspect", f"s3://{BUCKET}")
+    assert result.exit_code == 1 and f"Địa chỉ bản sao lưu s3://{BUCKET} không hợp lệ" in result.output
+    url = f"s3://{BUCKET}/b-x/backups/cbccvc-none.cbbk"
+    result = _cli(app, "verify", url)
+    assert result.exit_code == 1 and f"KHÔNG ĐẠT: Không có bản sao lưu {url} trong bucket." in result.output
+    result = _cli(app, "inspect", "s3://cbccvc-absent/backups/cbccvc-none.cbbk")
+    assert result.exit_code == 1 and "Không tải được bản sao lưu s3://cbccvc-absent/" in result.output
+
+    monkeypatch.setitem(app.config, "BACKUP_S3_BUCKET", "cbccvc-absent")
+    result = _cli(app, "create")
+    assert result.exit_code == 1 and "Sao lưu không thành công: lỗi bucket S3:" in result.output
+    row = db.session.scalar(select(Backup).order_by(Backup.id.desc()))
+    assert (row.status, row.location, row.file_name) == ("failed", "s3://cbccvc-absent/b-x/backups/", None)
+    assert _left_on_disk(stores, app) == []

@@ -1,5 +1,6 @@
 """Nhật ký sao lưu (issue 20; HN-11, HCM-10): Sở Nội vụ's administrators see every backup — when it was made, its
-size, whether its restore was proven, where it is kept, and whether retention has deleted it.
+size, whether its restore was proven, where it is kept (a directory of the server or an S3-compatible bucket),
+and whether retention has deleted it.
 
 Read only: backups are made, verified and pruned by ``flask backup …`` and the monthly job (``jobs/backups.py``).
 """
@@ -49,9 +50,13 @@ def _verification(row) -> Markup:
 
 
 def _location(row) -> Markup:
+    """Bucket or directory (in words), the archive's name, and the bucket URL or the directory."""
+    in_bucket = row.location.startswith("s3://")
+    kind = (label(_l("Kho lưu trữ S3 (bucket)"), "info") if in_bucket
+            else label(_l("Thư mục trên máy chủ"), "default"))
     if not row.file_name:
-        return Markup("%s") % row.location
-    return Markup("<code>%s</code>") % row.file_name + small(row.location)
+        return kind + small(row.location)
+    return kind + Markup(" <code>%s</code>") % row.file_name + small(row.location)
 
 
 class BackupsView(ListView):

@@ -2,8 +2,10 @@
 (``app/services/backups``).
 
 - ``new-key``: a fresh BACKUP_KEY;
-- ``create``: one archive in ``BACKUP_DIR``, its path printed as the last line;
+- ``create``: one archive in ``BACKUP_DIR`` or the bucket (``BACKUP_STORAGE``), its path or ``s3://bucket/key``
+  printed as the last line;
 - ``restore ARCHIVE --into URL [--files DIR] [--pki DIR]``: into an empty PostgreSQL database;
+- ARCHIVE (restore, verify, inspect): a path, or an ``s3://bucket/key`` URL read through the S3_* settings;
 - ``verify [ARCHIVE]``: restore the latest backup (or ARCHIVE) into a scratch database and check it (exit 1 if not);
 - ``inspect ARCHIVE``: authenticate the archive and print its manifest;
 - ``prune [--date YYYY-MM-DD]``: delete what the retention rule lets go; ``list``: the backup log.
@@ -34,7 +36,8 @@ def new_key_command() -> None:
 
 @backup_cli.command("create")
 def create_command() -> None:
-    """Make one encrypted archive of the database, the attachment store and the signing material."""
+    """Make one encrypted archive of the database, the attachment store and the signing material (in BACKUP_DIR
+    or the bucket, per BACKUP_STORAGE); its path or s3:// URL is the last line."""
     from app.services import backups
 
     click.echo("Đang sao lưu …")

@@ -26,6 +26,15 @@ where asked, and compares the restored tables with the manifest. **Verify** does
 drops afterwards, hashing the files without writing them, and also checks every attachment row's SHA-256 against
 the archived file and decrypts a sample of each encrypted column; the result is recorded on the backup's row, and a
 failure alerts Sở Nội vụ's administrators (the bell, e-mail) and the app log.
+
+**Where archives are kept** (``backup_store``): ``BACKUP_STORAGE=local`` the directory ``BACKUP_DIR``;
+``BACKUP_STORAGE=s3`` an S3-compatible bucket (``BACKUP_S3_BUCKET``, else ``S3_BUCKET``; keys
+``<S3_PREFIX>backups/<name>``). Unset, it follows ``STORAGE_BACKEND``: a deployment whose files are in a bucket
+keeps its archives there too (no node keeps state). The archive is written to a local partial file (mode 0600, in
+``BACKUP_DIR`` or the scratch folder) and renamed into place or uploaded (multipart) when complete, then the local
+copy is gone; the ``backup`` row's ``location`` is the directory or ``s3://bucket/<prefix>backups/``.
+``restore``, ``verify`` and ``inspect`` take a path or an ``s3://bucket/key`` URL (downloaded once to a temporary
+file in the scratch folder, removed afterwards); ``prune`` deletes from where each archive is.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import BinaryIO
@@ -66,7 +76,18 @@ from app.services.backups.archive import (
 )
 from app.services.backups.retention import Kept, prune_plan
 from app.services.errors import NotFoundError, ServiceError, ValidationError, use_case
-from app.storage import ATTACHMENTS, IMPORTS, Storage, get_storage
+from app.storage import (
+    ATTACHMENTS,
+    BACKUPS,
+    IMPORTS,
+    LocalStorage,
+    Missing,
+    S3Storage,
+    Storage,
+    get_storage,
+    parse_s3_url,
+    s3_client,
+)
 from app.workflow import TZ, local_today
 from models.backups import Backup
 
@@ -76,6 +97,7 @@ __all__ = [
     "archive_path",
     "backup_dir",
     "backup_keys",
+    "backup_store",
     "backups_this_month",
     "create_backup",
     "inspect_archive",
@@ -329,6 +351,66 @@ def backup_dir() -> str:
     return folder
 
 
+def _storage_kind() -> str:
+    config = current_app.config
+    return (config.get("BACKUP_STORAGE") or config.get("STORAGE_BACKEND") or "local").lower()
+
+
+def _scratch(area: str = BACKUPS) -> str | None:
+    scratch = current_app.config.get("STORAGE_SCRATCH_DIR")
+    return os.path.join(scratch, area) if scratch else None
+
+
+def backup_store() -> Storage:
+    """Where new archives go: ``BACKUP_STORAGE`` (unset: ``STORAGE_BACKEND``) — ``local``: the directory
+    ``BACKUP_DIR``; ``s3``: the bucket ``BACKUP_S3_BUCKET`` (else ``S3_BUCKET``) under ``<S3_PREFIX>backups/``."""
+    kind = _storage_kind()
+    if kind == "s3":
+        config = current_app.config
+        bucket = config.get("BACKUP_S3_BUCKET") or config.get("S3_BUCKET")
+        if not bucket:
+            raise ValidationError({"storage": [_("Sao lưu vào bucket S3 cần cấu hình BACKUP_S3_BUCKET hoặc "
+                                                 "S3_BUCKET.")]})
+        return S3Storage(BACKUPS, s3_client(config), bucket, config.get("S3_PREFIX") or "", _scratch())
+    if kind != "local":
+        raise ValidationError({"storage": [_("BACKUP_STORAGE phải là «local» hoặc «s3».")]})
+    return LocalStorage(BACKUPS, backup_dir())
+
+
+def _archive_at(location: str) -> tuple[Storage, str]:
+    """(the storage holding the archive, its key there) of a path or an ``s3://bucket/key`` URL."""
+    parsed = parse_s3_url(location)
+    if parsed is not None:
+        bucket, base, name = parsed
+        return S3Storage(BACKUPS, s3_client(), bucket, scratch=_scratch(), base=base), name
+    if location.startswith("s3://"):
+        raise ValidationError({"archive": [_("Địa chỉ bản sao lưu %(path)s không hợp lệ (s3://bucket/khoá).",
+                                             path=location)]})
+    folder, name = os.path.split(os.path.abspath(location))
+    return LocalStorage(BACKUPS, folder), name
+
+
+@contextmanager
+def _local_archive(location: str) -> Iterator[str]:
+    """A path on this machine holding the archive at ``location`` for the ``with`` block: a path is itself; an
+    ``s3://`` URL is downloaded once to a temporary file (mode 0600) of the scratch folder, removed afterwards."""
+    if not location.startswith("s3://"):
+        yield location
+        return
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    store, name = _archive_at(location)
+    with ExitStack() as stack:
+        try:
+            path = stack.enter_context(store.local_copy(name, suffix=SUFFIX))
+        except Missing:
+            raise NotFoundError(_("Không có bản sao lưu %(path)s trong bucket.", path=location)) from None
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise ServiceError(_("Không tải được bản sao lưu %(path)s: %(detail)s", path=location,
+                                 detail=str(exc))) from exc
+        yield path
+
+
 @use_case
 def _record(**values) -> Backup:
     row = Backup(**values)
@@ -338,18 +420,20 @@ def _record(**values) -> Backup:
 
 
 def create_backup(trigger: str = "command") -> Backup:
-    """Make one encrypted archive in ``BACKUP_DIR`` and its ``backup`` row (HN-11.1, HN-11.2, HCM-10.1/10.2).
+    """Make one encrypted archive where ``backup_store`` says (``BACKUP_DIR`` or the bucket) and its ``backup`` row
+    (HN-11.1, HN-11.2, HCM-10.1/10.2).
 
-    The archive is written under a temporary name (mode 0600) and renamed when complete, so a half-written archive
-    is never taken for a backup. A failure (the backup key missing or malformed included) removes it, writes a
-    ``failed`` row with the reason, alerts Sở Nội vụ's administrators and raises a :class:`ServiceError` with a
-    Vietnamese message."""
+    The archive is written under a temporary local name (mode 0600) and renamed into ``BACKUP_DIR`` or uploaded to
+    the bucket (then removed) when complete, so a half-written archive is never taken for a backup. A failure (the
+    backup key missing or malformed, the bucket unreachable included) removes it, writes a ``failed`` row with the
+    reason, alerts Sở Nội vụ's administrators and raises a :class:`ServiceError` with a Vietnamese message."""
     _require_postgres()
-    folder = backup_dir()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"cbccvc-{stamp}-{secrets.token_hex(3)}{SUFFIX}"
-    final, partial = os.path.join(folder, name), os.path.join(folder, f".{name}.partial")
+    store, partial = None, None
     try:
+        store = backup_store()
+        partial = os.path.join(store.scratch_dir(), f".{name}.partial")
         backup_key, _keys = backup_keys()  # a key missing or wrong is a failed backup too: recorded and alerted
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -357,17 +441,25 @@ def create_backup(trigger: str = "command") -> Backup:
             manifest = _write_archive(out, backup_key)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(partial, final)
+        final = store.local_path(name)
+        if final is not None:
+            os.replace(partial, final)
+        else:
+            stored = store.put_file(name, partial, move=True)
+            if (stored.size, stored.sha256) != (out.size, out.digest.hexdigest()) or store.size(name) != out.size:
+                raise ServiceError(_("Bản sao lưu tải lên bucket không khớp với bản đã ghi."))
+            final = f"{store.location}{name}"
     except Exception as exc:
-        if os.path.exists(partial):
+        if partial and os.path.exists(partial):
             os.remove(partial)
         db.session.rollback()
         message = _describe(exc)
         log.error("backup failed: %s", message, exc_info=not isinstance(exc, ServiceError))
-        row = _record(status="failed", location=folder, file_name=None, trigger=trigger, message=message)
+        location = store.location if store is not None else _storage_kind()
+        row = _record(status="failed", location=location, file_name=None, trigger=trigger, message=message)
         _alert(row, _("Sao lưu dữ liệu không thành công: %(reason)s", reason=message))
         raise ServiceError(_("Sao lưu không thành công: %(reason)s", reason=message)) from exc
-    row = _record(status="complete", location=folder, file_name=name, size=out.size,
+    row = _record(status="complete", location=store.location, file_name=name, size=out.size,
                   sha256=out.digest.hexdigest(), key_id=manifest["keys"]["backup_key_id"],
                   schema_revision=manifest["schema_revision"], tables=len(manifest["tables"]),
                   rows=manifest["rows"], files=manifest["files"]["count"], trigger=trigger)
@@ -383,6 +475,8 @@ def _describe(exc: Exception) -> str:
         return _("%(tool)s báo lỗi: %(detail)s", tool=exc.tool, detail=exc.stderr or exc.code)
     if isinstance(exc, OSError):
         return _("lỗi ghi tệp: %(detail)s", detail=exc.strerror or str(exc))
+    if exc.__class__.__module__.startswith(("botocore", "boto3")):
+        return _("lỗi bucket S3: %(detail)s", detail=str(exc) or exc.__class__.__name__)
     return str(exc) or exc.__class__.__name__
 
 
@@ -413,9 +507,14 @@ def _safe_name(name: str) -> bool:
 
 
 def inspect_archive(path: str) -> ArchiveCheck:
-    """Read the whole archive once, authenticating every chunk and checking its structure (dump, files, list,
-    manifest, in this order; every file against its own size and SHA-256 and the list against the manifest).
-    :class:`ArchiveRefused` with the reason in Vietnamese otherwise. Nothing is written."""
+    """Read the whole archive (a path or an ``s3://`` URL) once, authenticating every chunk and checking its
+    structure (dump, files, list, manifest, in this order; every file against its own size and SHA-256 and the list
+    against the manifest). :class:`ArchiveRefused` with the reason in Vietnamese otherwise. Nothing is written."""
+    with _local_archive(path) as local:
+        return _inspect(local)
+
+
+def _inspect(path: str) -> ArchiveCheck:
     _active, keys = backup_keys()
     with _open(path) as fh:
         source = _HashingReader(fh)
@@ -594,22 +693,24 @@ def _restore_into(path: str, keys: list[bytes], url: URL, tools: postgres.PgTool
 
 def restore_backup(path: str, into: str | URL, files_dir: str | None = None,
                    pki_dir: str | None = None) -> RestoreReport:
-    """Restore an archive into the EMPTY PostgreSQL database ``into`` (refused otherwise), its attachment store
-    into ``files_dir`` and its signing material into ``pki_dir`` (each an empty or new directory, when given), then
-    compare every table with the manifest. The archive is authenticated in full before anything is written."""
+    """Restore an archive (a path or an ``s3://`` URL) into the EMPTY PostgreSQL database ``into`` (refused
+    otherwise), its attachment store into ``files_dir`` and its signing material into ``pki_dir`` (each an empty or
+    new directory, when given), then compare every table with the manifest. The archive is authenticated in full
+    before anything is written."""
     url = _target_url(into)
     files_dir, pki_dir = _empty_dir(files_dir, "files"), _empty_dir(pki_dir, "pki")
-    check = inspect_archive(path)
-    tools, objects = _empty_target(url)
-    if objects:
-        raise ValidationError({"into": [_("Cơ sở dữ liệu đích không trống (%(n)s đối tượng); chỉ khôi phục vào một "
-                                          "cơ sở dữ liệu trống.", n=objects)]})
-    _active, keys = backup_keys()
-    written = [0]
-    try:
-        _restore_into(path, keys, url, tools, _file_writer(files_dir, pki_dir, written))
-    except postgres.ToolError as exc:
-        raise ServiceError(_("Khôi phục không thành công: %(detail)s", detail=exc.stderr or exc.code)) from exc
+    with _local_archive(path) as local:
+        check = _inspect(local)
+        tools, objects = _empty_target(url)
+        if objects:
+            raise ValidationError({"into": [_("Cơ sở dữ liệu đích không trống (%(n)s đối tượng); chỉ khôi phục vào "
+                                              "một cơ sở dữ liệu trống.", n=objects)]})
+        _active, keys = backup_keys()
+        written = [0]
+        try:
+            _restore_into(local, keys, url, tools, _file_writer(files_dir, pki_dir, written))
+        except postgres.ToolError as exc:
+            raise ServiceError(_("Khôi phục không thành công: %(detail)s", detail=exc.stderr or exc.code)) from exc
     problems, tables, rows = _compare_tables(check.manifest, url)
     return RestoreReport(manifest=check.manifest, tables=tables, rows=rows, files=check.files,
                          files_written=written[0], problems=problems)
@@ -625,8 +726,12 @@ def latest_backup() -> Backup | None:
 
 
 def archive_path(row: Backup) -> str:
-    """Where a backup row's archive is (its directory and file name)."""
-    return os.path.join(row.location, row.file_name or "")
+    """Where a backup row's archive is: its path, or ``s3://bucket/key`` (a failed attempt: the location)."""
+    if not row.file_name:
+        return row.location
+    if row.location.startswith("s3://"):
+        return f"{row.location.rstrip('/')}/{row.file_name}"
+    return os.path.join(row.location, row.file_name)
 
 
 class _FileHasher:
@@ -714,8 +819,8 @@ def _verify_server() -> URL:
 
 
 def _verify(path: str) -> RestoreReport:
-    """Restore ``path`` into a scratch database, check it against its manifest, drop it."""
-    check = inspect_archive(path)
+    """Restore ``path`` (on this machine) into a scratch database, check it against its manifest, drop it."""
+    check = _inspect(path)
     _active, keys = backup_keys()
     report = RestoreReport(manifest=check.manifest, files=check.files)
     report.problems += _check_keys(check.manifest)
@@ -760,7 +865,8 @@ def verify_backup(path: str | None = None) -> tuple[Backup | None, RestoreReport
     checked against its manifest (row counts, checksums, attachments' SHA-256, a sample of encrypted values
     decrypting, the keys needed), and the scratch database dropped. The result is recorded on the backup's row
     (found by its SHA-256 for a ``path``); a failure alerts Sở Nội vụ's administrators and the log.
-    Returns (row or None, report or None when the archive was refused, the message)."""
+    Returns (row or None, report or None when the archive was refused, the message). ``path`` may be an ``s3://``
+    URL; the latest backup is read from where it is stored (downloaded once to a temporary file)."""
     _require_postgres()
     if path is None:
         row = latest_backup()
@@ -769,9 +875,14 @@ def verify_backup(path: str | None = None) -> tuple[Backup | None, RestoreReport
         path = archive_path(row)
     else:
         row = None
-    report, message = None, ""
+    report, message, looked_up = None, "", row is not None
     try:
-        report = _verify(path)
+        with _local_archive(path) as local:
+            try:
+                report = _verify(local)
+            finally:
+                if not looked_up:
+                    row, looked_up = _backup_of_file(path, local), True
     except ServiceError as exc:  # refused archive, missing file, keys not configured: a failed verification
         message = "; ".join(exc.messages)
     except Exception as exc:  # a restore tool or the server failed: the verification failed, say why
@@ -782,8 +893,8 @@ def verify_backup(path: str | None = None) -> tuple[Backup | None, RestoreReport
                    _("Khôi phục thử thành công: %(tables)s bảng, %(rows)s dòng, %(files)s tệp khớp với bảng kê.",
                      tables=report.tables, rows=report.rows, files=report.files))
     ok = report is not None and report.ok
-    if row is None:
-        row = _backup_of_file(path)
+    if not looked_up:  # the archive could not be read at all
+        row = _backup_of_file(path, None)
     recorded = _record_verification(row.id if row is not None else None, ok, message)
     if ok:
         log.info("backup verified: %s — %s", path, message)
@@ -793,14 +904,15 @@ def verify_backup(path: str | None = None) -> tuple[Backup | None, RestoreReport
     return recorded, report, message
 
 
-def _backup_of_file(path: str) -> Backup | None:
-    """The backup row of an archive file (by its name and SHA-256), if this database knows it."""
-    name = os.path.basename(path)
+def _backup_of_file(path: str, local: str | None) -> Backup | None:
+    """The backup row of an archive ``path`` (or URL) by its name and, when its copy ``local`` can be read, its
+    SHA-256 — if this database knows it."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
     row = db.session.scalar(select(Backup).where(Backup.file_name == name).order_by(Backup.id.desc()).limit(1))
-    if row is None or not row.sha256 or not os.path.isfile(path):
+    if row is None or not row.sha256 or local is None or not os.path.isfile(local):
         return row
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(local, "rb") as fh:
         while data := fh.read(_READ):
             digest.update(data)
     return row if digest.hexdigest() == row.sha256 else None
@@ -829,8 +941,8 @@ def prune_backups(today: date | None = None) -> list[Backup]:
     for row in rows:
         if row.id in doomed:
             path = archive_path(row)
-            if os.path.isfile(path):
-                os.remove(path)
+            store, key = _archive_at(path)
+            store.delete(key)  # nothing when already gone
             row.deleted_at = datetime.now(UTC)
             pruned.append(row)
             log.info("backup %s pruned by retention: %s", row.id, path)
@@ -840,7 +952,7 @@ def prune_backups(today: date | None = None) -> list[Backup]:
 
 def _remove_stale_partials(max_age_hours: int = 24) -> None:
     """Remove half-written archives (a process killed while writing) older than ``max_age_hours``."""
-    folder = backup_dir()
+    folder = backup_store().scratch_dir()
     limit = datetime.now(UTC).timestamp() - max_age_hours * 3600
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
