@@ -275,7 +275,8 @@ def test_import_upload_and_report_through_the_store(app, demo, backend, monkeypa
     monkeypatch.setitem(app.extensions, "rq_queue", None)
     unit = unit_by_name("Khoa Cấp cứu")
     # A column the template does not have: a warning, so that there is a report to store.
-    content = _csv_bytes([row + [cell] for row, cell in zip(_person_csv(range(1, 4)), ["Cột lạ", "", "", ""])],
+    content = _csv_bytes([row + [cell] for row, cell in zip(_person_csv(range(1, 4)), ["Cột lạ", "", "", ""],
+                                                                  strict=True)],
                          ";", True)
     c = client_for(app, "syt.tccb")
     resp = c.post("/imports/upload", data={"unit_id": unit.id, "category": "cong_chuc",
