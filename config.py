@@ -69,6 +69,9 @@ class Config:
     # Uploads with at least this many people are read by a second process while the dry run checks (two cores
     # busy instead of one); smaller ones are read in the job's own process.
     IMPORT_PARALLEL_MIN_ROWS = int(os.environ.get("IMPORT_PARALLEL_MIN_ROWS", "2000"))
+    # Processes that write a large import's commit (each its share of the rows, its own transactions): the
+    # commit is Python-bound, so two keep two cores busy.
+    IMPORT_COMMIT_PROCESSES = int(os.environ.get("IMPORT_COMMIT_PROCESSES", str(min(2, os.cpu_count() or 1))))
     # Seconds the data-quality figures of a scope are kept before they are worked out again (0: never kept); the
     # page shows when they were worked out (issue 20: the month-end peak).
     QUALITY_CACHE_SECONDS = int(os.environ.get("QUALITY_CACHE_SECONDS", "300"))

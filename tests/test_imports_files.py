@@ -983,3 +983,41 @@ def test_a_large_upload_is_read_by_a_second_process(app, codes, tmp_path):
         with pytest.raises(FileRefused) as refused:
             list(staging.stage_in_child(str(bad), "xlsx", "template", [], {}))
         assert "Không đọc được bảng tính" in refused.value.message
+
+
+def test_a_large_commit_is_written_by_two_processes(app, demo, inline, tmp_path, unit_by_name, monkeypatch):
+    """A large commit is shared by forked processes (``IMPORT_COMMIT_PROCESSES``), each writing its share of the
+    rows in its own transactions: every person gets exactly one file, version 1, and every row its outcome."""
+    import jobs.imports as job_module
+    from app.services.imports import staging
+
+    db = demo
+    monkeypatch.setitem(app.config, "IMPORT_PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setitem(app.config, "IMPORT_COMMIT_PROCESSES", 2)
+    monkeypatch.setitem(app.config, "IMPORT_COMMIT_BATCH", 4)
+    monkeypatch.setattr(staging, "can_stage_in_child", lambda: True)
+    shares = tmp_path / "shares.txt"
+    real = job_module._commit_rows
+
+    def spy(job_id, actor_id, run, part=None):
+        with open(shares, "a") as fh:
+            fh.write(f"{os.getpid()} {part}\n")
+        return real(job_id, actor_id, run, part)
+
+    monkeypatch.setattr(job_module, "_commit_rows", spy)
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    path = str(tmp_path / "30.xlsx")
+    expected = filled_template(path, range(1, 31))
+    job = committed(db, officer, upload(db, officer, unit, path))
+    assert (job.status, job.created_count, job.done, job.refused_count) == ("finished", 30, 30, 0), job.error
+    seen = [line.split(" ", 1) for line in shares.read_text().splitlines()]
+    assert {part for _pid, part in seen} == {"(0, 2)", "(1, 2)", "None"}
+    assert len({pid for pid, part in seen if part != "None"}) == 2 and str(os.getpid()) in {
+        pid for pid, part in seen if part == "None"}
+    from app.crypto import blind_index
+
+    indexes = [blind_index(cccd) for cccd in expected]
+    assert count(db, Person, Person.cccd_index.in_(indexes)) == 30
+    assert count(db, FileVersion, FileVersion.import_job_id == job.id, FileVersion.version_no == 1) == 30
+    assert count(db, ImportRow, ImportRow.job_id == job.id, ImportRow.outcome == "created") == 30

@@ -25,7 +25,8 @@ from app.services.personnel import checks
 from app.services.personnel.syll import SECTIONS
 from app.text import clean, split_name
 
-__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "main_sheet_name", "stage", "stage_in_child"]
+__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "die_with_parent", "main_sheet_name", "stage",
+           "stage_in_child"]
 
 #: The "field" of an issue about a whole row.
 ROW = "__row__"
@@ -375,10 +376,23 @@ def can_stage_in_child() -> bool:
     return threading.active_count() == 1
 
 
+def die_with_parent() -> None:
+    """In a forked helper process: be killed when the process that forked it dies (Linux ``PR_SET_PDEATHSIG``), so
+    that a killed worker leaves no helper writing on its own."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the helper ends when its pipe or its work does
+
+
 def _reader(send, path: str, kind: str, file_format: str) -> None:
     """The forked reading process: :func:`stage` into the pipe (it touches no database connection)."""
     from app.services.imports.sources import open_source
 
+    die_with_parent()
     try:
         source = open_source(path, kind)
         issues: list[list] = []
