@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Date, case, cast, func, select
 
 from app.extensions import db
+from app.security import scope
 from models.accounts import Account, ConsentGrant, Delegation, RoleAssignment
 from models.audit import AccessLog
 
@@ -83,7 +84,7 @@ def build(today: date | None = None, *, dormant_days: int = DEFAULT_DORMANT_DAYS
           login_days: int = DEFAULT_LOGIN_DAYS, now: datetime | None = None) -> SecurityReport:
     """Compute every figure of the report (read only)."""
     now = now or datetime.now(UTC)
-    today = today or now.date()
+    today = today or scope.today()  # the day grants are judged on (not the UTC date: from 17:00 UTC, VN is a day on)
     report = SecurityReport(today=today, dormant_days=dormant_days, login_days=login_days)
     locked = Account.locked_at.is_not(None)
     active = Account.active.is_(True) & Account.locked_at.is_(None)
@@ -136,7 +137,7 @@ def privileged_accounts(today: date | None = None, limit: int | None = PAGE_LIST
     username; ``limit`` rows (None: all, streamed by the caller)."""
     from models.org_units import OrgUnit
 
-    today = today or datetime.now(UTC).date()
+    today = today or scope.today()
     role_model = _role_name()
     stmt = (select(Account.username, Account.last_name, Account.first_name, Account.kind, role_model.name, OrgUnit.name,
                    Account.last_login, Account.locked_at.is_not(None))
