@@ -147,8 +147,7 @@ def _commit_in_processes(job_id: int, actor_id: int, run: Run, processes: int) -
     context = multiprocessing.get_context("fork")
     children = [context.Process(target=_commit_child, args=(job_id, actor_id, run, share, processes), daemon=True,
                                 name=f"cbccvc-import-commit-{share}") for share in range(processes)]
-    for child in children:
-        child.start()
+    staging.fork_all(children)
     for child in children:
         child.join()
     codes = [child.exitcode for child in children]

@@ -25,8 +25,8 @@ from app.services.personnel import checks
 from app.services.personnel.syll import SECTIONS
 from app.text import clean, split_name
 
-__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "die_with_parent", "main_sheet_name", "stage",
-           "stage_in_child"]
+__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "die_with_parent", "fork_all", "main_sheet_name",
+           "stage", "stage_in_child"]
 
 #: The "field" of an issue about a whole row.
 ROW = "__row__"
@@ -343,7 +343,7 @@ def stage_in_child(path: str, kind: str, file_format: str, file_issues: list[lis
     receive, send = context.Pipe(duplex=False)
     reader = context.Process(target=_reader, args=(send, path, kind, file_format), daemon=True,
                              name="cbccvc-import-reader")
-    reader.start()
+    fork_all([reader])
     send.close()
     try:
         while True:
@@ -374,6 +374,21 @@ def can_stage_in_child() -> bool:
     import threading
 
     return threading.active_count() == 1
+
+
+def fork_all(processes: list) -> None:
+    """Start forked helper processes with the objects of this one frozen out of the garbage collector's reach
+    (``gc.freeze``): a collection in a helper would otherwise write to every inherited object's page and copy it
+    (copy-on-write), each helper ending up with a private copy of this process's memory."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
 
 
 def die_with_parent() -> None:
