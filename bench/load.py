@@ -62,6 +62,7 @@ from bench.run import (  # noqa: E402 - after the path
     people_count,
     pg_connect,
     redact,
+    run_script,
 )
 
 BIN = ROOT / ".venv" / "bin"
@@ -305,13 +306,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"load: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except subprocess.CalledProcessError as exc:
-        print(f"load: error: {' '.join(map(str, exc.cmd))} failed ({exc.returncode})", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_script(main, "load")

@@ -1647,14 +1647,20 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run_script(entry: Callable[[], int], name: str) -> None:
+    """Run a bench script's ``entry`` and exit with its code; a BenchError or a failed command is one line on
+    stderr (exit 2), Ctrl-C exits 130."""
     try:
-        sys.exit(main())
+        sys.exit(entry())
     except BenchError as exc:
-        print(f"bench: error: {exc}", file=sys.stderr)
+        print(f"{name}: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except subprocess.CalledProcessError as exc:
-        print(f"bench: error: {' '.join(map(str, exc.cmd))} failed ({exc.returncode})", file=sys.stderr)
+        print(f"{name}: error: {' '.join(map(str, exc.cmd))} failed ({exc.returncode})", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run_script(main, "bench")
