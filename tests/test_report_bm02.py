@@ -309,6 +309,31 @@ def test_page_shows_the_two_level_header_and_logs_the_view(app, client, demo_peo
     assert db.session.execute(text("SELECT count(*) FROM access_log WHERE event = 'view_report'")).scalar() == 1
 
 
+def test_the_screen_shows_the_rows_a_page_at_a_time(app, client, demo_people, facts, monkeypatch):
+    """A report of hundreds of units is shown a page of rows at a time, the total on every page; the pages
+    together are every row once."""
+    import re
+
+    import views.reports.bm02 as view
+
+    login(client, "xem.baocao")
+    whole = client.get("/reports/bm02/vien-chuc/?depth=2").get_data(as_text=True)
+    every = re.findall(r'data-unit="(\d+)"', whole)
+    assert len(every) > 3
+    monkeypatch.setattr(view, "SCREEN_ROWS", 3)
+    seen, number = [], 1
+    while True:
+        page = client.get(f"/reports/bm02/vien-chuc/?depth=2&page={number}").get_data(as_text=True)
+        rows = re.findall(r'data-unit="(\d+)"', page)
+        assert 0 < len(rows) <= 3 and 'id="bm02-total"' in page
+        seen += rows
+        if "page=%d" % (number + 1) not in page:
+            break
+        number += 1
+    assert seen == every and number == -(-len(every) // 3)
+    assert client.get("/reports/bm02/vien-chuc/?page=abc").status_code == 400
+
+
 def test_scope_a_unit_officer_sees_only_its_subtree(app, client, demo_people, facts):
     """syt.tccb: Sở Y tế's subtree by default; a unit outside it, a forged id or a missing unit is a 404 with a
     Vietnamese message (the service raises NotFoundError); a bad date or depth is a 400."""

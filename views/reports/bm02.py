@@ -22,6 +22,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional as OptionalV
 
 from app import audit
+from app.request_input import int_arg
 from app.security.downloads import attachment_name
 from app.security.permissions import (
     ACTION_READ,
@@ -37,7 +38,7 @@ from app.services.errors import NotFoundError, ServiceError, ValidationError
 from app.services.reports import bm02 as svc
 from app.services.reports import bm02_files as files
 from views.forms import DateField, UnitPickerField, VNForm, field_errors
-from views.kit import Chart, Column, ListView, Page, render_rows, service_form
+from views.kit import Chart, Column, ListView, Page, page_of, render_rows, service_form
 from views.reports.exports import export_button, start_export
 
 __all__ = ["Bm02View", "register"]
@@ -66,6 +67,10 @@ class SignForm(VNForm):
 def svc_number(value) -> str:
     """A figure with the Vietnamese thousands separator; blank for none."""
     return "" if value is None else f"{value:,}".replace(",", ".")
+
+
+#: Rows of the report shown per page on screen.
+SCREEN_ROWS = 100
 
 
 def _args() -> dict:
@@ -186,8 +191,14 @@ class Bm02View(ListView):
             buttons.append(Markup('<a class="btn btn-primary btn-sm" id="bm02-sign" href="%s"><i class="fa '
                                   'fa-pencil"></i> %s</a>') % (url_for("Bm02View.sign", kind=kind, **args),
                                                                 _("Ký số PDF")))
+        # On screen a page of rows at a time (an agency's report can list hundreds of units: ~2 MB of HTML in one
+        # page); the totals, the chart, the XLSX and the PDF are the whole report.
+        number = int_arg("page", 1)
+        start = (number - 1) * SCREEN_ROWS
+        page = page_of(report.rows[start:start + SCREEN_ROWS], len(report.rows) > start + SCREEN_ROWS, number,
+                       size=SCREEN_ROWS, total=len(report.rows))
         return self.render_list(
-            Page(report.rows), report=report, title=title, bm02_buttons=buttons,
+            page, report=report, title=title, bm02_buttons=buttons,
             intro=_("Đối tượng: %(who)s. Đơn vị: %(unit)s. Số liệu tính đến ngày %(day)s (tuổi tính đến ngày này), "
                     "theo hồ sơ đang công tác trong phạm vi bạn được xem; mỗi dòng gồm cả các đơn vị trực thuộc.",
                     who=report.kind.subject, unit=report.scope_name, day=report.day.strftime("%d/%m/%Y")),
