@@ -1021,3 +1021,73 @@ def test_a_large_commit_is_written_by_two_processes(app, demo, inline, tmp_path,
     assert count(db, Person, Person.cccd_index.in_(indexes)) == 30
     assert count(db, FileVersion, FileVersion.import_job_id == job.id, FileVersion.version_no == 1) == 30
     assert count(db, ImportRow, ImportRow.job_id == job.id, ImportRow.outcome == "created") == 30
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def test_a_worker_killed_while_two_processes_commit_leaves_no_writer_and_resumes_once(app, demo, monkeypatch, tmp_path,
+                                                                                    unit_by_name):
+    """The commit shared by two forked processes (``IMPORT_COMMIT_PROCESSES``) in a real ``rq worker``: SIGKILL of
+    the worker and its horse takes the two commit processes with it (nobody goes on writing on their own); what
+    was committed has its outcome; the re-queued run writes exactly the rest — one file per person."""
+    import time
+    import uuid
+
+    from redis import Redis
+    from rq import Queue
+
+    from jobs.reconcile import reconcile
+    from tests.test_job_recovery import LEASE, Workers, row_of, wait_for
+
+    db = demo
+    folder = tmp_path / "imports"
+    monkeypatch.setitem(app.config, "IMPORT_FOLDER", str(folder))
+    monkeypatch.setitem(app.config, "JOB_HEARTBEAT_TIMEOUT_SECONDS", LEASE)
+    monkeypatch.setitem(app.config, "JOB_QUEUE_GRACE_SECONDS", 0)
+    monkeypatch.setitem(app.extensions, "rq_queue", None)
+    officer = account(db, "syt.tccb")
+    unit = unit_by_name("Khoa Cấp cứu")
+    path = str(tmp_path / "16.xlsx")
+    filled_template(path, range(1, 17))
+    job = upload(db, officer, unit, path)
+    assert job.valid_rows == 16
+    queue = Queue(f"cbccvc_test_import_{uuid.uuid4().hex[:8]}", connection=Redis.from_url(app.config["REDIS_URL"]))
+    monkeypatch.setitem(app.extensions, "rq_queue", queue)
+    job_id = job.id
+    svc.request_commit(officer, job_id)
+    settings = {"IMPORT_COMMIT_PROCESSES": 2, "IMPORT_PARALLEL_MIN_ROWS": 0, "IMPORT_COMMIT_BATCH": 2,
+                "IMPORT_FOLDER": str(folder)}
+    pool = Workers(app, tmp_path)
+    try:
+        worker = pool.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.6, **settings)
+        wait_for(lambda: row_of(db, ImportJob, job_id).done >= 4, what="4 rows", logs=pool.logs)
+        horses = _children(worker.pid)
+        writers = [pid for horse in horses for pid in _children(horse)]
+        assert len(writers) == 2, (horses, writers, pool.logs())  # the two commit processes
+        pool.kill(worker)
+        wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split(")")[1]
+                                 .split()[0] != "Z" for pid in writers), timeout=10, what="commit processes gone")
+        time.sleep(1.5)
+        killed = row_of(db, ImportJob, job_id)
+        written = killed.done
+        assert killed.status == "running" and 4 <= written < 16
+        time.sleep(1.5)
+        assert row_of(db, ImportJob, job_id).done == written  # nobody left writing
+        assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome.is_not(None)) == written
+        assert count(db, FileVersion, FileVersion.import_job_id == job_id) == written
+        time.sleep(LEASE + 0.5)
+        assert reconcile()["requeued"] == 1
+        pool.finish(pool.start(app.config["REDIS_URL"], queue.name, burst=True, **settings))
+    finally:
+        pool.close()
+        queue.empty()
+    done = row_of(db, ImportJob, job_id)
+    assert (done.status, done.done, done.created_count, done.attempts) == ("finished", 16, 16, 2), pool.logs()
+    assert count(db, FileVersion, FileVersion.import_job_id == job_id) == 16
+    assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome == "created") == 16
