@@ -844,16 +844,8 @@ def m_export_people_city_xlsx(ctx: Context) -> Measure:
         export_id = job.id
         db.session.remove()
     out = Path(folder) / "child.out"
-    started = time.perf_counter()
-    with open(out, "w") as fh:
-        proc = subprocess.Popen([str(BIN / "python"), "-c", EXPORT_CHILD, str(export_id)], cwd=ROOT,
-                                env={**os.environ, "EXPORT_FOLDER": folder}, stdout=fh, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    app_ms = (time.perf_counter() - started) * 1000
-    text_out = out.read_text()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"the export child failed:\n{text_out[-3000:]}")
-    result = json.loads(text_out.strip().splitlines()[-1])
+    child = run_child("export", EXPORT_CHILD, [str(export_id)], {**os.environ, "EXPORT_FOLDER": folder}, out)
+    app_ms, result, usage = child.ms, child.result, child.usage
     peak_mb = usage.ru_maxrss / 1024  # kB on Linux
     size = sum(f.stat().st_size for f in Path(folder).glob("*.xlsx"))
     for f in Path(folder).iterdir():
@@ -1134,16 +1126,8 @@ def m_sync_10k(ctx: Context) -> Measure:
         out = Path(folder) / "child.out"
         env = {**os.environ, "NATIONAL_API_URL": stub.url, "NATIONAL_API_KEY": stub.key}
         env.pop("REDIS_URL", None)
-        started = time.perf_counter()
-        with open(out, "w") as fh:
-            proc = subprocess.Popen([str(BIN / "python"), "-c", SYNC_CHILD], cwd=ROOT, env=env, stdout=fh,
-                                    stderr=subprocess.STDOUT)
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        app_ms = (time.perf_counter() - started) * 1000
-        text_out = out.read_text()
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise BenchError(f"the sync child failed:\n{text_out[-3000:]}")
-        result = json.loads(text_out.strip().splitlines()[-1])
+        child = run_child("sync", SYNC_CHILD, [], env, out)
+        app_ms, result, usage = child.ms, child.result, child.usage
         national = stub.counts()
     finally:
         stub.stop()
@@ -1406,6 +1390,37 @@ class TreeMemory(threading.Thread):
         self.join(timeout=5)
 
 
+@dataclass
+class Child:
+    """What :func:`run_child` measured: wall time, the last JSON line printed, ``wait4``'s resource usage (peak
+    RSS, CPU) and, when asked, the memory of the child with its own children."""
+
+    ms: float
+    result: dict
+    usage: object
+    tree: TreeMemory | None
+
+
+def run_child(what: str, code: str, args: list[str], env: dict, out: Path, *, tree: bool = False) -> Child:
+    """Run ``code`` in a child interpreter (the app's jobs measured in a process of their own), its output in
+    ``out``; a BenchError with the output's tail when it fails."""
+    started = time.perf_counter()
+    with open(out, "w") as fh:
+        proc = subprocess.Popen([str(BIN / "python"), "-c", code, *args], cwd=ROOT, env=env, stdout=fh,
+                                stderr=subprocess.STDOUT)
+        memory = TreeMemory(proc.pid) if tree else None
+        if memory is not None:
+            memory.start()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        if memory is not None:
+            memory.stop()
+    ms = (time.perf_counter() - started) * 1000
+    text_out = out.read_text()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise BenchError(f"the {what} child failed:\n{text_out[-3000:]}")
+    return Child(ms, json.loads(text_out.strip().splitlines()[-1]), usage, memory)
+
+
 def m_import_50k(ctx: Context) -> Measure:
     """Issue 19 (targets ≤ 5 min, the worker's peak RSS ≤ 400 MB): a template workbook of
     ``BENCH_IMPORT_PEOPLE`` (50,000) new people with four repeating sections, five rows a person
@@ -1442,19 +1457,8 @@ def m_import_50k(ctx: Context) -> Measure:
     env = {**os.environ, "IMPORT_FOLDER": folder}
     env.pop("REDIS_URL", None)
     try:
-        started = time.perf_counter()
-        with open(out, "w") as fh:
-            proc = subprocess.Popen([str(BIN / "python"), "-c", IMPORT_CHILD, str(job_id)], cwd=ROOT, env=env,
-                                    stdout=fh, stderr=subprocess.STDOUT)
-            tree = TreeMemory(proc.pid)
-            tree.start()
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            tree.stop()
-        app_ms = (time.perf_counter() - started) * 1000
-        text_out = out.read_text()
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise BenchError(f"the import child failed:\n{text_out[-3000:]}")
-        result = json.loads(text_out.strip().splitlines()[-1])
+        child = run_child("import", IMPORT_CHILD, [str(job_id)], env, out, tree=True)
+        app_ms, result, usage, tree = child.ms, child.result, child.usage, child.tree
     finally:
         deleted = import_cleanup(ctx.conn, job_id)
         shutil.rmtree(folder, ignore_errors=True)
