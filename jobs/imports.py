@@ -126,7 +126,7 @@ def _processes(job_id: int) -> int:
     """How many processes write a commit: ``IMPORT_COMMIT_PROCESSES`` for a large one (at least
     ``IMPORT_PARALLEL_MIN_ROWS`` rows left), from a process that may fork (no other thread); else 1."""
     wanted = int(current_app.config.get("IMPORT_COMMIT_PROCESSES") or 1)
-    if wanted <= 1 or not staging.can_stage_in_child():
+    if wanted <= 1 or not staging.can_fork():
         return 1
     left = db.session.scalar(select(func.count()).select_from(ImportRow).where(
         ImportRow.job_id == job_id, ImportRow.status == "valid", ImportRow.outcome.is_(None)))

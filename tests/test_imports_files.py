@@ -995,7 +995,7 @@ def test_a_large_commit_is_written_by_two_processes(app, demo, inline, tmp_path,
     monkeypatch.setitem(app.config, "IMPORT_PARALLEL_MIN_ROWS", 0)
     monkeypatch.setitem(app.config, "IMPORT_COMMIT_PROCESSES", 2)
     monkeypatch.setitem(app.config, "IMPORT_COMMIT_BATCH", 4)
-    monkeypatch.setattr(staging, "can_stage_in_child", lambda: True)
+    monkeypatch.setattr(staging, "can_fork", lambda: True)
     shares = tmp_path / "shares.txt"
     real = job_module._commit_rows
 

@@ -90,7 +90,7 @@ def _dry_run(job: ImportJob, run, actor: Account, unit: OrgUnit, store, upload: 
         db.session.commit()
 
     encodings = source.encodings
-    if total >= int(current_app.config.get("IMPORT_PARALLEL_MIN_ROWS") or 0) and staging.can_stage_in_child():
+    if total >= int(current_app.config.get("IMPORT_PARALLEL_MIN_ROWS") or 0) and staging.can_fork():
         # A large upload is read by a second process while this one checks and stores (staging.stage_in_child).
         encodings = {}
         people = staging.stage_in_child(upload, source.kind, layout, file_issues, encodings)

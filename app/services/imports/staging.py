@@ -25,7 +25,7 @@ from app.services.personnel import checks
 from app.services.personnel.syll import SECTIONS
 from app.text import clean, split_name
 
-__all__ = ["ROW", "Staged", "can_stage_in_child", "detect_format", "die_with_parent", "fork_all", "main_sheet_name",
+__all__ = ["ROW", "Staged", "can_fork", "detect_format", "die_with_parent", "fork_all", "main_sheet_name",
            "stage", "stage_in_child"]
 
 #: The "field" of an issue about a whole row.
@@ -336,7 +336,7 @@ def stage_in_child(path: str, kind: str, file_format: str, file_issues: list[lis
     about half the time. The people come back in order, a batch at a time through a pipe (the reader is at most a
     batch ahead: memory stays bounded); ``file_issues`` and ``encodings`` (the legacy encodings found) are filled
     at the end; a refused file raises :class:`FileRefused` here. Only from a process without other threads (an RQ
-    work horse): :func:`can_stage_in_child`."""
+    work horse): :func:`can_fork`."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -368,7 +368,7 @@ def stage_in_child(path: str, kind: str, file_format: str, file_issues: list[lis
         reader.join()
 
 
-def can_stage_in_child() -> bool:
+def can_fork() -> bool:
     """A fork is safe here: this process runs no other thread (a thread holding a lock at the fork would leave it
     locked for ever in the child)."""
     import threading
