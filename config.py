@@ -75,6 +75,9 @@ class Config:
     # Seconds the data-quality figures of a scope are kept before they are worked out again (0: never kept); the
     # page shows when they were worked out (issue 20: the month-end peak).
     QUALITY_CACHE_SECONDS = int(os.environ.get("QUALITY_CACHE_SECONDS", "300"))
+    # Hours the figures a page read are kept warm by the periodic refresh (jobs.reports.refresh_kept_figures, every
+    # 5 minutes), so that their next reader finds them ready.
+    QUALITY_KEEP_WARM_HOURS = float(os.environ.get("QUALITY_KEEP_WARM_HOURS", "24"))
     # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
     # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
     # retries before the batch fails.

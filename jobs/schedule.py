@@ -45,6 +45,8 @@ PERIODIC_JOBS: list[tuple[str, str, str]] = [
     ("national-sync", "jobs.national_sync.tick", "3,8,13,18,23,28,33,38,43,48,53,58 * * * *"),
     # Issue 18: what the national side holds per agency compared with what we sent (the reconciliation report).
     ("national-reconcile", "jobs.national_sync.reconcile_national", "30 2 * * *"),
+    # Issue 20 (the month-end peak): the data-quality figures read lately worked out again before they expire.
+    ("kept-figures", "jobs.reports.refresh_kept_figures", "2,7,12,17,22,27,32,37,42,47,52,57 * * * *"),
 ]
 
 

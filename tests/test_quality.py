@@ -397,3 +397,88 @@ def test_figures_kept_for_a_few_minutes_per_scope(app, demo_people, unit_by_name
     assert 'id="quality-computed"' in page and "tính lại sau mỗi 5 phút" in page
     for key in redis.scan_iter("cbccvc:quality:*"):
         redis.delete(key)
+
+
+def _clear_kept(redis):
+    for key in redis.scan_iter("cbccvc:quality:*"):
+        redis.delete(key)
+
+
+def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
+    """Issue 20 (the month-end peak): the periodic job works the figures read lately out again before they expire,
+    so the next viewer finds them ready — and up to date — without computing; the last read stays the viewer's
+    (a refresh does not keep figures alive by itself), and figures nobody read within ``QUALITY_KEEP_WARM_HOURS``
+    are forgotten without being worked out."""
+    from redis import Redis
+
+    from app.services.reports import kept_figures
+    from jobs.reports import refresh_kept_figures
+    from jobs.schedule import PERIODIC_JOBS
+
+    assert any(path == "jobs.reports.refresh_kept_figures" for _id, path, _cron in PERIODIC_JOBS)
+    db = demo_people
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    _clear_kept(redis)
+    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
+    calls = []
+    real = quality._table
+    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    snv = account(db, "sonoivu.chuyenvien")
+    with app.test_request_context():
+        first = quality.quality_table(snv)
+        assert len(calls) == 1 and first.kept_as and 0 < redis.ttl(first.kept_as) <= 600
+        (key, reader), = list(kept_figures.readers())
+        assert key == first.kept_as and reader["user"] == snv.id and reader["locale"] == "vi"
+        person = db.session.scalar(select(Person).where(Person.status == "active").order_by(Person.id))
+        person.status = "retired"
+        db.session.commit()
+    assert refresh_kept_figures() == {"refreshed": 1, "forgotten": 0}
+    assert len(calls) == 2
+    with app.test_request_context():
+        again = quality.quality_table(snv)
+        assert len(calls) == 2, "served from what the job worked out"
+        assert again.total.people == first.total.people - 1 and again.computed_at > first.computed_at
+    assert dict(kept_figures.readers())[first.kept_as]["read"] > reader["read"]  # the page read it again
+    # Nobody read them within the hours kept warm: forgotten, not worked out.
+    with app.app_context():
+        assert quality.refresh_kept(keep_hours=0) == {"refreshed": 0, "forgotten": 1}
+    assert len(calls) == 2 and not list(kept_figures.readers())
+    _clear_kept(redis)
+
+
+def test_one_computation_at_a_time_per_scope(app, demo_people, monkeypatch):
+    """Issue 20: a page that finds another computing the same figures (its lock) waits for that result instead of
+    running the aggregate again; when the other gives up (lock gone, nothing kept) it works them out itself."""
+    import threading
+
+    from redis import Redis
+
+    from app.services.reports import kept_figures
+
+    db = demo_people
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    _clear_kept(redis)
+    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
+    calls = []
+    real = quality._table
+    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    snv = account(db, "sonoivu.chuyenvien")
+    with app.test_request_context():
+        first = quality.quality_table(snv)
+    key, kept = first.kept_as, redis.get(first.kept_as)
+    # Another process is computing them: this page waits and takes its result.
+    redis.delete(key)
+    redis.set(kept_figures.LOCK + key, "1", ex=60)
+    threading.Timer(0.4, lambda: (redis.set(key, kept), redis.delete(kept_figures.LOCK + key))).start()
+    with app.test_request_context():
+        waited = quality.quality_table(snv)
+    assert len(calls) == 1 and waited.computed_at == first.computed_at
+    # The other gave up: the lock goes without a result, this page works them out.
+    redis.delete(key)
+    redis.set(kept_figures.LOCK + key, "1", ex=60)
+    threading.Timer(0.3, lambda: redis.delete(kept_figures.LOCK + key)).start()
+    with app.test_request_context():
+        own = quality.quality_table(snv)
+    assert len(calls) == 2 and own.total.people == first.total.people and own.computed_at > first.computed_at
+    assert not redis.exists(kept_figures.LOCK + key)
+    _clear_kept(redis)

@@ -252,6 +252,8 @@ class QualityTable:
     trail: list[tuple[int, str, bool]] = field(default_factory=list)
     #: When the figures were worked out: a moment ago when they come from the short cache (:func:`_cached_table`).
     computed_at: datetime | None = None
+    #: The key the figures are kept under (``kept_figures``), None when not kept.
+    kept_as: str | None = None
 
 
 def _any(flags, keys):
@@ -291,10 +293,12 @@ def _whole_subtree(user, unit: OrgUnit) -> bool:
                for g in scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL))
 
 
-def quality_table(user, unit_id: int | None = None, *, day: date | None = None) -> QualityTable:
+def quality_table(user, unit_id: int | None = None, *, day: date | None = None,
+                  read_at: float | None = None) -> QualityTable:
     """The quality figures ``user`` may read: the children of ``unit_id`` (plus its own people), or the top level
     of the user's scope (the level-2 units for a city-wide role: the city ranking), ranked by score.
-    NotFoundError for a unit outside the user's scope."""
+    NotFoundError for a unit outside the user's scope. ``read_at``: the periodic refresh of figures read then
+    (:func:`refresh_kept`)."""
     from app.workflow import local_today
 
     day = day or local_today()
@@ -310,15 +314,17 @@ def quality_table(user, unit_id: int | None = None, *, day: date | None = None) 
             if top is not None and top.parent_id is None:
                 parent = top
         if parent is None:
-            rows, total, at = _cached_table(user, None, subtree, singles, readable, day, threshold)
-            return QualityTable(None, rows, total, day, threshold, computed_at=at)
+            rows, total, at, key = _cached_table(user, unit_id, None, subtree, singles, readable, day, threshold,
+                                                 read_at)
+            return QualityTable(None, rows, total, day, threshold, computed_at=at, kept_as=key)
     children = select(OrgUnit.id).where(OrgUnit.parent_id == parent.id, OrgUnit.status == STATUS_ACTIVE)
     if _whole_subtree(user, parent):
         readable = None if parent.parent_id is None else select(OrgUnit.id).where(Subtree.of(parent).condition())
     else:
         children = children.where(OrgUnit.id.in_(readable))
-    rows, total, at = _cached_table(user, parent, children, [parent.id], readable, day, threshold)
-    table = QualityTable(parent, rows, total, day, threshold, computed_at=at)
+    rows, total, at, key = _cached_table(user, unit_id, parent, children, [parent.id], readable, day, threshold,
+                                         read_at)
+    table = QualityTable(parent, rows, total, day, threshold, computed_at=at, kept_as=key)
     table.trail = _trail(user, parent) if unit_id is not None else []
     return table
 
@@ -356,59 +362,78 @@ def _flags_cte(readable, day: date, threshold: int | None = None):
     return cte
 
 
-#: Figures kept in this process when no Redis is configured: {key: (expiry, JSON text)}, at most this many.
-_LOCAL_CACHE: dict[str, tuple[float, str]] = {}
-_LOCAL_CACHE_SIZE = 256
-
-
-def _cached_table(user, parent, subtree_ids, direct_ids: list[int], readable, day: date, threshold: int):
-    """:func:`_table` through a short cache (``QUALITY_CACHE_SECONDS``, 0 = none): the figures are one aggregate
-    over every file of the scope (a few hundred ms for an agency of 8,000 people), read by every report viewer of
-    that agency, and they move slowly — at the month-end peak (``make load``) each set is worked out once per
-    period instead of once per page. The key is what decides the figures: the user's read grants (two users with
-    the same grants share them), the row units, the day, the threshold and the language. Shared between web
-    processes through Redis when configured. Returns (rows, total, computed at)."""
+def _cached_table(user, request_unit, parent, subtree_ids, direct_ids: list[int], readable, day: date,
+                  threshold: int, read_at: float | None = None):
+    """:func:`_table` through the kept figures (``kept_figures``; ``QUALITY_CACHE_SECONDS``, 0 = none): one
+    aggregate over every file of the scope, read by every report viewer of it, moving slowly — worked out once
+    per period and refreshed ahead by a periodic job. The key is what decides the figures: the user's read grants
+    (two users with the same grants share them), the row units, the day, the threshold and the language.
+    ``read_at``: a refresh by the job (compute whatever is kept; the last read stays the reader's). Returns
+    (rows, total, computed at, key)."""
     import hashlib
     import json
     import time
 
     from flask_babel import get_locale
 
-    seconds = int(current_app.config.get("QUALITY_CACHE_SECONDS") or 0)
-    if seconds <= 0:
-        return (*_table(parent, subtree_ids, direct_ids, readable, day, threshold), None)
+    from app.services.reports import kept_figures
+
+    if kept_figures.seconds() <= 0:
+        return (*_table(parent, subtree_ids, direct_ids, readable, day, threshold), None, None)
+    locale = str(get_locale() or "")
     grants = sorted({(g.unit_id, bool(g.include_descendants))
                      for g in scope.grants_for(user, ACTION_READ, RESOURCE_PERSONNEL)})
     what = [grants, parent.id if parent is not None else None, subtree_ids if isinstance(subtree_ids, list) else None,
-            list(direct_ids), day.isoformat(), threshold, str(get_locale() or "")]
-    key = "cbccvc:quality:" + hashlib.sha256(json.dumps(what).encode()).hexdigest()
-    redis = getattr(current_app.extensions.get("rq_queue"), "connection", None)
-    text_value = None
-    try:
-        text_value = redis.get(key) if redis is not None else None
-    except Exception:  # noqa: BLE001 - the cache is an optimisation: Redis down means working them out
-        redis = None
-    if redis is None:
-        kept = _LOCAL_CACHE.get(key)
-        text_value = kept[1] if kept and kept[0] > time.monotonic() else None
-    if text_value:
-        data = json.loads(text_value)
-        return ([_from_json(r) for r in data["rows"]], _from_json(data["total"]) if data["total"] else None,
-                datetime.fromisoformat(data["at"]))
-    rows, total = _table(parent, subtree_ids, direct_ids, readable, day, threshold)
-    at = datetime.now().astimezone()
-    text_value = json.dumps({"rows": [_to_json(r) for r in rows], "total": _to_json(total) if total else None,
-                             "at": at.isoformat()})
-    try:
-        if redis is not None:
-            redis.set(key, text_value, ex=seconds)
-    except Exception:  # noqa: BLE001 - not kept: the next page works them out again
-        redis = None
-    if redis is None:
-        if len(_LOCAL_CACHE) >= _LOCAL_CACHE_SIZE:
-            _LOCAL_CACHE.clear()
-        _LOCAL_CACHE[key] = (time.monotonic() + seconds, text_value)
-    return rows, total, at
+            list(direct_ids), day.isoformat(), threshold, locale]
+    key = kept_figures.PREFIX + hashlib.sha256(json.dumps(what).encode()).hexdigest()
+
+    def compute() -> str:
+        rows, total = _table(parent, subtree_ids, direct_ids, readable, day, threshold)
+        return json.dumps({"rows": [_to_json(r) for r in rows], "total": _to_json(total) if total else None,
+                           "at": datetime.now().astimezone().isoformat()})
+
+    reader = {"user": user.id, "unit": request_unit, "locale": locale,
+              "read": read_at if read_at is not None else time.time()}
+    data = json.loads(kept_figures.kept(key, compute, reader, refresh=read_at is not None))
+    return ([_from_json(r) for r in data["rows"]], _from_json(data["total"]) if data["total"] else None,
+            datetime.fromisoformat(data["at"]), key)
+
+
+def refresh_kept(*, keep_hours: float | None = None) -> dict[str, int]:
+    """Work out again the figures read in the last ``keep_hours`` (``QUALITY_KEEP_WARM_HOURS``), as their last
+    reader sees them today (the periodic job ``jobs.reports.refresh_kept_figures``); forget the others, and those
+    whose reader or unit is gone. Returns ``{"refreshed", "forgotten"}``."""
+    import time
+
+    from flask_babel import force_locale
+
+    from app.services.reports import kept_figures
+    from models.accounts import Account
+
+    counts = {"refreshed": 0, "forgotten": 0}
+    if kept_figures.seconds() <= 0:
+        return counts
+    hours = keep_hours if keep_hours is not None else float(current_app.config.get("QUALITY_KEEP_WARM_HOURS", 24))
+    oldest = time.time() - hours * 3600
+    for key, reader in kept_figures.readers():
+        user = db.session.get(Account, reader.get("user")) if reader.get("read", 0) >= oldest else None
+        if user is None or not user.active:
+            kept_figures.forget(key)
+            counts["forgotten"] += 1
+            continue
+        try:
+            with force_locale(reader.get("locale") or current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi"):
+                table = quality_table(user, reader.get("unit"), read_at=reader["read"])
+            counts["refreshed"] += 1
+        except NotFoundError:
+            kept_figures.forget(key)
+            counts["forgotten"] += 1
+            continue
+        finally:
+            db.session.rollback()  # the read's transaction (SET LOCAL) ends here
+        if table.kept_as != key:  # a new day, other grants: the reader now reads the new key
+            kept_figures.forget(key)
+    return counts
 
 
 def _to_json(row: QualityRow) -> dict:
