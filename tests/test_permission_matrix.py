@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app import workdays as wd
 from app.security.roles import ROLE_CONFIGS, role_config
@@ -26,6 +26,7 @@ from app.services.personnel.syll import PHOTO_LEVEL
 from app.services.transfers import retirement
 from models.accounts import Account, RoleAssignment
 from tests.factories import PDF, PNG, login
+from tests.url_routes import fingerprint as url_fingerprint
 
 #: Registered views of our packages that the matrix does not walk, and why. Every other view registered with
 #: the app builder is walked; a view the matrix does not know fails ``test_the_matrix_knows_every_view``.
@@ -378,8 +379,7 @@ def extra_rule(endpoint, username, where) -> bool:
 
 
 def fingerprint(db):
-    return tuple(db.session.execute(text(f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "
-                                         f"FROM {table} t")).scalar() for table in FINGERPRINT_TABLES)
+    return url_fingerprint(db.session, only=FINGERPRINT_TABLES)
 
 
 def build_url(rule, endpoint, objs, where):
