@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_appbuilder import Model
@@ -31,24 +32,34 @@ def _flask(*args, env):
     )
 
 
-def test_cli_on_embedded_sqlite(tmp_path):
-    """On SQLite: `flask db upgrade`, `flask sync-roles`, then `flask seed-demo` twice gives the same data."""
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """An embedded-default database (SQLite) brought up by the CLI as ``make run`` does — `flask db upgrade`,
+    `flask sync-roles`, `flask seed-demo` — once for the tests of this module: (environment, the first seed's
+    output)."""
     from app.crypto import generate_key
 
-    env = {**os.environ, "FLASK_APP": "run.py", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+    env = {**os.environ, "FLASK_APP": "run.py",
+           "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'demo.db'}",
            "ENCRYPTION_KEYS": f"k1:{generate_key()}", "BLIND_INDEX_KEY": generate_key()}
     env.pop("REDIS_URL", None)
-    help_text = _flask("--help", env=env).stdout
-    assert "seed-demo" in help_text and "org-units" in help_text and "sync-roles" in help_text
-    org_help = _flask("org-units", "--help", env=env).stdout
-    for cmd in ("tree", "create", "move", "merge", "dissolve", "history", "rebuild-paths"):
-        assert cmd in org_help
     for step in (["db", "upgrade"], ["sync-roles"]):
         result = _flask(*step, env=env)
         assert result.returncode == 0, result.stderr
     first = _flask("seed-demo", env=env)
     assert first.returncode == 0, first.stderr
-    assert "60 units, 8 users, 212 people created" in first.stdout
+    return env, first.stdout
+
+
+def test_cli_on_embedded_sqlite(embedded):
+    """On SQLite: `flask db upgrade`, `flask sync-roles`, then `flask seed-demo` twice gives the same data."""
+    env, first = embedded
+    help_text = _flask("--help", env=env).stdout
+    assert "seed-demo" in help_text and "org-units" in help_text and "sync-roles" in help_text
+    org_help = _flask("org-units", "--help", env=env).stdout
+    for cmd in ("tree", "create", "move", "merge", "dissolve", "history", "rebuild-paths"):
+        assert cmd in org_help
+    assert "60 units, 8 users, 212 people created" in first
     tree1 = _flask("org-units", "tree", "--depth", "4", env=env).stdout
     second = _flask("seed-demo", env=env)
     assert "0 units, 0 users, 0 people created" in second.stdout
@@ -83,20 +94,12 @@ print(json.dumps(out))
 """
 
 
-def test_pages_on_embedded_sqlite(tmp_path):
+def test_pages_on_embedded_sqlite(embedded):
     """The embedded default (`make run` without DATABASE_URL: SQLite) serves the lists and reports whose SQL
     differs between dialects (date arithmetic, CASE tables, partial indexes) — no 500."""
     import json
 
-    from app.crypto import generate_key
-
-    env = {**os.environ, "FLASK_APP": "run.py", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-           "ENCRYPTION_KEYS": f"k1:{generate_key()}", "BLIND_INDEX_KEY": generate_key(),
-           "PAGES": json.dumps(SQLITE_PAGES)}
-    env.pop("REDIS_URL", None)
-    for step in (["db", "upgrade"], ["sync-roles"], ["seed-demo"]):
-        result = _flask(*step, env=env)
-        assert result.returncode == 0, result.stderr
+    env = {**embedded[0], "PAGES": json.dumps(SQLITE_PAGES)}
     run = subprocess.run([sys.executable, "-c", SQLITE_CHECK], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
