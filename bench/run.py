@@ -719,6 +719,27 @@ def m_transfers_incoming(ctx: Context) -> Measure:
              f"({BENCH_TRANSFERS} synthetic moves in the city); target ≤ 2×")
 
 
+def m_transfers_incoming_empty(ctx: Context) -> Measure:
+    """The same page with a filter that no move can pass (completed and overdue: overdue means open), against
+    the full page's floor: what any list page costs before its first row (session, permissions, scope, filters,
+    the layout). When this alone is over 2×, no list on this stack can be within 2× of a floor of this size."""
+    path = ctx.unit["path"] + "%"
+
+    def floor() -> list:
+        rows = sql(ctx.conn, INCOMING_SQL, (path,))()
+        sql(ctx.conn, INCOMING_COUNT_SQL, (path,))()
+        return rows
+
+    url = "/transfers/incoming?status=completed&overdue=y"
+    app_samples, body = timed(http_get(ctx.unit_client, url), ctx.runs)
+    floor_samples, _rows = timed(floor, ctx.runs)
+    if b'class="transfer-row' in body:
+        print("bench: WARNING transfers_incoming_empty: the page has rows", flush=True)
+    return Measure("transfers_incoming_empty", app_samples, floor_samples, detail={"path": url},
+                   note="the moves page with no row (a filter nothing passes) against the full page's SQL floor: "
+                        "the fixed cost of a list page")
+
+
 #: The floor of a move: the rows a between-agency move must write, by hand, in one transaction (rolled back):
 #: the move's row, the person's and the account's unit, item 33 closed and appended, and the next version holding
 #: the whole file as JSON (read with PERSON_SQL's shape).
@@ -1509,6 +1530,7 @@ MEASURES: list[Callable[[Context], Measure]] = [
     m_sign_pdf,
     m_quality_unit,
     m_transfers_incoming,
+    m_transfers_incoming_empty,
     m_transfer_complete,
     m_export_people_city_xlsx,
     m_restructure_plan,

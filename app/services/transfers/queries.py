@@ -17,6 +17,8 @@ __all__ = ["DIRECTIONS", "moves_of", "overdue_condition", "transfer_list"]
 
 #: outgoing: the move leaves a unit of the reader's scope; incoming: it arrives in one.
 DIRECTIONS = ("outgoing", "incoming")
+#: The origin and destination units of the lists, aliased once (building two aliases per page cost ~1 ms).
+_ORIGIN, _DESTINATION = aliased(OrgUnit, name="origin"), aliased(OrgUnit, name="destination")
 
 
 def _conditions(actor, direction: str, status: str, kind: str | None, overdue_only: bool) -> list:
@@ -41,7 +43,7 @@ def transfer_list(actor, direction: str, *, status: str = "open", kind: str | No
     count SELECT has no join. The competent authority sees the between-agency moves waiting for it in its
     outgoing list through its own (city-wide) scope."""
     conditions = _conditions(actor, direction, status, kind, overdue_only)
-    origin, destination = aliased(OrgUnit), aliased(OrgUnit)
+    origin, destination = _ORIGIN, _DESTINATION
     is_open = case((Transfer.status.in_(OPEN_TRANSFER_STATUSES), 0), else_=1)
     no_due = case((Transfer.due_date.is_(None), 1), else_=0)
     rows = (select(Transfer.id, Transfer.kind, Transfer.status, Transfer.decision_number, Transfer.decision_date,
