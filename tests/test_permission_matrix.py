@@ -325,10 +325,14 @@ def required_permission(app, endpoint):
 
 
 def holds(username, permission, resource) -> bool:
-    """Does the user's role hold the permission? (roles as data, as synced into FAB's tables)."""
-    sm = current_app.appbuilder.sm
+    """Does the user's role hold the permission? (roles as data, as synced into FAB's tables; read once per
+    role and app: the matrix asks some 600 times a role)."""
     name = next(cfg["name"] for cfg in ROLE_CONFIGS if cfg["name"] == role_of(username))
-    return (permission, resource) in sm.get_role_permissions(sm.find_role(name))
+    held = current_app.extensions.setdefault("test_role_permissions", {})
+    if name not in held:
+        sm = current_app.appbuilder.sm
+        held[name] = frozenset(sm.get_role_permissions(sm.find_role(name)))
+    return (permission, resource) in held[name]
 
 
 def role_of(username) -> str:
@@ -437,6 +441,7 @@ def test_the_matrix_knows_every_view(app):
 def test_permission_matrix(app, client, world, username):
     """Each role gets exactly what its permissions and its scope allow, on every route (HN-8.2, HN-9.2)."""
     db = current_app.extensions["sqlalchemy"]
+    current_app.extensions.pop("test_role_permissions", None)  # the roles as they are for this test
     if username:
         assert login(client, username).status_code == 302
     failures = []
