@@ -78,6 +78,8 @@ class Config:
     # Hours the figures a page read are kept warm by the periodic refresh (jobs.reports.refresh_kept_figures, every
     # 5 minutes), so that their next reader finds them ready.
     QUALITY_KEEP_WARM_HOURS = float(os.environ.get("QUALITY_KEEP_WARM_HOURS", "24"))
+    # Seconds one refresh run may work for (the most recently read first); what is left waits for its next reader.
+    QUALITY_REFRESH_BUDGET_SECONDS = float(os.environ.get("QUALITY_REFRESH_BUDGET_SECONDS", "120"))
     # Issue 18, the national sync's send job: records per request (at most 500), the wait before the first retry of
     # a batch the national side could not take (doubled each time, at most NATIONAL_SYNC_RETRY_MAX_SECONDS) and the
     # retries before the batch fails.

@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 
 
 def refresh_kept_figures() -> dict[str, int]:
-    """Refresh the kept data-quality figures; returns ``{"refreshed", "forgotten"}``."""
+    """Refresh the kept data-quality figures; returns ``{"refreshed", "fresh", "forgotten", "left"}``."""
     with job_context():
         counts = refresh_kept()
-        if counts["refreshed"] or counts["forgotten"]:
+        if counts["refreshed"] or counts["forgotten"] or counts["left"]:
             log.info("kept figures: %s", counts)
         return counts

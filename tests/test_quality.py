@@ -406,9 +406,10 @@ def _clear_kept(redis):
 
 def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
     """Issue 20 (the month-end peak): the periodic job works the figures read lately out again before they expire,
-    so the next viewer finds them ready — and up to date — without computing; the last read stays the viewer's
-    (a refresh does not keep figures alive by itself), and figures nobody read within ``QUALITY_KEEP_WARM_HOURS``
-    are forgotten without being worked out."""
+    so the next viewer finds them ready — and up to date — without computing; figures worked out in the last
+    minute are left alone; a run stops at its time budget (the rest waits for its next reader); the last read
+    stays the viewer's (a refresh does not keep figures alive by itself), and figures nobody read within
+    ``QUALITY_KEEP_WARM_HOURS`` are forgotten without being worked out."""
     from redis import Redis
 
     from app.services.reports import kept_figures
@@ -432,7 +433,14 @@ def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
         person = db.session.scalar(select(Person).where(Person.status == "active").order_by(Person.id))
         person.status = "retired"
         db.session.commit()
-    assert refresh_kept_figures() == {"refreshed": 1, "forgotten": 0}
+    # Worked out a moment ago: left alone.
+    assert refresh_kept_figures() == {"refreshed": 0, "fresh": 1, "forgotten": 0, "left": 0}
+    assert len(calls) == 1
+    redis.expire(first.kept_as, 2 * 300 - kept_figures.FRESH_SECONDS - 1)  # worked out over a minute ago
+    with app.app_context():
+        assert quality.refresh_kept(budget_seconds=-1) == {"refreshed": 0, "fresh": 0, "forgotten": 0, "left": 1}
+    assert len(calls) == 1
+    assert refresh_kept_figures() == {"refreshed": 1, "fresh": 0, "forgotten": 0, "left": 0}
     assert len(calls) == 2
     with app.test_request_context():
         again = quality.quality_table(snv)
@@ -441,7 +449,7 @@ def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
     assert dict(kept_figures.readers())[first.kept_as]["read"] > reader["read"]  # the page read it again
     # Nobody read them within the hours kept warm: forgotten, not worked out.
     with app.app_context():
-        assert quality.refresh_kept(keep_hours=0) == {"refreshed": 0, "forgotten": 1}
+        assert quality.refresh_kept(keep_hours=0) == {"refreshed": 0, "fresh": 0, "forgotten": 1, "left": 0}
     assert len(calls) == 2 and not list(kept_figures.readers())
     _clear_kept(redis)
 

@@ -33,6 +33,8 @@ PREFIX = "cbccvc:quality:"
 #: The hash of the figures read lately: {key: JSON of the reader (user, arguments, language, last read)}.
 RECENT = PREFIX + "recent"
 LOCK = PREFIX + "lock:"
+#: A refresh leaves alone figures worked out less than this many seconds ago (by a page, or another run).
+FRESH_SECONDS = 60
 #: How long a computation may hold its key's lock, and how long the others wait for it (seconds).
 LOCK_SECONDS = 60
 WAIT_SECONDS = 30
@@ -56,7 +58,8 @@ def seconds() -> int:
 
 def kept(key: str, compute: Callable[[], str], reader: Reader, *, refresh: bool = False) -> str:
     """The text kept under ``key``, or ``compute()`` stored there (one computation at a time per key). Records
-    ``reader`` as the key's last reader. ``refresh``: compute and store whatever is kept (the periodic job)."""
+    ``reader`` as the key's last reader. ``refresh`` (the periodic job): compute and store them again unless they
+    were worked out in the last :data:`FRESH_SECONDS` or someone is working them out now."""
     period = seconds()
     redis = _redis()
     if redis is not None:
@@ -77,11 +80,11 @@ def _kept_redis(redis, key, compute, reader, period, refresh) -> str:
     locked = False
     try:
         redis.hset(RECENT, key, json.dumps(reader))
-        value = None if refresh else redis.get(key)
-        if value:
+        value = redis.get(key)
+        if value and (not refresh or redis.ttl(key) > 2 * period - FRESH_SECONDS):
             return value.decode() if isinstance(value, bytes) else value
         locked = redis.set(LOCK + key, "1", nx=True, ex=LOCK_SECONDS)
-        if not locked and not refresh:
+        if not locked:  # another page or run is working them out: its result (a refresh: what is kept)
             deadline = time.monotonic() + WAIT_SECONDS
             while time.monotonic() < deadline:
                 time.sleep(POLL_SECONDS)
@@ -111,8 +114,9 @@ def _kept_local(key, compute, reader, period, refresh) -> str:
     if len(_LOCAL_READERS) >= _LOCAL_SIZE and key not in _LOCAL_READERS:
         _LOCAL_READERS.clear()
     _LOCAL_READERS[key] = json.dumps(reader)
-    held = None if refresh else _LOCAL.get(key)
-    if held and held[0] > time.monotonic():
+    held = _LOCAL.get(key)
+    left = held[0] - time.monotonic() if held else 0
+    if left > 0 and (not refresh or left > 2 * period - FRESH_SECONDS):
         return held[1]
     value = compute()
     if len(_LOCAL) >= _LOCAL_SIZE:

@@ -399,10 +399,13 @@ def _cached_table(user, request_unit, parent, subtree_ids, direct_ids: list[int]
             datetime.fromisoformat(data["at"]), key)
 
 
-def refresh_kept(*, keep_hours: float | None = None) -> dict[str, int]:
+def refresh_kept(*, keep_hours: float | None = None, budget_seconds: float | None = None) -> dict[str, int]:
     """Work out again the figures read in the last ``keep_hours`` (``QUALITY_KEEP_WARM_HOURS``), as their last
-    reader sees them today (the periodic job ``jobs.reports.refresh_kept_figures``); forget the others, and those
-    whose reader or unit is gone. Returns ``{"refreshed", "forgotten"}``."""
+    reader sees them today, the most recently read first, for at most ``budget_seconds``
+    (``QUALITY_REFRESH_BUDGET_SECONDS``: a run never runs into the next one; what is left is worked out by its
+    next reader); forget the others, and those whose reader or unit is gone (the periodic job
+    ``jobs.reports.refresh_kept_figures``). Figures worked out in the last minute are left as they are. Returns
+    ``{"refreshed", "fresh", "forgotten", "left"}``."""
     import time
 
     from flask_babel import force_locale
@@ -410,21 +413,27 @@ def refresh_kept(*, keep_hours: float | None = None) -> dict[str, int]:
     from app.services.reports import kept_figures
     from models.accounts import Account
 
-    counts = {"refreshed": 0, "forgotten": 0}
+    counts = {"refreshed": 0, "fresh": 0, "forgotten": 0, "left": 0}
     if kept_figures.seconds() <= 0:
         return counts
-    hours = keep_hours if keep_hours is not None else float(current_app.config.get("QUALITY_KEEP_WARM_HOURS", 24))
-    oldest = time.time() - hours * 3600
-    for key, reader in kept_figures.readers():
+    config = current_app.config
+    hours = keep_hours if keep_hours is not None else float(config.get("QUALITY_KEEP_WARM_HOURS", 24))
+    budget = budget_seconds if budget_seconds is not None else float(config.get("QUALITY_REFRESH_BUDGET_SECONDS", 120))
+    oldest, stop = time.time() - hours * 3600, time.monotonic() + budget
+    for key, reader in sorted(kept_figures.readers(), key=lambda kr: -kr[1].get("read", 0)):
         user = db.session.get(Account, reader.get("user")) if reader.get("read", 0) >= oldest else None
         if user is None or not user.active:
             kept_figures.forget(key)
             counts["forgotten"] += 1
             continue
+        if time.monotonic() > stop:
+            counts["left"] += 1
+            continue
+        started = datetime.now().astimezone()
         try:
-            with force_locale(reader.get("locale") or current_app.config.get("BABEL_DEFAULT_LOCALE") or "vi"):
+            with force_locale(reader.get("locale") or config.get("BABEL_DEFAULT_LOCALE") or "vi"):
                 table = quality_table(user, reader.get("unit"), read_at=reader["read"])
-            counts["refreshed"] += 1
+            counts["refreshed" if table.computed_at >= started else "fresh"] += 1
         except NotFoundError:
             kept_figures.forget(key)
             counts["forgotten"] += 1
