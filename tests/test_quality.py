@@ -399,31 +399,40 @@ def test_figures_kept_for_a_few_minutes_per_scope(app, demo_people, unit_by_name
         redis.delete(key)
 
 
-def _clear_kept(redis):
-    for key in redis.scan_iter("cbccvc:quality:*"):
-        redis.delete(key)
+@pytest.fixture()
+def kept_figures_on(app, monkeypatch):
+    """Figures kept 5 minutes in this worker's Redis, emptied before and after; yields (redis, the calls of the
+    one aggregate ``quality._table``)."""
+    from redis import Redis
+
+    redis = Redis.from_url(app.config["REDIS_URL"])
+
+    def clear():
+        for key in redis.scan_iter("cbccvc:quality:*"):
+            redis.delete(key)
+
+    clear()
+    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
+    calls = []
+    real = quality._table
+    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    yield redis, calls
+    clear()
 
 
-def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
+def test_figures_read_lately_are_refreshed_ahead(app, demo_people, kept_figures_on):
     """Issue 20 (the month-end peak): the periodic job works the figures read lately out again before they expire,
     so the next viewer finds them ready — and up to date — without computing; figures worked out in the last
     minute are left alone; a run stops at its time budget (the rest waits for its next reader); the last read
     stays the viewer's (a refresh does not keep figures alive by itself), and figures nobody read within
     ``QUALITY_KEEP_WARM_HOURS`` are forgotten without being worked out."""
-    from redis import Redis
-
     from app.services.reports import kept_figures
     from jobs.reports import refresh_kept_figures
     from jobs.schedule import PERIODIC_JOBS
 
     assert any(path == "jobs.reports.refresh_kept_figures" for _id, path, _cron in PERIODIC_JOBS)
     db = demo_people
-    redis = Redis.from_url(app.config["REDIS_URL"])
-    _clear_kept(redis)
-    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
-    calls = []
-    real = quality._table
-    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    redis, calls = kept_figures_on
     snv = account(db, "sonoivu.chuyenvien")
     with app.test_request_context():
         first = quality.quality_table(snv)
@@ -451,25 +460,17 @@ def test_figures_read_lately_are_refreshed_ahead(app, demo_people, monkeypatch):
     with app.app_context():
         assert quality.refresh_kept(keep_hours=0) == {"refreshed": 0, "fresh": 0, "forgotten": 1, "left": 0}
     assert len(calls) == 2 and not list(kept_figures.readers())
-    _clear_kept(redis)
 
 
-def test_one_computation_at_a_time_per_scope(app, demo_people, monkeypatch):
+def test_one_computation_at_a_time_per_scope(app, demo_people, kept_figures_on):
     """Issue 20: a page that finds another computing the same figures (its lock) waits for that result instead of
     running the aggregate again; when the other gives up (lock gone, nothing kept) it works them out itself."""
     import threading
 
-    from redis import Redis
-
     from app.services.reports import kept_figures
 
     db = demo_people
-    redis = Redis.from_url(app.config["REDIS_URL"])
-    _clear_kept(redis)
-    monkeypatch.setitem(app.config, "QUALITY_CACHE_SECONDS", 300)
-    calls = []
-    real = quality._table
-    monkeypatch.setattr(quality, "_table", lambda *a: calls.append(a) or real(*a))
+    redis, calls = kept_figures_on
     snv = account(db, "sonoivu.chuyenvien")
     with app.test_request_context():
         first = quality.quality_table(snv)
@@ -489,4 +490,3 @@ def test_one_computation_at_a_time_per_scope(app, demo_people, monkeypatch):
         own = quality.quality_table(snv)
     assert len(calls) == 2 and own.total.people == first.total.people and own.computed_at > first.computed_at
     assert not redis.exists(kept_figures.LOCK + key)
-    _clear_kept(redis)
