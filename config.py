@@ -36,6 +36,8 @@ class Config:
     #: A connection the server dropped (restart, failover, pg_terminate_backend) is replaced before use
     #: instead of failing one request per pooled connection.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's price of a random page read for the app's connections (empty: the server's own setting): SSDs.
+    DB_RANDOM_PAGE_COST = os.environ.get("DB_RANDOM_PAGE_COST", "1.1")
     REDIS_URL = os.environ.get("REDIS_URL") or None
     CITY_PROFILE = os.environ.get("CITY_PROFILE", "hanoi")
     #: A bulk approval queued longer than this without a worker is failed and its signing passphrase blanked.
