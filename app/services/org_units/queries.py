@@ -141,12 +141,13 @@ def employing_agency(unit: OrgUnit) -> OrgUnit:
 
 
 def unit_history(unit: OrgUnit) -> list[tuple[OrgEvent, str]]:
-    """Every event the unit took part in, newest first, with the unit's role in each."""
+    """Every event the unit took part in, newest first, with the unit's role in each (a unit with two roles in
+    one event — the subject that closes — its last role first: newest first within the event too)."""
     rows = db.session.execute(
         select(OrgEvent, OrgEventUnit.role)
         .join(OrgEventUnit, OrgEventUnit.event_id == OrgEvent.id)
         .where(OrgEventUnit.unit_id == unit.id)
-        .order_by(OrgEvent.effective_date.desc(), OrgEvent.id.desc())
+        .order_by(OrgEvent.effective_date.desc(), OrgEvent.id.desc(), OrgEventUnit.id.desc())
     ).all()
     return [(event, role) for event, role in rows]
 

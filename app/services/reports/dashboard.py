@@ -136,7 +136,9 @@ def _in_scope(user):
 
 
 def _headcounts(user, day: date) -> list[tuple[str, str, int]]:
-    """(dimension, key, count) of the people in force — one statement (UNION ALL of the five GROUP BYs)."""
+    """(dimension, key, count) of the people in force — one statement: the scope's files read once into a CTE of
+    their five keys (materialized on PostgreSQL), then the five GROUP BYs over it joined by UNION ALL (each GROUP BY
+    on the table itself read an agency's 8,000 files five times: 71 ms of the dashboard's 140 on the bench city)."""
     where = [Person.status.in_(ACTIVE_STATUSES), *_in_scope(user)]
     keys = {
         "category": Person.category,
@@ -145,8 +147,11 @@ def _headcounts(user, day: date) -> list[tuple[str, str, int]]:
         "qualification": func.coalesce(Person.highest_qualification, NONE_KEY),
         "rank_group": _rank_group(day),
     }
-    parts = [select(literal(dim).label("dim"), expr.label("key"), func.count().label("n")).where(*where)
-             .group_by(expr) for dim, expr in keys.items()]
+    scoped = select(*[expr.label(dim) for dim, expr in keys.items()]).where(*where).cte("scoped")
+    if db.session.get_bind().dialect.name == "postgresql":
+        scoped = scoped.prefix_with("MATERIALIZED")
+    parts = [select(literal(dim).label("dim"), scoped.c[dim].label("key"), func.count().label("n"))
+             .group_by(scoped.c[dim]) for dim in keys]
     return [(r.dim, r.key, int(r.n)) for r in db.session.execute(union_all(*parts))]
 
 
