@@ -490,3 +490,26 @@ def test_one_computation_at_a_time_per_scope(app, demo_people, kept_figures_on):
         own = quality.quality_table(snv)
     assert len(calls) == 2 and own.total.people == first.total.people and own.computed_at > first.computed_at
     assert not redis.exists(kept_figures.LOCK + key)
+
+
+def test_figures_kept_in_process_without_redis(app, demo_people, kept_figures_on, monkeypatch):
+    """The embedded default (no Redis): the figures are kept in the process's memory, read lately figures are
+    refreshed ahead by the in-process scheduler's run of the same job, and fresh ones are left alone."""
+    from app.services.reports import kept_figures
+
+    _redis, calls = kept_figures_on
+    monkeypatch.setattr(kept_figures, "_redis", lambda: None)
+    monkeypatch.setattr(kept_figures, "_LOCAL", {})
+    monkeypatch.setattr(kept_figures, "_LOCAL_READERS", {})
+    snv = account(demo_people, "sonoivu.chuyenvien")
+    with app.test_request_context():
+        first = quality.quality_table(snv)
+        again = quality.quality_table(snv)
+    assert len(calls) == 1 and again.computed_at == first.computed_at and not list(_redis.scan_iter("cbccvc:*"))
+    with app.app_context():
+        assert quality.refresh_kept()["fresh"] == 1 and len(calls) == 1
+        expiry, value = kept_figures._LOCAL[first.kept_as]
+        kept_figures._LOCAL[first.kept_as] = (expiry - kept_figures.FRESH_SECONDS - 1, value)  # a minute older
+        assert quality.refresh_kept()["refreshed"] == 1 and len(calls) == 2
+    with app.test_request_context():
+        assert quality.quality_table(snv).computed_at > first.computed_at and len(calls) == 2
