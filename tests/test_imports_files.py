@@ -823,35 +823,53 @@ def test_fuzz_csv_reader(tmp_path, data):
 # --------------------------------------------------------------------------- a worker killed mid-commit
 
 
-def test_a_worker_killed_mid_commit_resumes_exactly_once(app, demo, monkeypatch, tmp_path, unit_by_name):
-    """Item 4: a real ``rq worker`` SIGKILLed in the middle of a commit leaves some rows written (each with its
-    outcome, in one transaction); the reconciler re-queues the row; a new worker writes exactly the rest — every
-    person has one file, version 1."""
-    import time
+def _commit_queued_for_a_worker(app, db, monkeypatch, tmp_path, unit_by_name, people: int):
+    """An upload of ``people`` new files dry-run in-process, its commit requested on a queue of its own for a real
+    worker (short lease, no queue grace): (job id, the queue, the import folder)."""
     import uuid
 
     from redis import Redis
     from rq import Queue
 
-    from jobs.reconcile import reconcile
-    from tests.test_job_recovery import LEASE, Workers, row_of, wait_for
+    from tests.test_job_recovery import LEASE
 
-    db = demo
     folder = tmp_path / "imports"
     monkeypatch.setitem(app.config, "IMPORT_FOLDER", str(folder))
     monkeypatch.setitem(app.config, "JOB_HEARTBEAT_TIMEOUT_SECONDS", LEASE)
     monkeypatch.setitem(app.config, "JOB_QUEUE_GRACE_SECONDS", 0)
     monkeypatch.setitem(app.extensions, "rq_queue", None)
     officer = account(db, "syt.tccb")
-    unit = unit_by_name("Khoa Cấp cứu")
-    path = str(tmp_path / "12.xlsx")
-    filled_template(path, range(1, 13))
-    job = upload(db, officer, unit, path)  # the dry run in-process
-    assert job.valid_rows == 12
+    path = str(tmp_path / f"{people}.xlsx")
+    filled_template(path, range(1, people + 1))
+    job = upload(db, officer, unit_by_name("Khoa Cấp cứu"), path)  # the dry run in-process
+    assert job.valid_rows == people
     queue = Queue(f"cbccvc_test_import_{uuid.uuid4().hex[:8]}", connection=Redis.from_url(app.config["REDIS_URL"]))
     monkeypatch.setitem(app.extensions, "rq_queue", queue)
-    job_id = job.id
-    svc.request_commit(officer, job_id)
+    svc.request_commit(officer, job.id)
+    return job.id, queue, folder
+
+
+def _resumed_once(db, job_id: int, people: int, logs) -> None:
+    """The import finished on its second attempt with one file, version 1, per person: nothing written twice."""
+    from tests.test_job_recovery import row_of
+
+    done = row_of(db, ImportJob, job_id)
+    assert (done.status, done.done, done.created_count, done.attempts) == ("finished", people, people, 2), logs()
+    assert count(db, FileVersion, FileVersion.import_job_id == job_id) == people
+    assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome == "created") == people
+
+
+def test_a_worker_killed_mid_commit_resumes_exactly_once(app, demo, monkeypatch, tmp_path, unit_by_name):
+    """Item 4: a real ``rq worker`` SIGKILLed in the middle of a commit leaves some rows written (each with its
+    outcome, in one transaction); the reconciler re-queues the row; a new worker writes exactly the rest — every
+    person has one file, version 1."""
+    import time
+
+    from jobs.reconcile import reconcile
+    from tests.test_job_recovery import LEASE, Workers, row_of, wait_for
+
+    db = demo
+    job_id, queue, folder = _commit_queued_for_a_worker(app, db, monkeypatch, tmp_path, unit_by_name, 12)
     pool = Workers(app, tmp_path)
     try:
         worker = pool.start(app.config["REDIS_URL"], queue.name, JOB_ITEM_DELAY_SECONDS=0.6, IMPORT_COMMIT_BATCH=2,
@@ -869,10 +887,7 @@ def test_a_worker_killed_mid_commit_resumes_exactly_once(app, demo, monkeypatch,
     finally:
         pool.close()
         queue.empty()
-    done = row_of(db, ImportJob, job_id)
-    assert (done.status, done.done, done.created_count, done.attempts) == ("finished", 12, 12, 2), pool.logs()
-    assert count(db, FileVersion, FileVersion.import_job_id == job_id) == 12
-    assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome == "created") == 12
+    _resumed_once(db, job_id, 12, pool.logs)
 
 
 def test_an_existing_cccd_becomes_a_change_set_awaiting_approval(app, demo, inline, tmp_path, unit_by_name):
@@ -1037,30 +1052,12 @@ def test_a_worker_killed_while_two_processes_commit_leaves_no_writer_and_resumes
     the worker and its horse takes the two commit processes with it (nobody goes on writing on their own); what
     was committed has its outcome; the re-queued run writes exactly the rest — one file per person."""
     import time
-    import uuid
-
-    from redis import Redis
-    from rq import Queue
 
     from jobs.reconcile import reconcile
-    from tests.test_job_recovery import LEASE, Workers, row_of, wait_for
+    from tests.test_job_recovery import LEASE, Workers, row_of, wait_for, zombie
 
     db = demo
-    folder = tmp_path / "imports"
-    monkeypatch.setitem(app.config, "IMPORT_FOLDER", str(folder))
-    monkeypatch.setitem(app.config, "JOB_HEARTBEAT_TIMEOUT_SECONDS", LEASE)
-    monkeypatch.setitem(app.config, "JOB_QUEUE_GRACE_SECONDS", 0)
-    monkeypatch.setitem(app.extensions, "rq_queue", None)
-    officer = account(db, "syt.tccb")
-    unit = unit_by_name("Khoa Cấp cứu")
-    path = str(tmp_path / "16.xlsx")
-    filled_template(path, range(1, 17))
-    job = upload(db, officer, unit, path)
-    assert job.valid_rows == 16
-    queue = Queue(f"cbccvc_test_import_{uuid.uuid4().hex[:8]}", connection=Redis.from_url(app.config["REDIS_URL"]))
-    monkeypatch.setitem(app.extensions, "rq_queue", queue)
-    job_id = job.id
-    svc.request_commit(officer, job_id)
+    job_id, queue, folder = _commit_queued_for_a_worker(app, db, monkeypatch, tmp_path, unit_by_name, 16)
     settings = {"IMPORT_COMMIT_PROCESSES": 2, "IMPORT_PARALLEL_MIN_ROWS": 0, "IMPORT_COMMIT_BATCH": 2,
                 "IMPORT_FOLDER": str(folder)}
     pool = Workers(app, tmp_path)
@@ -1071,8 +1068,7 @@ def test_a_worker_killed_while_two_processes_commit_leaves_no_writer_and_resumes
         writers = [pid for horse in horses for pid in _children(horse)]
         assert len(writers) == 2, (horses, writers, pool.logs())  # the two commit processes
         pool.kill(worker)
-        wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split(")")[1]
-                                 .split()[0] != "Z" for pid in writers), timeout=10, what="commit processes gone")
+        wait_for(lambda: all(zombie(pid) for pid in writers), timeout=10, what="commit processes gone")
         time.sleep(1.5)
         killed = row_of(db, ImportJob, job_id)
         written = killed.done
@@ -1087,7 +1083,4 @@ def test_a_worker_killed_while_two_processes_commit_leaves_no_writer_and_resumes
     finally:
         pool.close()
         queue.empty()
-    done = row_of(db, ImportJob, job_id)
-    assert (done.status, done.done, done.created_count, done.attempts) == ("finished", 16, 16, 2), pool.logs()
-    assert count(db, FileVersion, FileVersion.import_job_id == job_id) == 16
-    assert count(db, ImportRow, ImportRow.job_id == job_id, ImportRow.outcome == "created") == 16
+    _resumed_once(db, job_id, 16, pool.logs)

@@ -113,7 +113,7 @@ class Workers:
                 pass
         proc.wait(10)
         for pid in horses:
-            wait_for(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or _zombie(pid), timeout=10, what="horse")
+            wait_for(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or zombie(pid), timeout=10, what="horse")
 
     def finish(self, proc, timeout: float = 120) -> None:
         """Wait for a burst worker to empty its queue and exit."""
@@ -139,7 +139,7 @@ def workers(app, tmp_path):
     pool.close()
 
 
-def _zombie(pid: int) -> bool:
+def zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
