@@ -45,7 +45,7 @@ _LOCAL: dict[str, tuple[float, str]] = {}
 _LOCAL_READERS: dict[str, str] = {}
 _LOCAL_SIZE = 256
 
-Reader = dict  # {"user": id, "args": [...], "locale": str, "read": epoch seconds}
+Reader = dict  # {"user": account id, "unit": the unit asked for or None, "locale": str, "read": epoch seconds}
 
 
 def _redis():
@@ -74,15 +74,20 @@ class _RedisDown(Exception):
     pass
 
 
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _kept_redis(redis, key, compute, reader, period, refresh) -> str:
     from redis.exceptions import RedisError
 
     locked = False
     try:
-        redis.hset(RECENT, key, json.dumps(reader))
-        value = redis.get(key)
-        if value and (not refresh or redis.ttl(key) > 2 * period - FRESH_SECONDS):
-            return value.decode() if isinstance(value, bytes) else value
+        # One round trip: note the reader, read what is kept and how long it has left.
+        _noted, value, ttl = (redis.pipeline(transaction=False).hset(RECENT, key, json.dumps(reader)).get(key)
+                              .ttl(key).execute())
+        if value and (not refresh or ttl > 2 * period - FRESH_SECONDS):
+            return _text(value)
         locked = redis.set(LOCK + key, "1", nx=True, ex=LOCK_SECONDS)
         if not locked:  # another page or run is working them out: its result (a refresh: what is kept)
             deadline = time.monotonic() + WAIT_SECONDS
@@ -90,7 +95,7 @@ def _kept_redis(redis, key, compute, reader, period, refresh) -> str:
                 time.sleep(POLL_SECONDS)
                 value = redis.get(key)
                 if value:
-                    return value.decode() if isinstance(value, bytes) else value
+                    return _text(value)
                 if not redis.exists(LOCK + key):
                     break  # the other computation failed: work them out here
     except RedisError as exc:
@@ -134,7 +139,7 @@ def readers() -> Iterator[tuple[str, Reader]]:
         except Exception:  # noqa: BLE001 - Redis down: nothing to refresh
             return
         for key, raw in items:
-            yield (key.decode() if isinstance(key, bytes) else key), json.loads(raw)
+            yield _text(key), json.loads(raw)
         return
     yield from [(k, json.loads(v)) for k, v in list(_LOCAL_READERS.items())]
 

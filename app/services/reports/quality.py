@@ -368,7 +368,7 @@ def _cached_table(user, request_unit, parent, subtree_ids, direct_ids: list[int]
     aggregate over every file of the scope, read by every report viewer of it, moving slowly — worked out once
     per period and refreshed ahead by a periodic job. The key is what decides the figures: the user's read grants
     (two users with the same grants share them), the row units, the day, the threshold and the language.
-    ``read_at``: a refresh by the job (compute whatever is kept; the last read stays the reader's). Returns
+    ``read_at``: a refresh by the job (worked out again unless fresh; the last read stays the reader's). Returns
     (rows, total, computed at, key)."""
     import hashlib
     import json
