@@ -513,3 +513,65 @@ def test_figures_kept_in_process_without_redis(app, demo_people, kept_figures_on
         assert quality.refresh_kept()["refreshed"] == 1 and len(calls) == 2
     with app.test_request_context():
         assert quality.quality_table(snv).computed_at > first.computed_at and len(calls) == 2
+
+
+def test_two_requests_at_once_compute_the_figures_once(app, demo_people, kept_figures_on, monkeypatch):
+    """Issue 20: two requests (two threads, each its own app context, session and connection) asking for the same
+    figures at the same moment: one works them out under the lock, the other waits for its result — one aggregate,
+    the same figures for both."""
+    import threading
+    import time
+
+    _redis, calls = kept_figures_on
+    slow = quality._table
+
+    def slow_table(*a):
+        time.sleep(0.5)  # long enough for the second request to arrive while the first computes
+        return slow(*a)
+
+    monkeypatch.setattr(quality, "_table", slow_table)
+    snv_id = account(demo_people, "sonoivu.chuyenvien").id
+    start, results, errors = threading.Barrier(2), [], []
+
+    def ask():
+        try:
+            with app.test_request_context():
+                from app.extensions import db
+                from models.accounts import Account
+
+                user = db.session.get(Account, snv_id)
+                start.wait()
+                table = quality.quality_table(user)
+                results.append((table.computed_at, table.total.people))
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(calls) == 1 and len(results) == 2 and results[0] == results[1]
+
+
+def test_redis_gone_the_figures_are_worked_out_and_kept_in_process(app, demo_people, kept_figures_on, monkeypatch):
+    """Issue 20: Redis unreachable (a server that is not there): the page still gets its figures, kept in the
+    process's memory until Redis is back; the refresh job finds nothing to do rather than failing."""
+    from redis import Redis
+
+    from app.services.reports import kept_figures
+
+    _redis, calls = kept_figures_on
+    gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    monkeypatch.setattr(kept_figures, "_redis", lambda: gone)
+    monkeypatch.setattr(kept_figures, "_LOCAL", {})
+    monkeypatch.setattr(kept_figures, "_LOCAL_READERS", {})
+    snv = account(demo_people, "sonoivu.chuyenvien")
+    with app.test_request_context():
+        first = quality.quality_table(snv)
+        again = quality.quality_table(snv)
+    assert first.total.people > 0 and len(calls) == 1 and again.computed_at == first.computed_at
+    with app.app_context():
+        assert quality.refresh_kept() == {"refreshed": 0, "fresh": 0, "forgotten": 0, "left": 0}
