@@ -492,15 +492,22 @@ def test_one_computation_at_a_time_per_scope(app, demo_people, kept_figures_on):
     assert not redis.exists(kept_figures.LOCK + key)
 
 
+def _in_process_memory(monkeypatch, redis):
+    """The kept figures with ``redis`` as their Redis (None: none configured) and an empty memory of this process."""
+    from app.services.reports import kept_figures
+
+    monkeypatch.setattr(kept_figures, "_redis", lambda: redis)
+    monkeypatch.setattr(kept_figures, "_LOCAL", {})
+    monkeypatch.setattr(kept_figures, "_LOCAL_READERS", {})
+
+
 def test_figures_kept_in_process_without_redis(app, demo_people, kept_figures_on, monkeypatch):
     """The embedded default (no Redis): the figures are kept in the process's memory, read lately figures are
     refreshed ahead by the in-process scheduler's run of the same job, and fresh ones are left alone."""
     from app.services.reports import kept_figures
 
     _redis, calls = kept_figures_on
-    monkeypatch.setattr(kept_figures, "_redis", lambda: None)
-    monkeypatch.setattr(kept_figures, "_LOCAL", {})
-    monkeypatch.setattr(kept_figures, "_LOCAL_READERS", {})
+    _in_process_memory(monkeypatch, None)
     snv = account(demo_people, "sonoivu.chuyenvien")
     with app.test_request_context():
         first = quality.quality_table(snv)
@@ -561,13 +568,10 @@ def test_redis_gone_the_figures_are_worked_out_and_kept_in_process(app, demo_peo
     process's memory until Redis is back; the refresh job finds nothing to do rather than failing."""
     from redis import Redis
 
-    from app.services.reports import kept_figures
 
     _redis, calls = kept_figures_on
     gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
-    monkeypatch.setattr(kept_figures, "_redis", lambda: gone)
-    monkeypatch.setattr(kept_figures, "_LOCAL", {})
-    monkeypatch.setattr(kept_figures, "_LOCAL_READERS", {})
+    _in_process_memory(monkeypatch, gone)
     snv = account(demo_people, "sonoivu.chuyenvien")
     with app.test_request_context():
         first = quality.quality_table(snv)
