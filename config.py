@@ -7,6 +7,8 @@ with no ``REDIS_URL`` background jobs run in-process (see ``jobs/__init__.py``).
 import os
 from datetime import timedelta
 
+from jobs import redis_options
+
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 
 
@@ -121,8 +123,7 @@ class Config:
     # storage") and checks the storage again with a back-off; short socket timeouts keep a login from hanging.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")),
-                                 "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))}
+    RATELIMIT_STORAGE_OPTIONS = redis_options(float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2")))
     SESSION_TIMEOUT_MINUTES = int(os.environ.get("SESSION_TIMEOUT_MINUTES", "30"))
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_TIMEOUT_MINUTES)
     SESSION_COOKIE_HTTPONLY = True

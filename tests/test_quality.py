@@ -522,11 +522,38 @@ def test_figures_kept_in_process_without_redis(app, demo_people, kept_figures_on
         assert quality.quality_table(snv).computed_at > first.computed_at and len(calls) == 2
 
 
-def test_two_requests_at_once_compute_the_figures_once(app, demo_people, kept_figures_on, monkeypatch):
-    """Issue 20: two requests (two threads, each its own app context, session and connection) asking for the same
-    figures at the same moment: one works them out under the lock, the other waits for its result — one aggregate,
-    the same figures for both."""
+def _ask_together(app, account_id):
+    """Two requests (two threads, each its own app context, session and connection) asking for the data-quality
+    figures at the same moment: [(computed_at, people)] of each, and the errors they met."""
     import threading
+
+    start, results, errors = threading.Barrier(2), [], []
+
+    def ask():
+        try:
+            with app.test_request_context():
+                from app.extensions import db
+                from models.accounts import Account
+
+                user = db.session.get(Account, account_id)
+                start.wait()
+                table = quality.quality_table(user)
+                results.append((table.computed_at, table.total.people))
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors
+
+
+def test_two_requests_at_once_compute_the_figures_once(app, demo_people, kept_figures_on, monkeypatch):
+    """Issue 20: two requests asking for the same figures at the same moment: one works them out under the lock,
+    the other waits for its result — one aggregate, the same figures for both."""
     import time
 
     _redis, calls = kept_figures_on
@@ -537,28 +564,32 @@ def test_two_requests_at_once_compute_the_figures_once(app, demo_people, kept_fi
         return slow(*a)
 
     monkeypatch.setattr(quality, "_table", slow_table)
-    snv_id = account(demo_people, "sonoivu.chuyenvien").id
-    start, results, errors = threading.Barrier(2), [], []
+    results, errors = _ask_together(app, account(demo_people, "sonoivu.chuyenvien").id)
+    assert not errors, errors
+    assert len(calls) == 1 and len(results) == 2 and results[0] == results[1]
 
-    def ask():
-        try:
-            with app.test_request_context():
-                from app.extensions import db
-                from models.accounts import Account
 
-                user = db.session.get(Account, snv_id)
-                start.wait()
-                table = quality.quality_table(user)
-                results.append((table.computed_at, table.total.people))
-                db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+def test_the_lock_goes_only_once_the_figures_are_stored(app, demo_people, kept_figures_on, monkeypatch):
+    """The computing request stores its figures before it lets go of the lock: a waiter polling between the two
+    would otherwise find neither the lock nor the figures and run the aggregate a second time (seen once in a
+    suite run). Storing the figures is made slow here, so that the waiter polls meanwhile."""
+    import time
 
-    threads = [threading.Thread(target=ask) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    from app.services.reports import kept_figures
+
+    redis, calls = kept_figures_on
+
+    class SlowToStore:
+        def __getattr__(self, name):
+            return getattr(redis, name)
+
+        def set(self, name, value, **kw):
+            if not kw.get("nx"):
+                time.sleep(0.4)
+            return redis.set(name, value, **kw)
+
+    monkeypatch.setattr(kept_figures, "_redis", SlowToStore)
+    results, errors = _ask_together(app, account(demo_people, "sonoivu.chuyenvien").id)
     assert not errors, errors
     assert len(calls) == 1 and len(results) == 2 and results[0] == results[1]
 
@@ -568,9 +599,10 @@ def test_redis_gone_the_figures_are_worked_out_and_kept_in_process(app, demo_peo
     process's memory until Redis is back; the refresh job finds nothing to do rather than failing."""
     from redis import Redis
 
+    from jobs import redis_options
 
     _redis, calls = kept_figures_on
-    gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    gone = Redis.from_url("redis://127.0.0.1:1/0", **redis_options(0.2))  # built as the app builds its clients
     _in_process_memory(monkeypatch, gone)
     snv = account(demo_people, "sonoivu.chuyenvien")
     with app.test_request_context():

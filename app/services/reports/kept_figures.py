@@ -97,21 +97,24 @@ def _kept_redis(redis, key, compute, reader, period, refresh) -> str:
                 if value:
                     return _text(value)
                 if not redis.exists(LOCK + key):
+                    value = redis.get(key)  # stored just before the lock went?
+                    if value:
+                        return _text(value)
                     break  # the other computation failed: work them out here
     except RedisError as exc:
         raise _RedisDown from exc
     try:
         value = compute()
+        try:
+            redis.set(key, value, ex=2 * period)
+        except RedisError:
+            pass  # not kept: the next page works them out again
     finally:
         try:
-            if locked:
+            if locked:  # released once the result is stored: a waiter finds either the lock or the result
                 redis.delete(LOCK + key)
         except RedisError:
             pass
-    try:
-        redis.set(key, value, ex=2 * period)
-    except RedisError:
-        pass  # not kept: the next page works them out again
     return value
 
 
