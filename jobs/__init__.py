@@ -16,9 +16,9 @@ __all__ = ["enqueue", "init_queue", "redis_options", "InlineJob"]
 
 def redis_options(timeout: float) -> dict[str, Any]:
     """Options of every Redis client of the app (the queue's, the rate limiter's): short socket timeouts and one
-    immediate retry. A retry reconnects a pooled connection that a Redis restart broke; more would only make a
-    page wait during an outage — redis-py's default (10 retries, backing off up to 1 s) turns each command
-    against a stopped server into ~4 s, and into ~20 s against an unreachable host."""
+    immediate retry of a failed command (a connection reset mid-command reconnects). Never more, never backing
+    off: the default of redis-py's ``Redis(...)`` (10 retries, backing off up to 1 s) turns each command against
+    a stopped server into ~4 s of a page's time, and into ~20 s against an unreachable host."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
