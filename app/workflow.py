@@ -112,6 +112,11 @@ class AlreadyDecided(IllegalTransition):
     status = 409
 
 
+class ContentChanged(AlreadyDecided):
+    """The change set was returned and sent again, with other content, after the decider opened it: a decision
+    is taken on the content it was taken on (the round the page showed), so nothing was done (409)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

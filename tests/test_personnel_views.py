@@ -306,6 +306,44 @@ def test_nobody_approves_their_own_file(app, demo):
     assert db.session.get(Person, person.id).version_no == 1
 
 
+def test_a_decision_is_taken_on_the_content_the_page_showed(app, demo):
+    """The review page's decision forms carry the submission (round) they show. If the change set is returned and
+    sent again with other content while the head has the page open (a delegate, another tab), the head's click
+    decides nothing (409, in Vietnamese) and the page shows the new content; deciding from it works."""
+    from tests.factories import documents, officer_change
+
+    db = demo
+    cs = officer_change(db, account(db, "syt.tccb").org_unit, 7)
+    head = client_for(app, "syt.thutruong")
+    page = body(head.get(f"/people/changes/{cs.id}"))
+    assert re.search(r'name="approve-round"[^>]*value="1"', page) and 'name="return-round"' in page
+
+    # Meanwhile: returned (the head's other tab), corrected and sent again by the officer — round 2.
+    officer = account(db, "syt.tccb")
+    svc.return_change_set(account(db, "syt.thutruong"), cs.id, "Sai số điện thoại")
+    svc.save_section(officer, cs.person_id, "documents", documents(cccd=cs.person.cccd, phone="0987 000 111"))
+    svc.submit(officer, cs.person_id, "Đã sửa")
+    stale = [("approve", {"approve-comment": "Đồng ý", "approve-round": "1"}),
+             ("return", {"return-reason": "Chưa đủ", "return-round": "1"}),
+             ("approve", {"approve-comment": "Đồng ý", "approve-round": "hai"})]
+    for action, data in stale:
+        resp = head.post(f"/people/changes/{cs.id}/{action}", data=data)
+        text_ = body(resp)
+        assert resp.status_code == 409, (action, data, text_[:500])
+        assert "gửi lại với nội dung mới (lần gửi thứ 2)" in text_ and "chưa có gì được thay đổi" in text_
+        assert "0987 000 111" in text_ and re.search(r'name="approve-round"[^>]*value="2"', text_)
+        db.session.expire_all()
+        now = db.session.get(ChangeSet, cs.id)
+        assert (now.status, now.round, now.version_id) == ("submitted", 2, None)
+        assert db.session.get(Person, cs.person_id).version_no == 1
+
+    resp = head.post(f"/people/changes/{cs.id}/approve", data={"approve-comment": "Đồng ý", "approve-round": "2"})
+    assert resp.status_code == 302, body(resp)[:500]
+    db.session.expire_all()
+    assert db.session.get(ChangeSet, cs.id).status == "approved"
+    assert db.session.get(Person, cs.person_id).version_no == 2
+
+
 def test_my_file_without_a_file(app, demo):
     """An account not linked to any file is told whom to contact; nothing else is served."""
     c = client_for(app, "sonoivu.admin")

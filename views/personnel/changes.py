@@ -52,6 +52,7 @@ from views.personnel.common import (
     ReturnForm,
     call,
     masked_diff,
+    seen_round,
 )
 
 __all__ = ["BulkForm", "ChangeSetsView", "InboxFilterForm", "PAGE_SIZE", "STEP_STATUS_LABELS"]
@@ -222,10 +223,11 @@ class ChangeSetsView(BaseView):
         decide = step is not None
         forms = {}
         if decide:
+            # Each form carries the round it shows: a decision is taken on the content the page showed.
             forms["approve"] = posted if active == "approve" and posted is not None else ApproveForm(
-                formdata=None, prefix="approve")
+                formdata=None, prefix="approve", data={"round": cs.round})
             forms["return"] = posted if active == "return" and posted is not None else ReturnForm(
-                formdata=None, prefix="return")
+                formdata=None, prefix="return", data={"round": cs.round})
         chain = sorted((s for s in cs.steps if s.round == cs.round), key=lambda s: s.seq)
         attachments = [a for a in svc.list_attachments(person.id) if a.change_set_id == cs.id]
         signed_docs = []
@@ -268,7 +270,8 @@ class ChangeSetsView(BaseView):
         form = ApproveForm(prefix="approve")
         return self._decide(
             cs_id, "approve", form,
-            lambda: svc.approve(g.user, cs_id, form.comment.data, passphrase=form.passphrase.data or None),
+            lambda: svc.approve(g.user, cs_id, form.comment.data, passphrase=form.passphrase.data or None,
+                                seen_round=seen_round(form)),
             lambda version: _("Đã phê duyệt; hồ sơ được cập nhật thành phiên bản %(no)s.", no=version.version_no)
             if version is not None else _("Đã xác thực; hồ sơ chuyển sang bước tiếp theo."))
 
@@ -278,5 +281,6 @@ class ChangeSetsView(BaseView):
         """Trả lại kèm lý do; hồ sơ đã duyệt không đổi."""
         form = ReturnForm(prefix="return")
         return self._decide(cs_id, "return", form,
-                            lambda: svc.return_change_set(g.user, cs_id, form.reason.data),
+                            lambda: svc.return_change_set(g.user, cs_id, form.reason.data,
+                                                          seen_round=seen_round(form)),
                             lambda _cs: _("Đã trả lại đề nghị thay đổi."))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional as OptionalV
 
 from app.crypto import mask
@@ -45,6 +45,7 @@ __all__ = [
     "code_choices",
     "layout",
     "masked_diff",
+    "seen_round",
 ]
 
 #: Items shown partly (first and last digits) to a reader below their level, instead of not at all.
@@ -157,12 +158,25 @@ class ApproveForm(VNForm):
     #: Shown only when the step requires a signature (HCM-7.2a, 7.2b).
     passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký số)"), validators=[OptionalV()],
                                render_kw=PASSPHRASE_INPUT)
+    #: The submission (round) the page showed: a decision is taken on the content it was taken on.
+    round = HiddenField()
 
 
 class ReturnForm(VNForm):
     """Trả lại đề nghị thay đổi."""
 
     reason = TextAreaField(_l("Lý do trả lại"), validators=[OptionalV()])
+    round = HiddenField()
+
+
+def seen_round(form) -> int | None:
+    """The round a decision form carries: None when it carries none (a client other than the review page); a
+    value that is not a round number is one no change set has (0), so the decision is refused as taken on other
+    content."""
+    raw = (form.round.data or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
 
 
 def code_choices(kind: str, current: str | None = None) -> list[tuple[str, str]]:

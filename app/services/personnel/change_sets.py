@@ -93,11 +93,18 @@ def _lock_change_set(cs: ChangeSet) -> ChangeSet:
     return cs
 
 
-def _lock_for_decision(actor, change_set_id) -> ChangeSet:
-    """The change set ``actor`` decides on, locked and re-read with its person (NotFoundError out of scope)."""
+def _lock_for_decision(actor, change_set_id, seen_round: int | None = None) -> ChangeSet:
+    """The change set ``actor`` decides on, locked and re-read with its person (NotFoundError out of scope).
+    ``seen_round``: the submission the decider's page showed; if the change set has been returned and sent again
+    since (another round, other content), :class:`~app.workflow.ContentChanged` and nothing is done."""
     cs = get_change_set(actor, change_set_id, ACTION_READ)
     lock_person(cs.person)
-    return _lock_change_set(cs)
+    cs = _lock_change_set(cs)
+    if seen_round is not None and cs.status == "submitted" and cs.round != seen_round:
+        raise workflow.ContentChanged({"__all__": [_(
+            "Đề nghị này đã được trả lại và gửi lại với nội dung mới (lần gửi thứ %(round)s) sau khi bạn mở trang; "
+            "chưa có gì được thay đổi. Hãy xem nội dung mới dưới đây rồi quyết định.", round=cs.round)]})
+    return cs
 
 
 def _locked_open_change_set(person: Person) -> ChangeSet | None:
@@ -462,14 +469,17 @@ def _apply(person: Person, cs: ChangeSet) -> None:
 
 
 @use_case
-def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str | None = None):
+def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str | None = None,
+            seen_round: int | None = None):
     """Act on the pending step of a change set (the workflow checks who may; the step is signed when the
     profile requires it). At the final step the items are applied and the next immutable version is written —
     one transaction. Returns the version, or None when the chain goes on to a next step.
 
     The person and the change set are locked and re-read first: of two concurrent decisions the second one
-    raises :class:`~app.workflow.AlreadyDecided` ("Hồ sơ đã được xử lý") and nothing is applied twice."""
-    cs = _lock_for_decision(actor, change_set_id)
+    raises :class:`~app.workflow.AlreadyDecided` ("Hồ sơ đã được xử lý") and nothing is applied twice.
+    ``seen_round``: the submission the approver's page showed (the review page sends it): a change set sent again
+    since is not approved unseen (:class:`~app.workflow.ContentChanged`)."""
+    cs = _lock_for_decision(actor, change_set_id, seen_round)
     step, final = workflow.check_can_act(actor, cs)
     signature_ref = None
     if step.signature_required:
@@ -493,10 +503,10 @@ def approve(actor, change_set_id, comment: str | None = None, *, passphrase: str
 
 
 @use_case
-def return_change_set(actor, change_set_id, reason: str) -> ChangeSet:
+def return_change_set(actor, change_set_id, reason: str, *, seen_round: int | None = None) -> ChangeSet:
     """Return a submitted change set to its author with a reason; the approved file is unchanged. Locked and
-    re-read first, like :func:`approve`."""
-    cs = _lock_for_decision(actor, change_set_id)
+    re-read first, and refused when sent again since ``seen_round``, like :func:`approve`."""
+    cs = _lock_for_decision(actor, change_set_id, seen_round)
     step = workflow.send_back(actor, cs, reason)
     notifications.change_returned(cs, step, cs.person, actor)
     return cs
