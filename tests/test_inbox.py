@@ -297,6 +297,39 @@ def test_ids_outside_the_inbox_are_refused_before_anything_is_queued(app, demo, 
     assert job.args == (db.session.scalar(select(BulkDecision.id)),)
 
 
+def test_a_bulk_decision_is_taken_on_the_submissions_the_inbox_showed(app, demo, rq_queue, unit_by_name,
+                                                                      monkeypatch):
+    """Each inbox row carries the submission (round) it shows. A change set returned and sent again with other
+    content after the list was loaded refuses the batch (400 naming it, nothing written or queued); from the
+    reloaded list the same batch is queued."""
+    db = demo
+    use_profile(app, monkeypatch, "hanoi")
+    a, b = (officer_change(db, unit_by_name("Khoa Cấp cứu"), n) for n in (1, 2))
+    head = client_for(app, "syt.thutruong")
+    listing = body(head.get("/people/changes/"))
+    shown = dict(re.findall(r'name="round-(\d+)" value="(\d+)"', listing))
+    assert shown == {str(a.id): "1", str(b.id): "1"}
+
+    officer = account(db, "syt.tccb")
+    svc.return_change_set(account(db, "syt.thutruong"), b.id, "Sai số điện thoại")
+    svc.save_section(officer, b.person_id, "documents", documents(cccd=b.person.cccd, phone="0987 000 111"))
+    svc.submit(officer, b.person_id, "Đã sửa")
+    for action, extra in (("approve", {}), ("return", {"comment": "Chưa đủ"})):
+        resp = head.post("/people/changes/bulk", data={"ids": [a.id, b.id], "action": action, **extra,
+                                                       **{f"round-{k}": v for k, v in shown.items()}})
+        assert resp.status_code == 400, body(resp)[:300]
+        assert f"Các đề nghị số {b.id} đã được trả lại và gửi lại với nội dung mới" in body(resp)
+    assert count(db, BulkDecision) == 0 and len(rq_queue) == 0
+    assert [db.session.get(ChangeSet, i).status for i in (a.id, b.id)] == ["submitted", "submitted"]
+
+    shown = dict(re.findall(r'name="round-(\d+)" value="(\d+)"', body(head.get("/people/changes/"))))
+    assert shown == {str(a.id): "1", str(b.id): "2"}
+    resp = head.post("/people/changes/bulk", data={"ids": [a.id, b.id], "action": "approve",
+                                                   **{f"round-{k}": v for k, v in shown.items()}})
+    assert resp.status_code == 302 and "bulk=" in resp.headers["Location"]
+    assert count(db, BulkDecision) == 1 and len(rq_queue) == 1
+
+
 def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, dev_ca, rq_queue, unit_by_name,
                                                                    monkeypatch):
     """HCM-7.2b: the TCCB officer authenticates two change sets at once, each signed with their certificate;

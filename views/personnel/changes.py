@@ -52,7 +52,6 @@ from views.personnel.common import (
     ReturnForm,
     call,
     masked_diff,
-    seen_round,
 )
 
 __all__ = ["BulkForm", "ChangeSetsView", "InboxFilterForm", "PAGE_SIZE", "STEP_STATUS_LABELS"]
@@ -177,7 +176,8 @@ class ChangeSetsView(BaseView):
 
         def act():
             row = bulk_svc.request_bulk_decision(g.user, action, ids, form.comment.data,
-                                                 passphrase=form.passphrase.data or None)
+                                                 passphrase=form.passphrase.data or None,
+                                                 seen_rounds={i: request.form.get(f"round-{i}") for i in ids})
             if row.status == "queued" and row.note:  # Redis unreachable: the row waits for the reconciler
                 flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
                         "hoạt động trở lại.", n=row.total), "warning")
@@ -271,7 +271,7 @@ class ChangeSetsView(BaseView):
         return self._decide(
             cs_id, "approve", form,
             lambda: svc.approve(g.user, cs_id, form.comment.data, passphrase=form.passphrase.data or None,
-                                seen_round=seen_round(form)),
+                                seen_round=svc.parse_round(form.round.data)),
             lambda version: _("Đã phê duyệt; hồ sơ được cập nhật thành phiên bản %(no)s.", no=version.version_no)
             if version is not None else _("Đã xác thực; hồ sơ chuyển sang bước tiếp theo."))
 
@@ -282,5 +282,5 @@ class ChangeSetsView(BaseView):
         form = ReturnForm(prefix="return")
         return self._decide(cs_id, "return", form,
                             lambda: svc.return_change_set(g.user, cs_id, form.reason.data,
-                                                          seen_round=seen_round(form)),
+                                                          seen_round=svc.parse_round(form.round.data)),
                             lambda _cs: _("Đã trả lại đề nghị thay đổi."))

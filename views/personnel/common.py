@@ -45,7 +45,6 @@ __all__ = [
     "code_choices",
     "layout",
     "masked_diff",
-    "seen_round",
 ]
 
 #: Items shown partly (first and last digits) to a reader below their level, instead of not at all.
@@ -167,16 +166,6 @@ class ReturnForm(VNForm):
 
     reason = TextAreaField(_l("Lý do trả lại"), validators=[OptionalV()])
     round = HiddenField()
-
-
-def seen_round(form) -> int | None:
-    """The round a decision form carries: None when it carries none (a client other than the review page); a
-    value that is not a round number is one no change set has (0), so the decision is refused as taken on other
-    content."""
-    raw = (form.round.data or "").strip()
-    if not raw:
-        return None
-    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
 
 
 def code_choices(kind: str, current: str | None = None) -> list[tuple[str, str]]:

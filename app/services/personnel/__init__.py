@@ -18,6 +18,7 @@ from app.services.personnel.change_sets import (  # noqa: F401
     draft_view,
     get_change_set,
     open_change_set,
+    parse_round,
     return_change_set,
     save_section,
     set_photo,

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.security import scope
 from app.security.permissions import ACTION_READ
 from app.services.errors import Errors, NotFoundError, ValidationError, after_commit, requested_row, use_case
+from app.services.personnel.change_sets import parse_round
 from app.services.personnel.queries import awaiting_ids
 from jobs.leases import dispatch_named
 from models.approvals import BULK_ACTIONS, BulkDecision
@@ -98,12 +99,14 @@ def _refuse_unknown(user, missing: list[int]) -> None:
 
 @use_case
 def start_bulk_decision(user, action: str, change_set_ids, comment: str | None = None, *,
-                        passphrase: str | None = None) -> BulkDecision:
+                        passphrase: str | None = None, seen_rounds: dict | None = None) -> BulkDecision:
     """Check a bulk approve / return and write its row; nothing is queued (:func:`request_bulk_decision` queues).
 
     ``change_set_ids`` are the form's values; every one must await ``user``. A return needs its reason
     (``comment``); an approval of steps that need a signature needs the passphrase of the user's
     certificate, checked here so that a wrong one refuses the batch before anything is decided.
+    ``seen_rounds`` ({id: the round the inbox showed}, the form's values): a change set returned and sent again
+    since the list was loaded refuses the batch — a decision is taken on the submission the user saw.
     """
     if action not in BULK_ACTIONS:
         raise ValidationError({"__all__": [_("Thao tác không hợp lệ.")]})
@@ -122,7 +125,14 @@ def start_bulk_decision(user, action: str, change_set_ids, comment: str | None =
     missing = [i for i in ids if i not in awaiting]
     if missing:
         _refuse_unknown(user, missing)
-    signing = action == "approve" and any(awaiting.values())
+    seen = {int(k): parse_round(v) for k, v in (seen_rounds or {}).items() if str(k).isdigit()}
+    changed = [i for i in ids if seen.get(i) not in (None, awaiting[i][1])]
+    if changed:
+        raise ValidationError({"ids": [_(
+            "Các đề nghị số %(ids)s đã được trả lại và gửi lại với nội dung mới sau khi bạn mở danh sách; chưa có "
+            "gì được thay đổi. Hãy tải lại danh sách và xem lại các đề nghị này.",
+            ids=", ".join(str(i) for i in changed[:10]))]})
+    signing = action == "approve" and any(needs for needs, _round in awaiting.values())
     if signing:
         if not passphrase:
             raise ValidationError({"passphrase": [_("Các đề nghị đã chọn cần chữ ký số: hãy nhập mật khẩu "
@@ -140,13 +150,13 @@ def start_bulk_decision(user, action: str, change_set_ids, comment: str | None =
 
 @use_case
 def request_bulk_decision(user, action: str, change_set_ids, comment: str | None = None, *,
-                          passphrase: str | None = None) -> BulkDecision:
+                          passphrase: str | None = None, seen_rounds: dict | None = None) -> BulkDecision:
     """Check and write a bulk decision (:func:`start_bulk_decision`), then queue its job once committed.
 
     When the queue cannot be reached the row stays queued with a Vietnamese ``note`` (``jobs.leases.dispatch``):
     the reconciler queues it when Redis is back, or the TTL expires it (passphrase blanked).
     """
-    row = start_bulk_decision(user, action, change_set_ids, comment, passphrase=passphrase)
+    row = start_bulk_decision(user, action, change_set_ids, comment, passphrase=passphrase, seen_rounds=seen_rounds)
     after_commit(dispatch_named, JOB, row.id)
     return row
 

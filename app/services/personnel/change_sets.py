@@ -49,6 +49,7 @@ __all__ = [
     "get_change_set",
     "lock_person",
     "open_change_set",
+    "parse_round",
     "return_change_set",
     "row_checks",
     "save_section",
@@ -91,6 +92,16 @@ def _lock_change_set(cs: ChangeSet) -> ChangeSet:
     """Lock and re-read a change set (its person is locked first); its items and steps load afresh."""
     db.session.refresh(cs, with_for_update=_LOCK)
     return cs
+
+
+def parse_round(raw) -> int | None:
+    """The round (submission) a decision form says its page showed: None when it says none (a client other than
+    the review page or the inbox); a value that is not a round number is one no change set has (0), so that the
+    decision is refused as taken on other content."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() and len(text) < 9 else 0
 
 
 def _lock_for_decision(actor, change_set_id, seen_round: int | None = None) -> ChangeSet:

@@ -275,6 +275,8 @@ class InboxRow:
     """One change set awaiting the user: its pending step, deadlines and on whose delegation they act."""
 
     id: int
+    #: The submission shown (the bulk form sends it back: a decision is taken on what the user saw).
+    round: int
     person_id: int
     full_name: str
     unit_name: str
@@ -338,7 +340,7 @@ def _full_name(*parts) -> str:
 
 
 INBOX_COLUMNS = (
-    ChangeSet.id, ChangeSet.chain, ChangeSet.submitted_at, ChangeSet.signed_at,
+    ChangeSet.id, ChangeSet.round, ChangeSet.chain, ChangeSet.submitted_at, ChangeSet.signed_at,
     ChangeSet.due_date.label("overall_due"), ChangeSet.note, ChangeSet.on_behalf,
     ApprovalStep.key.label("step_key"), ApprovalStep.seq, ApprovalStep.authority, ApprovalStep.due_date,
     ApprovalStep.window_start, ApprovalStep.signature_required, ApprovalStep.rule,
@@ -415,7 +417,7 @@ def inbox(user, flt: InboxFilter | None = None, page: int = 0, page_size: int = 
     for r in rows:
         delegator = delegators.get(r.id)
         out.append(InboxRow(
-            id=r.id, person_id=r.person_id, full_name=_full_name(r.family_name, r.middle_name, r.given_name),
+            id=r.id, round=r.round, person_id=r.person_id, full_name=_full_name(r.family_name, r.middle_name, r.given_name),
             unit_name=r.unit_name, chain=r.chain, step_key=r.step_key,
             step_label=_step_label(profile, r.chain, r.seq, r.step_key), signature_required=r.signature_required,
             rule=r.rule, due_date=r.due_date, window_start=r.window_start,
@@ -429,14 +431,14 @@ def inbox(user, flt: InboxFilter | None = None, page: int = 0, page_size: int = 
                      today=today)
 
 
-def awaiting_ids(user, change_set_ids) -> dict[int, bool]:
-    """Of ``change_set_ids``, those awaiting ``user`` (as in :func:`inbox`): id -> the step needs a signature.
-    One statement."""
+def awaiting_ids(user, change_set_ids) -> dict[int, tuple[bool, int]]:
+    """Of ``change_set_ids``, those awaiting ``user`` (as in :func:`inbox`): id -> (the step needs a signature,
+    the submission's round). One statement."""
     ids = list(change_set_ids)
     if not ids:
         return {}
     stmt = _inbox_select(user, [ChangeSet.id.in_(ids)], workflow.local_today())
-    return {r.id: bool(r.signature_required) for r in db.session.execute(stmt)}
+    return {r.id: (bool(r.signature_required), r.round) for r in db.session.execute(stmt)}
 
 
 def file_history(person_id: int, limit: int = 50) -> tuple[list, list]:
