@@ -417,7 +417,8 @@ def inbox(user, flt: InboxFilter | None = None, page: int = 0, page_size: int = 
     for r in rows:
         delegator = delegators.get(r.id)
         out.append(InboxRow(
-            id=r.id, round=r.round, person_id=r.person_id, full_name=_full_name(r.family_name, r.middle_name, r.given_name),
+            id=r.id, round=r.round, person_id=r.person_id,
+            full_name=_full_name(r.family_name, r.middle_name, r.given_name),
             unit_name=r.unit_name, chain=r.chain, step_key=r.step_key,
             step_label=_step_label(profile, r.chain, r.seq, r.step_key), signature_required=r.signature_required,
             rule=r.rule, due_date=r.due_date, window_start=r.window_start,
