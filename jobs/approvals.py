@@ -104,14 +104,16 @@ def dispatch(bulk_id: int):
     return leases.dispatch(KIND, bulk_id, run_bulk_decision)
 
 
-def _apply(actor, action: str, cs_id: int, comment: str | None, passphrase: str | None) -> tuple[str, str]:
-    """Decide one change set (inside the caller's transaction): (outcome, Vietnamese message)."""
+def _apply(actor, action: str, cs_id: int, comment: str | None, passphrase: str | None,
+           seen_round: int | None = None) -> tuple[str, str]:
+    """Decide one change set (inside the caller's transaction): (outcome, Vietnamese message). ``seen_round``: the
+    submission the decision was asked on (a change set sent again since is refused)."""
     if action == "approve":
-        version = svc.approve(actor, cs_id, comment, passphrase=passphrase)
+        version = svc.approve(actor, cs_id, comment, passphrase=passphrase, seen_round=seen_round)
         if version is None:
             return "forwarded", _("Đã xác thực; hồ sơ chuyển sang bước tiếp theo.")
         return "approved", _("Đã phê duyệt; hồ sơ được cập nhật thành phiên bản %(no)s.", no=version.version_no)
-    svc.return_change_set(actor, cs_id, comment or "")
+    svc.return_change_set(actor, cs_id, comment or "", seen_round=seen_round)
     return "returned", _("Đã trả lại đề nghị thay đổi.")
 
 
@@ -131,7 +133,8 @@ def _decide_item(actor, row: BulkDecision, run: Run, cs_id: int, names: dict[int
     someone else, a conflict …) is that item's outcome with the service's Vietnamese message."""
     try:
         with db.session.begin_nested():
-            outcome, message = _apply(actor, row.action, cs_id, row.comment, row.passphrase)
+            outcome, message = _apply(actor, row.action, cs_id, row.comment, row.passphrase,
+                                      (row.seen_rounds or {}).get(str(cs_id)))
     except ServiceError as exc:
         outcome, message = "refused", " ".join(exc.messages)
     except Exception:

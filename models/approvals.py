@@ -123,6 +123,9 @@ class BulkDecision(BackgroundJobMixin, Model):
     comment: Mapped[str | None] = mapped_column(Text)
     #: The change set ids, in the order they are decided.
     change_set_ids: Mapped[list] = mapped_column(JSON, nullable=False)
+    #: {change set id (text): the submission (round) the decision was asked on}: the job decides a change set only
+    #: while it is that submission (None: rows written before this was kept).
+    seen_rounds: Mapped[dict | None] = mapped_column(JSON)
     #: The signing passphrase (encrypted under the key ring) while the job has not ended; None otherwise.
     passphrase: Mapped[str | None] = mapped_column(EncryptedText)
     results: Mapped[list] = mapped_column(JSON, nullable=False, default=list)

@@ -329,6 +329,20 @@ def test_a_bulk_decision_is_taken_on_the_submissions_the_inbox_showed(app, demo,
     assert resp.status_code == 302 and "bulk=" in resp.headers["Location"]
     assert count(db, BulkDecision) == 1 and len(rq_queue) == 1
 
+    # The job runs later (a busy queue, a Redis outage): ``a`` is returned and sent again before it does. The job
+    # decides ``b`` (the submission asked on) and refuses ``a`` instead of approving its new content unseen.
+    svc.return_change_set(account(db, "syt.thutruong"), a.id, "Sai số điện thoại")
+    svc.save_section(officer, a.person_id, "documents", documents(cccd=a.person.cccd, phone="0987 000 222"))
+    svc.submit(officer, a.person_id, "Đã sửa")
+    row_id = db.session.scalar(select(BulkDecision.id))
+    assert bulk_jobs.run_bulk_decision(row_id)["status"] == "finished"
+    db.session.expire_all()
+    outcomes = {r["id"]: (r["outcome"], r["message"]) for r in db.session.get(BulkDecision, row_id).results}
+    assert outcomes[b.id][0] == "approved"
+    assert outcomes[a.id][0] == "refused" and "gửi lại với nội dung mới (lần gửi thứ 2)" in outcomes[a.id][1]
+    fresh = db.session.get(ChangeSet, a.id)
+    assert (fresh.status, fresh.round, fresh.version_id) == ("submitted", 2, None)
+
 
 def test_hcm_bulk_with_signatures_passphrase_encrypted_then_blanked(app, demo, dev_ca, rq_queue, unit_by_name,
                                                                    monkeypatch):

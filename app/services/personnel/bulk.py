@@ -142,7 +142,8 @@ def start_bulk_decision(user, action: str, change_set_ids, comment: str | None =
         with load_signer(user, passphrase):
             pass
     row = BulkDecision(requested_by_id=user.id, action=action, comment=comment, change_set_ids=ids, total=len(ids),
-                       done=0, results=[], status="queued", passphrase=passphrase if signing else None)
+                       seen_rounds={str(i): awaiting[i][1] for i in ids}, done=0, results=[], status="queued",
+                       passphrase=passphrase if signing else None)
     db.session.add(row)
     db.session.flush()
     return row

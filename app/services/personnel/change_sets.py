@@ -114,7 +114,7 @@ def _lock_for_decision(actor, change_set_id, seen_round: int | None = None) -> C
     if seen_round is not None and cs.status == "submitted" and cs.round != seen_round:
         raise workflow.ContentChanged({"__all__": [_(
             "Đề nghị này đã được trả lại và gửi lại với nội dung mới (lần gửi thứ %(round)s) sau khi bạn mở trang; "
-            "chưa có gì được thay đổi. Hãy xem nội dung mới dưới đây rồi quyết định.", round=cs.round)]})
+            "chưa có gì được thay đổi. Hãy xem nội dung mới rồi quyết định.", round=cs.round)]})
     return cs
 
 
