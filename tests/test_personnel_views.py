@@ -306,6 +306,37 @@ def test_nobody_approves_their_own_file(app, demo):
     assert db.session.get(Person, person.id).version_no == 1
 
 
+def test_what_is_sent_is_the_draft_the_page_showed(app, demo):
+    """The draft page's submit form carries a keyed digest of the draft it shows (items, values, proof). When an
+    officer changes the person's draft after the person opened the page, the person's "Gửi" sends nothing (400, in
+    Vietnamese) and the page shows the draft as it is now; sending from it works."""
+    db = demo
+    person = person_for(db, account(db, "annv.syt").org_unit, "annv.syt")
+    staff = client_for(app, "annv.syt")
+    assert staff.post("/my/file/edit/documents", data=DOCUMENTS).status_code == 302
+    svc.add_attachment(account(db, "annv.syt"), person.id, PDF, "CCCD.pdf", "giay_to_tuy_than", "documents")
+    draft = body(staff.get("/my/file/draft"))
+    seen = re.search(r'name="submit-draft"[^>]*value="([0-9a-f]{32})"', draft).group(1)
+    assert seen == body(staff.get("/my/file/draft")).split('name="submit-draft"')[1].split('value="')[1][:32]
+
+    # Meanwhile the agency's officer corrects the same draft.
+    svc.save_section(account(db, "syt.tccb"), person.id, "documents", {**DOCUMENTS, "phone": "0987 000 333"})
+    resp = staff.post("/my/file/submit", data={"submit-note": "Cập nhật", "submit-draft": "bản nháp cũ"})
+    assert resp.status_code == 400 and "Bản nháp đã được sửa sau khi bạn mở trang" in body(resp)  # not ASCII
+    resp = staff.post("/my/file/submit", data={"submit-note": "Cập nhật", "submit-draft": seen})
+    page = body(resp)
+    assert resp.status_code == 400 and "Bản nháp đã được sửa sau khi bạn mở trang; chưa có gì được gửi." in page
+    assert "0987 000 333" in page
+    now = re.search(r'name="submit-draft"[^>]*value="([0-9a-f]{32})"', page).group(1)
+    assert now != seen and CCCD not in now
+    db.session.expire_all()
+    assert db.session.scalar(select(ChangeSet.status).where(ChangeSet.person_id == person.id)) == "draft"
+    resp = staff.post("/my/file/submit", data={"submit-note": "Cập nhật", "submit-draft": now})
+    assert resp.status_code == 302, body(resp)[:500]
+    db.session.expire_all()
+    assert db.session.scalar(select(ChangeSet.status).where(ChangeSet.person_id == person.id)) == "submitted"
+
+
 def test_a_decision_is_taken_on_the_content_the_page_showed(app, demo):
     """The review page's decision forms carry the submission (round) they show. If the change set is returned and
     sent again with other content while the head has the page open (a delegate, another tab), the head's click

@@ -134,6 +134,8 @@ class SubmitForm(VNForm):
     #: Shown only when the city profile wants the person's signature on their own submission (HCM-7.2c).
     passphrase = PasswordField(_l("Mật khẩu chứng thư số (để ký bản khai)"), validators=[OptionalV()],
                                render_kw=PASSPHRASE_INPUT)
+    #: The draft the page showed (``change_sets.draft_fingerprint``): what is sent is what was seen.
+    draft = HiddenField()
 
 
 class LinkForm(VNForm):

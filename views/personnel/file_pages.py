@@ -352,6 +352,7 @@ def render_draft(view, links: Links, *, active: str | None = None, posted=None, 
              "submit": form("submit", SubmitForm)}
     if cs is not None and forms["submit"].change_date.data is None:
         forms["submit"].change_date.data = cs.change_date
+    forms["submit"].draft.data = svc.draft_fingerprint(cs)  # the draft this page shows, even when re-shown
     _log_read(person, access)
     return view.render_template(
         "personnel/draft.html", title=_("Thay đổi chờ gửi"), person=person, cs=cs, links=links, changes=changes,
@@ -403,7 +404,7 @@ def submit(view, links: Links):
     form = SubmitForm(prefix="submit")
     return page_post(view, links, "submit", form,
                        lambda: svc.submit(g.user, links.pk, form.note.data, passphrase=form.passphrase.data,
-                                          change_date=form.change_date.data),
+                                          change_date=form.change_date.data, seen_draft=form.draft.data or None),
                        _l("Đã gửi đề nghị thay đổi; hồ sơ chờ phê duyệt."))
 
 

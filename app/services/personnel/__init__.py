@@ -15,6 +15,7 @@ from app.services.personnel.change_sets import (  # noqa: F401
     approve,
     cancel_draft,
     delete_row,
+    draft_fingerprint,
     draft_view,
     get_change_set,
     open_change_set,

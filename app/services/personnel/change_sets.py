@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from datetime import UTC, date, datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -45,6 +47,7 @@ __all__ = [
     "close_open_change_set",
     "cross_check",
     "delete_row",
+    "draft_fingerprint",
     "draft_view",
     "get_change_set",
     "lock_person",
@@ -386,13 +389,27 @@ def draft_view(actor, person_id) -> tuple[Person, ChangeSet | None, dict, dict]:
     return person, cs, snap, files.overlay(snap, list(cs.items) if cs else [])
 
 
+def draft_fingerprint(cs: ChangeSet | None) -> str:
+    """What a draft holds — its items (values included) and its proof — as a short keyed digest: the draft page
+    carries it, so that what is submitted (and signed, HCM-7.2c) is what the submitter saw. Keyed with the app's
+    secret: the digest of a draft with masked items says nothing about their values."""
+    if cs is None:
+        return ""
+    items = sorted(([it.id, it.section, it.op, it.row_id, it.values] for it in cs.items), key=lambda x: x[0])
+    proof = sorted(db.session.scalars(select(Attachment.id).where(Attachment.change_set_id == cs.id)))
+    text = files.canonical_json({"items": items, "proof": proof})
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"draft:" + text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 @use_case
 def submit(actor, person_id, note: str | None = None, *, passphrase: str | None = None,
-           change_date: date | None = None) -> ChangeSet:
+           change_date: date | None = None, seen_draft: str | None = None) -> ChangeSet:
     """Send the draft for approval: it must change something, pass every check, carry proof when the city
     profile wants it (HN-6.3) and the person's signature when it wants that (HCM-7.2c); the workflow then
     starts the profile's chain. ``change_date``: the day the change happened (default: the draft's own; it starts
-    the update deadline, HN-6.3 / HCM-7.2c)."""
+    the update deadline, HN-6.3 / HCM-7.2c). ``seen_draft``: the :func:`draft_fingerprint` of the draft the
+    submitter's page showed; a draft changed since (someone else edited it) is not sent."""
     person, agency = writable_person(actor, person_id)
     cs = _locked_open_change_set(person)
     if cs is not None and cs.status == "submitted":
@@ -402,6 +419,10 @@ def submit(actor, person_id, note: str | None = None, *, passphrase: str | None 
         raise ValidationError({"__all__": [_("Không có bản nháp nào để gửi.")]})
     if not cs.items:
         raise ValidationError({"__all__": [_("Bản nháp chưa có thay đổi nào.")]})
+    if seen_draft is not None and not hmac.compare_digest(str(seen_draft).encode(), draft_fingerprint(cs).encode()):
+        raise ValidationError({"__all__": [_(
+            "Bản nháp đã được sửa sau khi bạn mở trang; chưa có gì được gửi. Hãy xem lại các thay đổi dưới đây "
+            "rồi gửi lại.")]})
     errors = Errors()
     if change_date is not None and change_date > workflow.local_today():
         errors.add("change_date", _("Ngày phát sinh thay đổi không được sau hôm nay."))
