@@ -184,8 +184,11 @@ class Staff(Person):
         attach.update({"attachment-kind": "khac" if 'value="khac"' in draft else "quyet_dinh",
                        "attachment-section": "health", "attachment-description": "Giấy khám sức khỏe"})
         self.wait()
-        if not self.send("/my/file/attachments", "staff: attach proof", attach,
-                         files={"attachment-file": ("Giay kham suc khoe.pdf", PROOF, "application/pdf")}):
+        # The upload answers with the draft page again, now holding the proof: "Gửi" is pressed on that page (its
+        # form carries the draft it shows; the page read before the upload is stale).
+        draft = self.send("/my/file/attachments", "staff: attach proof", attach,
+                          files={"attachment-file": ("Giay kham suc khoe.pdf", PROOF, "application/pdf")})
+        if not draft:
             return
         self.wait()
         submit = FormValues.of(draft, "/my/file/submit")
