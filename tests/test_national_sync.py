@@ -403,6 +403,38 @@ def test_screens_submit_list_approve(app, demo, unit_by_name, clock, rq_queue):
     assert manifest.status_code == 200 and manifest.data.startswith(b"%PDF")
 
 
+def test_the_approval_is_of_the_submission_the_queue_showed(app, demo, unit_by_name, clock, rq_queue):
+    """Each row of Sở Nội vụ's queue carries which submission of the batch it shows. A batch returned and submitted
+    again (other records) after the queue was loaded is not approved — nor signed in HCM — unseen: nothing is
+    approved, the queue says why; from the reloaded queue it is approved."""
+    import re
+
+    from tests.clients import body, client_for
+
+    syt = unit_by_name("Sở Y tế")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 61)
+    clock.set(date(2026, 12, 28))
+    head, officer = client_for(app, "syt.thutruong"), client_for(app, "sonoivu.chuyenvien")
+    assert head.post("/national-sync/submit", data={"agency_unit_id": str(syt.id)}).status_code == 302
+    batch = demo.session.scalar(select(SyncBatch).where(SyncBatch.agency_unit_id == syt.id))
+    queue = body(officer.get("/national-sync/approvals/"))
+    seen = re.search(rf'name="seen-{batch.id}" value="([^"]+)"', queue).group(1)
+
+    # Meanwhile: returned (another officer), a new file, submitted again the next day.
+    batches.return_batch(account(demo, "sonoivu.giamdoc"), batch.id, "Bổ sung hồ sơ")
+    files_in(demo, unit_by_name("Khoa Cấp cứu"), 62)
+    clock.set(date(2026, 12, 29))
+    assert head.post("/national-sync/submit", data={"agency_unit_id": str(syt.id)}).status_code == 302
+    resp = officer.post("/national-sync/approvals/approve", data={"ids": [str(batch.id)], f"seen-{batch.id}": seen},
+                        follow_redirects=True)
+    assert f"Các đợt {batch.batch_key} đã được trình lại sau khi bạn mở danh sách" in body(resp)
+    assert batch_state(demo, batch.id).state == "submitted" and batch_state(demo, batch.id).manifest_id is None
+    now = re.search(rf'name="seen-{batch.id}" value="([^"]+)"', body(resp)).group(1)
+    assert now != seen
+    resp = officer.post("/national-sync/approvals/approve", data={"ids": [str(batch.id)], f"seen-{batch.id}": now})
+    assert resp.status_code == 302 and batch_state(demo, batch.id).state == "sending"
+
+
 # ------------------------------------------------------------------------ the send job, against an in-process stand-in
 
 

@@ -317,8 +317,10 @@ def _reads_identifiers(unit) -> bool:
 
 
 def _check_cell(r) -> Markup:
+    """The batch's checkbox and which submission of it the page shows (``svc.submission_mark``)."""
     return Markup('<input type="checkbox" name="ids" value="%s" form="sync-approve-form" class="sync-pick" '
-                  'aria-label="%s">') % (r.id, _("Chọn đợt %(key)s", key=r.batch_key))
+                  'aria-label="%s"><input type="hidden" name="seen-%s" value="%s" form="sync-approve-form">') % (
+        r.id, _("Chọn đợt %(key)s", key=r.batch_key), r.id, svc.submission_mark(r))
 
 
 QUEUE_COLUMNS = (
@@ -365,7 +367,8 @@ class SyncApprovalsView(ListView):
         """Approve the selected batches (one signature where the Director signs)."""
         form = ApproveForm()
         ids = request.form.getlist("ids")
-        return post_action(form, lambda: svc.approve_batches(g.user, ids, form.passphrase.data or None),
+        seen = {i: request.form.get(f"seen-{i}") for i in ids}
+        return post_action(form, lambda: svc.approve_batches(g.user, ids, form.passphrase.data or None, seen),
                            done=lambda rows: _("Đã phê duyệt %(n)s đợt; hồ sơ đang được gửi về CSDL quốc gia.",
                                                n=len(rows)),
                            back=url_for("SyncApprovalsView.index"))

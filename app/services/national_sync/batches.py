@@ -72,6 +72,7 @@ __all__ = [
     "resend_item",
     "retry_batch",
     "return_batch",
+    "submission_mark",
     "submit_monthly",
     "window_text",
 ]
@@ -324,11 +325,19 @@ def _check_approvable(actor, batch: SyncBatch, sync: NationalSync, day: date, er
                             "khác của Sở Nội vụ thực hiện.", key=batch.batch_key))
 
 
+def submission_mark(batch) -> str:
+    """Which submission of a monthly batch a page showed (its records and the moment it was submitted): a batch
+    returned and submitted again carries another mark. ``batch``: the row, or a row of the approval queue."""
+    return f"{batch.record_count or 0}@{batch.submitted_at.isoformat() if batch.submitted_at else ''}"
+
+
 @use_case
-def approve_batches(actor, batch_ids, passphrase: str | None = None) -> list[SyncBatch]:
+def approve_batches(actor, batch_ids, passphrase: str | None = None, seen: dict | None = None) -> list[SyncBatch]:
     """Sở Nội vụ approves the selected monthly batches (HN-14.2, HCM-7.3): all or none. Where the profile says its
     Director signs (HCM-11.7), one PAdES signature on one manifest covers them all; the manifest is kept (encrypted)
-    either way. The send jobs are queued after the commit."""
+    either way. The send jobs are queued after the commit. ``seen`` ({batch id: :func:`submission_mark`}, the
+    queue page's): a batch returned and submitted again since the page was loaded refuses the approval — what is
+    approved (and signed) is what was shown."""
     sync = require_sync()
     ids = _parse_ids(batch_ids)
     if not ids:
@@ -349,6 +358,12 @@ def approve_batches(actor, batch_ids, passphrase: str | None = None) -> list[Syn
             raise ForbiddenError(_("Chỉ %(who)s phê duyệt được dữ liệu đồng bộ về CSDL quốc gia; đợt của %(unit)s "
                                    "không được phê duyệt.", who=str(sync.approve_authority.label),
                                    unit=batch.agency.name))
+    seen = {str(k): v for k, v in (seen or {}).items() if v}
+    changed = [b.batch_key for b in batches if str(b.id) in seen and seen[str(b.id)] != submission_mark(b)]
+    if changed:
+        raise ValidationError({"ids": [_(
+            "Các đợt %(keys)s đã được trình lại sau khi bạn mở danh sách; chưa có đợt nào được phê duyệt. Hãy tải "
+            "lại danh sách và xem lại các đợt này.", keys=", ".join(changed[:10]))]})
     errors = Errors()
     for batch in batches:
         _check_approvable(actor, batch, sync, day, errors)
