@@ -68,6 +68,7 @@ __all__ = [
     "render_rows",
     "render_table",
     "row_form",
+    "row_values",
     "scope_filters",
     "service_form",
     "sort_link",
@@ -490,6 +491,12 @@ def service_form(view: BaseView, form, call: Callable[[], Any], *, title, done=N
         return redirect(back(result) if callable(back) else back)
 
     return attempt(form, act, render, field_map, forbidden_in_page=forbidden_in_page, forbidden_field=forbidden_field)
+
+
+def row_values(prefix: str, ids) -> dict:
+    """{id: the posted ``<prefix>-<id>`` field} for the ticked ``ids`` of a list whose rows each carry a hidden field
+    (which submission of the row the page showed: the inbox's rounds, the sync queue's marks)."""
+    return {i: request.form.get(f"{prefix}-{i}") for i in ids}
 
 
 def post_action(form, call: Callable[[], Any], *, done, back: str):

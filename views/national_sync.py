@@ -50,6 +50,7 @@ from views.kit import (
     post_action,
     post_button,
     render_rows,
+    row_values,
     service_form,
     small,
 )
@@ -367,7 +368,7 @@ class SyncApprovalsView(ListView):
         """Approve the selected batches (one signature where the Director signs)."""
         form = ApproveForm()
         ids = request.form.getlist("ids")
-        seen = {i: request.form.get(f"seen-{i}") for i in ids}
+        seen = row_values("seen", ids)
         return post_action(form, lambda: svc.approve_batches(g.user, ids, form.passphrase.data or None, seen),
                            done=lambda rows: _("Đã phê duyệt %(n)s đợt; hồ sơ đang được gửi về CSDL quốc gia.",
                                                n=len(rows)),

@@ -177,7 +177,7 @@ class ChangeSetsView(BaseView):
         def act():
             row = bulk_svc.request_bulk_decision(g.user, action, ids, form.comment.data,
                                                  passphrase=form.passphrase.data or None,
-                                                 seen_rounds={i: request.form.get(f"round-{i}") for i in ids})
+                                                 seen_rounds=kit.row_values("round", ids))
             if row.status == "queued" and row.note:  # Redis unreachable: the row waits for the reconciler
                 flash(_("Đã ghi nhận yêu cầu xử lý %(n)s đề nghị; việc xử lý sẽ bắt đầu khi hàng đợi việc nền "
                         "hoạt động trở lại.", n=row.total), "warning")

@@ -352,7 +352,8 @@ def render_draft(view, links: Links, *, active: str | None = None, posted=None, 
              "submit": form("submit", SubmitForm)}
     if cs is not None and forms["submit"].change_date.data is None:
         forms["submit"].change_date.data = cs.change_date
-    forms["submit"].draft.data = svc.draft_fingerprint(cs)  # the draft this page shows, even when re-shown
+    # The draft this page shows (its proof is ``attachments``), even when the page is shown again after a refusal.
+    forms["submit"].draft.data = svc.draft_fingerprint(cs, [a.id for a in attachments])
     _log_read(person, access)
     return view.render_template(
         "personnel/draft.html", title=_("Thay đổi chờ gửi"), person=person, cs=cs, links=links, changes=changes,

@@ -389,14 +389,17 @@ def draft_view(actor, person_id) -> tuple[Person, ChangeSet | None, dict, dict]:
     return person, cs, snap, files.overlay(snap, list(cs.items) if cs else [])
 
 
-def draft_fingerprint(cs: ChangeSet | None) -> str:
+def draft_fingerprint(cs: ChangeSet | None, proof_ids=None) -> str:
     """What a draft holds — its items (values included) and its proof — as a short keyed digest: the draft page
     carries it, so that what is submitted (and signed, HCM-7.2c) is what the submitter saw. Keyed with the app's
-    secret: the digest of a draft with masked items says nothing about their values."""
+    secret: the digest of a draft with masked items says nothing about their values. ``proof_ids``: the ids of
+    the draft's attachments when the caller has them (read otherwise)."""
     if cs is None:
         return ""
     items = sorted(([it.id, it.section, it.op, it.row_id, it.values] for it in cs.items), key=lambda x: x[0])
-    proof = sorted(db.session.scalars(select(Attachment.id).where(Attachment.change_set_id == cs.id)))
+    if proof_ids is None:
+        proof_ids = db.session.scalars(select(Attachment.id).where(Attachment.change_set_id == cs.id))
+    proof = sorted(proof_ids)
     text = files.canonical_json({"items": items, "proof": proof})
     key = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, b"draft:" + text.encode(), hashlib.sha256).hexdigest()[:32]
